@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// `npm test`: every check, in order, stopping at the first failure so the cause is on screen.
+//   spec lint → type-check → generated/ is fresh → vitest (workerd + node projects)
+//   → schemathesis contract tests (when contract-tests/run.mjs exists)
+// Pass-through: `npm test -- --only vitest` runs one step.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = (n) => join(root, 'node_modules', '.bin', n);
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME ?? join(root, '.wrangler', 'config'),
+  REDOCLY_TELEMETRY: 'off',
+  REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+};
+
+const steps = [
+  ['spec lint', bin('redocly'), ['lint', 'openapi.yaml', '--format=stylish']],
+  ['type-check', bin('tsc'), ['--noEmit']],
+  ['generated is fresh', process.execPath, ['scripts/check-generated.mjs']],
+  ['vitest', bin('vitest'), ['run']],
+];
+if (existsSync(join(root, 'contract-tests', 'run.mjs'))) {
+  steps.push(['contract tests (schemathesis)', process.execPath, ['contract-tests/run.mjs']]);
+}
+
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+let passed = 0;
+for (const [name, cmd, args] of steps) {
+  if (only && !name.startsWith(only)) continue;
+  console.log(`\n── ${name} ──`);
+  const started = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (r.status !== 0) {
+    console.error(`\n✗ ${name} failed (${secs}s)`);
+    process.exit(r.status ?? 1);
+  }
+  console.log(`✓ ${name} (${secs}s)`);
+  passed++;
+}
+console.log(`\nall ${passed} test steps passed`);

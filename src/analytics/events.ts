@@ -1,0 +1,39 @@
+import type { Mode, PaymentStatus, PaymentType } from '../../generated/api/types.gen';
+
+/**
+ * The one shape of an analytics row (BigQuery table `payment_events`, DESIGN §6). Append-only:
+ * current state is derived in views. `amount` stays a decimal string end to end (NUMERIC in
+ * BigQuery), never a float.
+ */
+export type AnalyticsEventType =
+  | 'payment_created'
+  | 'bansky_init_ok'
+  | 'bansky_init_failed'
+  | 'pay_link_opened'
+  | 'customer_returned'
+  | 'bansky_postback_received'
+  | 'status_changed'
+  | 'shop_postback_attempt'
+  | 'postback_dead_lettered';
+
+export interface AnalyticsEvent {
+  event_id: string;
+  event_type: AnalyticsEventType;
+  occurred_at: string; // ISO 8601
+  shop_id: string | null;
+  mode: Mode | null;
+  payment_id: string | null;
+  shop_transaction_id: string | null;
+  amount: string | null;
+  currency: string | null;
+  type: PaymentType | null;
+  status: PaymentStatus | null;
+  email: string | null;
+  http_status: number | null;
+  latency_ms: number | null;
+  request_id: string | null;
+  attributes: Record<string, unknown>;
+}
+
+/** What callers provide; ids and defaults are filled in by the emitter. */
+export type AnalyticsEventInput = Partial<Omit<AnalyticsEvent, 'event_type'>> & { event_type: AnalyticsEventType };

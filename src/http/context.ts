@@ -1,0 +1,15 @@
+import type { Env } from '../env';
+import type { Services } from '../services';
+import type { ShopRecord, TokenRecord } from '../shops/shop-store';
+
+/** What a request carries through Hono's context. */
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    services: Services;
+    /** Set by shopAuth() on shop API routes. */
+    shop: ShopRecord;
+    token: TokenRecord;
+  };
+};

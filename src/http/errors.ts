@@ -1,0 +1,46 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import contract from '../../generated/openapi.json';
+import type { AppEnv } from './context';
+import { ApiError, problemResponse } from './problem';
+
+/** The single place an exception becomes a response: always RFC 9457, never internals. */
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  const requestId = c.get('requestId') ?? crypto.randomUUID();
+  if (err instanceof ApiError) {
+    return problemResponse(err.status, err.code, requestId, err.detail, err.errors, err.headers);
+  }
+  if (err instanceof HTTPException) {
+    // Raised by Hono's own validators and middleware before our code runs.
+    if (err.status === 400) return problemResponse(400, 'malformed_json', requestId, 'The request body is not valid JSON.');
+    if (err.status === 413) return problemResponse(413, 'payload_too_large', requestId, 'The body exceeds 64 KiB.');
+    if (err.status === 415) return problemResponse(415, 'unsupported_media_type', requestId, 'Send the body as application/json.');
+  }
+  const log = c.get('services')?.log;
+  if (log) log.error('unhandled error', { err, requestId, path: c.req.path, method: c.req.method });
+  else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, error: String(err) }));
+  return problemResponse(500, 'internal_error', requestId, 'An unexpected error occurred. Retrying with the same id is safe.');
+};
+
+// Path templates from the contract, to tell "no such endpoint" (404) from "wrong method" (405).
+const KNOWN_PATHS: Array<{ re: RegExp; methods: string[] }> = Object.entries(
+  contract.paths as Record<string, Record<string, unknown> & { servers?: unknown }>,
+)
+  .filter(([, item]) => !item.servers) // operations served by Bansky, not by us
+  .map(([path, item]) => ({
+    re: new RegExp('^' + path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+') + '$'),
+    methods: Object.keys(item)
+      .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+      .map((m) => m.toUpperCase()),
+  }));
+
+export const notFound: NotFoundHandler<AppEnv> = (c: Context<AppEnv>) => {
+  const requestId = c.get('requestId') ?? crypto.randomUUID();
+  const known = KNOWN_PATHS.find((p) => p.re.test(c.req.path));
+  if (known) {
+    return problemResponse(405, 'method_not_allowed', requestId, `Use ${known.methods.join(', ')} for this endpoint.`, undefined, {
+      allow: known.methods.join(', '),
+    });
+  }
+  return problemResponse(404, 'not_found', requestId, `No endpoint ${c.req.method} ${c.req.path}.`);
+};

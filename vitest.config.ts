@@ -1,0 +1,41 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+import { WORKER_TEST_BINDINGS } from './test/support/test-bindings.ts';
+
+/**
+ * Two projects:
+ *  - worker: tests run inside workerd with the real KV, Durable Object and Queue bindings of
+ *    wrangler.toml (miniflare), calling the Worker through `exports.default.fetch`.
+ *  - node: tests across real processes (wrangler dev, the Bansky sandbox, the demo shop,
+ *    Chromium, the BigQuery emulator), talking HTTP like the real parties do.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            main: './src/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: WORKER_TEST_BINDINGS },
+          }),
+        ],
+        test: {
+          name: 'worker',
+          include: ['test/worker/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Each file starts its own processes on its own ports; keep the 2-core machine calm.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
