@@ -7,6 +7,7 @@ import { requestId } from './http/request-id';
 import { adminRouter } from './routes/admin';
 import { banskyRouter } from './routes/bansky';
 import { browserRouter } from './routes/browser';
+import { docsRouter } from './routes/docs';
 import { metaRouter } from './routes/meta';
 import { paymentsRouter } from './routes/payments';
 import { buildServices } from './services';
@@ -39,6 +40,7 @@ export function createApp() {
   app.route('/', browserRouter);
   app.route('/', banskyRouter);
   app.route('/', adminRouter);
+  app.route('/', docsRouter);
 
   app.notFound(notFound);
   app.onError(onError);
