@@ -15,6 +15,9 @@ export interface Env {
   BANSKY_LIVE_BASE_URL: string;
   BANSKY_TIMEOUT_MS?: string;
   PAY_LINK_TTL_SECONDS?: string;
+  POSTBACK_RETRY_SCHEDULE_SECONDS?: string;
+  POSTBACK_DEAD_LETTER_AFTER_SECONDS?: string;
+  POSTBACK_TIMEOUT_MS?: string;
   BIGQUERY_BASE_URL?: string;
   BIGQUERY_PROJECT?: string;
   BIGQUERY_DATASET?: string;
@@ -23,6 +26,7 @@ export interface Env {
   // Secrets
   BANSKY_API_TOKEN: string;
   BANSKY_POSTBACK_SECRET: string;
+  PAYMENT_ID_SECRET?: string;
   ADMIN_TOKEN: string;
   INTERNAL_DOCS_PASSWORD_HASH?: string;
   BIGQUERY_SERVICE_ACCOUNT_JSON?: string;
@@ -48,6 +52,18 @@ const configSchema = z.object({
     timeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
   }),
   payLinkTtlSeconds: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
+  /** Keys the deterministic payment id of (shop, mode, shop transaction id); see src/payments/ids.ts. */
+  paymentIdSecret: optionalString,
+  postbacks: z.object({
+    // Queues cap one retry delay at 12 h; the last step repeats until deadLetterAfterSeconds.
+    retryScheduleSeconds: z
+      .string()
+      .default('30,60,120,300,600,1800,3600,7200,14400,28800')
+      .transform((s) => s.split(',').map((n) => Number(n.trim())))
+      .pipe(z.array(z.number().int().min(0).max(43_200)).min(1)),
+    deadLetterAfterSeconds: z.coerce.number().int().min(1).default(86_400),
+    timeoutMs: z.coerce.number().int().min(100).max(60_000).default(15_000),
+  }),
   adminToken: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters'),
   internalDocsPasswordHash: optionalString,
   bigQuery: z.object({
@@ -81,6 +97,12 @@ export function loadConfig(env: Env): Config {
       timeoutMs: env.BANSKY_TIMEOUT_MS || undefined,
     },
     payLinkTtlSeconds: env.PAY_LINK_TTL_SECONDS || undefined,
+    paymentIdSecret: env.PAYMENT_ID_SECRET,
+    postbacks: {
+      retryScheduleSeconds: env.POSTBACK_RETRY_SCHEDULE_SECONDS || undefined,
+      deadLetterAfterSeconds: env.POSTBACK_DEAD_LETTER_AFTER_SECONDS || undefined,
+      timeoutMs: env.POSTBACK_TIMEOUT_MS || undefined,
+    },
     adminToken: env.ADMIN_TOKEN,
     internalDocsPasswordHash: env.INTERNAL_DOCS_PASSWORD_HASH,
     bigQuery: {

@@ -25,6 +25,7 @@ export function buildServices(env: Env, fields: Record<string, unknown> = {}): S
     secrets: [
       config.bansky.apiToken,
       config.bansky.postbackSecret,
+      config.paymentIdSecret,
       config.adminToken,
       config.internalDocsPasswordHash,
       config.bigQuery.serviceAccountJson,

@@ -5,6 +5,7 @@
 export const CANARY = {
   BANSKY_API_TOKEN: 'canary_bansky_token_5f1d8c2a9e7b',
   BANSKY_POSTBACK_SECRET: 'canary_bansky_postback_secret_3c9e1a7f',
+  PAYMENT_ID_SECRET: 'canary_payment_id_secret_9d4b2e7c1f6a',
   ADMIN_TOKEN: 'canary_admin_token_8b2f6d4e1a9c',
   BIGQUERY_SERVICE_ACCOUNT_JSON: '',
   METABASE_EMBED_SECRET: 'canary_metabase_secret_7e3a9c1f5b2d',
