@@ -20,7 +20,8 @@ const env = {
 
 const steps = [
   ['spec lint', bin('redocly'), ['lint', 'openapi.yaml', '--format=stylish']],
-  ['type-check', bin('tsc'), ['--noEmit']],
+  ['type-check (Worker)', bin('tsc'), ['--noEmit']],
+  ['type-check (Node side)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
   ['generated is fresh', process.execPath, ['scripts/check-generated.mjs']],
   ['vitest', bin('vitest'), ['run']],
 ];

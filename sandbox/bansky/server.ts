@@ -1,0 +1,196 @@
+/**
+ * The Bansky sandbox: a stand-in for Bansky that speaks exactly the `bansky-upstream` part of
+ * openapi.yaml (request bodies validated with the generated zod schemas, bearer token checked),
+ * hosts a plain-HTML checkout page (works without JavaScript: Pay / Decline), sends the customer
+ * back to the return URLs and posts a signed postback — with fault switches for tests
+ * (see README.md beside this file). Test mode in AimbrellaPay points here.
+ *
+ *   tsx sandbox/bansky/server.ts        # port from BANSKY_SANDBOX_PORT (default 8788)
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { zBanskyInitRequest } from '../../generated/api/zod.gen.ts';
+import type { BanskyInitRequest } from '../../generated/api/types.gen.ts';
+import { checkoutPage, donePage } from './pages.ts';
+import { parseFaults, type Fault } from './faults.ts';
+import { PostbackSender, type PostbackRecord } from './postbacks.ts';
+
+export interface BanskySandboxOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  apiToken: string;
+  postbackSecret: string;
+  /** How long `init_timeout` stalls before answering (default 30 s: longer than our timeout). */
+  stallMs?: number;
+  /** Delay for `postback_delay` (default 2 s). */
+  postbackDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface SandboxSession {
+  session: string;
+  request: BanskyInitRequest;
+  faults: Set<Fault>;
+  transactionId: string;
+  outcome: 'open' | 'paid' | 'declined';
+}
+
+export interface SandboxPaymentStats {
+  initCalls: number;
+  sessions: Array<Pick<SandboxSession, 'session' | 'transactionId' | 'outcome'>>;
+  postbacks: PostbackRecord[];
+}
+
+export interface BanskySandbox {
+  url: string;
+  port: number;
+  stats(paymentId: string): SandboxPaymentStats;
+  close(): Promise<void>;
+}
+
+export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<BanskySandbox> {
+  const log = opts.log ?? (() => {});
+  const sessions = new Map<string, SandboxSession>();
+  const initCalls = new Map<string, number>();
+  const postbacks = new PostbackSender(opts.postbackSecret, log);
+  const stalls = new Set<NodeJS.Timeout>();
+  let baseUrl = '';
+
+  const stats = (paymentId: string): SandboxPaymentStats => ({
+    initCalls: initCalls.get(paymentId) ?? 0,
+    sessions: [...sessions.values()]
+      .filter((s) => s.request.id === paymentId)
+      .map(({ session, transactionId, outcome }) => ({ session, transactionId, outcome })),
+    postbacks: postbacks.records(paymentId),
+  });
+
+  async function initPayment(req: IncomingMessage, res: ServerResponse) {
+    if (req.headers.authorization !== `Bearer ${opts.apiToken}`) {
+      return json(res, 401, { error: 'unauthorized', message: 'invalid token' });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      return json(res, 400, { error: 'invalid_request', message: 'body is not JSON' });
+    }
+    const parsed = zBanskyInitRequest.safeParse(body);
+    if (!parsed.success) {
+      return json(res, 400, { error: 'invalid_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    }
+    const request = parsed.data;
+    initCalls.set(request.id, (initCalls.get(request.id) ?? 0) + 1);
+    const faults = parseFaults(request.email);
+    log(`init ${request.id} ${request.amount} ${request.currency} faults=[${[...faults].join(',')}]`);
+
+    if (faults.has('init_fail')) return json(res, 500, { error: 'internal', message: 'temporarily unavailable' });
+    if (faults.has('init_reject')) return json(res, 400, { error: 'invalid_request', message: 'payment refused' });
+    if (faults.has('init_html')) return send(res, 200, 'text/html', '<html><body>Bad gateway</body></html>');
+    if (faults.has('init_garbage')) return json(res, 200, { redirect: 42, ok: 'maybe' });
+
+    const session = 'cs_' + randomBytes(12).toString('hex');
+    sessions.set(session, { session, request, faults, transactionId: 'bnk_tx_' + randomBytes(8).toString('hex'), outcome: 'open' });
+    const answer = () => json(res, 200, { url: `${baseUrl}/checkout/${session}` });
+    if (faults.has('init_timeout')) {
+      const t = setTimeout(() => {
+        stalls.delete(t);
+        if (!res.destroyed) answer();
+      }, opts.stallMs ?? 30_000);
+      stalls.add(t);
+      return;
+    }
+    return answer();
+  }
+
+  async function completeCheckout(s: SandboxSession, req: IncomingMessage, res: ServerResponse) {
+    const form = new URLSearchParams(await readBody(req));
+    const action = form.get('action');
+    if (action !== 'pay' && action !== 'decline') return send(res, 400, 'text/html', donePage('Choose Pay or Decline.'));
+    if (s.outcome !== 'open') return send(res, 409, 'text/html', donePage('This checkout is already complete.'));
+    s.outcome = action === 'pay' ? 'paid' : 'declined';
+    const status = action === 'pay' ? 'paid' : 'failed';
+    log(`checkout ${s.request.id} → ${status}`);
+    // The customer goes back first; the postback follows on its own, as with a real provider.
+    res.writeHead(303, { location: action === 'pay' ? s.request.successUrl : s.request.errorUrl }).end();
+    postbacks.deliver(s, status, { delayMs: opts.postbackDelayMs ?? 2_000 });
+  }
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://sandbox');
+      const checkout = /^\/checkout\/(cs_[0-9a-f]+)$/.exec(url.pathname);
+      const statsPath = /^\/_sandbox\/payments\/([A-Za-z0-9_]+)$/.exec(url.pathname);
+      if (req.method === 'POST' && url.pathname === '/v1/payments') return await initPayment(req, res);
+      if (checkout) {
+        const s = sessions.get(checkout[1]!);
+        if (!s) return send(res, 404, 'text/html', donePage('Unknown checkout session.'));
+        if (req.method === 'GET') return send(res, 200, 'text/html', checkoutPage(s));
+        if (req.method === 'POST') return await completeCheckout(s, req, res);
+      }
+      if (req.method === 'GET' && statsPath) return json(res, 200, stats(statsPath[1]!));
+      if (req.method === 'GET' && url.pathname === '/_sandbox/health') return json(res, 200, { status: 'ok' });
+      return json(res, 404, { error: 'not_found', message: `${req.method} ${url.pathname}` });
+    } catch (err) {
+      log(`error ${(err as Error).message}`);
+      if (!res.headersSent) json(res, 500, { error: 'internal', message: 'sandbox error' });
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+
+  return {
+    url: baseUrl,
+    port,
+    stats,
+    async close() {
+      for (const t of stalls) clearTimeout(t);
+      postbacks.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 1024 * 1024) reject(new Error('body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string) {
+  res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' }).end(body);
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  send(res, status, 'application/json', JSON.stringify(body));
+}
+
+// Run directly: `tsx sandbox/bansky/server.ts`
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const sandbox = await startBanskySandbox({
+    port: Number(process.env.BANSKY_SANDBOX_PORT ?? 8788),
+    apiToken: process.env.BANSKY_API_TOKEN ?? 'bansky_local_sandbox_token',
+    postbackSecret: process.env.BANSKY_POSTBACK_SECRET ?? 'bansky_local_postback_secret',
+    log: (line) => console.log(`[bansky-sandbox] ${line}`),
+  });
+  console.log(`Bansky sandbox on ${sandbox.url}`);
+  const stop = () => void sandbox.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
