@@ -10,15 +10,17 @@ const root = resolve(import.meta.dirname, '..', '..');
  * Starts the Worker with `wrangler dev` (workerd + local KV/DO/Queues) and resolves once
  * /healthz answers. `vars` override wrangler.toml vars and secrets (passed as --var, so no
  * .dev.vars is needed). State lives in a fresh folder unless `persistTo` is given.
- * Returns { url, port, logs(), stop() }; stop() sends SIGINT so workerd exits with wrangler.
+ * `config` selects another wrangler config (the benchmark's bare Worker); `readyPath` is polled.
+ * Returns { url, port, pid, logs(), stop() }; stop() sends SIGINT so workerd exits with wrangler.
  */
-export async function startWorker({ vars = {}, port, persistTo, logLevel = 'info', onLine } = {}) {
+export async function startWorker({ vars = {}, port, persistTo, logLevel = 'info', onLine, config, readyPath = '/healthz' } = {}) {
   const workerPort = port ?? (await freePort());
   const inspectorPort = await freePort();
   const state = persistTo ?? mkdtempSync(join(tmpdir(), 'apay-wrangler-'));
   const args = [
     join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
     'dev',
+    ...(config ? ['--config', config] : []),
     '--port', String(workerPort),
     '--ip', '127.0.0.1',
     '--inspector-port', String(inspectorPort),
@@ -53,7 +55,7 @@ export async function startWorker({ vars = {}, port, persistTo, logLevel = 'info
   const url = `http://127.0.0.1:${workerPort}`;
   try {
     await Promise.race([
-      waitForHttp(`${url}/healthz`, 90_000),
+      waitForHttp(`${url}${readyPath}`, 90_000),
       exited.then((code) => {
         throw new Error(`wrangler dev exited (${code}) before it was ready:\n${lines.slice(-30).join('\n')}`);
       }),
@@ -65,6 +67,7 @@ export async function startWorker({ vars = {}, port, persistTo, logLevel = 'info
   return {
     url,
     port: workerPort,
+    pid: child.pid,
     logs: () => lines.join('\n'),
     async stop() {
       if (child.exitCode === null) {
