@@ -1,0 +1,65 @@
+import type { InitPaymentRequest, Mode, PaymentType } from '../../generated/api/types.gen';
+import { ApiError } from '../http/problem';
+import type { ShopRecord } from '../shops/shop-store';
+import { checkPostbackUrl, checkRedirectUrl } from './url-policy';
+
+/** Crypto currencies we accept, with their decimals (the smallest unit Bansky settles). */
+export const CRYPTO_DECIMALS: Readonly<Record<string, number>> = { BTC: 8, ETH: 18, LTC: 8, USDT: 6, USDC: 6 };
+
+let iso4217: Set<string> | null = null;
+function isIso4217(code: string): boolean {
+  iso4217 ??= new Set(Intl.supportedValuesOf('currency'));
+  return iso4217.has(code);
+}
+
+/** The currency's type and number of decimals, or null when we do not know the code. */
+export function currencyInfo(code: string): { type: PaymentType; decimals: number } | null {
+  const crypto = CRYPTO_DECIMALS[code];
+  if (crypto !== undefined) return { type: 'crypto', decimals: crypto };
+  if (!isIso4217(code)) return null;
+  const decimals = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits;
+  return { type: 'fiat', decimals: decimals ?? 2 };
+}
+
+/** A schema-valid amount string is positive and has at most `decimals` fraction digits. */
+export function amountProblem(amount: string, decimals: number): string | null {
+  const [whole = '', fraction = ''] = amount.split('.');
+  if (/^0*$/.test(whole) && /^0*$/.test(fraction)) return 'must be greater than zero';
+  const significant = fraction.replace(/0+$/, '');
+  if (significant.length > decimals) {
+    return decimals === 0 ? 'this currency has no decimals' : `this currency allows at most ${decimals} decimals`;
+  }
+  return null;
+}
+
+export interface ValidatedPayment extends InitPaymentRequest {
+  type: PaymentType;
+}
+
+/**
+ * The rules the schema cannot express (DESIGN §4). Each failure is a 400 with its own stable
+ * code and the offending field as a JSON Pointer in `errors[]`.
+ */
+export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode: Mode): ValidatedPayment {
+  const fail = (code: ConstructorParameters<typeof ApiError>[1], path: string, message: string): never => {
+    throw new ApiError(400, code, `${path.slice(1)}: ${message}`, { errors: [{ path, message }] });
+  };
+
+  const info = currencyInfo(body.currency);
+  if (!info) fail('invalid_currency', '/currency', 'not an ISO 4217 code nor a supported crypto code (BTC, ETH, LTC, USDT, USDC)');
+  const { type, decimals } = info!;
+  if (body.type && body.type !== type) fail('type_currency_mismatch', '/type', `${body.currency} is a ${type} currency`);
+
+  const amountIssue = amountProblem(body.amount, decimals);
+  if (amountIssue) fail('invalid_amount', '/amount', amountIssue);
+
+  for (const field of ['successUrl', 'errorUrl'] as const) {
+    const issue = checkRedirectUrl(body[field], shop.allowedRedirectHosts, mode);
+    if (issue) fail('redirect_host_not_allowed', `/${field}`, issue);
+  }
+  if (body.postbackUrl) {
+    const issue = checkPostbackUrl(body.postbackUrl, mode);
+    if (issue) fail('postback_url_not_allowed', '/postbackUrl', issue);
+  }
+  return { ...body, type };
+}

@@ -1,0 +1,111 @@
+import type { Mode, PaymentStatus, PostbackAttempt } from '../../generated/api/types.gen';
+import { isFinal, wantsPostback, webhookIdFor, type PaymentRecord } from './record';
+import type { ValidatedPayment } from './rules';
+
+/**
+ * The payment state machine as pure functions over PaymentRecord; the Durable Object persists
+ * the results and runs the side effects. Final states never change.
+ */
+const ALLOWED: Record<PaymentStatus, PaymentStatus[]> = {
+  created: ['awaiting_payment', 'init_failed', 'paid', 'failed', 'expired'],
+  awaiting_payment: ['paid', 'failed', 'expired'],
+  paid: [],
+  failed: [],
+  expired: [],
+  init_failed: [],
+};
+
+const MAX_RECORDED_ATTEMPTS = 500;
+
+export interface NewPayment {
+  id: string;
+  shopId: string;
+  mode: Mode;
+  fingerprint: string;
+  payment: ValidatedPayment;
+}
+
+export function newRecord(input: NewPayment, now: Date, ttlSeconds: number): PaymentRecord {
+  const at = now.toISOString();
+  const p = input.payment;
+  const shopTransactionId = p.id ?? null;
+  const postbackUrl = p.postbackUrl ?? null;
+  return {
+    id: input.id,
+    shopId: input.shopId,
+    mode: input.mode,
+    shopTransactionId,
+    fingerprint: input.fingerprint,
+    status: 'created',
+    amount: p.amount,
+    currency: p.currency,
+    type: p.type,
+    email: p.email,
+    name: p.name ?? null,
+    successUrl: p.successUrl,
+    errorUrl: p.errorUrl,
+    postbackUrl,
+    banskyUrl: null,
+    banskyTransactionId: null,
+    initFailure: null,
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+    transitions: [{ status: 'created', at, reason: null }],
+    postback: {
+      status: wantsPostback({ shopTransactionId, postbackUrl }) ? 'waiting' : 'none',
+      webhookId: null,
+      queuedAt: null,
+      deliveredAt: null,
+      deadLetterKey: null,
+      attempts: [],
+    },
+  };
+}
+
+export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+/** The record after a transition; a final paid/failed/expired state queues the shop's postback. */
+export function transition(r: PaymentRecord, to: PaymentStatus, reason: string | null, now: Date): PaymentRecord {
+  if (!canTransition(r.status, to)) throw new Error(`payment ${r.id}: ${r.status} → ${to} is not allowed`);
+  const at = now.toISOString();
+  const next: PaymentRecord = { ...r, status: to, updatedAt: at, transitions: [...r.transitions, { status: to, at, reason }] };
+  if (isFinal(to) && to !== 'init_failed' && r.postback.status === 'waiting') {
+    next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at };
+  }
+  if (to === 'init_failed' && r.postback.status === 'waiting') next.postback = { ...r.postback, status: 'none' };
+  return next;
+}
+
+export type AttemptOutcome = 'delivered' | 'retrying' | 'dead_lettered';
+
+export function recordAttempt(
+  r: PaymentRecord,
+  attempt: Omit<PostbackAttempt, 'attempt'>,
+  outcome: AttemptOutcome,
+  deadLetterKey: string | null,
+): PaymentRecord {
+  const attempts = [...r.postback.attempts, { ...attempt, attempt: (r.postback.attempts.at(-1)?.attempt ?? 0) + 1 }].slice(-MAX_RECORDED_ATTEMPTS);
+  const postback = { ...r.postback, attempts };
+  if (outcome === 'delivered') {
+    postback.status = 'delivered';
+    postback.deliveredAt ??= attempt.at;
+  } else if (outcome === 'dead_lettered') {
+    postback.status = 'dead_lettered';
+    postback.deadLetterKey = deadLetterKey;
+  } else if (postback.status !== 'delivered') {
+    postback.status = 'pending';
+  }
+  return { ...r, postback };
+}
+
+/** Amounts compare as decimals: "49.9" and "49.90" are the same money. */
+export function sameAmount(a: string, b: string): boolean {
+  const norm = (s: string) => {
+    const [w = '0', f = ''] = s.split('.');
+    return `${w.replace(/^0+(?=\d)/, '')}.${f.replace(/0+$/, '')}`;
+  };
+  return norm(a) === norm(b);
+}

@@ -1,0 +1,47 @@
+import type { PaymentRecord } from './record';
+
+/**
+ * The transaction log the product asks for: one KV record per payment (`txlog:<paymentId>`),
+ * rewritten on each transition by the payment's Durable Object (the only writer, so writes to
+ * one key never race). Read-mostly and eventually consistent; the DO stays the source of truth.
+ * No email, URLs or Bansky page: the log is for reconciliation, not for customer data.
+ */
+export const txlogKey = (paymentId: string) => `txlog:${paymentId}`;
+
+export interface TxlogEntry {
+  id: string;
+  shopId: string;
+  mode: PaymentRecord['mode'];
+  shopTransactionId: string | null;
+  status: PaymentRecord['status'];
+  amount: string;
+  currency: string;
+  type: PaymentRecord['type'];
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  transitions: PaymentRecord['transitions'];
+  postback: { status: PaymentRecord['postback']['status']; attempts: number; deliveredAt: string | null };
+}
+
+export function toTxlogEntry(r: PaymentRecord): TxlogEntry {
+  return {
+    id: r.id,
+    shopId: r.shopId,
+    mode: r.mode,
+    shopTransactionId: r.shopTransactionId,
+    status: r.status,
+    amount: r.amount,
+    currency: r.currency,
+    type: r.type,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    expiresAt: r.expiresAt,
+    transitions: r.transitions,
+    postback: { status: r.postback.status, attempts: r.postback.attempts.length, deliveredAt: r.postback.deliveredAt },
+  };
+}
+
+export async function writeTxlog(kv: KVNamespace, r: PaymentRecord): Promise<void> {
+  await kv.put(txlogKey(r.id), JSON.stringify(toTxlogEntry(r)));
+}
