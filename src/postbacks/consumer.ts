@@ -1,11 +1,111 @@
 import type { Env } from '../env';
+import { paymentObject } from '../payments/store';
+import { buildServices, type Services } from '../services';
+import { activeWebhookSecrets } from '../shops/shop-store';
+import { putDeadLetter } from './dead-letters';
+import { sendPostback, type AttemptResult } from './deliver';
+import { buildShopPostback, isPostbackJob, signShopPostback, type PostbackJob } from './payload';
+import { retryDelaySeconds, shouldDeadLetter } from './schedule';
 
-/** Delivers shop postbacks from the postbacks queue (retries with backoff). */
-export async function handlePostbackBatch(batch: MessageBatch<unknown>, _env: Env, _ctx: ExecutionContext): Promise<void> {
-  for (const msg of batch.messages) msg.retry();
+/**
+ * Delivers shop postbacks from the postbacks queue: sign with every active secret of the shop,
+ * POST, record the attempt on the payment's Durable Object, then ack, retry with backoff, or
+ * dead-letter once the delivery is older than the configured age (DESIGN §5).
+ */
+export async function handlePostbackBatch(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const s = buildServices(env, { consumer: 'postbacks' });
+  for (const msg of batch.messages) {
+    if (!isPostbackJob(msg.body)) {
+      s.log.error('dropping a malformed postback job', { messageId: msg.id });
+      msg.ack();
+      continue;
+    }
+    try {
+      const next = await deliverOnce(msg.body, s);
+      if (next === 'done') msg.ack();
+      else msg.retry({ delaySeconds: retryDelaySeconds(s.config.postbacks.retryScheduleSeconds, next.failedAttempts) });
+    } catch (err) {
+      s.log.error('postback delivery crashed; retrying', { err, paymentId: msg.body.paymentId });
+      msg.retry({ delaySeconds: retryDelaySeconds(s.config.postbacks.retryScheduleSeconds, msg.attempts) });
+    }
+  }
 }
 
-/** Records postbacks that exhausted their retries. */
-export async function handlePostbackDeadLetters(batch: MessageBatch<unknown>, _env: Env, _ctx: ExecutionContext): Promise<void> {
-  for (const msg of batch.messages) msg.retry();
+/** Jobs that reached the queue's own dead-letter queue (consumer crashes): dead-letter them for good. */
+export async function handlePostbackDeadLetters(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const s = buildServices(env, { consumer: 'postbacks-dlq' });
+  for (const msg of batch.messages) {
+    if (isPostbackJob(msg.body)) {
+      const at = s.now();
+      await deadLetter(msg.body, s, { at: at.toISOString(), ok: false, httpStatus: null, latencyMs: null, error: 'queue retries exhausted' });
+    }
+    msg.ack();
+  }
+}
+
+async function deliverOnce(job: PostbackJob, s: Services): Promise<'done' | { failedAttempts: number }> {
+  const payment = paymentObject(s.env, job.paymentId);
+  const r = await payment.get();
+  // Superseded (a redelivery queued a newer job), already delivered, or nothing to send.
+  if (!r || r.postback.webhookId !== job.webhookId || r.postback.queuedAt !== job.queuedAt) return 'done';
+  if (r.postback.status === 'delivered' || r.postback.status === 'dead_lettered' || !r.postbackUrl) return 'done';
+
+  const shop = await s.shops.getShop(r.shopId);
+  const at = s.now();
+  const secrets = shop ? activeWebhookSecrets(shop, at) : [];
+  const body = JSON.stringify(buildShopPostback(r));
+  const attempt: AttemptResult =
+    secrets.length === 0
+      ? { at: at.toISOString(), ok: false, httpStatus: null, latencyMs: null, error: 'the shop has no active webhook secret' }
+      : await sendPostback(r.postbackUrl, signShopPostback(job.webhookId, body, secrets, at), body, s.config.postbacks.timeoutMs, at);
+
+  await s.analytics.emit({
+    event_type: 'shop_postback_attempt',
+    shop_id: r.shopId,
+    mode: r.mode,
+    payment_id: r.id,
+    shop_transaction_id: r.shopTransactionId,
+    status: r.status,
+    http_status: attempt.httpStatus ?? null,
+    latency_ms: attempt.latencyMs ?? null,
+    attributes: { webhook_id: job.webhookId, ok: attempt.ok, error: attempt.error ?? null },
+  });
+  if (attempt.ok) {
+    await payment.recordPostbackAttempt(attempt, 'delivered');
+    s.log.info('postback delivered', { paymentId: r.id, webhookId: job.webhookId, httpStatus: attempt.httpStatus });
+    return 'done';
+  }
+  if (shouldDeadLetter(job.queuedAt, at, s.config.postbacks.deadLetterAfterSeconds)) {
+    await deadLetter(job, s, attempt);
+    return 'done';
+  }
+  const updated = await payment.recordPostbackAttempt(attempt, 'retrying');
+  s.log.warn('postback attempt failed; will retry', { paymentId: r.id, webhookId: job.webhookId, error: attempt.error });
+  const failed = (updated?.postback.attempts ?? []).filter((a) => !a.ok && a.at >= job.queuedAt).length;
+  return { failedAttempts: Math.max(1, failed) };
+}
+
+async function deadLetter(job: PostbackJob, s: Services, last: AttemptResult): Promise<void> {
+  const payment = paymentObject(s.env, job.paymentId);
+  const r = await payment.get();
+  if (!r || r.postback.status === 'delivered' || r.postback.status === 'dead_lettered') return;
+  const key = await putDeadLetter(s.env.KV, {
+    paymentId: r.id,
+    shopId: r.shopId,
+    webhookId: job.webhookId,
+    deadLetteredAt: last.at,
+    attempts: r.postback.attempts.length + 1,
+    lastError: last.error ?? null,
+  });
+  await payment.recordPostbackAttempt(last, 'dead_lettered', key);
+  await s.analytics.emit({
+    event_type: 'postback_dead_lettered',
+    shop_id: r.shopId,
+    mode: r.mode,
+    payment_id: r.id,
+    shop_transaction_id: r.shopTransactionId,
+    status: r.status,
+    attributes: { webhook_id: job.webhookId, last_error: last.error ?? null },
+  });
+  s.log.error('postback dead-lettered', { paymentId: r.id, webhookId: job.webhookId, lastError: last.error });
 }

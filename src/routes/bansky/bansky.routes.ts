@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse } from '../../../generated/api/zod.gen';
 import { jsonBody, jsonContent, problems } from '../../http/openapi';
+import { verifyBanskySignatureMiddleware } from './verify-signature';
 
 export const receiveBanskyPostback = createRoute({
   operationId: 'receiveBanskyPostback',
@@ -8,6 +9,7 @@ export const receiveBanskyPostback = createRoute({
   path: '/api/payment-verify',
   tags: ['bansky'],
   security: [{ banskySignature: [] }],
+  middleware: [verifyBanskySignatureMiddleware()],
   request: { body: jsonBody(zReceiveBanskyPostbackBody) },
   responses: {
     200: jsonContent(zReceiveBanskyPostbackResponse),

@@ -1,0 +1,38 @@
+/**
+ * The few HTML pages a customer may see on our domain. They name no payment, shop or amount:
+ * a link that does not work reveals nothing about what exists behind it.
+ */
+function page(title: string, message: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title} · AimbrellaPay</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}</style>
+</head>
+<body>
+<h1>${title}</h1>
+<p>${message}</p>
+</body>
+</html>`;
+}
+
+export const PAGES = {
+  badLink: () => page('This link is not valid', 'Please go back to the shop and start the payment again.'),
+  unknown: () => page('Payment link not found', 'This payment link does not exist. Please go back to the shop and start the payment again.'),
+  expired: () => page('This payment link has expired', 'Payment links are valid for a limited time. Please go back to the shop and start the payment again.'),
+  paid: () => page('This payment is already complete', 'This payment has already been paid. There is nothing more to do.'),
+  failed: () => page('This payment has already ended', 'This payment was declined or cancelled. Please go back to the shop to try again.'),
+  notStarted: () => page('This payment could not be started', 'Please go back to the shop and start the payment again.'),
+};
+
+/** Browser pages must not be cached or framed, and must not leak where they were opened from. */
+export const HTML_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+};
