@@ -39,6 +39,6 @@ export function buildServices(env: Env, fields: Record<string, unknown> = {}): S
     log,
     now,
     shops: new ShopStore(env.KV, now),
-    analytics: new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, now),
+    analytics: new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, now, env.KV),
   };
 }

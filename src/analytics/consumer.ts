@@ -1,11 +1,138 @@
-import type { Env } from '../env';
+import { loadConfig, type Env } from '../env';
+import { createLogger, type Logger } from '../observability/logger';
+import { bigQueryTargetFrom, insertAll, MAX_ROWS_PER_INSERT, TransientInsertError, type BigQueryTarget, type RowOutcome } from './bigquery-insert';
+import { parseDeadLetter, recordDeadLetter, type DeadLetter } from './dead-letters';
+import type { AnalyticsEvent } from './events';
+import { replayPendingEvents } from './pending';
 
-/** Streams analytics events to BigQuery. */
-export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, _env: Env, _ctx: ExecutionContext): Promise<void> {
-  for (const msg of batch.messages) msg.retry();
+/**
+ * Streams analytics events from the queue into BigQuery. Nothing is acked before BigQuery has
+ * it: transient failures are retried with backoff (the queue keeps the messages while BigQuery is
+ * down), rows BigQuery calls invalid go to the dead-letter queue with the reason.
+ */
+export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  const config = loadConfig(env);
+  const log = analyticsLogger(env);
+  ctx.waitUntil(replayPendingEvents(env.KV, env.ANALYTICS_QUEUE, log));
+
+  const valid: Array<{ msg: Message<unknown>; event: AnalyticsEvent }> = [];
+  for (const msg of batch.messages) {
+    const event = asEvent(msg.body);
+    if (event) valid.push({ msg, event });
+    else await deadLetter(env, log, msg, { reason: 'malformed event (not an analytics row)', body: msg.body });
+  }
+  if (valid.length === 0) return;
+
+  let target: BigQueryTarget | null;
+  try {
+    target = bigQueryTargetFrom(config.bigQuery);
+  } catch (err) {
+    log.error('analytics: BigQuery misconfigured; events kept on the queue', { err: String(err) });
+    for (const { msg } of valid) msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+    return;
+  }
+  if (!target) {
+    // Plain local run without BigQuery: nothing to stream to, so say what would have gone there.
+    for (const { msg, event } of valid) {
+      log.debug('analytics event (BigQuery not configured, dropped)', withoutEmail(event));
+      msg.ack();
+    }
+    return;
+  }
+
+  for (let i = 0; i < valid.length; i += MAX_ROWS_PER_INSERT) {
+    await insertChunk(env, log, target, valid.slice(i, i + MAX_ROWS_PER_INSERT));
+  }
 }
 
-/** Records analytics rows that BigQuery refused for good. */
-export async function handleAnalyticsDeadLetters(batch: MessageBatch<unknown>, _env: Env, _ctx: ExecutionContext): Promise<void> {
-  for (const msg of batch.messages) msg.retry();
+async function insertChunk(env: Env, log: Logger, target: BigQueryTarget, chunk: Array<{ msg: Message<unknown>; event: AnalyticsEvent }>) {
+  try {
+    const outcomes = await insertAll(target, chunk.map((c) => c.event));
+    let retried = 0;
+    for (const [i, { msg, event }] of chunk.entries()) {
+      const outcome: RowOutcome = outcomes[i] ?? { ok: false, retry: true, reason: 'no outcome for this row' };
+      if (outcome.ok) msg.ack();
+      else if (outcome.retry) {
+        retried++;
+        msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+      } else await deadLetter(env, log, msg, { reason: outcome.reason, body: event });
+    }
+    log.debug('analytics rows streamed', { rows: chunk.length, retried });
+  } catch (err) {
+    if (!(err instanceof TransientInsertError)) throw err; // unexpected: the runtime retries the whole batch
+    const attempts = Math.max(...chunk.map((c) => c.msg.attempts));
+    log.warn('analytics: BigQuery insert failed, will retry', { rows: chunk.length, attempts, err: scrubEmails(err.message) });
+    for (const { msg } of chunk) msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+  }
+}
+
+/** 2 s, 4 s, 8 s … capped at 5 minutes: quick after a blip, gentle during an outage. */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(300, 2 ** Math.max(1, attempts));
+}
+
+async function deadLetter(env: Env, log: Logger, msg: Message<unknown>, letter: Omit<DeadLetter, 'dead_at'>) {
+  try {
+    await env.ANALYTICS_DLQ.send({ ...letter, reason: scrubEmails(letter.reason), dead_at: new Date().toISOString() } satisfies DeadLetter);
+    msg.ack();
+  } catch (err) {
+    log.error('analytics: dead-letter send failed; message retried', { err: String(err) });
+    msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+  }
+}
+
+/** Records what BigQuery refused for good (or what exhausted its retries) in KV, for replay. */
+export async function handleAnalyticsDeadLetters(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const log = analyticsLogger(env);
+  for (const msg of batch.messages) {
+    const letter = parseDeadLetter(msg.body, msg.id);
+    try {
+      await recordDeadLetter(env.KV, letter, msg.id);
+      const event = asEvent(letter.body);
+      log.warn('analytics event dead-lettered', {
+        eventId: event?.event_id ?? null,
+        eventType: event?.event_type ?? null,
+        paymentId: event?.payment_id ?? null,
+        reason: letter.reason,
+      });
+      msg.ack();
+    } catch (err) {
+      log.error('analytics: recording a dead letter failed', { err: String(err) });
+      msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+    }
+  }
+}
+
+export function asEvent(body: unknown): AnalyticsEvent | null {
+  if (!body || typeof body !== 'object') return null;
+  const e = body as Partial<AnalyticsEvent>;
+  if (typeof e.event_id !== 'string' || !e.event_id) return null;
+  if (typeof e.event_type !== 'string' || !e.event_type) return null;
+  if (typeof e.occurred_at !== 'string' || Number.isNaN(Date.parse(e.occurred_at))) return null;
+  return e as AnalyticsEvent;
+}
+
+export function withoutEmail(event: AnalyticsEvent): Omit<AnalyticsEvent, 'email'> {
+  const { email: _email, ...rest } = event;
+  return rest;
+}
+
+const EMAIL = /[^\s"'<>@,;:]+@[^\s"'<>@,;:]+\.[A-Za-z]{2,}/g;
+/** BigQuery error messages may quote a row's values; a reason or log line never carries an email. */
+export function scrubEmails(text: string): string {
+  return text.replace(EMAIL, '[email]');
+}
+
+/** The Worker's logger, also redacting the service-account private key line by line. */
+function analyticsLogger(env: Env): Logger {
+  const config = loadConfig(env);
+  const keyLines = (config.bigQuery.serviceAccountJson ?? '')
+    .replace(/\\n/g, '\n')
+    .split('\n')
+    .filter((l) => l.length >= 16 && !l.includes('-----'));
+  return createLogger({
+    level: config.logLevel,
+    secrets: [config.bansky.apiToken, config.bansky.postbackSecret, config.adminToken, config.bigQuery.serviceAccountJson, config.metabaseEmbedSecret, ...keyLines],
+    base: { component: 'analytics' },
+  });
 }

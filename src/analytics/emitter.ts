@@ -1,15 +1,22 @@
 import type { Logger } from '../observability/logger';
 import type { AnalyticsEvent, AnalyticsEventInput } from './events';
+import { parkEvents } from './pending';
+
+const SEND_ATTEMPTS = 3;
+const MAX_MESSAGES_PER_SEND = 100; // Queues' sendBatch limit
 
 /**
  * The one way the payment path records analytics: an event onto the analytics Queue. Emitting
- * never throws into the payment path; a failed send is logged (without the event's email).
+ * never throws into the payment path. A refused send is retried briefly, then the events are
+ * parked in KV (when given) for the consumer to re-queue, so a queue hiccup loses nothing; only if
+ * that fails too is the loss logged (ids and types, never the email).
  */
 export class AnalyticsEmitter {
   constructor(
     private readonly queue: Queue,
     private readonly log: Logger,
     private readonly now: () => Date,
+    private readonly fallback?: KVNamespace,
   ) {}
 
   build(input: AnalyticsEventInput): AnalyticsEvent {
@@ -36,14 +43,32 @@ export class AnalyticsEmitter {
   async emit(...inputs: AnalyticsEventInput[]): Promise<void> {
     if (inputs.length === 0) return;
     const events = inputs.map((i) => this.build(i));
-    try {
-      await this.queue.sendBatch(events.map((body) => ({ body, contentType: 'json' as const })));
-    } catch (err) {
-      this.log.error('analytics emit failed', {
-        err,
-        eventIds: events.map((e) => e.event_id),
-        eventTypes: events.map((e) => e.event_type),
-      });
+    for (let i = 0; i < events.length; i += MAX_MESSAGES_PER_SEND) {
+      await this.send(events.slice(i, i + MAX_MESSAGES_PER_SEND));
     }
+  }
+
+  private async send(events: AnalyticsEvent[]): Promise<void> {
+    const describe = { eventIds: events.map((e) => e.event_id), eventTypes: events.map((e) => e.event_type) };
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= SEND_ATTEMPTS; attempt++) {
+      try {
+        await this.queue.sendBatch(events.map((body) => ({ body, contentType: 'json' as const })));
+        return;
+      } catch (err) {
+        lastError = err;
+        if (attempt < SEND_ATTEMPTS) await new Promise((r) => setTimeout(r, 50 * 4 ** (attempt - 1)));
+      }
+    }
+    if (this.fallback) {
+      try {
+        await parkEvents(this.fallback, events);
+        this.log.warn('analytics queue refused events; parked in KV for the consumer to re-queue', { ...describe, err: String(lastError) });
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    this.log.error('analytics emit failed; events lost', { ...describe, err: String(lastError) });
   }
 }

@@ -1,9 +1,16 @@
 import type { Mode, PaymentStatus, PaymentType } from '../../generated/api/types.gen';
 
 /**
- * The one shape of an analytics row (BigQuery table `payment_events`, DESIGN §6). Append-only:
- * current state is derived in views. `amount` stays a decimal string end to end (NUMERIC in
- * BigQuery), never a float.
+ * The one shape of an analytics row (BigQuery table `payment_events`, bigquery/payment_events.table.json,
+ * DESIGN §6). Append-only: current state is derived in the views (bigquery/views/).
+ * - `amount` stays a decimal string end to end, BIGNUMERIC in BigQuery, never a float: crypto
+ *   amounts carry up to 18 decimals and NUMERIC keeps only 9.
+ * - Every event about a payment carries the payment's facts (shop_id, mode, payment_id,
+ *   shop_transaction_id, amount, currency, type) and its `status` after the event; the views take
+ *   the latest status per payment.
+ * - Calls carry `http_status` and `latency_ms` (Bansky for bansky_init_*, the shop for
+ *   shop_postback_attempt, where a 2xx counts as delivered); details such as an error go in `attributes`.
+ * - `email` is kept in the raw table only; no view selects it and no log line carries it.
  */
 export type AnalyticsEventType =
   | 'payment_created'
