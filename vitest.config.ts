@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
-import { WORKER_TEST_BINDINGS } from './test/support/test-bindings.ts';
+import { workerTestBindingsWith } from './test/support/test-bindings.ts';
 
 /**
  * Two projects:
@@ -14,15 +14,23 @@ export default defineConfig({
     projects: [
       {
         plugins: [
-          cloudflareTest({
+          // A function, so the URLs of the servers started by globalSetup reach the bindings.
+          cloudflareTest(async ({ inject }) => ({
             main: './src/index.ts',
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: WORKER_TEST_BINDINGS },
-          }),
+            miniflare: {
+              bindings: workerTestBindingsWith({
+                banskyTestUrl: inject('banskyTestUrl'),
+                banskyLiveUrl: inject('banskyLiveUrl'),
+                recorderUrl: inject('recorderUrl'),
+              }),
+            },
+          })),
         ],
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
+          globalSetup: ['./test/support/node/worker-global-setup.ts'],
         },
       },
       {

@@ -19,3 +19,23 @@ export const WORKER_TEST_BINDINGS: Record<string, string> = {
   BANSKY_TIMEOUT_MS: '2000',
   LOG_LEVEL: 'debug',
 };
+
+/** Path on the HTTP recorder that stands for our public base URL (Bansky's returns and postbacks land there). */
+export const RELAY_PREFIX = '/relay';
+
+/**
+ * The bindings with the real servers started by the worker project's globalSetup: both Bansky
+ * sandboxes, our public base URL on the recorder (so Bansky's postbacks are captured and relayed
+ * into the Worker by the tests), and postback retries shortened to seconds.
+ */
+export function workerTestBindingsWith(servers: { banskyTestUrl: string; banskyLiveUrl: string; recorderUrl: string }): Record<string, string> {
+  return {
+    ...WORKER_TEST_BINDINGS,
+    PUBLIC_BASE_URL: servers.recorderUrl + RELAY_PREFIX,
+    BANSKY_TEST_BASE_URL: servers.banskyTestUrl,
+    BANSKY_LIVE_BASE_URL: servers.banskyLiveUrl,
+    POSTBACK_RETRY_SCHEDULE_SECONDS: '1',
+    POSTBACK_DEAD_LETTER_AFTER_SECONDS: '8',
+    POSTBACK_TIMEOUT_MS: '3000',
+  };
+}
