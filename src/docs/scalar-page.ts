@@ -1,0 +1,85 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import type { Context, MiddlewareHandler } from 'hono';
+
+/**
+ * Scalar's API reference page, configured so the browser talks to nobody but us: the bundle and
+ * fonts come from public/docs/assets (copied from node_modules by scripts/docs/copy-assets.mjs),
+ * and Scalar's default font CDN, request proxy, telemetry and AI agent are switched off.
+ */
+
+export const ASSET_BASE = '/docs/assets';
+
+const FONT_FACES = [
+  ...[400, 500, 600, 700].map((w) => ['Inter', `inter-latin-${w}-normal.woff2`, w] as const),
+  ...[400, 500].map((w) => ['JetBrains Mono', `jetbrains-mono-latin-${w}-normal.woff2`, w] as const),
+]
+  .map(
+    ([family, file, weight]) =>
+      `@font-face { font-family: '${family}'; font-style: normal; font-weight: ${weight}; font-display: swap; src: url('${ASSET_BASE}/fonts/${file}') format('woff2'); }`,
+  )
+  .join('\n');
+
+const FONT_VARIABLES = `:root { --scalar-font: 'Inter', system-ui, sans-serif; --scalar-font-code: 'JetBrains Mono', ui-monospace, monospace; }`;
+
+export interface ScalarPageOptions {
+  specUrl: string;
+  title: string;
+}
+
+export function scalarConfig({ specUrl, title }: ScalarPageOptions) {
+  return {
+    url: specUrl,
+    cdn: `${ASSET_BASE}/scalar/standalone.js`,
+    pageTitle: title,
+    withDefaultFonts: false,
+    customCss: `${FONT_FACES}\n${FONT_VARIABLES}`,
+    telemetry: false,
+    proxyUrl: '',
+    showDeveloperTools: 'never' as const,
+    agent: { disabled: true },
+    documentDownloadType: 'json' as const,
+    hideModels: false,
+  };
+}
+
+/** Renders the Scalar HTML for a spec URL and lets the caller adjust it (e.g. add a sign-out form). */
+export async function renderScalarPage(c: Context, options: ScalarPageOptions, transform = (html: string) => html): Promise<string> {
+  const handler = Scalar(scalarConfig(options) as Parameters<typeof Scalar>[0]);
+  const res = (await handler(c as never, async () => {})) as Response;
+  return transform(await res.text());
+}
+
+async function sha256Base64(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  let s = '';
+  for (const b of digest) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/**
+ * A strict Content-Security-Policy for the docs' HTML: scripts only from our origin plus the
+ * exact inline scripts of this page (by hash), connections only to our origin, no framing.
+ * Styles allow 'unsafe-inline' because Scalar (Vue) sets style attributes at run time.
+ */
+export const docsSecurityHeaders = (): MiddlewareHandler => async (c, next) => {
+  await next();
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('Referrer-Policy', 'no-referrer');
+  if (!c.res.headers.get('content-type')?.startsWith('text/html')) return;
+  const html = await c.res.clone().text();
+  const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+  const hashes = await Promise.all(inline.map(async (s) => `'sha256-${await sha256Base64(s)}'`));
+  const policy = [
+    "default-src 'none'",
+    `script-src 'self' ${hashes.join(' ')}`.trim(),
+    "style-src 'self' 'unsafe-inline'",
+    "font-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  c.header('Content-Security-Policy', policy);
+  c.header('X-Frame-Options', 'DENY');
+};

@@ -1,0 +1,112 @@
+/**
+ * The two documents the docs render, derived from the one contract (generated/openapi.json):
+ * the public spec (what a shop uses: no operation or tag marked `x-internal`, and no component
+ * only those reach) and the internal spec (everything). Each gets its guide as `info.description`,
+ * which Scalar shows as the introduction with one sidebar entry per heading.
+ */
+
+type Json = Record<string, unknown>;
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function internalTagNames(doc: Json): Set<string> {
+  const tags = (doc.tags as Array<Json> | undefined) ?? [];
+  return new Set(tags.filter((t) => t['x-internal'] === true).map((t) => String(t.name)));
+}
+
+function isInternalOperation(op: Json, internalTags: Set<string>): boolean {
+  if (op['x-internal'] === true) return true;
+  const tags = (op.tags as string[] | undefined) ?? [];
+  return tags.some((t) => internalTags.has(t));
+}
+
+/** Drops internal operations from a paths (or webhooks) map; a path left without operations goes too. */
+function publicPathItems(items: Json | undefined, internalTags: Set<string>): Json | undefined {
+  if (!items) return undefined;
+  const out: Json = {};
+  for (const [path, item] of Object.entries(items)) {
+    const kept: Json = {};
+    let operations = 0;
+    for (const [key, value] of Object.entries(item as Json)) {
+      if (!METHODS.includes(key)) {
+        kept[key] = value;
+      } else if (!isInternalOperation(value as Json, internalTags)) {
+        kept[key] = value;
+        operations++;
+      }
+    }
+    if (operations > 0) out[path] = kept;
+  }
+  return out;
+}
+
+/** Every `#/components/<kind>/<name>` reachable from `root`, following refs inside components too. */
+function reachableComponents(doc: Json, root: unknown): Set<string> {
+  const components = (doc.components as Record<string, Json> | undefined) ?? {};
+  const seen = new Set<string>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Array.isArray(node)) stack.push(...node);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node as Json)) {
+        if (key === '$ref' && typeof value === 'string' && value.startsWith('#/components/')) {
+          const [, , kind, name] = value.split('/');
+          const id = `${kind}/${name}`;
+          if (!seen.has(id) && kind && name && components[kind]?.[name] !== undefined) {
+            seen.add(id);
+            stack.push(components[kind]![name]);
+          }
+        } else stack.push(value);
+      }
+    }
+  }
+  return seen;
+}
+
+function usedSecuritySchemes(paths: Json, webhooks: Json | undefined, global: unknown): Set<string> {
+  const names = new Set<string>();
+  const collect = (reqs: unknown) => {
+    for (const req of (reqs as Json[] | undefined) ?? []) for (const name of Object.keys(req)) names.add(name);
+  };
+  collect(global);
+  for (const items of [paths, webhooks ?? {}]) {
+    for (const item of Object.values(items)) {
+      for (const [key, op] of Object.entries(item as Json)) if (METHODS.includes(key)) collect((op as Json).security);
+    }
+  }
+  return names;
+}
+
+export function buildPublicSpec(contract: Json, guide: string): Json {
+  const doc = clone(contract);
+  const internalTags = internalTagNames(doc);
+  doc.paths = publicPathItems(doc.paths as Json, internalTags) ?? {};
+  if (doc.webhooks) doc.webhooks = publicPathItems(doc.webhooks as Json, internalTags);
+  doc.tags = ((doc.tags as Json[] | undefined) ?? []).filter((t) => !internalTags.has(String(t.name)));
+
+  const components = (doc.components as Record<string, Json> | undefined) ?? {};
+  const { components: _components, ...rest } = doc;
+  const reachable = reachableComponents(doc, rest);
+  const schemes = usedSecuritySchemes(doc.paths as Json, doc.webhooks as Json | undefined, doc.security);
+  const kept: Record<string, Json> = {};
+  for (const [kind, entries] of Object.entries(components)) {
+    const names = Object.keys(entries).filter((name) =>
+      kind === 'securitySchemes' ? schemes.has(name) : reachable.has(`${kind}/${name}`),
+    );
+    if (names.length) kept[kind] = Object.fromEntries(names.map((n) => [n, entries[n]]));
+  }
+  doc.components = kept;
+  doc.info = { ...(doc.info as Json), description: guide };
+  return doc;
+}
+
+export function buildInternalSpec(contract: Json, guide: string): Json {
+  const doc = clone(contract);
+  doc.info = { ...(doc.info as Json), title: `${(doc.info as Json).title} (internal)`, description: guide };
+  return doc;
+}
