@@ -1,0 +1,170 @@
+/**
+ * The whole system on one machine, as `npm start` runs it: the Worker under `wrangler dev`
+ * (state persisted so the demo shop survives restarts), the Bansky sandbox, the demo shop and,
+ * when installed, the BigQuery emulator. Tests start it on free ports with a fresh state folder.
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createClient } from '../../generated/api/client/index.ts';
+import { startBanskySandbox } from '../../sandbox/bansky/server.ts';
+import { DEMO_PRODUCT, startDemoShop } from '../../sandbox/demo-shop/server.ts';
+import { readDevVars } from '../admin/client.ts';
+import { startWorker } from '../lib/wrangler-dev.mjs';
+import { ensureDemoShop, type DemoCredentials } from './demo-credentials.ts';
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+
+export interface StackOptions {
+  workerPort: number;
+  sandboxPort: number;
+  shopPort: number;
+  bigqueryPort: number;
+  /** false skips the BigQuery emulator even when it is installed. */
+  bigquery: boolean;
+  /** wrangler's --persist-to; the demo shop's credentials are kept in the same folder. */
+  stateDir: string;
+  log: (line: string) => void;
+}
+
+export interface Stack {
+  workerUrl: string;
+  sandboxUrl: string;
+  shopUrl: string;
+  bigqueryUrl: string | null;
+  demo: DemoCredentials;
+  demoShopCreated: boolean;
+  stop(): Promise<void>;
+}
+
+/** Ports and folders, overridable by env (tests use free ports and a temporary state folder). */
+export function stackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, log = console.log): StackOptions {
+  const port = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+  return {
+    workerPort: port('APAY_WORKER_PORT', 8787),
+    sandboxPort: port('APAY_SANDBOX_PORT', 8788),
+    shopPort: port('APAY_DEMO_SHOP_PORT', 8789),
+    bigqueryPort: port('APAY_BIGQUERY_PORT', 9050),
+    bigquery: env.APAY_BIGQUERY !== 'off',
+    stateDir: resolve(env.APAY_STATE_DIR ?? join(repoRoot, '.wrangler', 'state')),
+    log,
+  };
+}
+
+/** wrangler reads .dev.vars; a fresh clone has only the example with safe local values. */
+export function ensureDevVars(log: (line: string) => void): Record<string, string> {
+  const devVars = join(repoRoot, '.dev.vars');
+  if (!existsSync(devVars)) {
+    copyFileSync(join(repoRoot, '.dev.vars.example'), devVars);
+    log('Created .dev.vars from .dev.vars.example (local values only).');
+  }
+  return readDevVars(devVars);
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const { log } = opts;
+  const secrets = ensureDevVars(log);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err) => log(`while stopping: ${(err as Error).message}`));
+  };
+  try {
+    const bigquery = opts.bigquery ? await startBigQuery(opts.bigqueryPort, log) : null;
+    if (bigquery) stops.push(() => bigquery.stop());
+
+    const sandbox = await startBanskySandbox({
+      port: opts.sandboxPort,
+      apiToken: secrets.BANSKY_API_TOKEN ?? '',
+      postbackSecret: secrets.BANSKY_POSTBACK_SECRET ?? '',
+      log: (line) => log(`[bansky-sandbox] ${line}`),
+    });
+    stops.push(() => sandbox.close());
+
+    const publicBaseUrl = `http://localhost:${opts.workerPort}`;
+    let ready = false;
+    const worker = await startWorker({
+      port: opts.workerPort,
+      persistTo: opts.stateDir,
+      vars: {
+        PUBLIC_BASE_URL: publicBaseUrl,
+        BANSKY_TEST_BASE_URL: sandbox.url,
+        ...(bigquery ? { BIGQUERY_BASE_URL: bigquery.url, BIGQUERY_PROJECT: bigquery.project } : {}),
+      },
+      // wrangler's start-up banner is noise here; request logs after start are useful.
+      onLine: (line) => ready && log(`[worker] ${line}`),
+    });
+    ready = true;
+    stops.push(() => worker.stop());
+
+    const admin = createClient({ baseUrl: worker.url, auth: secrets.ADMIN_TOKEN });
+    const { creds, created } = await ensureDemoShop(admin, join(opts.stateDir, 'demo-shop.json'), log);
+
+    const shop = await startDemoShop({
+      port: opts.shopPort,
+      apiBaseUrl: publicBaseUrl,
+      token: creds.token,
+      webhookSecret: creds.webhookSecret,
+      log: (line) => log(`[demo-shop] ${line}`),
+    });
+    stops.push(() => shop.close());
+
+    return {
+      workerUrl: publicBaseUrl,
+      sandboxUrl: sandbox.url,
+      shopUrl: shop.url,
+      bigqueryUrl: bigquery?.url ?? null,
+      demo: creds,
+      demoShopCreated: created,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+interface RunningEmulator {
+  url: string;
+  project: string;
+  stop(): Promise<void>;
+}
+
+/** The analytics engineer's emulator launcher; null (after one line saying why) when absent. */
+async function startBigQuery(port: number, log: (line: string) => void): Promise<RunningEmulator | null> {
+  const module = join(repoRoot, 'scripts', 'local', 'bigquery-emulator.mjs');
+  if (!existsSync(module)) {
+    log('BigQuery emulator: launcher not in this checkout yet; analytics events are only logged.');
+    return null;
+  }
+  const { startBigQueryEmulator } = await import(pathToFileURL(module).href);
+  const project = 'aimbrellapay-local';
+  const running = await startBigQueryEmulator({ port, project, dataset: 'aimbrellapay', log });
+  return running ? { url: running.url, project, stop: () => running.stop() } : null;
+}
+
+/** What `npm start` prints once everything answers; the credential lines are matched by tests. */
+export function banner(stack: Stack): string[] {
+  const order = 'order-$(date +%s)';
+  const body =
+    `{"id":"'$ORDER'","email":"customer@example.com","amount":"${DEMO_PRODUCT.amount}","currency":"${DEMO_PRODUCT.currency}",` +
+    `"successUrl":"${stack.shopUrl}/success?order='$ORDER'","errorUrl":"${stack.shopUrl}/error?order='$ORDER'",` +
+    `"postbackUrl":"${stack.shopUrl}/postbacks"}`;
+  return [
+    '',
+    'AimbrellaPay is running locally:',
+    `  Worker (API, pay links, docs)  ${stack.workerUrl}   (docs: ${stack.workerUrl}/docs)`,
+    `  Bansky sandbox                 ${stack.sandboxUrl}`,
+    `  Demo shop                      ${stack.shopUrl}`,
+    `  BigQuery emulator              ${stack.bigqueryUrl ?? 'not running'}`,
+    '',
+    stack.demoShopCreated ? `Created the demo shop ${stack.demo.shopId} (test mode).` : `Reusing the demo shop ${stack.demo.shopId} (test mode).`,
+    `Demo shop token: ${stack.demo.token}`,
+    `Demo shop webhook secret: ${stack.demo.webhookSecret}`,
+    '',
+    'Start a payment (paste into a shell; open the "url" it answers in a browser and click Pay):',
+    `ORDER=${order}; curl -sS -X POST ${stack.workerUrl}/api/v1/init-payment -H 'Authorization: Bearer ${stack.demo.token}' -H 'Content-Type: application/json' -d '${body}'`,
+    '',
+    `Or open ${stack.shopUrl} and click Buy. Verified postbacks show on the demo shop's pages.`,
+    'Operator CLI: npm run admin -- --help. Press Ctrl-C to stop everything.',
+  ];
+}
