@@ -12,7 +12,7 @@ function useToken(token: string): Promise<Response> {
 
 async function expectAuthenticated(res: Response) {
   // Past authentication the payment lookup answers; it is unknown, so 404 payment_not_found.
-  expect([401, 403]).not.toContain(res.status);
+  await expectProblem(res, 404, 'payment_not_found');
 }
 
 async function expectProblem(res: Response, status: number, code: string) {
@@ -80,6 +80,41 @@ describe('shop token lifecycle', () => {
     expect(record).not.toContain(token);
     const { keys } = await env.KV.list();
     for (const k of keys) expect(k.name).not.toContain(token);
+  });
+});
+
+describe('test and live mode are separate', () => {
+  async function init(token: string): Promise<string> {
+    const res = await worker.fetch(`${BASE}/api/v1/init-payment`, {
+      method: 'POST',
+      headers: shopHeaders(token),
+      body: JSON.stringify({
+        email: 'jane@example.com',
+        amount: '12.00',
+        currency: 'EUR',
+        successUrl: 'https://shop.example/ok',
+        errorUrl: 'https://shop.example/failed',
+      }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+  const read = (token: string, id: string) => worker.fetch(`${BASE}/api/v1/payments/${id}`, { headers: shopHeaders(token) });
+
+  it("a shop's test token never reads its live payment, nor the other way round", async () => {
+    const { shopId, token: testToken } = await createShopWithToken({ mode: 'test' });
+    const live = (await (await adminCall('POST', `/admin/v1/shops/${shopId}/tokens`, { mode: 'live' })).json()) as { token: string };
+    const livePayment = await init(live.token);
+    const testPayment = await init(testToken);
+
+    const ownLive = await read(live.token, livePayment);
+    expect(ownLive.status).toBe(200);
+    expect(((await ownLive.json()) as { mode: string }).mode).toBe('live');
+    await expectProblem(await read(testToken, livePayment), 404, 'payment_not_found');
+
+    const ownTest = await read(testToken, testPayment);
+    expect(((await ownTest.json()) as { mode: string }).mode).toBe('test');
+    await expectProblem(await read(live.token, testPayment), 404, 'payment_not_found');
   });
 });
 
