@@ -126,7 +126,7 @@ export class PaymentObject extends DurableObject<Env> {
       r = { ...transition(r, 'awaiting_payment', 'bansky accepted', new Date()), banskyUrl: res.url };
       await this.ctx.storage.setAlarm(Date.parse(r.expiresAt));
       await s.analytics.emit(
-        { ...eventBase(r, input.requestId), event_type: 'payment_created', email: r.email },
+        { ...eventBase(r, input.requestId), event_type: 'payment_created', status: 'created', email: r.email },
         { ...eventBase(r, input.requestId), event_type: 'bansky_init_ok', latency_ms: res.latencyMs },
       );
     } catch (err) {
@@ -135,7 +135,7 @@ export class PaymentObject extends DurableObject<Env> {
       else s.log.warn('bansky init failed', { paymentId: r.id, code: failure.code, httpStatus: failure.httpStatus });
       r = { ...transition(r, 'init_failed', failure.code, new Date()), initFailure: { code: failure.code, detail: failure.detail } };
       await s.analytics.emit(
-        { ...eventBase(r, input.requestId), event_type: 'payment_created', email: r.email },
+        { ...eventBase(r, input.requestId), event_type: 'payment_created', status: 'created', email: r.email },
         { ...eventBase(r, input.requestId), event_type: 'bansky_init_failed', http_status: failure.httpStatus, attributes: { code: failure.code } },
       );
     }
