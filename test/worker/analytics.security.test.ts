@@ -98,7 +98,7 @@ describe('analytics consumer when the token exchange fails', () => {
     const result = await getQueueResult(batch, ctx);
 
     expect(result.explicitAcks).toEqual([]);
-    expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual(['m1', 'm2']);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(['m1', 'm2']);
     expect(lines.join('\n')).toMatch(/token exchange failed/);
     const logged = lines.join('\n');
     for (const line of sa.bodyLines) expect(logged).not.toContain(line);
