@@ -6,7 +6,7 @@ const since = (days) => `DATE_SUB(CURRENT_DATE(), INTERVAL ${days - 1} DAY)`;
 /** Queries the views; returns one entry per shop and mode, each with per-currency volume. */
 export async function shopStats(bigquery, target, { days = 7, shopId } = {}) {
   if (!Number.isInteger(days) || days < 1 || days > 3660) throw new Error('--days must be a whole number from 1 to 3660');
-  const ds = `\`${target.project}.${target.dataset}\``;
+  const view = (name) => `\`${target.project}.${target.dataset}.${name}\``;
   const where = `day >= ${since(days)}${shopId ? ' AND shop_id = @shopId' : ''}`;
   const params = shopId ? { shopId } : {};
   const run = async (sql) => (await bigquery.query({ query: sql, params }))[0];
@@ -14,17 +14,17 @@ export async function shopStats(bigquery, target, { days = 7, shopId } = {}) {
   const [conversion, volume, bansky, postbacks] = await Promise.all([
     run(`SELECT shop_id, mode, SUM(created) AS created, SUM(paid) AS paid, SUM(failed) AS failed,
            SUM(expired) AS expired, SUM(init_failed) AS init_failed, SUM(open) AS open
-         FROM ${ds}.daily_conversion WHERE ${where} GROUP BY shop_id, mode`),
+         FROM ${view('daily_conversion')} WHERE ${where} GROUP BY shop_id, mode`),
     run(`SELECT shop_id, mode, currency, SUM(payments) AS payments, SUM(paid_payments) AS paid_payments,
            CAST(SUM(amount_paid) AS STRING) AS amount_paid
-         FROM ${ds}.daily_volume WHERE ${where} GROUP BY shop_id, mode, currency`),
+         FROM ${view('daily_volume')} WHERE ${where} GROUP BY shop_id, mode, currency`),
     run(`SELECT shop_id, mode, SUM(calls) AS calls, SUM(failed_calls) AS failed_calls,
            SAFE_DIVIDE(SUM(avg_latency_ms * calls), SUM(calls)) AS avg_latency_ms, MAX(max_latency_ms) AS max_latency_ms
-         FROM ${ds}.bansky_health WHERE ${where} GROUP BY shop_id, mode`),
+         FROM ${view('bansky_health')} WHERE ${where} GROUP BY shop_id, mode`),
     run(`SELECT shop_id, mode, SUM(postbacks) AS postbacks, SUM(delivered) AS delivered,
            SUM(dead_lettered) AS dead_lettered, SUM(attempts) AS attempts,
            MAX(max_delivery_delay_ms) AS max_delivery_delay_ms
-         FROM ${ds}.postback_delivery WHERE ${where} GROUP BY shop_id, mode`),
+         FROM ${view('postback_delivery')} WHERE ${where} GROUP BY shop_id, mode`),
   ]);
 
   const shops = new Map();
