@@ -1,5 +1,6 @@
 import { createClient } from '../../generated/api/client';
 import { banskyInitPayment } from '../../generated/api/sdk.gen';
+import { zBanskyInitResponse } from '../../generated/api/zod.gen';
 import type { BanskyInitRequest, Mode } from '../../generated/api/types.gen';
 import type { Config } from '../env';
 
@@ -46,12 +47,15 @@ export class BanskyClient {
         auth: this.config.apiToken,
         signal: timeout,
         redirect: 'manual', // Bansky's API never redirects; following one would leak our token
+        parseAs: 'json', // whatever the content type says: anything but the contract's JSON is an error
       });
     } catch (err) {
       // Thrown by the generated validators (an answer that is not the contract) or by fetch.
       throw this.failure(timeout, err instanceof Error && err.name === 'ZodError' ? 200 : null);
     }
-    if (result.data) return { url: result.data.url, latencyMs: Date.now() - started };
+    // The generated validator only runs on JSON answers; check the shape ourselves too.
+    const answer = result.response?.ok ? zBanskyInitResponse.safeParse(result.data) : null;
+    if (answer?.success) return { url: answer.data.url, latencyMs: Date.now() - started };
     throw this.failure(timeout, result.response?.status ?? null);
   }
 

@@ -1,0 +1,115 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { InitPaymentRequest, Problem } from '../../generated/api/types.gen';
+import { BASE, adminCall, createShopWithToken, shopHeaders, worker } from './helpers';
+import { paymentBody, sandboxStats, shopApi } from './payments.support';
+
+describe('init-payment when Bansky fails: a problem, and the payment recorded as init_failed', () => {
+  let api: ReturnType<typeof shopApi>;
+  beforeAll(async () => {
+    api = shopApi((await createShopWithToken()).token);
+  });
+
+  it.each([
+    ['init_fail', 502, 'bansky_error'],
+    ['init_reject', 502, 'bansky_error'],
+    ['init_garbage', 502, 'bansky_error'],
+    ['init_html', 502, 'bansky_error'],
+    ['init_timeout', 504, 'bansky_timeout'],
+  ] as const)('Bansky %s → %i %s; a replay answers the same; Bansky was called once', async (fault, status, code) => {
+    const body = paymentBody({ id: `order-${fault}`, email: `jane+${fault}@example.com` });
+    const first = await api.init(body);
+    expect(first.response.status).toBe(status);
+    expect(first.response.headers.get('content-type')).toBe('application/problem+json');
+    const problem = first.error as Problem;
+    expect(problem.code).toBe(code);
+    expect(JSON.stringify(problem)).not.toMatch(/bansky\.example|127\.0\.0\.1|checkout/); // nothing of Bansky's answer leaks
+
+    const replay = await api.init(body);
+    expect(replay.response.status).toBe(status);
+    expect(replay.response.headers.get('idempotent-replayed')).toBe('true');
+
+    // Recorded, not half-written: the status says why, no pay link works, and the log agrees.
+    const ids = await failedPayment(body.id!);
+    expect(ids.initCalls).toBe(1);
+    const admin = await (await adminCall('GET', `/admin/v1/payments/${ids.paymentId}`)).json<{ payment: { status: string }; banskyUrl: string | null; transitions: { status: string; reason: string }[] }>();
+    expect(admin.payment.status).toBe('init_failed');
+    expect(admin.banskyUrl).toBeNull();
+    expect(admin.transitions.map((t) => t.status)).toEqual(['created', 'init_failed']);
+    expect(admin.transitions[1]!.reason).toBe(code);
+    const txlog = await env.KV.get<{ status: string }>(`txlog:${ids.paymentId}`, 'json');
+    expect(txlog?.status).toBe('init_failed');
+  }, 15_000);
+
+  // A failed init answers no payment id; find it the way support would, in the transaction log.
+  async function failedPayment(shopTxId: string) {
+    const events = await env.KV.list({ prefix: 'txlog:' });
+    for (const k of events.keys) {
+      const entry = await env.KV.get<{ id: string; shopTransactionId: string | null; status: string }>(k.name, 'json');
+      if (entry?.shopTransactionId === shopTxId) return { paymentId: entry.id, initCalls: (await sandboxStats('test', entry.id)).initCalls };
+    }
+    throw new Error(`no txlog for ${shopTxId}`);
+  }
+});
+
+describe('init-payment idempotency conflicts', () => {
+  it('the same shop id with a different body → 409 idempotency_conflict; the original stays', async () => {
+    const api = shopApi((await createShopWithToken()).token);
+    const first = await api.init(paymentBody({ id: 'order-conflict' }));
+    const second = await api.init(paymentBody({ id: 'order-conflict', amount: '50.00' }));
+    expect(second.response.status).toBe(409);
+    expect((second.error as Problem).code).toBe('idempotency_conflict');
+    expect((await api.get(first.data!.id)).data).toMatchObject({ amount: '49.90', status: 'awaiting_payment' });
+    expect((await sandboxStats('test', first.data!.id)).initCalls).toBe(1);
+  });
+
+  it('two shops may use the same transaction id independently', async () => {
+    const a = shopApi((await createShopWithToken()).token);
+    const b = shopApi((await createShopWithToken()).token);
+    const ra = await a.init(paymentBody({ id: 'order-shared' }));
+    const rb = await b.init(paymentBody({ id: 'order-shared', amount: '1.00' }));
+    expect([ra.response.status, rb.response.status]).toEqual([201, 201]);
+    expect(ra.data!.id).not.toBe(rb.data!.id);
+  });
+});
+
+describe('init-payment rules beyond the schema', () => {
+  let token: string;
+  beforeAll(async () => {
+    ({ token } = await createShopWithToken({ allowedRedirectHosts: ['shop.example', '*.cdn.shop.example'] }));
+  });
+
+  async function post(overrides: Record<string, unknown>) {
+    const res = await worker.fetch(`${BASE}/api/v1/init-payment`, { method: 'POST', headers: shopHeaders(token), body: JSON.stringify(paymentBody(overrides)) });
+    return { status: res.status, problem: (await res.json()) as Problem };
+  }
+
+  it.each([
+    ['zero amount', 'invalid_amount', '/amount', { amount: '0.00' }],
+    ['too many decimals for EUR', 'invalid_amount', '/amount', { amount: '1.001' }],
+    ['decimals for JPY', 'invalid_amount', '/amount', { amount: '100.5', currency: 'JPY' }],
+    ['more than 8 decimals for BTC', 'invalid_amount', '/amount', { amount: '0.000000001', currency: 'BTC' }],
+    ['unknown currency', 'invalid_currency', '/currency', { currency: 'ABC' }],
+    ['unsupported crypto', 'invalid_currency', '/currency', { currency: 'DOGE' }],
+    ['fiat with BTC', 'type_currency_mismatch', '/type', { currency: 'BTC', amount: '0.1', type: 'fiat' }],
+    ['crypto with EUR', 'type_currency_mismatch', '/type', { type: 'crypto' }],
+  ])('%s → 400 %s at %s', async (_name, code, path, overrides) => {
+    const { status, problem } = await post(overrides);
+    expect(status).toBe(400);
+    expect(problem.code).toBe(code);
+    expect(problem.errors?.map((e) => e.path)).toEqual([path]);
+  });
+
+  it.each([
+    ['JPY without decimals', 'fiat', { amount: '1500', currency: 'JPY' }],
+    ['trailing zeros within the minor units', 'fiat', { amount: '10.50' }],
+    ['ETH with 18 decimals', 'crypto', { amount: '0.000000000000000001', currency: 'ETH' }],
+    ['USDT with 6 decimals', 'crypto', { amount: '12.345678', currency: 'USDT', type: 'crypto' }],
+    ['a wildcard redirect host', 'fiat', { successUrl: 'https://eu.cdn.shop.example/ok' }],
+  ])('%s is accepted and the type is %s', async (_name, type, overrides) => {
+    const api = shopApi(token);
+    const res = await api.init(paymentBody(overrides as Partial<InitPaymentRequest>));
+    expect(res.response.status).toBe(201);
+    expect((await api.get(res.data!.id)).data!.type).toBe(type);
+  });
+});
