@@ -56,7 +56,8 @@ export async function viewColumns(emu: Emulator, name: string): Promise<string[]
 }
 
 /** "12.50" and "12.5" are the same decimal; compare without trailing zeros. */
-export function dec(value: string | null): string | null {
+export function dec(value: string | null | undefined): string | null {
+  if (value === undefined) return null;
   if (value === null) return null;
   return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
 }
