@@ -15,13 +15,27 @@ export interface Hop {
   location: string | null;
 }
 
-/** Follows redirects like a browser (303 turns a POST into a GET) and returns every hop. */
-export async function browse(url: string, init: RequestInit = {}, maxHops = 10): Promise<{ hops: Hop[]; final: Response }> {
+/**
+ * Follows redirects like a browser (303 turns a POST into a GET) and returns every hop.
+ * `stopAt` ends the walk before fetching a URL (e.g. a shop host that does not exist here);
+ * that URL is then the last hop, with status 0, and `final` is the redirect that led there.
+ */
+export async function browse(
+  url: string,
+  init: RequestInit = {},
+  stopAt: (url: string) => boolean = () => false,
+): Promise<{ hops: Hop[]; final: Response }> {
   const hops: Hop[] = [];
   let current = url;
   let request: RequestInit = init;
-  for (let i = 0; i < maxHops; i++) {
+  let previous: Response | undefined;
+  for (let i = 0; i < 10; i++) {
+    if (previous && stopAt(current)) {
+      hops.push({ url: current, status: 0, location: null });
+      return { hops, final: previous };
+    }
     const res = await fetch(current, { ...request, redirect: 'manual' });
+    previous = res;
     const location = res.headers.get('location');
     hops.push({ url: current, status: res.status, location });
     if (res.status < 300 || res.status >= 400 || !location) return { hops, final: res };
@@ -29,11 +43,15 @@ export async function browse(url: string, init: RequestInit = {}, maxHops = 10):
     current = new URL(location, current).href;
     if (res.status === 303 || ((res.status === 301 || res.status === 302) && request.method === 'POST')) request = {};
   }
-  throw new Error(`more than ${maxHops} redirects from ${url}`);
+  throw new Error(`more than 10 redirects from ${url}`);
 }
 
 /** Reads Bansky's checkout form and submits one of its buttons, as a browser does on click. */
-export async function submitCheckout(checkoutUrl: string, button: 'Pay' | 'Decline'): Promise<{ hops: Hop[]; final: Response }> {
+export async function submitCheckout(
+  checkoutUrl: string,
+  button: 'Pay' | 'Decline',
+  stopAt?: (url: string) => boolean,
+): Promise<{ hops: Hop[]; final: Response }> {
   const html = await (await fetch(checkoutUrl)).text();
   const action = /<form[^>]*method="post"[^>]*action="([^"]+)"/i.exec(html)?.[1];
   const field = new RegExp(`<button[^>]*name="([^"]+)"[^>]*value="([^"]+)"[^>]*>\\s*${button}\\s*</button>`, 'i').exec(html);
@@ -42,7 +60,7 @@ export async function submitCheckout(checkoutUrl: string, button: 'Pay' | 'Decli
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ [field[1]!]: field[2]! }).toString(),
-  });
+  }, stopAt);
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails with the last state. */
