@@ -36,7 +36,7 @@ export function workerTestBindingsWith(servers: { banskyTestUrl: string; banskyL
     BANSKY_TEST_BASE_URL: servers.banskyTestUrl,
     BANSKY_LIVE_BASE_URL: servers.banskyLiveUrl,
     POSTBACK_RETRY_SCHEDULE_SECONDS: '1',
-    POSTBACK_DEAD_LETTER_AFTER_SECONDS: '8',
+    POSTBACK_DEAD_LETTER_AFTER_SECONDS: '20',
     POSTBACK_TIMEOUT_MS: '3000',
   };
 }

@@ -72,7 +72,7 @@ describe('POST /api/payment-verify authenticates before anything else', () => {
   });
 });
 
-describe('Bansky postbacks from the sandbox', () => {
+describe('Bansky postbacks from the sandbox', { timeout: 30_000 }, () => {
   it('badly signed by Bansky → 401 and the payment stays awaiting_payment', async () => {
     const { api, id } = await paymentAtBansky('jane+postback_bad_signature@example.com');
     const [res] = await relayBanskyPostbacks(id);

@@ -18,7 +18,7 @@ import {
 } from './payments.support';
 
 // The whole flow a shop and its customer go through, against the real Bansky sandbox.
-describe('a payment end to end', () => {
+describe('a payment end to end', { timeout: 30_000 }, () => {
   it.each([
     ['pay', 'paid', 'https://shop.example/thanks', 'success'],
     ['decline', 'failed', 'https://shop.example/failed', 'error'],
