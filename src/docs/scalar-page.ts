@@ -9,6 +9,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 
 export const ASSET_BASE = '/docs/assets';
 
+/** Our icon (public/favicon.svg), so the browser does not ask for a missing /favicon.ico. */
+export const FAVICON_LINK = '<link rel="icon" href="/favicon.svg" type="image/svg+xml">';
+
 const FONT_FACES = [
   ...[400, 500, 600, 700].map((w) => ['Inter', `inter-latin-${w}-normal.woff2`, w] as const),
   ...[400, 500].map((w) => ['JetBrains Mono', `jetbrains-mono-latin-${w}-normal.woff2`, w] as const),
@@ -46,7 +49,7 @@ export function scalarConfig({ specUrl, title }: ScalarPageOptions) {
 export async function renderScalarPage(c: Context, options: ScalarPageOptions, transform = (html: string) => html): Promise<string> {
   const handler = Scalar(scalarConfig(options) as Parameters<typeof Scalar>[0]);
   const res = (await handler(c as never, async () => {})) as Response;
-  return transform(await res.text());
+  return transform((await res.text()).replace('</head>', `  ${FAVICON_LINK}\n  </head>`));
 }
 
 async function sha256Base64(text: string): Promise<string> {
@@ -64,7 +67,8 @@ async function sha256Base64(text: string): Promise<string> {
 export const docsSecurityHeaders = (): MiddlewareHandler => async (c, next) => {
   await next();
   c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Referrer-Policy', 'no-referrer');
+  // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own sign-in POST.
+  c.header('Referrer-Policy', 'same-origin');
   if (!c.res.headers.get('content-type')?.startsWith('text/html')) return;
   const html = await c.res.clone().text();
   const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);

@@ -105,8 +105,27 @@ export function buildPublicSpec(contract: Json, guide: string): Json {
   return doc;
 }
 
+/** Scalar hides whatever carries `x-internal: true`; the internal docs must show all of it. */
+function dropInternalMarks(node: unknown): void {
+  if (Array.isArray(node)) node.forEach(dropInternalMarks);
+  else if (node && typeof node === 'object') {
+    delete (node as Json)['x-internal'];
+    Object.values(node as Json).forEach(dropInternalMarks);
+  }
+}
+
+// Operators come for the admin API first; the rest follows in the contract's order.
+const INTERNAL_TAG_ORDER = ['admin'];
+
 export function buildInternalSpec(contract: Json, guide: string): Json {
   const doc = clone(contract);
+  const tags = (doc.tags as Json[] | undefined) ?? [];
+  const rank = (t: Json) => {
+    const i = INTERNAL_TAG_ORDER.indexOf(String(t.name));
+    return i === -1 ? INTERNAL_TAG_ORDER.length : i;
+  };
+  doc.tags = tags.map((t, i) => [t, i] as const).sort(([a, i], [b, j]) => rank(a) - rank(b) || i - j).map(([t]) => t);
+  dropInternalMarks(doc);
   doc.info = { ...(doc.info as Json), title: `${(doc.info as Json).title} (internal)`, description: guide };
   return doc;
 }

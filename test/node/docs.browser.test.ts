@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningWorker } from '../../scripts/lib/wrangler-dev.mjs';
+import { CHROMIUM_PATH, launchChromium, recordPage, screenshot, startDocsWorker, TEST_DOCS_PASSWORD } from './docs.support.ts';
+
+// The docs as a reader sees them: Debian's Chromium against the Worker under wrangler dev.
+describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real browser', () => {
+  let worker: RunningWorker;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [worker, browser] = await Promise.all([startDocsWorker(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+  });
+
+  it('/docs renders the guide and the public reference from our origin only, without console errors', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const rec = recordPage(page);
+    const res = await page.goto(`${worker.url}/docs`, { waitUntil: 'networkidle' });
+    expect(res?.status()).toBe(200);
+
+    await expect.poll(() => page.getByText('Start a payment').first().isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.getByRole('heading', { name: 'Quick start' }).first().isVisible()).toBe(true);
+    await screenshot(page, 'docs-public.png');
+    await page.getByText('Start a payment').first().click();
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, 'docs-public-init-payment.png');
+
+    const body = await page.locator('body').innerText();
+    for (const internal of ['Onboard a shop', 'Issue an API token', '/admin/v1', 'Receive Bansky', '[Bansky]']) {
+      expect(body, `public docs show "${internal}"`).not.toContain(internal);
+    }
+    expect(rec.foreignRequests(worker.url)).toEqual([]);
+    expect(rec.requests).toContain(`${worker.url}/docs/assets/scalar/standalone.js`);
+    expect(rec.requests.some((u) => u.startsWith(`${worker.url}/docs/assets/fonts/`))).toBe(true);
+    expect(rec.consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('/internal answers 401 with only the sign-in form, then renders the full reference after sign-in', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const rec = recordPage(page);
+    const refused = await page.goto(`${worker.url}/internal`);
+    expect(refused?.status()).toBe(401);
+    const refusedText = await page.locator('body').innerText();
+    expect(refusedText).toContain('Password');
+    expect(refusedText).not.toMatch(/admin|shop|token|deploy|runbook/i);
+    await screenshot(page, 'internal-sign-in.png');
+
+    expect(page.url()).not.toContain(TEST_DOCS_PASSWORD);
+    await page.getByLabel('Password').fill(TEST_DOCS_PASSWORD);
+    await Promise.all([page.waitForURL(`${worker.url}/internal`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, 'internal-docs.png');
+    await expect.poll(() => page.getByText('Onboard a shop').first().isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.getByRole('heading', { name: 'Runbook' }).first().isVisible()).toBe(true);
+    await screenshot(page, 'internal-docs.png');
+
+    const cookie = (await context.cookies()).find((c) => c.name === 'apay_internal_docs');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/internal' });
+    expect(rec.requests.every((u) => !u.includes(TEST_DOCS_PASSWORD))).toBe(true);
+    expect(rec.foreignRequests(worker.url)).toEqual([]);
+    expect(rec.consoleErrors.filter((e) => !e.includes('401'))).toEqual([]);
+    await context.close();
+  });
+
+  it('wrong passwords are rate-limited, and a locked-out client cannot sign in even with the right one', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.goto(`${worker.url}/internal`);
+      await page.getByLabel('Password').fill(`wrong-guess-${i}`);
+      const [res] = await Promise.all([page.waitForResponse(`${worker.url}/internal/login`), page.getByRole('button', { name: 'Sign in' }).click()]);
+      statuses.push(res.status());
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    await page.getByLabel('Password').fill(TEST_DOCS_PASSWORD);
+    const [locked] = await Promise.all([page.waitForResponse(`${worker.url}/internal/login`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    expect(locked.status()).toBe(429);
+    expect(await page.locator('body').innerText()).toContain('Too many wrong passwords');
+    await screenshot(page, 'internal-rate-limited.png');
+    expect((await context.cookies()).some((c) => c.name === 'apay_internal_docs')).toBe(false);
+    await context.close();
+  });
+});
