@@ -1,21 +1,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../generated/api/types.gen';
-import { CANARY } from '../support/test-bindings';
-import { BASE, createShopWithToken, worker } from './helpers';
-import { checkout, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
+import { createShopWithToken } from './helpers';
+import {
+  checkout,
+  paymentBody,
+  postToVerify,
+  recorded,
+  recorderUrl,
+  relayBanskyPostbacks,
+  shopApi,
+  shopHookPath,
+  signAsBansky,
+  visit,
+  waitFor,
+} from './payments.support';
 
-// Signed independently of the Worker's code: hex HMAC-SHA256 of the raw body.
-async function sign(body: string, secret = CANARY.BANSKY_POSTBACK_SECRET): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)));
-  return 'sha256=' + [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function postback(body: string, signature?: string, contentType = 'application/json') {
-  const headers: Record<string, string> = { 'content-type': contentType };
-  if (signature !== undefined) headers['x-bansky-signature'] = signature;
-  return worker.fetch(`${BASE}/api/payment-verify`, { method: 'POST', headers, body });
-}
+const sign = signAsBansky;
+const postback = postToVerify;
 
 /** A payment the customer has paid or declined at the sandbox; Bansky's postbacks are on their way. */
 async function paymentAtBansky(email: string, action: 'pay' | 'decline' = 'pay', withPostback = false) {

@@ -9,7 +9,7 @@ import { createClient } from '../../generated/api/client';
 import { getPayment, initPayment } from '../../generated/api/sdk.gen';
 import type { InitPaymentRequest } from '../../generated/api/types.gen';
 import '../support/provided-context';
-import { RELAY_PREFIX } from '../support/test-bindings';
+import { CANARY, RELAY_PREFIX } from '../support/test-bindings';
 import { BASE, worker } from './helpers';
 
 export const recorderUrl = () => inject('recorderUrl');
@@ -65,6 +65,7 @@ export async function checkout(banskyUrl: string, action: 'pay' | 'decline'): Pr
 
 export interface Recorded {
   seq: number;
+  at: string;
   path: string;
   headers: Record<string, string>;
   body: string;
@@ -114,4 +115,18 @@ export async function relayBanskyPostbacks(paymentId: string, count = 1): Promis
 export async function sandboxStats(mode: 'test' | 'live', paymentId: string): Promise<{ initCalls: number; postbacks: unknown[] }> {
   const base = mode === 'live' ? inject('banskyLiveUrl') : inject('banskyTestUrl');
   return (await fetch(`${base}/_sandbox/payments/${paymentId}`)).json();
+}
+
+/** Signs like Bansky, independently of the Worker's code: `sha256=` + hex HMAC-SHA256 of the raw body. */
+export async function signAsBansky(body: string, secret: string = CANARY.BANSKY_POSTBACK_SECRET): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)));
+  return 'sha256=' + [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Posts a Bansky postback straight to the Worker. */
+export function postToVerify(body: string, signature?: string, contentType = 'application/json'): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (signature !== undefined) headers['x-bansky-signature'] = signature;
+  return worker.fetch(`${BASE}/api/payment-verify`, { method: 'POST', headers, body });
 }

@@ -1,0 +1,93 @@
+import { env } from 'cloudflare:workers';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import type { PaymentObject } from '../../src/payments/payment-object';
+import type { PaymentRecord } from '../../src/payments/record';
+import { BASE, createShopWithToken, worker } from './helpers';
+import {
+  checkout,
+  paymentBody,
+  postToVerify,
+  recorded,
+  recorderUrl,
+  relayBanskyPostbacks,
+  shopApi,
+  shopHookPath,
+  signAsBansky,
+  visit,
+  waitFor,
+} from './payments.support';
+
+function stubOf(id: string) {
+  const ns = env.PAYMENTS as unknown as DurableObjectNamespace<PaymentObject>;
+  return ns.get(ns.idFromName(id));
+}
+
+/** Time travel for one payment: its pay link's expiry moves into the past. */
+async function expireLinkNow(id: string) {
+  await runInDurableObject(stubOf(id), async (_instance: PaymentObject, state) => {
+    const r = (await state.storage.get<PaymentRecord>('payment'))!;
+    await state.storage.put('payment', { ...r, expiresAt: new Date(Date.now() - 1_000).toISOString() });
+  });
+}
+
+describe('the customer\'s browser', { timeout: 30_000 }, () => {
+  it('returns redirect to the shop but never change the status', async () => {
+    const api = shopApi((await createShopWithToken()).token);
+    const { id } = (await api.init(paymentBody())).data!;
+    for (const via of ['success', 'error', 'success']) {
+      const res = await worker.fetch(`${BASE}/integration/${via}?id=${id}`, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe(via === 'success' ? 'https://shop.example/thanks' : 'https://shop.example/failed');
+    }
+    expect((await api.get(id)).data!.status).toBe('awaiting_payment');
+  });
+
+  it.each([
+    ['pay', 'paid', 'already been paid'],
+    ['decline', 'failed', 'declined or cancelled'],
+  ] as const)('after %s the pay link answers 409 and says the payment is %s', async (action, status, says) => {
+    const api = shopApi((await createShopWithToken()).token);
+    const { id, url } = (await api.init(paymentBody())).data!;
+    await checkout((await visit(url)).headers.get('location')!, action);
+    await relayBanskyPostbacks(id);
+    expect((await api.get(id)).data!.status).toBe(status);
+    const page = await visit(url);
+    expect(page.status).toBe(409);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain(says);
+  });
+
+  it('at expiry the alarm moves the payment to expired, sends the postback, and the link answers 410', async () => {
+    const shop = await createShopWithToken();
+    const api = shopApi(shop.token);
+    const hook = shopHookPath();
+    const { id, url } = (await api.init(paymentBody({ id: 'order-expiry', postbackUrl: recorderUrl() + hook }))).data!;
+    expect((await api.get(id)).data!.expiresAt).toBe(new Date(Date.parse((await api.get(id)).data!.createdAt) + 86_400_000).toISOString());
+    await expireLinkNow(id);
+    expect(await runDurableObjectAlarm(stubOf(id))).toBe(true); // the alarm init scheduled
+
+    expect((await api.get(id)).data!.status).toBe('expired');
+    const page = await visit(url);
+    expect(page.status).toBe(410);
+    expect(await page.text()).toContain('expired');
+    const [delivery] = await waitFor('expired postback', async () => {
+      const got = await recorded(hook);
+      return got.length ? got : null;
+    });
+    expect(new Webhook(shop.webhookSecret).verify(delivery!.body, delivery!.headers)).toMatchObject({ type: 'payment.expired', data: { id, status: 'expired' } });
+  });
+
+  it('a link opened after its expiry answers 410 even before the alarm ran, and the payment is expired', async () => {
+    const api = shopApi((await createShopWithToken()).token);
+    const { id, url } = (await api.init(paymentBody())).data!;
+    await expireLinkNow(id);
+    expect((await visit(url)).status).toBe(410);
+    expect((await api.get(id)).data!.status).toBe('expired');
+    // A late Bansky postback cannot revive it.
+    const late = JSON.stringify({ id, status: 'paid', amount: '49.90', currency: 'EUR' });
+    const ack = await postToVerify(late, await signAsBansky(late));
+    expect(await ack.json()).toEqual({ status: 'ignored', paymentStatus: 'expired' });
+  });
+});
