@@ -19,7 +19,7 @@ async function shutdown(signal) {
   }
   stopping = true;
   if (!stack) return; // still starting: the start-up code below stops what it started
-  console.log(`\n${signal}: stopping the demo shop, the Worker, the Bansky sandbox …`);
+  console.log(`\n${signal}: stopping the demo shop, the Worker, the Bansky sandbox and the BigQuery emulator …`);
   await stack.stop();
   console.log('Stopped.');
   process.exit(0);

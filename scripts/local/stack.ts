@@ -3,7 +3,7 @@
  * (state persisted so the demo shop survives restarts), the Bansky sandbox, the demo shop and,
  * when installed, the BigQuery emulator. Tests start it on free ports with a fresh state folder.
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient } from '../../generated/api/client/index.ts';
@@ -64,12 +64,13 @@ export function ensureDevVars(log: (line: string) => void): Record<string, strin
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const { log } = opts;
   const secrets = ensureDevVars(log);
+  mkdirSync(opts.stateDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => log(`while stopping: ${(err as Error).message}`));
   };
   try {
-    const bigquery = opts.bigquery ? await startBigQuery(opts.bigqueryPort, log) : null;
+    const bigquery = opts.bigquery ? await startBigQuery(opts.bigqueryPort, join(opts.stateDir, 'bigquery.db'), log) : null;
     if (bigquery) stops.push(() => bigquery.stop());
 
     const sandbox = await startBanskySandbox({
@@ -129,17 +130,26 @@ interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-/** The analytics engineer's emulator launcher; null (after one line saying why) when absent. */
-async function startBigQuery(port: number, log: (line: string) => void): Promise<RunningEmulator | null> {
+/**
+ * The BigQuery emulator with the events table and views applied, its data kept beside the
+ * Worker's state. Null (after one line saying why) when it is not installed or fails to start:
+ * BigQuery is optional locally, the payment flow does not need it.
+ */
+async function startBigQuery(port: number, databaseFile: string, log: (line: string) => void): Promise<RunningEmulator | null> {
   const module = join(repoRoot, 'scripts', 'local', 'bigquery-emulator.mjs');
   if (!existsSync(module)) {
-    log('BigQuery emulator: launcher not in this checkout yet; analytics events are only logged.');
+    log('BigQuery emulator: launcher not in this checkout; analytics events stay queued.');
     return null;
   }
   const { startBigQueryEmulator } = await import(pathToFileURL(module).href);
-  const project = 'aimbrellapay-local';
-  const running = await startBigQueryEmulator({ port, project, dataset: 'aimbrellapay', log });
-  return running ? { url: running.url, project, stop: () => running.stop() } : null;
+  const project = 'aimbrellapay-local'; // what `npm run stats` looks for by default
+  try {
+    const running = await startBigQueryEmulator({ port, project, dataset: 'aimbrellapay', databaseFile, log });
+    return running ? { url: running.url, project, stop: () => running.stop() } : null;
+  } catch (err) {
+    log(`BigQuery emulator did not start (${(err as Error).message.split('\n')[0]}); going on without it.`);
+    return null;
+  }
 }
 
 /** What `npm start` prints once everything answers; the credential lines are matched by tests. */
@@ -155,7 +165,7 @@ export function banner(stack: Stack): string[] {
     `  Worker (API, pay links, docs)  ${stack.workerUrl}   (docs: ${stack.workerUrl}/docs)`,
     `  Bansky sandbox                 ${stack.sandboxUrl}`,
     `  Demo shop                      ${stack.shopUrl}`,
-    `  BigQuery emulator              ${stack.bigqueryUrl ?? 'not running'}`,
+    `  BigQuery emulator              ${stack.bigqueryUrl ? `${stack.bigqueryUrl}   (figures: npm run stats)` : 'not running'}`,
     '',
     stack.demoShopCreated ? `Created the demo shop ${stack.demo.shopId} (test mode).` : `Reusing the demo shop ${stack.demo.shopId} (test mode).`,
     `Demo shop token: ${stack.demo.token}`,
