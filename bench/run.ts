@@ -134,7 +134,8 @@ async function redirectThroughput(ours: { url: string; pid?: number }, bare: { u
   console.log(`   ratio ${ratio.toFixed(2)} of bare  target ≥ ${TARGETS.redirectRatio}: ${ratio >= TARGETS.redirectRatio ? 'met' : 'MISSED'}`);
   if (ours.pid && bare.pid) {
     const [m1, m2] = await Promise.all([treeMemory(ours.pid), treeMemory(bare.pid)]);
-    console.log(`   workerd memory after load: AimbrellaPay RSS ${kib(m1.rssKiB * 1024)} (peak ${kib(m1.peakKiB * 1024)}), bare RSS ${kib(m2.rssKiB * 1024)} (peak ${kib(m2.peakKiB * 1024)})`);
+    const mib = (k: number) => `${(k / 1024).toFixed(0)} MiB`;
+    console.log(`   workerd memory after load: AimbrellaPay RSS ${mib(m1.rssKiB)} (peak ${mib(m1.peakKiB)}), bare RSS ${mib(m2.rssKiB)} (peak ${mib(m2.peakKiB)}); ratio ${(m1.rssKiB / m2.rssKiB).toFixed(2)}`);
   }
   console.log('');
 }
