@@ -8,6 +8,7 @@ export default defineConfig({
     '@hey-api/typescript',
     '@hey-api/client-fetch',
     { name: '@hey-api/sdk', validator: 'zod' },
-    { name: 'zod', compatibilityVersion: 4, metadata: true },
+    // dates.offset: `format: date-time` is RFC 3339, so `+02:00` is as valid as `Z` (Bansky may send either).
+    { name: 'zod', compatibilityVersion: 4, metadata: true, dates: { offset: true } },
   ],
 });

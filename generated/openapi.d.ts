@@ -442,7 +442,9 @@ export interface components {
             id?: components["schemas"]["ShopTransactionId"];
             /**
              * Format: email
-             * @description The customer's email address, already validated by your shop.
+             * @description The customer's email address, already validated by your shop. Letters, digits and
+             *     `_ ' + - .` before the `@` (no leading, trailing or double dot), and a domain whose last
+             *     label is letters only.
              * @example jane.doe@example.com
              */
             email: string;

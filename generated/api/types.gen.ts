@@ -52,7 +52,10 @@ export type HttpUrl = string;
 export type InitPaymentRequest = {
     id?: ShopTransactionId;
     /**
-     * The customer's email address, already validated by your shop.
+     * The customer's email address, already validated by your shop. Letters, digits and
+     * `_ ' + - .` before the `@` (no leading, trailing or double dot), and a domain whose last
+     * label is letters only.
+     *
      */
     email: string;
     /**

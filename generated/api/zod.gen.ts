@@ -68,8 +68,8 @@ export const zHttpUrl = z.url().max(2048).regex(/^https?:\/\//);
 
 export const zInitPaymentRequest = z.object({
     id: zShopTransactionId.optional(),
-    email: z.email().max(254).register(z.globalRegistry, {
-        description: 'The customer\'s email address, already validated by your shop.'
+    email: z.email().max(254).regex(/^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/).register(z.globalRegistry, {
+        description: 'The customer\'s email address, already validated by your shop. Letters, digits and\n`_ \' + - .` before the `@` (no leading, trailing or double dot), and a domain whose last\nlabel is letters only.\n'
     }),
     name: z.string().min(1).max(200).register(z.globalRegistry, {
         description: 'The customer\'s name, shown on Bansky\'s payment page.'
@@ -109,9 +109,9 @@ export const zPostbackDeliveryStatus = z.enum([
 export const zPostbackSummary = z.object({
     status: zPostbackDeliveryStatus,
     attempts: z.int().gte(0),
-    lastAttemptAt: z.iso.datetime().nullish(),
+    lastAttemptAt: z.iso.datetime({ offset: true }).nullish(),
     lastHttpStatus: z.int().nullish(),
-    deliveredAt: z.iso.datetime().nullish()
+    deliveredAt: z.iso.datetime({ offset: true }).nullish()
 });
 
 export const zPayment = z.object({
@@ -127,9 +127,9 @@ export const zPayment = z.object({
     url: z.url().register(z.globalRegistry, {
         description: 'The pay link.'
     }),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-    expiresAt: z.iso.datetime().register(z.globalRegistry, {
+    createdAt: z.iso.datetime({ offset: true }),
+    updatedAt: z.iso.datetime({ offset: true }),
+    expiresAt: z.iso.datetime({ offset: true }).register(z.globalRegistry, {
         description: 'After this instant the pay link answers `410` and the payment becomes `expired` unless Bansky confirmed it.'
     }),
     postback: zPostbackSummary
@@ -137,13 +137,13 @@ export const zPayment = z.object({
 
 export const zPaymentTransition = z.object({
     status: zPaymentStatus,
-    at: z.iso.datetime(),
+    at: z.iso.datetime({ offset: true }),
     reason: z.string().nullish()
 });
 
 export const zPostbackAttempt = z.object({
     attempt: z.int().gte(1),
-    at: z.iso.datetime(),
+    at: z.iso.datetime({ offset: true }),
     ok: z.boolean(),
     httpStatus: z.int().nullish(),
     latencyMs: z.int().nullish(),
@@ -172,8 +172,8 @@ export const zShopPostbackData = z.object({
     amount: zAmount,
     currency: zCurrency,
     type: zPaymentType,
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime()
+    createdAt: z.iso.datetime({ offset: true }),
+    updatedAt: z.iso.datetime({ offset: true })
 });
 
 /**
@@ -185,7 +185,7 @@ export const zShopPostback = z.object({
         'payment.failed',
         'payment.expired'
     ]),
-    timestamp: z.iso.datetime(),
+    timestamp: z.iso.datetime({ offset: true }),
     data: zShopPostbackData
 }).register(z.globalRegistry, {
     description: 'The body of the postback we send to your `postbackUrl`.'
@@ -234,7 +234,7 @@ export const zBanskyPostback = z.object({
     ]),
     amount: zAmount,
     currency: zCurrency,
-    occurredAt: z.iso.datetime().optional()
+    occurredAt: z.iso.datetime({ offset: true }).optional()
 }).register(z.globalRegistry, {
     description: 'What Bansky sends to `/api/payment-verify` when a payment\'s result is known.'
 });
@@ -251,8 +251,8 @@ export const zShop = z.object({
     name: z.string(),
     allowedRedirectHosts: z.array(z.string()),
     disabled: z.boolean(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime()
+    createdAt: z.iso.datetime({ offset: true }),
+    updatedAt: z.iso.datetime({ offset: true })
 });
 
 /**
@@ -297,9 +297,9 @@ export const zTokenInfo = z.object({
     mode: zMode,
     prefix: z.enum(['apay_test_', 'apay_live_']),
     last4: z.string(),
-    createdAt: z.iso.datetime(),
-    lastUsedAt: z.iso.datetime().nullable(),
-    revokedAt: z.iso.datetime().nullable()
+    createdAt: z.iso.datetime({ offset: true }),
+    lastUsedAt: z.iso.datetime({ offset: true }).nullable(),
+    revokedAt: z.iso.datetime({ offset: true }).nullable()
 });
 
 export const zIssuedToken = zTokenInfo.and(z.object({
@@ -321,7 +321,7 @@ export const zRotateWebhookSecretRequest = z.object({
 
 export const zRotateWebhookSecretResponse = z.object({
     webhookSecret: z.string(),
-    previousSecretExpiresAt: z.iso.datetime().nullable()
+    previousSecretExpiresAt: z.iso.datetime({ offset: true }).nullable()
 });
 
 export const zRedeliveryAccepted = z.object({
@@ -334,7 +334,7 @@ export const zDeadLetter = z.object({
     paymentId: zPaymentId,
     shopId: zShopId,
     webhookId: z.string(),
-    deadLetteredAt: z.iso.datetime(),
+    deadLetteredAt: z.iso.datetime({ offset: true }),
     attempts: z.int(),
     lastError: z.string().nullish()
 });
