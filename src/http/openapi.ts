@@ -52,12 +52,17 @@ export const redirect = { description: 'Redirect' } as const;
 
 /**
  * Query strings arrive as text: turn integer-looking values into numbers before the generated
- * schema (which says `integer`) validates them. Documented schemas are unchanged.
+ * schema (which says `integer`) validates them — but only where the text itself is not already
+ * valid, so a string field such as `cursor=0` stays a string. Documented schemas are unchanged.
  */
 export function coerceQuery<T extends z.ZodObject>(schema: T): T {
   const shape: Record<string, ZodType> = {};
   for (const [key, field] of Object.entries(schema.shape)) {
-    shape[key] = z.preprocess((v) => (typeof v === 'string' && /^-?\d{1,15}$/.test(v) ? Number(v) : v), field as ZodType);
+    const f = field as ZodType;
+    shape[key] = z.preprocess(
+      (v) => (typeof v === 'string' && /^-?\d{1,15}$/.test(v) && !f.safeParse(v).success ? Number(v) : v),
+      f,
+    );
   }
   return z.object(shape) as unknown as T;
 }

@@ -1,0 +1,207 @@
+"""Schemathesis hooks for AimbrellaPay's contract tests (loaded by run.mjs via SCHEMATHESIS_HOOKS).
+
+What they do, and why:
+  - Sign Bansky postbacks for real: X-Bansky-Signature = "sha256=" + hex HMAC-SHA256 of the exact
+    bytes on the wire, keyed with BANSKY_POSTBACK_SECRET. It is a requests auth object, so it runs on
+    the prepared request after schemathesis has serialized the body, and schemathesis counts it as
+    explicit auth: `ignored_auth` then re-sends the case unsigned and with a bogus signature and
+    expects 401.
+  - APAY_POSTBACK_SIGNING=forged (the second run) replaces the signature with forgeries instead
+    (missing, wrong key, signature of other bytes, wrong scheme, truncated) and a check demands 401.
+  - Steer half of the schema-valid init-payment bodies onto the business rules the schema cannot
+    express (known currency, right decimals, an allowed redirect host), so payments really get
+    created and the stateful links (get payment, pay link, postback, admin read) reach real
+    payments. The other half stays raw, and a check proves they are only ever refused with a
+    business-rule code, never as "invalid request".
+  - Keep the fuzzer from disabling, re-hosting or revoking the credentials of the shop whose
+    token it uses for the whole run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from decimal import Decimal, InvalidOperation
+
+import schemathesis
+from requests.auth import AuthBase
+
+SIGNING = os.environ.get("APAY_POSTBACK_SIGNING", "valid")
+POSTBACK_SECRET = os.environ["BANSKY_POSTBACK_SECRET"].encode()
+FUZZ_SHOP_ID = os.environ.get("APAY_FUZZ_SHOP_ID", "")
+FUZZ_TOKEN_ID = os.environ.get("APAY_FUZZ_TOKEN_ID", "")
+
+# Hosts the fuzz shop allows (run.mjs creates the shop with these).
+STEERED_RETURN_BASE = "https://shop.example/contract-fuzz"
+# Currencies with their decimals, as src/payments/rules.ts knows them.
+STEERED_CURRENCIES = [("EUR", 2, "fiat"), ("JPY", 0, "fiat"), ("USD", 2, "fiat"), ("BTC", 8, "crypto"), ("USDC", 6, "crypto")]
+BUSINESS_RULE_CODES = {
+    "invalid_amount",
+    "invalid_currency",
+    "type_currency_mismatch",
+    "redirect_host_not_allowed",
+    "postback_url_not_allowed",
+}
+
+
+def _digest(data: object) -> int:
+    return int.from_bytes(hashlib.sha256(repr(data).encode()).digest()[:4], "big")
+
+
+def sign(body: bytes, key: bytes = POSTBACK_SECRET) -> str:
+    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def _wire_body(request) -> bytes:
+    body = request.body or b""
+    return body.encode() if isinstance(body, str) else body
+
+
+class BanskySignature(AuthBase):
+    """Signs the exact serialized body, as Bansky does."""
+
+    def __call__(self, request):
+        request.headers["X-Bansky-Signature"] = sign(_wire_body(request))
+        return request
+
+
+class ForgedBanskySignature(AuthBase):
+    """Every way a forger (or a broken Bansky) could get the signature wrong; chosen by the body."""
+
+    VARIANTS = ("missing", "wrong_key", "other_body", "wrong_scheme", "truncated", "empty")
+
+    def __call__(self, request):
+        body = _wire_body(request)
+        variant = self.VARIANTS[_digest(body) % len(self.VARIANTS)]
+        request.headers.pop("X-Bansky-Signature", None)
+        if variant == "wrong_key":
+            request.headers["X-Bansky-Signature"] = sign(body, b"not-the-shared-secret")
+        elif variant == "other_body":
+            request.headers["X-Bansky-Signature"] = sign(body + b" ")
+        elif variant == "wrong_scheme":
+            request.headers["X-Bansky-Signature"] = "sha1=" + sign(body).removeprefix("sha256=")
+        elif variant == "truncated":
+            request.headers["X-Bansky-Signature"] = sign(body)[:-2]
+        elif variant == "empty":
+            request.headers["X-Bansky-Signature"] = ""
+        return request
+
+
+# Bearer tokens per security scheme (run.mjs provisions both for real).
+BEARER_TOKENS = {"shopToken": os.environ.get("APAY_SHOP_TOKEN"), "adminToken": os.environ.get("APAY_ADMIN_TOKEN")}
+
+
+def _operation_id(operation) -> str | None:
+    return operation.definition.raw.get("operationId") if operation is not None else None
+
+
+@schemathesis.auth(refresh_interval=None)  # no cache: the token depends on the operation
+class BearerTokens:
+    """`Authorization: Bearer …` with the token of the scheme the operation's `security` names."""
+
+    def get(self, case, context):
+        for requirement in context.operation.definition.raw.get("security") or []:
+            for scheme in requirement:
+                if BEARER_TOKENS.get(scheme):
+                    return BEARER_TOKENS[scheme]
+        return None
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+if SIGNING == "valid":
+    schemathesis.auth.set_from_requests(BanskySignature()).apply_to(operation_id="receiveBanskyPostback")
+elif SIGNING == "forged":
+    schemathesis.auth.set_from_requests(ForgedBanskySignature()).apply_to(operation_id="receiveBanskyPostback")
+else:
+    raise RuntimeError(f"APAY_POSTBACK_SIGNING must be valid or forged, not {SIGNING!r}")
+
+
+def _is_positive(case) -> bool:
+    return case.meta is not None and case.meta.generation.mode.is_positive
+
+
+def _steer_amount(raw: object, decimals: int) -> str:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        value = Decimal(1)
+    value = abs(value).quantize(Decimal(1).scaleb(-decimals)) if decimals else abs(value).to_integral_value()
+    if value <= 0 or value >= Decimal(10) ** 12:
+        value = Decimal("49.90") if decimals >= 2 else Decimal(1500)
+    text = format(value, "f")
+    return text
+
+
+@schemathesis.hook
+def map_case(context, case):
+    """Half of the schema-valid init-payment bodies are made to satisfy the business rules too."""
+    if _operation_id(context.operation) != "initPayment":
+        return case
+    body = case.body
+    if not _is_positive(case) or not isinstance(body, dict) or _digest(body) % 2:
+        return case
+    currency, decimals, kind = STEERED_CURRENCIES[_digest(body) % len(STEERED_CURRENCIES)]
+    body = dict(body)
+    body["currency"] = currency
+    body["amount"] = _steer_amount(body.get("amount"), decimals)
+    if "type" in body:
+        body["type"] = kind
+    n = _digest(body) % 1000
+    body["successUrl"] = f"{STEERED_RETURN_BASE}/thanks?n={n}"
+    body["errorUrl"] = f"{STEERED_RETURN_BASE}/failed?n={n}"
+    if "postbackUrl" in body:
+        # Test mode allows http://127.0.0.1; port 9 (discard) refuses at once, so retries cost nothing.
+        body["postbackUrl"] = "http://127.0.0.1:9/contract-fuzz/postback"
+    case.body = body
+    return case
+
+
+def _targets_fuzz_credentials(case) -> bool:
+    params = case.path_parameters or {}
+    return params.get("shopId") == FUZZ_SHOP_ID or params.get("tokenId") == FUZZ_TOKEN_ID
+
+
+@schemathesis.hook
+def filter_case(context, case):
+    """Never let the fuzzer disable, re-host or revoke the shop whose token every shop call uses:
+    one `PATCH {disabled: true}` would turn the rest of the run into 403s and hide real bugs."""
+    if _operation_id(context.operation) in {"adminUpdateShop", "adminRevokeToken"} and _targets_fuzz_credentials(case):
+        return False
+    return True
+
+
+@schemathesis.check
+def schema_valid_rejected_only_by_business_rules(ctx, response, case):
+    """init-payment: a schema-valid body may be refused only by a documented business rule
+    (400 with one of the codes in the operation's description) or idempotency (409). A body the
+    hooks steered onto those rules must be accepted outright."""
+    if _operation_id(case.operation) != "initPayment" or not _is_positive(case):
+        return None
+    steered = isinstance(case.body, dict) and str(case.body.get("successUrl", "")).startswith(STEERED_RETURN_BASE)
+    if response.status_code == 400:
+        try:
+            code = json.loads(response.content or b"{}").get("code")
+        except ValueError:
+            code = None
+        if steered:
+            raise AssertionError(f"A body that satisfies the schema and every business rule was refused: {code}")
+        if code not in BUSINESS_RULE_CODES:
+            raise AssertionError(f"A schema-valid body was refused with code {code!r}, not a business-rule code")
+    return None
+
+
+@schemathesis.check
+def forged_postback_rejected(ctx, response, case):
+    """Second run only: a Bansky postback without a valid signature never gets past the check."""
+    if SIGNING != "forged" or _operation_id(case.operation) != "receiveBanskyPostback":
+        return None
+    if 200 <= response.status_code < 300:
+        raise AssertionError(f"An unsigned or forged postback was accepted ({response.status_code})")
+    if _is_positive(case) and response.status_code != 401:
+        raise AssertionError(f"A schema-valid postback with a forged signature got {response.status_code}, expected 401")
+    return None
+

@@ -1,0 +1,264 @@
+#!/usr/bin/env node
+// Contract tests: schemathesis fuzzes every operation of the running Worker against openapi.yaml.
+//
+//   npm run test:contract              CI budget (200 cases per operation and phase)
+//   npm run test:contract -- --deep    a longer local run (1000 cases, longer stateful scenarios)
+//   npm run test:contract -- --seed N  reproduce a run (the seed is printed at the start)
+//   ... -- --include-operation-id getHealth   any other flag goes to the main schemathesis run
+//   npm run test:contract -- --serve   start everything, print the tokens, wait (to replay by hand)
+//
+// Steps: create contract-tests/.venv with the pinned requirements when missing or stale → start
+// the Bansky sandbox → start the Worker under `wrangler dev` (fresh state, test secrets via --var,
+// Bansky test base URL = the sandbox) → onboard a shop and issue it a test token through the
+// admin API → run 1: every operation, every check, postbacks signed (hooks.py) → run 2: Bansky
+// postbacks with forged or missing signatures must all be rejected → stop everything.
+// Reports (JUnit XML): contract-tests/reports/. Exit code: non-zero when anything failed.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort } from '../scripts/lib/ports.mjs';
+import { startWorker } from '../scripts/lib/wrangler-dev.mjs';
+
+const here = import.meta.dirname;
+const root = resolve(here, '..');
+const venv = join(here, '.venv');
+const reports = join(here, 'reports');
+const python = join(venv, 'bin', 'python');
+
+const argv = process.argv.slice(2);
+const deep = takeFlag('--deep');
+const serve = takeFlag('--serve');
+const seed = Number(takeValue('--seed') ?? randomInt(1, 2 ** 31));
+const passThrough = argv; // whatever is left goes to the main run
+
+// Test secrets: random per run, so nothing here is a credential anywhere else.
+const secrets = {
+  ADMIN_TOKEN: 'contract_admin_' + randomHex(16),
+  BANSKY_API_TOKEN: 'contract_bansky_' + randomHex(16),
+  BANSKY_POSTBACK_SECRET: 'contract_postback_' + randomHex(16),
+  PAYMENT_ID_SECRET: 'contract_payment_id_' + randomHex(16),
+};
+
+const started = Date.now();
+const cleanups = [];
+let exitCode = 1;
+process.on('SIGINT', () => void shutdown(130));
+process.on('SIGTERM', () => void shutdown(143));
+
+try {
+  ensureVenv();
+  rmSync(reports, { recursive: true, force: true });
+  mkdirSync(reports, { recursive: true });
+
+  const sandbox = await startSandbox();
+  cleanups.push(() => sandbox.stop());
+  log(`Bansky sandbox on ${sandbox.url}`);
+
+  const port = await freePort();
+  const workerUrl = `http://127.0.0.1:${port}`;
+  const worker = await startWorker({
+    port,
+    logLevel: 'warn',
+    vars: {
+      ...secrets,
+      PUBLIC_BASE_URL: workerUrl,
+      BANSKY_TEST_BASE_URL: sandbox.url,
+      // No live token is ever used by the fuzzer, but no request may leave the machine either.
+      BANSKY_LIVE_BASE_URL: sandbox.url,
+      BANSKY_TIMEOUT_MS: '3000',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  cleanups.push(() => worker.stop());
+  log(`Worker on ${workerUrl}`);
+
+  const fuzz = await provisionShop(workerUrl);
+  log(`fuzz shop ${fuzz.shopId}, test token ${fuzz.tokenId}`);
+
+  const env = {
+    ...process.env,
+    PYTHONPATH: here,
+    SCHEMATHESIS_HOOKS: 'hooks',
+    APAY_ADMIN_TOKEN: secrets.ADMIN_TOKEN,
+    APAY_SHOP_TOKEN: fuzz.token,
+    APAY_FUZZ_SHOP_ID: fuzz.shopId,
+    APAY_FUZZ_TOKEN_ID: fuzz.tokenId,
+    BANSKY_POSTBACK_SECRET: secrets.BANSKY_POSTBACK_SECRET,
+    NO_COLOR: '1',
+  };
+  if (serve) {
+    log(`serving until Ctrl-C:\n  URL=${workerUrl}\n  ADMIN_TOKEN=${secrets.ADMIN_TOKEN}\n  SHOP_TOKEN=${fuzz.token}\n  BANSKY_POSTBACK_SECRET=${secrets.BANSKY_POSTBACK_SECRET}`);
+    await new Promise(() => {});
+  }
+  const common = ['--url', workerUrl, '--seed', String(seed), '--no-color', '--output-sanitize', 'false'];
+
+  log(`run 1: every operation, all checks, signed postbacks (seed ${seed}${deep ? ', deep' : ''})`);
+  const main = await schemathesis(
+    [
+      '--config-file', join(here, 'schemathesis.toml'),
+      'run', join(root, 'openapi.yaml'),
+      ...common,
+      ...(deep ? ['--max-examples', '1000'] : []),
+      '--report', 'junit', '--report-junit-path', join(reports, 'junit.xml'),
+      ...passThrough,
+    ],
+    { ...env, APAY_POSTBACK_SIGNING: 'valid' },
+  );
+
+  log('run 2: Bansky postbacks with forged or missing signatures are rejected');
+  const forged = await schemathesis(
+    [
+      '--config-file', join(here, 'schemathesis.forged.toml'),
+      'run', join(root, 'openapi.yaml'),
+      ...common,
+      '--include-operation-id', 'receiveBanskyPostback',
+      ...(deep ? ['--max-examples', '1000'] : []),
+      '--report', 'junit', '--report-junit-path', join(reports, 'junit-forged-signatures.xml'),
+    ],
+    { ...env, APAY_POSTBACK_SIGNING: 'forged' },
+  );
+
+  const secs = ((Date.now() - started) / 1000).toFixed(0);
+  if (main === 0 && forged === 0) {
+    log(`contract tests passed in ${secs}s (seed ${seed}); reports in contract-tests/reports/`);
+    exitCode = 0;
+  } else {
+    log(`contract tests FAILED in ${secs}s (run 1: exit ${main}, run 2: exit ${forged}; seed ${seed})`);
+    log('reports in contract-tests/reports/; reproduce with: npm run test:contract -- --seed ' + seed);
+    const tail = worker.logs().split('\n').filter((l) => /error|exception/i.test(l)).slice(-20);
+    if (tail.length) log('Worker errors (last 20):\n' + tail.join('\n'));
+  }
+} catch (err) {
+  console.error(`[contract] ${err?.stack ?? err}`);
+  exitCode = 1;
+}
+await shutdown(exitCode);
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+function log(msg) {
+  console.log(`[contract] ${msg}`);
+}
+
+function randomHex(bytes) {
+  return randomBytes(bytes).toString('hex');
+}
+
+function takeFlag(name) {
+  const i = argv.indexOf(name);
+  if (i === -1) return false;
+  argv.splice(i, 1);
+  return true;
+}
+
+function takeValue(name) {
+  const i = argv.indexOf(name);
+  if (i === -1) return undefined;
+  const [, value] = argv.splice(i, 2);
+  return value;
+}
+
+async function shutdown(code) {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()();
+    } catch (err) {
+      console.error(`[contract] cleanup: ${err?.message ?? err}`);
+    }
+  }
+  process.exit(code);
+}
+
+/** (Re)creates the venv when it is missing or requirements.txt changed since it was built. */
+function ensureVenv() {
+  const requirements = readFileSync(join(here, 'requirements.txt'));
+  const want = createHash('sha256').update(requirements).digest('hex');
+  const stamp = join(venv, '.requirements.sha256');
+  if (existsSync(python) && existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
+  log('creating contract-tests/.venv with the pinned schemathesis (one-off)');
+  rmSync(venv, { recursive: true, force: true });
+  const run = (cmd, args) => {
+    const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: here });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
+  };
+  run(process.env.PYTHON ?? 'python3', ['-m', 'venv', venv]);
+  run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', '-r', join(here, 'requirements.txt')]);
+  writeFileSync(stamp, want);
+}
+
+/** The in-repo Bansky sandbox on a port the OS picks; resolves once it prints its URL. */
+function startSandbox() {
+  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'sandbox', 'bansky', 'server.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      BANSKY_SANDBOX_PORT: '0',
+      BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN,
+      BANSKY_POSTBACK_SECRET: secrets.BANSKY_POSTBACK_SECRET,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`Bansky sandbox did not start:\n${out}`));
+    }, 30_000);
+    const onData = (chunk) => {
+      out += chunk;
+      const m = /Bansky sandbox on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ url: m[1], stop });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c) => (out += c));
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`Bansky sandbox exited (${code}):\n${out}`));
+    });
+  });
+}
+
+/** Onboards the fuzz shop through the admin API, as an operator would, and issues a test token. */
+async function provisionShop(base) {
+  const admin = { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const shopRes = await fetch(`${base}/admin/v1/shops`, {
+    method: 'POST',
+    headers: admin,
+    // shop.example: the redirect host hooks.py steers init-payment bodies onto.
+    body: JSON.stringify({ name: 'Contract fuzz shop', allowedRedirectHosts: ['shop.example', '*.shop.example'] }),
+  });
+  if (shopRes.status !== 201) throw new Error(`create shop: ${shopRes.status} ${await shopRes.text()}`);
+  const { shop } = await shopRes.json();
+  const tokRes = await fetch(`${base}/admin/v1/shops/${shop.id}/tokens`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ mode: 'test', label: 'contract tests' }),
+  });
+  if (tokRes.status !== 201) throw new Error(`issue token: ${tokRes.status} ${await tokRes.text()}`);
+  const tok = await tokRes.json();
+  return { shopId: shop.id, token: tok.token, tokenId: tok.id };
+}
+
+/** Runs schemathesis from the venv; resolves with its exit code. */
+function schemathesis(args, env) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(join(venv, 'bin', 'schemathesis'), args, { cwd: root, env, stdio: 'inherit' });
+    cleanups.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    });
+    child.once('exit', (code, signal) => resolvePromise(code ?? (signal ? 1 : 0)));
+  });
+}
