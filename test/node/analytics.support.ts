@@ -2,7 +2,6 @@
  * Helpers for the analytics tests against the real BigQuery emulator: start it (failing loudly
  * with the install command when it is missing), stream rows and run queries over its REST API.
  */
-// @ts-expect-error — plain ESM helper without type declarations
 import { findBigQueryEmulator, startBigQueryEmulator } from '../../scripts/local/bigquery-emulator.mjs';
 
 export interface Emulator {
@@ -13,12 +12,13 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-export async function startEmulator(opts: { port?: number; withSchema?: boolean } = {}): Promise<Emulator> {
-  const found = findBigQueryEmulator() as { path?: string; reason?: string };
+export async function startEmulator(opts: { port?: number; project?: string; withSchema?: boolean } = {}): Promise<Emulator> {
+  const found = findBigQueryEmulator();
   if (!found.path) throw new Error(found.reason);
-  const project = `apay-test-${Math.random().toString(36).slice(2, 8)}`;
+  const project = opts.project ?? `apay-test-${Math.random().toString(36).slice(2, 8)}`;
   const dataset = 'aimbrellapay';
   const emu = await startBigQueryEmulator({ ...opts, project, dataset, log: () => {} });
+  if (!emu) throw new Error('the BigQuery emulator did not start');
   return { url: emu.url, port: emu.port, project, dataset, stop: () => emu.stop() };
 }
 

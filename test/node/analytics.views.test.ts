@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error — plain ESM module without type declarations
 import { applySchema, VIEWS } from '../../scripts/bq/schema.mjs';
-// @ts-expect-error — plain ESM module without type declarations
 import { createBigQueryClient } from '../../scripts/bq/target.mjs';
 import { dec, insertRows, query, startEmulator, viewColumns, type Emulator, type Row } from './analytics.support.ts';
 
