@@ -97,6 +97,24 @@ describe('operator CLI against the local stack', () => {
     expect(shown.stdout).toContain(shared.shopId);
   });
 
+  it('redelivers a postback with the same webhook-id, and lists dead letters', async () => {
+    const { data } = await startPayment(shared.token, '/corner/redeliver');
+    const first = await payAndAwaitPostback(data!.url, '/corner/redeliver');
+    const run = await cli('postbacks', 'redeliver', '--payment', data!.id);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`queued again (webhook-id ${first.headers['webhook-id']})`);
+    const again = await eventually(async () => {
+      const res = await fetch(`${recorder.url}/_recorder/requests?prefix=/corner/redeliver`);
+      return ((await res.json()) as { requests: RecordedRequest[] }).requests[1];
+    }, 'the redelivered postback');
+    expect(again.headers['webhook-id']).toBe(first.headers['webhook-id']);
+    expect(verifies(shared.webhookSecret, again)).toBe(true);
+
+    const dead = await cli('postbacks', 'dead-letters', '--json');
+    expect(dead.code).toBe(0);
+    expect(JSON.parse(dead.stdout)).toEqual({ items: [], nextCursor: null });
+  });
+
   it('lists shops and tokens readably and as JSON, never showing a token or secret again', async () => {
     const shops = await cli('shops', 'list');
     expect(shops.stdout).toMatch(new RegExp(`${shared.shopId}\\s+Corner Shop\\s+enabled\\s+corner\\.example`));
