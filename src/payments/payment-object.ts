@@ -79,8 +79,14 @@ export class PaymentObject extends DurableObject<Env> {
     if (!r) return null;
     const next = recordAttempt(r, attempt, outcome, deadLetterKey);
     await this.ctx.storage.put(RECORD, next);
-    if (outcome !== 'retrying') await this.writeTxlog(next, this.services('postbacks'));
     return next;
+  }
+
+  /** Dead-letters without an HTTP attempt of our own (the queue gave up on the job). */
+  async markDeadLettered(deadLetterKey: string): Promise<void> {
+    const r = await this.get();
+    if (!r || r.postback.status === 'delivered') return;
+    await this.ctx.storage.put(RECORD, { ...r, postback: { ...r.postback, status: 'dead_lettered', deadLetterKey } });
   }
 
   /** Queues the final-state postback again (operator redelivery); same webhook-id. */

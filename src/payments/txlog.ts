@@ -4,7 +4,9 @@ import type { PaymentRecord } from './record';
  * The transaction log the product asks for: one KV record per payment (`txlog:<paymentId>`),
  * rewritten on each transition by the payment's Durable Object (the only writer, so writes to
  * one key never race). Read-mostly and eventually consistent; the DO stays the source of truth.
- * No email, URLs or Bansky page: the log is for reconciliation, not for customer data.
+ * No email, URLs or Bansky page: the log is for reconciliation, not for customer data. Postback
+ * delivery is not a transition and is not logged here (KV takes one write per key per second;
+ * a delivery lands within milliseconds of the transition): read it from the payment.
  */
 export const txlogKey = (paymentId: string) => `txlog:${paymentId}`;
 
@@ -21,7 +23,6 @@ export interface TxlogEntry {
   updatedAt: string;
   expiresAt: string;
   transitions: PaymentRecord['transitions'];
-  postback: { status: PaymentRecord['postback']['status']; attempts: number; deliveredAt: string | null };
 }
 
 export function toTxlogEntry(r: PaymentRecord): TxlogEntry {
@@ -38,7 +39,6 @@ export function toTxlogEntry(r: PaymentRecord): TxlogEntry {
     updatedAt: r.updatedAt,
     expiresAt: r.expiresAt,
     transitions: r.transitions,
-    postback: { status: r.postback.status, attempts: r.postback.attempts.length, deliveredAt: r.postback.deliveredAt },
   };
 }
 

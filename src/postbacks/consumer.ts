@@ -35,10 +35,7 @@ export async function handlePostbackBatch(batch: MessageBatch<unknown>, env: Env
 export async function handlePostbackDeadLetters(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
   const s = buildServices(env, { consumer: 'postbacks-dlq' });
   for (const msg of batch.messages) {
-    if (isPostbackJob(msg.body)) {
-      const at = s.now();
-      await deadLetter(msg.body, s, { at: at.toISOString(), ok: false, httpStatus: null, latencyMs: null, error: 'queue retries exhausted' });
-    }
+    if (isPostbackJob(msg.body)) await deadLetter(msg.body, s, null);
     msg.ack();
   }
 }
@@ -85,19 +82,22 @@ async function deliverOnce(job: PostbackJob, s: Services): Promise<'done' | { fa
   return { failedAttempts: Math.max(1, failed) };
 }
 
-async function deadLetter(job: PostbackJob, s: Services, last: AttemptResult): Promise<void> {
+/** `last` is our final failed attempt; null when the queue itself gave up on the job. */
+async function deadLetter(job: PostbackJob, s: Services, last: AttemptResult | null): Promise<void> {
   const payment = paymentObject(s.env, job.paymentId);
   const r = await payment.get();
   if (!r || r.postback.status === 'delivered' || r.postback.status === 'dead_lettered') return;
+  const previous = r.postback.attempts.at(-1);
   const key = await putDeadLetter(s.env.KV, {
     paymentId: r.id,
     shopId: r.shopId,
     webhookId: job.webhookId,
-    deadLetteredAt: last.at,
-    attempts: r.postback.attempts.length + 1,
-    lastError: last.error ?? null,
+    deadLetteredAt: last?.at ?? s.now().toISOString(),
+    attempts: r.postback.attempts.length + (last ? 1 : 0),
+    lastError: last ? (last.error ?? null) : (previous?.error ?? 'queue retries exhausted'),
   });
-  await payment.recordPostbackAttempt(last, 'dead_lettered', key);
+  if (last) await payment.recordPostbackAttempt(last, 'dead_lettered', key);
+  else await payment.markDeadLettered(key);
   await s.analytics.emit({
     event_type: 'postback_dead_lettered',
     shop_id: r.shopId,
@@ -105,7 +105,7 @@ async function deadLetter(job: PostbackJob, s: Services, last: AttemptResult): P
     payment_id: r.id,
     shop_transaction_id: r.shopTransactionId,
     status: r.status,
-    attributes: { webhook_id: job.webhookId, last_error: last.error ?? null },
+    attributes: { webhook_id: job.webhookId, last_error: last?.error ?? null },
   });
-  s.log.error('postback dead-lettered', { paymentId: r.id, webhookId: job.webhookId, lastError: last.error });
+  s.log.error('postback dead-lettered', { paymentId: r.id, webhookId: job.webhookId, lastError: last?.error ?? 'queue retries exhausted' });
 }

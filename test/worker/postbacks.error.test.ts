@@ -1,5 +1,8 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { AdminPayment, DeadLetter, DeadLetterList, Problem } from '../../generated/api/types.gen';
+import entry from '../../src/index';
 import { adminCall, createShopWithToken } from './helpers';
 import { checkout, failNext, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
 
@@ -52,6 +55,36 @@ describe('shop postbacks that keep failing', { timeout: 60_000 }, () => {
     expect((await allDeadLetters()).some((d) => d.paymentId === id)).toBe(false);
     const admin: AdminPayment = await (await adminCall('GET', `/admin/v1/payments/${id}`)).json();
     expect(admin.postbackAttempts.at(-1)).toMatchObject({ ok: true, httpStatus: 200 });
+  });
+});
+
+describe('jobs the queue itself gave up on (its dead-letter queue)', { timeout: 30_000 }, () => {
+  it('are dead-lettered without inventing an attempt, and later queue retries stop', async () => {
+    const api = shopApi((await createShopWithToken()).token);
+    const hook = shopHookPath();
+    await failNext(hook, 1_000, 500);
+    const init = await api.init(paymentBody({ id: 'order-dlq', postbackUrl: recorderUrl() + hook }));
+    const id = init.data!.id;
+    await checkout((await visit(init.data!.url)).headers.get('location')!, 'pay');
+    await relayBanskyPostbacks(id);
+    const admin: AdminPayment = await waitFor('a first failed attempt', async () => {
+      const a: AdminPayment = await (await adminCall('GET', `/admin/v1/payments/${id}`)).json();
+      return a.postbackAttempts.length > 0 ? a : null;
+    });
+
+    const batch = createMessageBatch('aimbrellapay-postbacks-dlq', [
+      { id: 'dlq-1', timestamp: new Date(), attempts: 101, body: { paymentId: id, webhookId: admin.webhookId, queuedAt: admin.payment.updatedAt } },
+    ]);
+    const ctx = createExecutionContext();
+    await entry.queue(batch, env, ctx); // the Worker's own queue entry point, dispatching by queue name
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(['dlq-1']);
+
+    const after: AdminPayment = await (await adminCall('GET', `/admin/v1/payments/${id}`)).json();
+    expect(after.payment.postback.status).toBe('dead_lettered');
+    const attemptsThen = after.postbackAttempts.length;
+    expect((await allDeadLetters()).find((d) => d.paymentId === id)).toMatchObject({ attempts: attemptsThen, lastError: 'HTTP 500' });
+    await new Promise((r) => setTimeout(r, 3_000)); // a pending retry finds the postback dead-lettered and stops
+    expect((await (await adminCall('GET', `/admin/v1/payments/${id}`)).json<AdminPayment>()).postbackAttempts.length).toBeLessThanOrEqual(attemptsThen + 1);
   });
 });
 
