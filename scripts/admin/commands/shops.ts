@@ -33,6 +33,8 @@ export const shopCommands: Command[] = [
       const name = ctx.values.name as string | undefined;
       if (!name) throw new CliError('shops create needs --name', 2);
       const allowedRedirectHosts = (ctx.values['allow-host'] as string[] | undefined) ?? [];
+      // Without a host the shop's customers could not be sent back anywhere in live mode.
+      if (allowedRedirectHosts.length === 0) throw new CliError('shops create needs at least one --allow-host <host>', 2);
       const created = await unwrap(ctx.conn, adminCreateShop({ client: ctx.conn.client, body: { name, allowedRedirectHosts } }));
       if (ctx.json) return printJson(created);
       console.log(`Created shop ${created.shop.id} (${created.shop.name}).`);
