@@ -103,8 +103,10 @@ export class PaymentObject extends DurableObject<Env> {
     return { ok: true, webhookId: r.postback.webhookId };
   }
 
-  /** Expiry of the pay link, and a safety net for a postback whose enqueue failed. */
+  /** Expiry of the pay link; safety nets for an init interrupted by eviction and a failed postback enqueue. */
   override async alarm(): Promise<void> {
+    const stored = await this.get();
+    if (stored?.status === 'created' && !this.initInFlight) await this.settleInterrupted(stored);
     const r = await this.expireIfDue();
     if (r && r.postback.status === 'pending' && r.postback.attempts.length === 0 && r.postback.queuedAt) {
       if (Date.now() - Date.parse(r.postback.queuedAt) >= REQUEUE_CHECK_MS) await this.enqueuePostback(r, this.services('alarm'));
@@ -115,6 +117,8 @@ export class PaymentObject extends DurableObject<Env> {
     const s = this.services(input.requestId);
     let r = newRecord(input, new Date(), s.config.payLinkTtlSeconds);
     await this.ctx.storage.put(RECORD, r); // recorded before Bansky is called: a crash cannot lose it
+    // If this object is evicted mid-call, the alarm settles the payment as init_failed.
+    await this.ctx.storage.setAlarm(Date.now() + s.config.bansky.timeoutMs + REQUEUE_CHECK_MS);
     const base = s.config.publicBaseUrl;
     const q = `?id=${encodeURIComponent(r.id)}`;
     try {

@@ -1,8 +1,11 @@
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InitPaymentRequest, Problem } from '../../generated/api/types.gen';
 import { BASE, adminCall, createShopWithToken, shopHeaders, worker } from './helpers';
-import { paymentBody, sandboxStats, shopApi } from './payments.support';
+import type { PaymentObject } from '../../src/payments/payment-object';
+import type { PaymentRecord } from '../../src/payments/record';
+import { paymentBody, sandboxStats, shopApi, visit } from './payments.support';
 
 describe('init-payment when Bansky fails: a problem, and the payment recorded as init_failed', () => {
   let api: ReturnType<typeof shopApi>;
@@ -111,5 +114,27 @@ describe('init-payment rules beyond the schema', () => {
     const res = await api.init(paymentBody(overrides as Partial<InitPaymentRequest>));
     expect(res.response.status).toBe(201);
     expect((await api.get(res.data!.id)).data!.type).toBe(type);
+  });
+});
+
+describe('an init interrupted by the Durable Object being evicted mid-call', () => {
+  it('is settled as init_failed by the alarm: never stuck in created, replays get a 502', async () => {
+    const api = shopApi((await createShopWithToken()).token);
+    const body = paymentBody({ id: 'order-evicted' });
+    const { id, url } = (await api.init(body)).data!;
+    const ns = env.PAYMENTS as unknown as DurableObjectNamespace<PaymentObject>;
+    const stub = ns.get(ns.idFromName(id));
+    // The storage an eviction between "recorded" and "Bansky answered" leaves behind.
+    await runInDurableObject(stub, async (_instance: PaymentObject, state) => {
+      const r = (await state.storage.get<PaymentRecord>('payment'))!;
+      await state.storage.put('payment', { ...r, status: 'created', banskyUrl: null, transitions: r.transitions.slice(0, 1) });
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+
+    expect((await api.get(id)).data!.status).toBe('init_failed');
+    expect((await visit(url)).status).toBe(409);
+    const replay = await api.init(body);
+    expect(replay.response.status).toBe(502);
+    expect((replay.error as Problem).code).toBe('bansky_error');
   });
 });
