@@ -87,7 +87,7 @@ export async function getAccessToken(key: ServiceAccountKey, now: () => Date = (
     const body = (await res.json().catch(() => ({}))) as { error?: string };
     throw new TokenExchangeError(res.status, `HTTP ${res.status} ${body.error ?? ''}`.trim());
   }
-  const body = (await res.json()) as { access_token?: string; expires_in?: number };
+  const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number };
   if (!body.access_token) throw new TokenExchangeError(res.status, 'no access_token in the answer');
   const token = { accessToken: body.access_token, expiresAt: now().getTime() + (body.expires_in ?? 3600) * 1000 };
   tokenCache.set(cacheKey, token);

@@ -22,7 +22,7 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-export async function startPipeline(bigquery: { url: string; project: string; dataset: string }): Promise<Pipeline> {
+export async function startPipeline(bigquery: { url: string; project: string; dataset: string }, extraVars: Record<string, string> = {}): Promise<Pipeline> {
   const secrets = readDevVars(join(root, '.dev.vars.example'));
   const stops: Array<() => Promise<unknown>> = [];
   try {
@@ -35,6 +35,7 @@ export async function startPipeline(bigquery: { url: string; project: string; da
     const workerUrl = `http://127.0.0.1:${workerPort}`;
     const worker = await startWorker({
       port: workerPort,
+      logLevel: 'log', // wrangler hides console.log (our info/debug lines) below this level
       vars: {
         ...secrets,
         PUBLIC_BASE_URL: workerUrl,
@@ -42,6 +43,7 @@ export async function startPipeline(bigquery: { url: string; project: string; da
         BIGQUERY_BASE_URL: bigquery.url,
         BIGQUERY_PROJECT: bigquery.project,
         BIGQUERY_DATASET: bigquery.dataset,
+        ...extraVars,
       },
     });
     stops.push(() => worker.stop());
