@@ -46,7 +46,37 @@ function errorCodeTable(spec) {
   return ['| `code` | meaning |', '| --- | --- |', ...rows].join('\n');
 }
 
-const GENERATORS = { 'error-codes': errorCodeTable };
+/** `# comment` lines followed by `NAME=value` in .dev.vars.example → one row per secret. */
+function commentedSettings(lines, match) {
+  const rows = [];
+  let comments = [];
+  for (const line of lines) {
+    const setting = match(line);
+    if (line.startsWith('#')) comments.push(line.replace(/^#\s?/, ''));
+    else if (setting) {
+      rows.push({ name: setting.name, value: setting.value, about: comments.join(' ').trim() });
+      comments = [];
+    } else comments = [];
+  }
+  return rows;
+}
+
+function secretsTable() {
+  const lines = readFileSync(join(root, '.dev.vars.example'), 'utf8').split('\n');
+  const secrets = commentedSettings(lines, (l) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(l) && { name: RegExp.$1, value: RegExp.$2 });
+  const rows = secrets.map((s) => `| \`${s.name}\` | ${s.about.replace(/\|/g, '\\|')} | \`npx wrangler secret put ${s.name}\` |`);
+  return ['| secret | what it is | set it with |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+function varsTable() {
+  const toml = readFileSync(join(root, 'wrangler.toml'), 'utf8');
+  const section = /^\[vars\]\n([\s\S]*?)(?=^\[|$(?![\s\S]))/m.exec(toml)?.[1] ?? '';
+  const vars = commentedSettings(section.split('\n'), (l) => /^([A-Z][A-Z0-9_]*)\s*=\s*"(.*)"/.exec(l) && { name: RegExp.$1, value: RegExp.$2 });
+  const rows = vars.map((v) => `| \`${v.name}\` | ${v.value ? `\`${v.value}\`` : '(empty)'} | ${v.about.replace(/\|/g, '\\|')} |`);
+  return ['| variable | value in wrangler.toml | notes |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+const GENERATORS = { 'error-codes': errorCodeTable, secrets: secretsTable, vars: varsTable };
 
 /** Replaces each generated block's body; throws on an unknown generator name. */
 export function fillGeneratedBlocks(markdown, spec) {
