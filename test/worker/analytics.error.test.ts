@@ -1,0 +1,88 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, inject, it, vi } from 'vitest';
+import { backoffSeconds, handleAnalyticsBatch } from '../../src/analytics/consumer';
+import type { AnalyticsEvent } from '../../src/analytics/events';
+
+// BigQuery played by the HTTP recorder (a real server on the Node side): it records each
+// insertAll and can be told to fail the next N requests under a path with a given status.
+const recorder = () => inject('recorderUrl');
+let run = 0;
+
+function setup() {
+  const project = `proj-${++run}-${crypto.randomUUID().slice(0, 8)}`;
+  const prefix = `/bq-${project}`;
+  const workerEnv = { ...env, BIGQUERY_BASE_URL: `${recorder()}${prefix}`, BIGQUERY_PROJECT: project, BIGQUERY_SERVICE_ACCOUNT_JSON: '' };
+  const fail = (times: number, status: number) =>
+    fetch(`${recorder()}/_recorder/fail`, { method: 'POST', body: JSON.stringify({ prefix, times, status }) });
+  const requests = async () =>
+    ((await (await fetch(`${recorder()}/_recorder/requests?prefix=${prefix}`)).json()) as { requests: Array<{ path: string; body: string; answeredStatus: number }> }).requests;
+  return { workerEnv, fail, requests };
+}
+
+const event = (n: number): AnalyticsEvent => ({
+  event_id: `evt-${run}-${n}`,
+  event_type: 'status_changed',
+  occurred_at: new Date().toISOString(),
+  shop_id: 'shop_err',
+  mode: 'test',
+  payment_id: `pay_${n}`,
+  shop_transaction_id: null,
+  amount: '1.000000000000000001',
+  currency: 'ETH',
+  type: 'crypto',
+  status: 'paid',
+  email: 'err.customer@example.com',
+  http_status: null,
+  latency_ms: null,
+  request_id: null,
+  attributes: { n },
+});
+const messages = (count: number, attempts = 1) =>
+  Array.from({ length: count }, (_, i) => ({ id: `m${i + 1}`, timestamp: new Date(), attempts, body: event(i + 1) }));
+
+async function consume(workerEnv: typeof env, msgs: ReturnType<typeof messages>) {
+  const batch = createMessageBatch('aimbrellapay-analytics', msgs);
+  const retries = batch.messages.map((m) => vi.spyOn(m, 'retry'));
+  const ctx = createExecutionContext();
+  await handleAnalyticsBatch(batch, workerEnv, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return { ...result, retryDelays: retries.map((r) => r.mock.calls.map((c) => c[0]?.delaySeconds)) };
+}
+
+describe('analytics consumer against a failing BigQuery', () => {
+  it('streams one insertAll with insertId = event_id, amount as an exact string and attributes as JSON', async () => {
+    const { workerEnv, requests } = setup();
+    const result = await consume(workerEnv, messages(3));
+    expect(result.explicitAcks.sort()).toEqual(['m1', 'm2', 'm3']);
+    const [insert] = await requests();
+    expect(insert!.path).toBe(`/bq-${workerEnv.BIGQUERY_PROJECT}/bigquery/v2/projects/${workerEnv.BIGQUERY_PROJECT}/datasets/aimbrellapay/tables/payment_events/insertAll`);
+    const body = JSON.parse(insert!.body) as { rows: Array<{ insertId: string; json: Record<string, unknown> }> };
+    expect(body.rows.map((r) => r.insertId)).toEqual(body.rows.map((r) => r.json.event_id));
+    expect(body.rows[0]!.json).toMatchObject({ amount: '1.000000000000000001', attributes: '{"n":1}' });
+  });
+
+  it('retries the whole batch with backoff when BigQuery answers 5xx, acking nothing', async () => {
+    const { workerEnv, fail } = setup();
+    await fail(1, 503);
+    const result = await consume(workerEnv, messages(2, 3));
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(['m1', 'm2']);
+    expect(result.retryDelays).toEqual([[backoffSeconds(3)], [backoffSeconds(3)]]);
+  });
+
+  it('a request BigQuery cannot parse (400) is split until the bad row is alone; only it is dead-lettered', async () => {
+    const { workerEnv, fail, requests } = setup();
+    const dead: unknown[] = [];
+    const dlq = { send: async (body: unknown) => void dead.push(body) } as unknown as Queue;
+    await fail(3, 400); // [m1 m2 m3] → [m1 m2] → [m1] fail; then [m2] and [m3] pass
+    const result = await consume({ ...workerEnv, ANALYTICS_DLQ: dlq }, messages(3));
+    expect(result.explicitAcks.sort()).toEqual(['m1', 'm2', 'm3']);
+    expect((await requests()).map((r) => (JSON.parse(r.body) as { rows: unknown[] }).rows.length)).toEqual([3, 2, 1, 1, 1]);
+    expect(dead).toMatchObject([{ reason: expect.stringMatching(/HTTP 400/), body: { event_id: `evt-${run}-1` } }]);
+  });
+
+  it('backs off exponentially and caps at five minutes', () => {
+    expect([1, 2, 3, 4, 8, 9, 50].map(backoffSeconds)).toEqual([2, 4, 8, 16, 256, 300, 300]);
+  });
+});
