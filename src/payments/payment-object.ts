@@ -60,8 +60,7 @@ export class PaymentObject extends DurableObject<Env> {
       return { kind: 'ignored', status: r.status };
     }
     const next = { ...transition(r, pb.status, 'bansky postback', new Date()), banskyTransactionId: pb.transactionId ?? null };
-    await s.analytics.emit({ ...event, attributes: { reported: pb.status, applied: true } });
-    await this.commit(next, s, requestId);
+    await this.commit(next, s, requestId, [{ ...event, attributes: { reported: pb.status, applied: true } }]);
     return { kind: 'accepted', status: next.status };
   }
 
@@ -119,6 +118,7 @@ export class PaymentObject extends DurableObject<Env> {
     await this.ctx.storage.put(RECORD, r); // recorded before Bansky is called: a crash cannot lose it
     // If this object is evicted mid-call, the alarm settles the payment as init_failed.
     await this.ctx.storage.setAlarm(Date.now() + s.config.bansky.timeoutMs + REQUEUE_CHECK_MS);
+    const events: AnalyticsEventInput[] = [{ ...eventBase(r, input.requestId), event_type: 'payment_created', email: r.email }];
     const base = s.config.publicBaseUrl;
     const q = `?id=${encodeURIComponent(r.id)}`;
     try {
@@ -135,21 +135,15 @@ export class PaymentObject extends DurableObject<Env> {
       });
       r = { ...transition(r, 'awaiting_payment', 'bansky accepted', new Date()), banskyUrl: res.url };
       await this.ctx.storage.setAlarm(Date.parse(r.expiresAt));
-      await s.analytics.emit(
-        { ...eventBase(r, input.requestId), event_type: 'payment_created', status: 'created', email: r.email },
-        { ...eventBase(r, input.requestId), event_type: 'bansky_init_ok', latency_ms: res.latencyMs },
-      );
+      events.push({ ...eventBase(r, input.requestId), event_type: 'bansky_init_ok', latency_ms: res.latencyMs });
     } catch (err) {
       const failure = err instanceof BanskyFailure ? err : new BanskyFailure('bansky_error', 'The payment provider could not start this payment.', null);
       if (!(err instanceof BanskyFailure)) s.log.error('bansky init crashed', { err, paymentId: r.id });
       else s.log.warn('bansky init failed', { paymentId: r.id, code: failure.code, httpStatus: failure.httpStatus });
       r = { ...transition(r, 'init_failed', failure.code, new Date()), initFailure: { code: failure.code, detail: failure.detail } };
-      await s.analytics.emit(
-        { ...eventBase(r, input.requestId), event_type: 'payment_created', status: 'created', email: r.email },
-        { ...eventBase(r, input.requestId), event_type: 'bansky_init_failed', http_status: failure.httpStatus, attributes: { code: failure.code } },
-      );
+      events.push({ ...eventBase(r, input.requestId), event_type: 'bansky_init_failed', http_status: failure.httpStatus, attributes: { code: failure.code } });
     }
-    await this.commit(r, s, input.requestId);
+    await this.commit(r, s, input.requestId, events);
     return r;
   }
 
@@ -162,13 +156,16 @@ export class PaymentObject extends DurableObject<Env> {
     return next;
   }
 
-  /** Persist, then the side effects of a transition: analytics, transaction log, postback. */
-  private async commit(r: PaymentRecord, s: Services, requestId: string): Promise<void> {
+  /**
+   * Persist, then the side effects of a transition: analytics (one batch with the caller's other
+   * events), the transaction log and the shop's postback — in parallel, they are independent.
+   */
+  private async commit(r: PaymentRecord, s: Services, requestId: string, events: AnalyticsEventInput[] = []): Promise<void> {
     await this.ctx.storage.put(RECORD, r);
     const last = r.transitions.at(-1)!;
-    await s.analytics.emit({ ...eventBase(r, requestId), event_type: 'status_changed', attributes: { reason: last.reason } });
-    await this.writeTxlog(r, s);
-    if (r.postback.status === 'pending' && r.postback.attempts.length === 0) await this.enqueuePostback(r, s);
+    const changed: AnalyticsEventInput = { ...eventBase(r, requestId), event_type: 'status_changed', attributes: { reason: last.reason } };
+    const postback = r.postback.status === 'pending' && r.postback.attempts.length === 0 ? this.enqueuePostback(r, s) : null;
+    await Promise.all([s.analytics.emit(...events, changed), this.writeTxlog(r, s), postback]);
   }
 
   private async enqueuePostback(r: PaymentRecord, s: Services): Promise<void> {
