@@ -72,7 +72,7 @@ export async function insertAll(target: BigQueryTarget, events: AnalyticsEvent[]
     throw new TransientInsertError(message);
   }
   const answer = (await res.json().catch(() => ({}))) as InsertAllResponse;
-  return outcomes(events.length, answer);
+  return rowOutcomes(events.length, answer);
 }
 
 async function splitAndRetry(target: BigQueryTarget, events: AnalyticsEvent[]): Promise<RowOutcome[]> {
@@ -80,11 +80,12 @@ async function splitAndRetry(target: BigQueryTarget, events: AnalyticsEvent[]): 
   return [...(await insertAll(target, events.slice(0, half))), ...(await insertAll(target, events.slice(half)))];
 }
 
-interface InsertAllResponse {
+export interface InsertAllResponse {
   insertErrors?: Array<{ index: number; errors?: Array<{ reason?: string; message?: string; location?: string }> }>;
 }
 
-function outcomes(count: number, answer: InsertAllResponse): RowOutcome[] {
+/** Per-row outcome of a 200 answer (exported for tests: neither the emulator nor our recorder sends insertErrors). */
+export function rowOutcomes(count: number, answer: InsertAllResponse): RowOutcome[] {
   const result: RowOutcome[] = Array.from({ length: count }, () => ({ ok: true }));
   for (const rowError of answer.insertErrors ?? []) {
     if (rowError.index < 0 || rowError.index >= count) continue;

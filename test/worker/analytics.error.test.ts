@@ -1,6 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it, vi } from 'vitest';
+import { rowOutcomes } from '../../src/analytics/bigquery-insert';
 import { backoffSeconds, handleAnalyticsBatch } from '../../src/analytics/consumer';
 import type { AnalyticsEvent } from '../../src/analytics/events';
 
@@ -84,5 +85,22 @@ describe('analytics consumer against a failing BigQuery', () => {
 
   it('backs off exponentially and caps at five minutes', () => {
     expect([1, 2, 3, 4, 8, 9, 50].map(backoffSeconds)).toEqual([2, 4, 8, 16, 256, 300, 300]);
+  });
+
+  it('reads insertErrors in a 200 answer: "invalid" rows are poison, rows "stopped" by them are retried', () => {
+    // The shape BigQuery documents for tabledata.insertAll with skipInvalidRows=false.
+    const answer = {
+      insertErrors: [
+        { index: 1, errors: [{ reason: 'invalid', location: 'amount', message: 'Invalid BIGNUMERIC value: 1.2.3' }] },
+        { index: 0, errors: [{ reason: 'stopped', message: '' }] },
+        { index: 2, errors: [{ reason: 'stopped', message: '' }] },
+      ],
+    };
+    expect(rowOutcomes(4, answer)).toEqual([
+      { ok: false, retry: true, reason: 'stopped' },
+      { ok: false, retry: false, reason: 'invalid: amount: Invalid BIGNUMERIC value: 1.2.3' },
+      { ok: false, retry: true, reason: 'stopped' },
+      { ok: true },
+    ]);
   });
 });
