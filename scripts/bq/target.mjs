@@ -3,7 +3,8 @@
 //   BIGQUERY_BASE_URL → an emulator or other endpoint (no auth), e.g. http://127.0.0.1:9050
 //   BIGQUERY_SERVICE_ACCOUNT_JSON or GOOGLE_APPLICATION_CREDENTIALS → real BigQuery
 //   BIGQUERY_LOCATION → where `setup` creates the dataset (default US)
-// With none of them set, the local emulator that `npm start` runs is assumed (LOCAL_BIGQUERY).
+// With none of them set, the local emulator that `npm start` runs is assumed (LOCAL_BIGQUERY,
+// on APAY_BIGQUERY_PORT when set).
 import { BigQuery } from '@google-cloud/bigquery';
 
 /** The emulator `npm start` runs; `npm run stats` finds it here without any setting. */
@@ -14,7 +15,9 @@ export function bigQueryTarget(env = process.env) {
   const project = env.BIGQUERY_PROJECT || LOCAL_BIGQUERY.project;
   const dataset = env.BIGQUERY_DATASET || LOCAL_BIGQUERY.dataset;
   const hasCredentials = Boolean(env.BIGQUERY_SERVICE_ACCOUNT_JSON || env.GOOGLE_APPLICATION_CREDENTIALS);
-  const baseUrl = (env.BIGQUERY_BASE_URL || (configured ? '' : `http://127.0.0.1:${LOCAL_BIGQUERY.port}`)).replace(/\/+$/, '');
+  // `npm start` honours APAY_BIGQUERY_PORT for its emulator; follow it so stats finds it.
+  const localUrl = `http://127.0.0.1:${env.APAY_BIGQUERY_PORT || LOCAL_BIGQUERY.port}`;
+  const baseUrl = (env.BIGQUERY_BASE_URL || (configured ? '' : localUrl)).replace(/\/+$/, '');
   if (configured && !baseUrl && !hasCredentials) {
     throw new Error('BIGQUERY_PROJECT is set but neither BIGQUERY_BASE_URL (emulator) nor credentials (BIGQUERY_SERVICE_ACCOUNT_JSON or GOOGLE_APPLICATION_CREDENTIALS) are');
   }
