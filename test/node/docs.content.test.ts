@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { GUIDES, staleDocsFiles } from '../../scripts/docs/build-content.mjs';
+import { codeBlocks } from './docs.code-blocks.ts';
+import { ROOT } from './docs.support.ts';
+
+// The docs cannot silently drift from the code: what the Worker serves is rebuilt from docs/ and
+// openapi.yaml, and every executable sample is run by docs.samples.test.ts.
+describe('docs content', () => {
+  it('is up to date: docs:build would change nothing (generated tables, src/docs/content.gen.ts)', () => {
+    expect(staleDocsFiles(), 'run `npm run docs:build` and commit the result').toEqual([]);
+  });
+
+  it('lists every ErrorCode of openapi.yaml with its x-enumDescriptions meaning', () => {
+    const spec = parse(readFileSync(join(ROOT, 'openapi.yaml'), 'utf8'));
+    const { enum: codes, 'x-enumDescriptions': meanings } = spec.components.schemas.ErrorCode;
+    const errors = readFileSync(join(ROOT, 'docs', 'public', 'errors.md'), 'utf8');
+    const rows = errors.split('\n').filter((l: string) => /^\| `[a-z_]+` \|/.test(l) && !l.startsWith('| `code`'));
+    expect(rows).toEqual(codes.map((c: string) => `| \`${c}\` | ${meanings[c]} |`));
+  });
+
+  it('runs every doc-test sample, and every documented output belongs to a sample', () => {
+    const blocks = codeBlocks();
+    const testSource = readFileSync(join(ROOT, 'test', 'node', 'docs.samples.test.ts'), 'utf8');
+    const exercised = new Set([...testSource.matchAll(/sample\('([\w-]+)'/g)].map((m) => m[1]));
+    const samples = blocks.filter((b) => b.kind === 'test');
+    expect(samples.map((b) => `${b.name} (${b.where})`).filter((s) => !exercised.has(s.split(' ')[0]))).toEqual([]);
+    expect(new Set(samples.map((b) => b.name)).size).toBe(samples.length);
+    for (const out of blocks.filter((b) => b.kind === 'output')) expect(samples.map((b) => b.name)).toContain(out.name);
+    // The guide's promise: samples in each language a shop may use.
+    const langs = new Set(samples.map((b) => b.lang));
+    for (const lang of ['sh', 'ts', 'js', 'python', 'php']) expect(langs).toContain(lang);
+  });
+
+  it('puts every Markdown file under docs/public and docs/internal in a guide', () => {
+    for (const [dir, guide] of [['public', GUIDES.PUBLIC_GUIDE], ['internal', GUIDES.INTERNAL_GUIDE]] as const) {
+      const files = readdirSync(join(ROOT, 'docs', dir)).filter((f) => f.endsWith('.md'));
+      expect(files.map((f) => `${dir}/${f}`).sort()).toEqual([...guide].sort());
+    }
+  });
+});
+
