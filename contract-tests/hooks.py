@@ -19,10 +19,12 @@ What they do, and why:
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import json
 import os
+import threading
 from decimal import Decimal, InvalidOperation
 
 import schemathesis
@@ -205,3 +207,24 @@ def forged_postback_rejected(ctx, response, case):
         raise AssertionError(f"A schema-valid postback with a forged signature got {response.status_code}, expected 401")
     return None
 
+
+
+# ── Tally: cases sent and statuses seen per operation, written for run.mjs to check the budget ──
+_TALLY: dict[str, dict[str, int]] = {}
+_TALLY_LOCK = threading.Lock()
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    label = f"{case.operation.method.upper()} {case.operation.path}"
+    with _TALLY_LOCK:
+        statuses = _TALLY.setdefault(label, {})
+        statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
+
+
+@atexit.register
+def _write_tally() -> None:
+    path = os.environ.get("APAY_TALLY_PATH")
+    if path:
+        with open(path, "w") as f:
+            json.dump(_TALLY, f, indent=1, sort_keys=True)
