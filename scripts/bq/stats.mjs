@@ -30,25 +30,45 @@ export async function shopStats(bigquery, target, { days = 7, shopId } = {}) {
   const shops = new Map();
   const entry = (row) => {
     const key = `${row.shop_id}|${row.mode}`;
-    if (!shops.has(key)) shops.set(key, { shopId: row.shop_id, mode: row.mode, payments: 0, paid: 0, failed: 0, expired: 0, initFailed: 0, open: 0, conversionRate: null, volume: [], bansky: null, postbacks: null });
+    if (!shops.has(key)) {
+      shops.set(key, {
+        shopId: row.shop_id, mode: row.mode,
+        payments: 0, paid: 0, failed: 0, expired: 0, initFailed: 0, open: 0, conversionRate: null,
+        volume: [], bansky: null, postbacks: null,
+      });
+    }
     return shops.get(key);
   };
   for (const r of conversion) {
-    Object.assign(entry(r), { payments: num(r.created), paid: num(r.paid), failed: num(r.failed), expired: num(r.expired), initFailed: num(r.init_failed), open: num(r.open) });
-    entry(r).conversionRate = num(r.created) ? num(r.paid) / num(r.created) : null;
+    Object.assign(entry(r), {
+      payments: num(r.created), paid: num(r.paid), failed: num(r.failed),
+      expired: num(r.expired), initFailed: num(r.init_failed), open: num(r.open),
+      conversionRate: ratio(r.paid, r.created),
+    });
   }
-  for (const r of volume) entry(r).volume.push({ currency: r.currency, payments: num(r.payments), paid: num(r.paid_payments), amountPaid: r.amount_paid });
+  for (const r of volume) {
+    entry(r).volume.push({ currency: r.currency, payments: num(r.payments), paid: num(r.paid_payments), amountPaid: r.amount_paid });
+  }
   for (const r of bansky) {
-    entry(r).bansky = { calls: num(r.calls), failed: num(r.failed_calls), errorRate: num(r.calls) ? num(r.failed_calls) / num(r.calls) : null, avgLatencyMs: r.avg_latency_ms === null ? null : Math.round(num(r.avg_latency_ms)), maxLatencyMs: r.max_latency_ms === null ? null : num(r.max_latency_ms) };
+    entry(r).bansky = {
+      calls: num(r.calls), failed: num(r.failed_calls), errorRate: ratio(r.failed_calls, r.calls),
+      avgLatencyMs: r.avg_latency_ms === null ? null : Math.round(num(r.avg_latency_ms)), maxLatencyMs: orNull(r.max_latency_ms),
+    };
   }
   for (const r of postbacks) {
-    entry(r).postbacks = { postbacks: num(r.postbacks), delivered: num(r.delivered), deadLettered: num(r.dead_lettered), attempts: num(r.attempts), maxDelayMs: r.max_delivery_delay_ms === null ? null : num(r.max_delivery_delay_ms) };
+    entry(r).postbacks = {
+      postbacks: num(r.postbacks), delivered: num(r.delivered), deadLettered: num(r.dead_lettered),
+      attempts: num(r.attempts), maxDelayMs: orNull(r.max_delivery_delay_ms),
+    };
   }
   for (const s of shops.values()) s.volume.sort((a, b) => a.currency.localeCompare(b.currency));
   return [...shops.values()].sort((a, b) => `${a.shopId}|${a.mode}`.localeCompare(`${b.shopId}|${b.mode}`));
 }
 
+// The client returns INT64 as numbers or { value } wrappers, NULL as null.
 const num = (v) => (v === null || v === undefined ? 0 : Number(typeof v === 'object' && 'value' in v ? v.value : v));
+const orNull = (v) => (v === null || v === undefined ? null : num(v));
+const ratio = (part, whole) => (num(whole) ? num(part) / num(whole) : null);
 const pct = (r) => (r === null ? '—' : `${(r * 100).toFixed(1)}%`);
 
 export function formatStats(stats, target, days) {
