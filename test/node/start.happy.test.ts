@@ -161,5 +161,5 @@ describe('npm start: the newcomer path', () => {
     expect(stack.line(/^Demo shop token: (\S+)$/m)[1]).toBe(token);
     const res = await fetch(`${worker}/api/v1/payments/pay_AAAAAAAAAAAAAAAAAAAAAA`, { headers: { authorization: `Bearer ${token}` } });
     expect(((await res.json()) as { code: string }).code).toBe('payment_not_found');
-  });
+  }, 180_000); // a stop and a full start
 });
