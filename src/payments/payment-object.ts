@@ -157,15 +157,16 @@ export class PaymentObject extends DurableObject<Env> {
   }
 
   /**
-   * Persist, then the side effects of a transition: analytics (one batch with the caller's other
-   * events), the transaction log and the shop's postback — in parallel, they are independent.
+   * Persist, queue the shop's postback (awaited: it must not be lost), then the derived records —
+   * analytics (one batch with the caller's other events) and the transaction log — after the
+   * answer: neither may slow the shop or Bansky down, and neither throws.
    */
   private async commit(r: PaymentRecord, s: Services, requestId: string, events: AnalyticsEventInput[] = []): Promise<void> {
     await this.ctx.storage.put(RECORD, r);
+    if (r.postback.status === 'pending' && r.postback.attempts.length === 0) await this.enqueuePostback(r, s);
     const last = r.transitions.at(-1)!;
     const changed: AnalyticsEventInput = { ...eventBase(r, requestId), event_type: 'status_changed', attributes: { reason: last.reason } };
-    const postback = r.postback.status === 'pending' && r.postback.attempts.length === 0 ? this.enqueuePostback(r, s) : null;
-    await Promise.all([s.analytics.emit(...events, changed), this.writeTxlog(r, s), postback]);
+    this.ctx.waitUntil(Promise.all([s.analytics.emit(...events, changed), this.writeTxlog(r, s)]));
   }
 
   private async enqueuePostback(r: PaymentRecord, s: Services): Promise<void> {

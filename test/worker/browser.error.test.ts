@@ -1,7 +1,6 @@
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { BASE, createShopWithToken, worker } from './helpers';
-import { paymentBody, shopApi } from './payments.support';
+import { paymentBody, shopApi, txlogByShopTransactionId } from './payments.support';
 
 async function page(path: string) {
   const res = await worker.fetch(`${BASE}${path}`, { redirect: 'manual' });
@@ -37,9 +36,7 @@ describe('links that do not work reveal nothing', () => {
     const api = shopApi((await createShopWithToken()).token);
     const failed = await api.init(paymentBody({ id: 'order-browser-init-fail', email: 'jane+init_fail@example.com' }));
     expect(failed.response.status).toBe(502);
-    const logs = await env.KV.list({ prefix: 'txlog:' });
-    const entries = await Promise.all(logs.keys.map((k) => env.KV.get<{ id: string; shopTransactionId: string }>(k.name, 'json')));
-    const id = entries.find((e) => e?.shopTransactionId === 'order-browser-init-fail')!.id;
+    const { id } = await txlogByShopTransactionId('order-browser-init-fail');
     const { res, text } = await page(`/integration/pay?id=${id}`);
     expect(res.status).toBe(409);
     expect(res.headers.get('location')).toBeNull();

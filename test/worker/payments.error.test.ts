@@ -5,7 +5,7 @@ import type { InitPaymentRequest, Problem } from '../../generated/api/types.gen'
 import { BASE, adminCall, createShopWithToken, shopHeaders, worker } from './helpers';
 import type { PaymentObject } from '../../src/payments/payment-object';
 import type { PaymentRecord } from '../../src/payments/record';
-import { paymentBody, sandboxStats, shopApi, visit } from './payments.support';
+import { paymentBody, sandboxStats, shopApi, txlogByShopTransactionId, txlogWhen, visit } from './payments.support';
 
 describe('init-payment when Bansky fails: a problem, and the payment recorded as init_failed', () => {
   let api: ReturnType<typeof shopApi>;
@@ -40,18 +40,12 @@ describe('init-payment when Bansky fails: a problem, and the payment recorded as
     expect(admin.banskyUrl).toBeNull();
     expect(admin.transitions.map((t) => t.status)).toEqual(['created', 'init_failed']);
     expect(admin.transitions[1]!.reason).toBe(code);
-    const txlog = await env.KV.get<{ status: string }>(`txlog:${ids.paymentId}`, 'json');
-    expect(txlog?.status).toBe('init_failed');
+    expect((await txlogWhen(ids.paymentId, 'init_failed')).transitions.map((t) => t.status)).toEqual(['created', 'init_failed']);
   }, 15_000);
 
-  // A failed init answers no payment id; find it the way support would, in the transaction log.
   async function failedPayment(shopTxId: string) {
-    const events = await env.KV.list({ prefix: 'txlog:' });
-    for (const k of events.keys) {
-      const entry = await env.KV.get<{ id: string; shopTransactionId: string | null; status: string }>(k.name, 'json');
-      if (entry?.shopTransactionId === shopTxId) return { paymentId: entry.id, initCalls: (await sandboxStats('test', entry.id)).initCalls };
-    }
-    throw new Error(`no txlog for ${shopTxId}`);
+    const entry = await txlogByShopTransactionId(shopTxId);
+    return { paymentId: entry.id, initCalls: (await sandboxStats('test', entry.id)).initCalls };
   }
 });
 

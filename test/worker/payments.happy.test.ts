@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, inject, it } from 'vitest';
 import { zPayment, zShopPostback } from '../../generated/api/zod.gen';
@@ -13,6 +12,7 @@ import {
   sandboxStats,
   shopApi,
   shopHookPath,
+  txlogWhen,
   visit,
   waitFor,
 } from './payments.support';
@@ -68,9 +68,8 @@ describe('a payment end to end', { timeout: 30_000 }, () => {
     expect(zPayment.parse(payment)).toMatchObject({ status: final, postback: { status: 'delivered', attempts: 1, lastHttpStatus: 200 } });
 
     // The transaction log in KV: one record, every transition.
-    const txlog = await env.KV.get<{ status: string; transitions: { status: string }[] }>(`txlog:${id}`, 'json');
-    expect(txlog?.status).toBe(final);
-    expect(txlog?.transitions.map((t) => t.status)).toEqual(['created', 'awaiting_payment', final]);
+    const txlog = await txlogWhen(id, final);
+    expect(txlog.transitions.map((t) => t.status)).toEqual(['created', 'awaiting_payment', final]);
   });
 
   it('without a shop id: a fresh payment each time and no postback, even with a postbackUrl', async () => {

@@ -4,6 +4,7 @@
  * relay that forwards what Bansky sent to our public URL into the Worker, and the recorder that
  * plays the shop's postback endpoint.
  */
+import { env } from 'cloudflare:workers';
 import { inject } from 'vitest';
 import { createClient } from '../../generated/api/client';
 import { getPayment, initPayment } from '../../generated/api/sdk.gen';
@@ -129,4 +130,28 @@ export function postToVerify(body: string, signature?: string, contentType = 'ap
   const headers: Record<string, string> = { 'content-type': contentType };
   if (signature !== undefined) headers['x-bansky-signature'] = signature;
   return worker.fetch(`${BASE}/api/payment-verify`, { method: 'POST', headers, body });
+}
+
+export interface TxlogEntry {
+  id: string;
+  shopTransactionId: string | null;
+  status: string;
+  transitions: { status: string; reason?: string | null }[];
+}
+
+/** The KV transaction log is written right after the answer: poll until it shows `status`. */
+export function txlogWhen(paymentId: string, status: string): Promise<TxlogEntry> {
+  return waitFor(`txlog ${paymentId} ${status}`, async () => {
+    const entry = await env.KV.get<TxlogEntry>(`txlog:${paymentId}`, 'json');
+    return entry?.status === status ? entry : null;
+  });
+}
+
+/** A failed init answers no payment id; find it the way support would, in the transaction log. */
+export function txlogByShopTransactionId(shopTransactionId: string): Promise<TxlogEntry> {
+  return waitFor(`txlog for ${shopTransactionId}`, async () => {
+    const keys = (await env.KV.list({ prefix: 'txlog:' })).keys;
+    const entries = await Promise.all(keys.map((k) => env.KV.get<TxlogEntry>(k.name, 'json')));
+    return entries.find((e) => e?.shopTransactionId === shopTransactionId) ?? null;
+  });
 }
