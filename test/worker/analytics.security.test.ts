@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { BIGQUERY_SCOPE, clearAccessTokenCache, parseServiceAccountKey, signServiceAccountJwt } from '../../src/analytics/google-auth';
 import type { AnalyticsEvent } from '../../src/analytics/events';
 import worker from '../../src/index';
@@ -85,9 +85,12 @@ describe('analytics consumer when the token exchange fails', () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  it('keeps the events for a retry and never logs the private key or the email', async () => {
-    // Port 9 (discard) on loopback: nothing answers, so the exchange fails like an outage would.
-    const sa = await makeServiceAccount('http://127.0.0.1:9/token');
+  it('keeps the events for a retry and never logs the private key, the assertion or the email', async () => {
+    // The token endpoint is the HTTP recorder (a real server), told to refuse like an outage would.
+    const recorder = inject('recorderUrl');
+    const path = `/token-${crypto.randomUUID()}`;
+    await fetch(`${recorder}/_recorder/fail`, { method: 'POST', body: JSON.stringify({ prefix: path, times: 5, status: 503 }) });
+    const sa = await makeServiceAccount(recorder + path);
     const workerEnv = { ...env, BIGQUERY_PROJECT: 'apay-test', BIGQUERY_SERVICE_ACCOUNT_JSON: sa.json, LOG_LEVEL: 'debug' };
     const batch = createMessageBatch('aimbrellapay-analytics', [
       { id: 'm1', timestamp: new Date(), attempts: 1, body: event() },
@@ -99,9 +102,16 @@ describe('analytics consumer when the token exchange fails', () => {
 
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(['m1', 'm2']);
-    expect(lines.join('\n')).toMatch(/token exchange failed/);
     const logged = lines.join('\n');
+    expect(logged).toMatch(/token exchange failed: HTTP 503/);
     for (const line of sa.bodyLines) expect(logged).not.toContain(line);
     expect(logged).not.toContain('secret.customer@example.com');
+
+    // What reached the token endpoint was a JWT-bearer grant whose assertion verifies with the public key.
+    const { requests } = (await (await fetch(`${recorder}/_recorder/requests?prefix=${path}`)).json()) as { requests: Array<{ body: string }> };
+    const form = new URLSearchParams(requests[0]!.body);
+    expect(form.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    await jwtVerify(form.get('assertion')!, sa.publicKey, { audience: recorder + path });
+    expect(logged).not.toContain(form.get('assertion')!);
   });
 });
