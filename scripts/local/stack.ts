@@ -3,7 +3,7 @@
  * (state persisted so the demo shop survives restarts), the Bansky sandbox, the demo shop and,
  * when installed, the BigQuery emulator. Tests start it on free ports with a fresh state folder.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient } from '../../generated/api/client/index.ts';
@@ -51,12 +51,23 @@ export function stackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, log = 
   };
 }
 
-/** wrangler reads .dev.vars; a fresh clone has only the example with safe local values. */
-export function ensureDevVars(log: (line: string) => void): Record<string, string> {
-  const devVars = join(repoRoot, '.dev.vars');
+/**
+ * wrangler reads .dev.vars; a fresh clone has only the example with safe local values. A
+ * .dev.vars from an older checkout gets the settings added since, so the Worker still starts.
+ */
+export function ensureDevVars(log: (line: string) => void, dir = repoRoot): Record<string, string> {
+  const devVars = join(dir, '.dev.vars');
+  const example = join(dir, '.dev.vars.example');
   if (!existsSync(devVars)) {
-    copyFileSync(join(repoRoot, '.dev.vars.example'), devVars);
+    copyFileSync(example, devVars);
     log('Created .dev.vars from .dev.vars.example (local values only).');
+    return readDevVars(devVars);
+  }
+  const have = readDevVars(devVars);
+  const missing = Object.entries(readDevVars(example)).filter(([key]) => !(key in have));
+  if (missing.length > 0) {
+    appendFileSync(devVars, `\n# Added by npm start from .dev.vars.example\n${missing.map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+    log(`Added ${missing.map(([k]) => k).join(', ')} to .dev.vars from .dev.vars.example.`);
   }
   return readDevVars(devVars);
 }
