@@ -95,9 +95,9 @@ export class PaymentObject extends DurableObject<Env> {
     if (!wantsPostback(r)) return { ok: false, reason: 'The payment has no shop transaction id or postback URL.' };
     if (!r.postback.webhookId) return { ok: false, reason: `The payment is ${r.status}: there is no final-state postback to send.` };
     const at = new Date().toISOString();
-    if (r.postback.deadLetterKey) await this.env.KV.delete(r.postback.deadLetterKey);
     const next: PaymentRecord = { ...r, postback: { ...r.postback, status: 'pending', queuedAt: at, deadLetterKey: null } };
-    await this.ctx.storage.put(RECORD, next);
+    await this.ctx.storage.put(RECORD, next); // before any other await: nothing can interleave between read and write
+    if (r.postback.deadLetterKey) await this.env.KV.delete(r.postback.deadLetterKey);
     await this.enqueuePostback(next, this.services(requestId));
     return { ok: true, webhookId: r.postback.webhookId };
   }
