@@ -8,8 +8,8 @@ function layout(title: string, body: string, refreshSeconds?: number): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Demo shop</title>
 ${refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : ''}
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem}
+table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
 .note{background:#fff6d5;padding:.5rem 1rem;border-left:4px solid #e0b000}
 button{font-size:1.1rem;padding:.5rem 1.5rem}</style></head>
 <body><p><a href="/">Demo shop</a> — a shop integrating AimbrellaPay in test mode</p>
