@@ -5,11 +5,15 @@
 //     x-enumDescriptions, never retyped).
 //  2. Writes src/docs/content.gen.ts: the public and the internal guide, each one Markdown string,
 //     which the Worker puts into the spec it hands Scalar as `info.description`.
+//  3. Draws each Mermaid sequence diagram announced by `<!-- diagram: <name> "<title>" -->` as
+//     public/docs/diagrams/<name>.svg, and shows that picture in the Worker's copy of the guide
+//     (GitHub renders the Mermaid block; Scalar gets the SVG from our origin).
 // `--check` changes nothing and exits 1 when a file is stale (the docs tests run it).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
+import { sequenceSvg } from './sequence-svg.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -90,6 +94,17 @@ export function fillGeneratedBlocks(markdown, spec) {
   );
 }
 
+const DIAGRAM = /<!-- diagram: ([a-z-]+) "([^"]+)" -->\n```mermaid\n([\s\S]*?)\n```/g;
+
+/** Renders the announced diagrams; returns the Markdown the Worker serves (pictures instead of Mermaid). */
+function drawDiagrams(markdown, outputs) {
+  return markdown.replace(DIAGRAM, (_all, name, title, source) => {
+    outputs.push({ path: join(root, 'public', 'docs', 'diagrams', `${name}.svg`), content: sequenceSvg(source, title) });
+    // Scalar fits the picture into its text column: the link opens it full size.
+    return `[![${title}](/docs/diagrams/${name}.svg)](/docs/diagrams/${name}.svg)\n\n*Click the diagram to enlarge it.*`;
+  });
+}
+
 /** Computes every output without writing: [{ path, content }]. */
 export function buildDocsContent() {
   const spec = parse(readFileSync(join(root, 'openapi.yaml'), 'utf8'));
@@ -100,7 +115,7 @@ export function buildDocsContent() {
       const path = join(root, 'docs', file);
       const content = fillGeneratedBlocks(readFileSync(path, 'utf8'), spec);
       outputs.push({ path, content });
-      return content.trim();
+      return drawDiagrams(content, outputs).trim();
     });
     guides[name] = parts.join('\n\n');
   }
@@ -136,7 +151,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log('docs content is up to date');
   } else {
     const outputs = buildDocsContent();
-    for (const { path, content } of outputs) if (readFileSync(path, { encoding: "utf8", flag: "a+" }) !== content) writeFileSync(path, content);
+    for (const { path, content } of outputs) {
+      mkdirSync(dirname(path), { recursive: true });
+      if (readFileSync(path, { encoding: 'utf8', flag: 'a+' }) !== content) writeFileSync(path, content);
+    }
     console.log(`docs:build wrote ${outputs.map(({ path }) => relative(root, path)).join(', ')}`);
   }
 }

@@ -37,6 +37,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     expect(rec.foreignRequests(worker.url)).toEqual([]);
     expect(rec.requests).toContain(`${worker.url}/docs/assets/scalar/standalone.js`);
     expect(rec.requests.some((u) => u.startsWith(`${worker.url}/docs/assets/fonts/`))).toBe(true);
+    const diagram = page.locator('img[src="/docs/diagrams/payment-flow.svg"]');
+    await diagram.scrollIntoViewIfNeeded();
+    await expect.poll(() => diagram.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(500);
     expect(rec.consoleErrors).toEqual([]);
     await page.close();
   });
