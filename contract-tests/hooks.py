@@ -197,6 +197,18 @@ def schema_valid_rejected_only_by_business_rules(ctx, response, case):
 
 
 @schemathesis.check
+def valid_credentials_accepted(ctx, response, case):
+    """The credentials hooks.py attaches are valid for the whole run, so a 401/403 to a request
+    that carries them is a bug (a token that stopped working, a signature computed differently
+    from ours) — not the "auth rejected" answer the built-in checks would accept."""
+    if SIGNING == "forged" or not case._has_explicit_auth:
+        return None
+    if response.status_code in (401, 403):
+        raise AssertionError(f"A request with valid credentials was refused with {response.status_code}")
+    return None
+
+
+@schemathesis.check
 def forged_postback_rejected(ctx, response, case):
     """Second run only: a Bansky postback without a valid signature never gets past the check."""
     if SIGNING != "forged" or _operation_id(case.operation) != "receiveBanskyPostback":
