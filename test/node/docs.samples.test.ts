@@ -156,9 +156,14 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('the docs samples
         .toMatchObject({ id: paymentId, shopTransactionId: 'order-10042', status: 'paid', mode: 'test', postback: { status: 'delivered' } });
     });
 
-    it('idempotency: sending the quick start request again returns the same payment', async () => {
+    it('idempotency: sending the quick start request again answers 200 Idempotent-Replayed with the same payment', async () => {
       const again = await runShellJson(sample('init-payment-curl'), { cwd: workdir, env, shopUrl: nodeShop.url });
       expect(again.id).toBe(paymentId);
+      // The same request with curl -i, to see what the Idempotency section shows: status and header.
+      const withHeaders = { ...sample('init-payment-curl'), code: sample('init-payment-curl').code.replace('curl -sS', 'curl -sS -i') };
+      const raw = await runShell(withHeaders, { cwd: workdir, env, shopUrl: nodeShop.url });
+      expect(raw.stdout).toMatch(/^HTTP\/1\.1 200 OK\r?\n/);
+      expect(raw.stdout).toMatch(/^idempotent-replayed: true\r?$/im);
     });
 
     it('a client generated from /docs/openapi.json starts a payment with the documented TypeScript', async () => {
