@@ -41,6 +41,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     await diagram.scrollIntoViewIfNeeded();
     await expect.poll(() => diagram.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(500);
     expect(rec.consoleErrors).toEqual([]);
+    expect(await rec.cspViolations()).toEqual([]);
     await page.close();
   });
 
@@ -69,6 +70,12 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     expect(rec.requests.every((u) => !u.includes(TEST_DOCS_PASSWORD))).toBe(true);
     expect(rec.foreignRequests(worker.url)).toEqual([]);
     expect(rec.consoleErrors.filter((e) => !e.includes('401'))).toEqual([]);
+    expect(await rec.cspViolations()).toEqual([]);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${worker.url}/internal`);
+    expect(await page.getByLabel('Password').isVisible()).toBe(true);
+    expect((await context.cookies()).some((c) => c.name === 'apay_internal_docs')).toBe(false);
     await context.close();
   });
 

@@ -47,6 +47,12 @@ export async function launchChromium(): Promise<Browser> {
 export interface PageRecorder {
   requests: string[];
   consoleErrors: string[];
+  /**
+   * Content-Security-Policy violations the page reported, except one known and harmless: the
+   * zod library bundled in Scalar probes `new Function("")` in a try/catch to choose its
+   * JIT-less mode; the CSP refuses the eval and zod falls back, as it is meant to.
+   */
+  cspViolations(): Promise<string[]>;
   /** Requests to any host but the Worker's own. */
   foreignRequests(origin: string): string[];
 }
@@ -60,9 +66,17 @@ export function recordPage(page: Page): PageRecorder {
     if (msg.type() === 'error') consoleErrors.push(`${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
+  void page.addInitScript(() => {
+    const seen: string[] = ((window as unknown as { __csp: string[] }).__csp = []);
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI} from ${e.sourceFile}`));
+  });
   return {
     requests,
     consoleErrors,
+    cspViolations: async () =>
+      (await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])).filter(
+        (v) => !/^script-src eval from https?:\/\/[^/]+\/docs\/assets\/scalar\/standalone\.js$/.test(v),
+      ),
     foreignRequests: (origin) => requests.filter((url) => !url.startsWith(origin + '/') && !url.startsWith('data:') && !url.startsWith('blob:' + origin)),
   };
 }
