@@ -106,6 +106,10 @@ describe('URLs a shop may not use', () => {
     const live = await post(liveToken, { postbackUrl: 'https://hooks.shop.example:8443/apay' });
     expect(live.status).toBe(201);
   });
+
+  it.each(['https://93.184.216.34/hook', 'https://[2606:4700:4700::1111]/hook'])('a public IP literal %s is a valid live postbackUrl', async (url) => {
+    expect((await post(liveToken, { postbackUrl: url })).status).toBe(201);
+  });
 });
 
 describe('secrets never leave the Worker', { timeout: 30_000 }, () => {
