@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +60,16 @@ describe('npm start: the newcomer path', () => {
 
   beforeAll(async () => {
     const [w, b, s] = [await freePort(), await freePort(), await freePort()];
-    env = { APAY_WORKER_PORT: String(w), APAY_SANDBOX_PORT: String(b), APAY_DEMO_SHOP_PORT: String(s), APAY_STATE_DIR: state, APAY_BIGQUERY: 'off' };
+    env = {
+      APAY_WORKER_PORT: String(w),
+      APAY_SANDBOX_PORT: String(b),
+      APAY_DEMO_SHOP_PORT: String(s),
+      APAY_STATE_DIR: state,
+      // A machine without the BigQuery emulator: npm start must say so in one line and go on.
+      BIGQUERY_EMULATOR_BIN: '',
+      GOBIN: state,
+      PATH: (process.env.PATH ?? '').split(delimiter).filter((dir) => !existsSync(join(dir, 'bigquery-emulator'))).join(delimiter),
+    };
     worker = `http://localhost:${w}`;
     shop = `http://localhost:${s}`;
     stack = new StartProcess(env);
@@ -71,10 +80,12 @@ describe('npm start: the newcomer path', () => {
     rmSync(state, { recursive: true, force: true });
   });
 
-  it('prints the demo token and webhook secret on lines of their own, and no local secret', () => {
+  it('prints the demo token and webhook secret on lines of their own, no local secret, and one line for a missing BigQuery emulator', () => {
     expect(stack.line(/^Demo shop token: (apay_test_[A-Za-z0-9]{43})$/m)[1]).toBeTruthy();
     expect(stack.line(/^Demo shop webhook secret: (whsec_\S+)$/m)[1]).toBeTruthy();
     expect(stack.output()).toContain('Created the demo shop');
+    expect(stack.lines.filter((l) => l.includes('BigQuery emulator not installed'))).toHaveLength(1);
+    expect(stack.output()).toMatch(/^ {2}BigQuery emulator +not running$/m);
     for (const secret of secretValues(readDevVars(join(root, '.dev.vars')))) expect(stack.output()).not.toContain(secret);
   });
 
