@@ -84,7 +84,7 @@ export interface InsertAllResponse {
   insertErrors?: Array<{ index: number; errors?: Array<{ reason?: string; message?: string; location?: string }> }>;
 }
 
-/** Per-row outcome of a 200 answer (exported for tests: neither the emulator nor our recorder sends insertErrors). */
+/** Per-row outcome of a 200 answer (exported for tests of answers the emulator cannot produce). */
 export function rowOutcomes(count: number, answer: InsertAllResponse): RowOutcome[] {
   const result: RowOutcome[] = Array.from({ length: count }, () => ({ ok: true }));
   for (const rowError of answer.insertErrors ?? []) {
@@ -93,9 +93,13 @@ export function rowOutcomes(count: number, answer: InsertAllResponse): RowOutcom
     const invalid = errors.find((e) => e.reason === 'invalid');
     const describe = (e: { reason?: string; message?: string; location?: string }) =>
       [e.reason, e.location, e.message].filter(Boolean).join(': ');
-    result[rowError.index] = invalid
-      ? { ok: false, retry: false, reason: describe(invalid) }
-      : { ok: false, retry: true, reason: errors.map(describe).join('; ') || 'insert error' };
+    if (!invalid) result[rowError.index] = { ok: false, retry: true, reason: errors.map(describe).join('; ') || 'insert error' };
+    // A column the table lacks means the Worker was deployed before `npm run bq -- setup`: the row
+    // is fine and the table is behind, so it waits on the queue rather than being dead-lettered.
+    else if (isSchemaBehind(invalid.message)) result[rowError.index] = { ok: false, retry: true, reason: describe(invalid) };
+    else result[rowError.index] = { ok: false, retry: false, reason: describe(invalid) };
   }
   return result;
 }
+
+export const isSchemaBehind = (message: string | undefined) => /no such field/i.test(message ?? '');

@@ -1,6 +1,6 @@
 import { loadConfig, type Env } from '../env';
 import { createLogger, type Logger } from '../observability/logger';
-import { bigQueryTargetFrom, insertAll, MAX_ROWS_PER_INSERT, TransientInsertError, type BigQueryTarget, type RowOutcome } from './bigquery-insert';
+import { bigQueryTargetFrom, insertAll, isSchemaBehind, MAX_ROWS_PER_INSERT, TransientInsertError, type BigQueryTarget, type RowOutcome } from './bigquery-insert';
 import { parseDeadLetter, recordDeadLetter, type DeadLetter } from './dead-letters';
 import type { AnalyticsEvent } from './events';
 import { replayPendingEvents } from './pending';
@@ -48,16 +48,18 @@ export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, env: En
 async function insertChunk(env: Env, log: Logger, target: BigQueryTarget, chunk: Array<{ msg: Message<unknown>; event: AnalyticsEvent }>) {
   try {
     const outcomes = await insertAll(target, chunk.map((c) => c.event));
-    let retried = 0;
+    const retried: string[] = [];
     for (const [i, { msg, event }] of chunk.entries()) {
       const outcome: RowOutcome = outcomes[i] ?? { ok: false, retry: true, reason: 'no outcome for this row' };
       if (outcome.ok) msg.ack();
       else if (outcome.retry) {
-        retried++;
+        retried.push(outcome.reason);
         msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
       } else await deadLetter(env, log, msg, { reason: outcome.reason, body: event });
     }
-    log.debug('analytics rows streamed', { rows: chunk.length, retried });
+    log.debug('analytics rows streamed', { rows: chunk.length, retried: retried.length });
+    const behind = retried.find((reason) => isSchemaBehind(reason));
+    if (behind) log.warn('analytics: payment_events lacks a column; rows wait on the queue until `npm run bq -- setup` runs', { reason: behind });
   } catch (err) {
     if (!(err instanceof TransientInsertError)) throw err; // unexpected: the runtime retries the whole batch
     const attempts = Math.max(...chunk.map((c) => c.msg.attempts));

@@ -146,6 +146,8 @@ describe('bq setup is idempotent and brings old objects up to date', () => {
   });
   afterAll(async () => emu?.stop());
 
+  // The emulator records an added column in the table's metadata only (its storage keeps the old
+  // columns), so this proves what setup asks for; real BigQuery applies it.
   it('creates everything, then reports it up to date, then repairs a changed view and a missing column', async () => {
     const target = { project: emu.project, dataset: emu.dataset, baseUrl: emu.url, location: 'US' };
     const bigquery = createBigQueryClient(target);

@@ -94,13 +94,16 @@ describe('analytics consumer against a failing BigQuery', () => {
         { index: 1, errors: [{ reason: 'invalid', location: 'amount', message: 'Invalid BIGNUMERIC value: 1.2.3' }] },
         { index: 0, errors: [{ reason: 'stopped', message: '' }] },
         { index: 2, errors: [{ reason: 'stopped', message: '' }] },
+        // The table is behind the Worker (setup not run yet): not poison, the row waits.
+        { index: 4, errors: [{ reason: 'invalid', location: 'new_column', message: 'no such field: new_column.' }] },
       ],
     };
-    expect(rowOutcomes(4, answer)).toEqual([
+    expect(rowOutcomes(5, answer)).toEqual([
       { ok: false, retry: true, reason: 'stopped' },
       { ok: false, retry: false, reason: 'invalid: amount: Invalid BIGNUMERIC value: 1.2.3' },
       { ok: false, retry: true, reason: 'stopped' },
       { ok: true },
+      { ok: false, retry: true, reason: 'invalid: new_column: no such field: new_column.' },
     ]);
   });
 });
