@@ -158,6 +158,22 @@ describe('npm start: the newcomer path', () => {
     expect((await post(new Webhook(secret), 'msg_genuine')).status).toBe(200);
   });
 
+  it("after all that, no log line and no shop page carries the demo shop's token or webhook secret", async () => {
+    const token = stack.line(/^Demo shop token: (\S+)$/m)[1]!;
+    const secret = stack.line(/^Demo shop webhook secret: (\S+)$/m)[1]!;
+    const logLines = stack.lines.filter((l) => /^\[(worker|bansky-sandbox|demo-shop)\]/.test(l));
+    expect(logLines.length).toBeGreaterThan(5);
+    for (const line of logLines) {
+      expect(line).not.toContain(token);
+      expect(line).not.toContain(secret);
+    }
+    for (const path of ['/', '/postbacks.json', '/success?order=x']) {
+      const body = await (await fetch(shop + path)).text();
+      expect(body).not.toContain(token);
+      expect(body).not.toContain(secret.slice(6));
+    }
+  });
+
   it('Ctrl-C stops everything; the next start reuses the demo shop and its token', async () => {
     const token = stack.line(/^Demo shop token: (\S+)$/m)[1];
     const shopId = stack.line(/^Created the demo shop (shop_\S+) /m)[1];
