@@ -32,6 +32,7 @@ try {
   stack = await startStack(options);
   if (stopping) {
     await stack.stop();
+    console.log('Stopped (interrupted while starting).');
     process.exit(0);
   }
   for (const line of banner(stack)) console.log(line);
