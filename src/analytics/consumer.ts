@@ -33,6 +33,10 @@ export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, env: En
   }
   if (!target) {
     // Plain local run without BigQuery: nothing to stream to, so say what would have gone there.
+    if (!announcedUnconfigured) {
+      announcedUnconfigured = true;
+      log.info('analytics: BigQuery not configured (BIGQUERY_PROJECT unset); events are logged at debug level and dropped');
+    }
     for (const { msg, event } of valid) {
       log.debug('analytics event (BigQuery not configured, dropped)', withoutEmail(event));
       msg.ack();
@@ -67,6 +71,8 @@ async function insertChunk(env: Env, log: Logger, target: BigQueryTarget, chunk:
     for (const { msg } of chunk) msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
   }
 }
+
+let announcedUnconfigured = false; // once per isolate, not once per event
 
 /** 2 s, 4 s, 8 s … capped at 5 minutes: quick after a blip, gentle during an outage. */
 export function backoffSeconds(attempts: number): number {
