@@ -1,5 +1,6 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../http/context';
 
 /**
  * Scalar's API reference page, configured so the browser talks to nobody but us: the bundle and
@@ -46,9 +47,10 @@ export function scalarConfig({ specUrl, title }: ScalarPageOptions) {
 }
 
 /** Renders the Scalar HTML for a spec URL and lets the caller adjust it (e.g. add a sign-out form). */
-export async function renderScalarPage(c: Context, options: ScalarPageOptions, transform = (html: string) => html): Promise<string> {
-  const handler = Scalar(scalarConfig(options) as Parameters<typeof Scalar>[0]);
-  const res = (await handler(c as never, async () => {})) as Response;
+export async function renderScalarPage(c: Context<AppEnv>, options: ScalarPageOptions, transform = (html: string) => html): Promise<string> {
+  const handler = Scalar<AppEnv>(scalarConfig(options));
+  const res = await handler(c, async () => {});
+  if (!(res instanceof Response)) throw new Error('Scalar rendered no page');
   return transform((await res.text()).replace('</head>', `  ${FAVICON_LINK}\n  </head>`));
 }
 
