@@ -129,3 +129,13 @@ export function buildInternalSpec(contract: Json, guide: string): Json {
   doc.info = { ...(doc.info as Json), title: `${(doc.info as Json).title} (internal)`, description: guide };
   return doc;
 }
+
+/**
+ * The spec as served by one deployment: its own public base URL first in `servers`, so Scalar's
+ * "Test Request" and generated clients default to the API next to these docs (the docs' CSP only
+ * lets the page call its own origin anyway).
+ */
+export function servedFrom(spec: Json, baseUrl: string): Json {
+  const servers = ((spec.servers as Json[] | undefined) ?? []).filter((s) => s.url !== baseUrl);
+  return { ...spec, servers: [{ url: baseUrl, description: 'This AimbrellaPay deployment' }, ...servers] };
+}

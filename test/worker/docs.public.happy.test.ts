@@ -64,6 +64,13 @@ describe('public docs (/docs)', { timeout: 30_000 }, () => {
     expect(spec.components.schemas.Problem).toBeDefined();
   });
 
+  it("lists this deployment's PUBLIC_BASE_URL as the first server, then the contract's", async () => {
+    const spec = (await (await worker.fetch(`${BASE}/docs/openapi.json`)).json()) as Json;
+    const { env } = await import('cloudflare:workers');
+    expect(spec.servers[0]).toEqual({ url: env.PUBLIC_BASE_URL, description: 'This AimbrellaPay deployment' });
+    expect(spec.servers.slice(1)).toEqual((contract as Json).servers.filter((s: Json) => s.url !== env.PUBLIC_BASE_URL));
+  });
+
   it('puts the integration guide, with the error codes generated from the spec, in the spec description', async () => {
     const spec = (await (await worker.fetch(`${BASE}/docs/openapi.json`)).json()) as Json;
     const guide = spec.info.description as string;

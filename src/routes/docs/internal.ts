@@ -7,7 +7,7 @@ import { closedPage, loginPage, SIGN_OUT_FORM } from '../../docs/pages';
 import { parsePasswordHash, verifyPassword } from '../../docs/password';
 import { renderScalarPage } from '../../docs/scalar-page';
 import { issueSession, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionCookieOptions, verifySession } from '../../docs/session';
-import { buildInternalSpec } from '../../docs/specs';
+import { buildInternalSpec, servedFrom } from '../../docs/specs';
 import type { AppEnv } from '../../http/context';
 
 /**
@@ -51,7 +51,7 @@ internalDocsRouter.get('/internal/', (c) => c.redirect('/internal', 301));
 
 internalDocsRouter.get('/internal/openapi.json', async (c) => {
   const refused = await signedIn(c);
-  return refused ?? c.json(getInternalSpec());
+  return refused ?? c.json(servedFrom(getInternalSpec(), c.var.services.config.publicBaseUrl));
 });
 
 internalDocsRouter.post('/internal/login', async (c) => {

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import contract from '../../../generated/openapi.json';
 import { PUBLIC_GUIDE } from '../../docs/content.gen';
 import { renderScalarPage } from '../../docs/scalar-page';
-import { buildPublicSpec } from '../../docs/specs';
+import { buildPublicSpec, servedFrom } from '../../docs/specs';
 import type { AppEnv } from '../../http/context';
 
 /** /docs: the integration guide and the API reference of what shops use, nothing internal. */
@@ -21,5 +21,5 @@ publicDocsRouter.get('/docs/', (c) => c.redirect('/docs', 301));
 
 publicDocsRouter.get('/docs/openapi.json', (c) => {
   c.header('Cache-Control', 'public, max-age=300');
-  return c.json(getPublicSpec());
+  return c.json(servedFrom(getPublicSpec(), c.var.services.config.publicBaseUrl));
 });
