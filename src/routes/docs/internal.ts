@@ -30,8 +30,8 @@ for (const path of ['/internal', '/internal/*']) {
   });
 }
 
-/** Serves `render` to a signed-in operator; everyone else gets the sign-in form (401). */
-async function signedIn(c: Context<AppEnv>): Promise<Response | null> {
+/** Null for a signed-in operator; otherwise the answer instead: the sign-in form (401), or 503 when no password is set. */
+async function refusal(c: Context<AppEnv>): Promise<Response | null> {
   const hash = passwordHashOf(c);
   if (!parsePasswordHash(hash)) return c.html(closedPage(), 503);
   const ok = await verifySession(getCookie(c, SESSION_COOKIE), hash!, c.var.services.now());
@@ -39,7 +39,7 @@ async function signedIn(c: Context<AppEnv>): Promise<Response | null> {
 }
 
 internalDocsRouter.get('/internal', async (c) => {
-  const refused = await signedIn(c);
+  const refused = await refusal(c);
   if (refused) return refused;
   const html = await renderScalarPage(c, { specUrl: '/internal/openapi.json', title: 'AimbrellaPay internal docs' }, (page) =>
     page.replace('</body>', `${SIGN_OUT_FORM}\n</body>`),
@@ -50,7 +50,7 @@ internalDocsRouter.get('/internal', async (c) => {
 internalDocsRouter.get('/internal/', (c) => c.redirect('/internal', 301));
 
 internalDocsRouter.get('/internal/openapi.json', async (c) => {
-  const refused = await signedIn(c);
+  const refused = await refusal(c);
   return refused ?? c.json(servedFrom(getInternalSpec(), c.var.services.config.publicBaseUrl));
 });
 
@@ -85,4 +85,4 @@ internalDocsRouter.post('/internal/logout', (c) => {
 });
 
 // Any other path under /internal: the same refusal as the pages, never a hint of what exists.
-internalDocsRouter.all('/internal/*', async (c) => (await signedIn(c)) ?? c.notFound());
+internalDocsRouter.all('/internal/*', async (c) => (await refusal(c)) ?? c.notFound());
