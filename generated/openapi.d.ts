@@ -429,7 +429,9 @@ export interface components {
         Mode: "test" | "live";
         /**
          * @description `created` → `awaiting_payment` → `paid` | `failed` | `expired`. `init_failed` when Bansky
-         *     refused the payment or did not answer. `paid`, `failed`, `expired` and `init_failed` are final.
+         *     refused the payment or did not answer. `paid`, `failed`, `expired` and `init_failed` are final,
+         *     with one exception: `expired` means the pay link closed; if Bansky still confirms the payment
+         *     afterwards the money has moved, so the payment becomes `paid` and a `payment.paid` postback follows.
          * @enum {string}
          */
         PaymentStatus: "created" | "awaiting_payment" | "paid" | "failed" | "expired" | "init_failed";

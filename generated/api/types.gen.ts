@@ -42,7 +42,9 @@ export type Mode = 'test' | 'live';
 
 /**
  * `created` → `awaiting_payment` → `paid` | `failed` | `expired`. `init_failed` when Bansky
- * refused the payment or did not answer. `paid`, `failed`, `expired` and `init_failed` are final.
+ * refused the payment or did not answer. `paid`, `failed`, `expired` and `init_failed` are final,
+ * with one exception: `expired` means the pay link closed; if Bansky still confirms the payment
+ * afterwards the money has moved, so the payment becomes `paid` and a `payment.paid` postback follows.
  *
  */
 export type PaymentStatus = 'created' | 'awaiting_payment' | 'paid' | 'failed' | 'expired' | 'init_failed';

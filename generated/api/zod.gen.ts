@@ -50,7 +50,9 @@ export const zMode = z.enum(['test', 'live']).register(z.globalRegistry, {
 
 /**
  * `created` → `awaiting_payment` → `paid` | `failed` | `expired`. `init_failed` when Bansky
- * refused the payment or did not answer. `paid`, `failed`, `expired` and `init_failed` are final.
+ * refused the payment or did not answer. `paid`, `failed`, `expired` and `init_failed` are final,
+ * with one exception: `expired` means the pay link closed; if Bansky still confirms the payment
+ * afterwards the money has moved, so the payment becomes `paid` and a `payment.paid` postback follows.
  *
  */
 export const zPaymentStatus = z.enum([
@@ -61,7 +63,7 @@ export const zPaymentStatus = z.enum([
     'expired',
     'init_failed'
 ]).register(z.globalRegistry, {
-    description: '`created` → `awaiting_payment` → `paid` | `failed` | `expired`. `init_failed` when Bansky\nrefused the payment or did not answer. `paid`, `failed`, `expired` and `init_failed` are final.\n'
+    description: '`created` → `awaiting_payment` → `paid` | `failed` | `expired`. `init_failed` when Bansky\nrefused the payment or did not answer. `paid`, `failed`, `expired` and `init_failed` are final,\nwith one exception: `expired` means the pay link closed; if Bansky still confirms the payment\nafterwards the money has moved, so the payment becomes `paid` and a `payment.paid` postback follows.\n'
 });
 
 export const zHttpUrl = z.url().max(2048).regex(/^https?:\/\//);

@@ -6,7 +6,7 @@ import type { Env } from '../env';
 import type { PostbackJob } from '../postbacks/payload';
 import { buildServices, type Services } from '../services';
 import { isFinal, wantsPostback, type PaymentRecord } from './record';
-import { newRecord, recordAttempt, sameAmount, transition, type AttemptOutcome, type NewPayment } from './state';
+import { awaitingFirstAttempt, canTransition, newRecord, recordAttempt, sameAmount, transition, type AttemptOutcome, type NewPayment } from './state';
 import { writeTxlog } from './txlog';
 
 export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };
@@ -44,7 +44,7 @@ export class PaymentObject extends DurableObject<Env> {
     }
   }
 
-  /** Applies Bansky's result: checked against the payment, idempotent, final states never change. */
+  /** Applies Bansky's result: checked against the payment, idempotent, final states never change (see state.ts on expired → paid). */
   async applyBanskyPostback(pb: BanskyPostback, requestId: string): Promise<PostbackOutcome> {
     const r = await this.get();
     if (!r) return { kind: 'not_found' };
@@ -55,11 +55,13 @@ export class PaymentObject extends DurableObject<Env> {
       const what = pb.currency !== r.currency ? `currency ${pb.currency}` : `amount ${pb.amount}`;
       return { kind: 'mismatch', detail: `${what} does not match the payment's ${r.amount} ${r.currency}.` };
     }
-    if (isFinal(r.status) || r.status === pb.status) {
+    if (r.status === pb.status || !canTransition(r.status, pb.status)) {
       await s.analytics.emit({ ...event, attributes: { reported: pb.status, applied: false, reason: 'already final' } });
       return { kind: 'ignored', status: r.status };
     }
-    const next = { ...transition(r, pb.status, 'bansky postback', new Date()), banskyTransactionId: pb.transactionId ?? null };
+    const reason = r.status === 'expired' ? 'bansky postback after expiry' : 'bansky postback';
+    if (r.status === 'expired') s.log.warn('bansky confirmed a payment after its link expired', { paymentId: r.id, reported: pb.status });
+    const next = { ...transition(r, pb.status, reason, new Date()), banskyTransactionId: pb.transactionId ?? null };
     await this.commit(next, s, requestId, [{ ...event, attributes: { reported: pb.status, applied: true } }]);
     return { kind: 'accepted', status: next.status };
   }
@@ -107,7 +109,7 @@ export class PaymentObject extends DurableObject<Env> {
     const stored = await this.get();
     if (stored?.status === 'created' && !this.initInFlight) await this.settleInterrupted(stored);
     const r = await this.expireIfDue();
-    if (r && r.postback.status === 'pending' && r.postback.attempts.length === 0 && r.postback.queuedAt) {
+    if (r && awaitingFirstAttempt(r) && r.postback.queuedAt) {
       if (Date.now() - Date.parse(r.postback.queuedAt) >= REQUEUE_CHECK_MS) await this.enqueuePostback(r, this.services('alarm'));
     }
   }
@@ -118,7 +120,7 @@ export class PaymentObject extends DurableObject<Env> {
     await this.ctx.storage.put(RECORD, r); // recorded before Bansky is called: a crash cannot lose it
     // If this object is evicted mid-call, the alarm settles the payment as init_failed.
     await this.ctx.storage.setAlarm(Date.now() + s.config.bansky.timeoutMs + REQUEUE_CHECK_MS);
-    const events: AnalyticsEventInput[] = [{ ...eventBase(r, input.requestId), event_type: 'payment_created', email: r.email }];
+    const events: AnalyticsEventInput[] = [{ ...eventBase(r, input.requestId), event_type: 'payment_created', email: r.email, occurred_at: r.createdAt }];
     const base = s.config.publicBaseUrl;
     const q = `?id=${encodeURIComponent(r.id)}`;
     try {
@@ -163,7 +165,7 @@ export class PaymentObject extends DurableObject<Env> {
    */
   private async commit(r: PaymentRecord, s: Services, requestId: string, events: AnalyticsEventInput[] = []): Promise<void> {
     await this.ctx.storage.put(RECORD, r);
-    if (r.postback.status === 'pending' && r.postback.attempts.length === 0) await this.enqueuePostback(r, s);
+    if (awaitingFirstAttempt(r)) await this.enqueuePostback(r, s);
     const last = r.transitions.at(-1)!;
     const changed: AnalyticsEventInput = { ...eventBase(r, requestId), event_type: 'status_changed', attributes: { reason: last.reason } };
     this.ctx.waitUntil(Promise.all([s.analytics.emit(...events, changed), this.writeTxlog(r, s)]));

@@ -4,14 +4,17 @@ import type { ValidatedPayment } from './rules';
 
 /**
  * The payment state machine as pure functions over PaymentRecord; the Durable Object persists
- * the results and runs the side effects. Final states never change.
+ * the results and runs the side effects. Final states never change — with one exception:
+ * `expired` only means our pay link closed. If Bansky still confirms the payment afterwards the
+ * customer's money has moved, and ignoring that would drop a payment silently, so Bansky's
+ * `paid` supersedes `expired` (and the shop gets a `payment.paid` postback after the expired one).
  */
 const ALLOWED: Record<PaymentStatus, PaymentStatus[]> = {
   created: ['awaiting_payment', 'init_failed', 'paid', 'failed', 'expired'],
   awaiting_payment: ['paid', 'failed', 'expired'],
   paid: [],
   failed: [],
-  expired: [],
+  expired: ['paid'],
   init_failed: [],
 };
 
@@ -74,9 +77,18 @@ export function transition(r: PaymentRecord, to: PaymentStatus, reason: string |
   const next: PaymentRecord = { ...r, status: to, updatedAt: at, transitions: [...r.transitions, { status: to, at, reason }] };
   if (isFinal(to) && to !== 'init_failed' && r.postback.status === 'waiting') {
     next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at };
+  } else if (r.status === 'expired' && to === 'paid' && r.postback.status !== 'none') {
+    // A new event for the shop: its own webhook-id, delivered like any first postback.
+    next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at, deliveredAt: null, deadLetterKey: null };
   }
   if (to === 'init_failed' && r.postback.status === 'waiting') next.postback = { ...r.postback, status: 'none' };
   return next;
+}
+
+/** Queued (by a transition or a redelivery) and not yet tried: the queue job is still to come. */
+export function awaitingFirstAttempt(r: PaymentRecord): boolean {
+  const queuedAt = r.postback.queuedAt;
+  return r.postback.status === 'pending' && queuedAt !== null && !r.postback.attempts.some((a) => a.at >= queuedAt);
 }
 
 export type AttemptOutcome = 'delivered' | 'retrying' | 'dead_lettered';

@@ -85,9 +85,34 @@ describe('the customer\'s browser', { timeout: 30_000 }, () => {
     await expireLinkNow(id);
     expect((await visit(url)).status).toBe(410);
     expect((await api.get(id)).data!.status).toBe('expired');
-    // A late Bansky postback cannot revive it.
+    // A late decline changes nothing: the payment stays expired.
+    const declined = JSON.stringify({ id, status: 'failed', amount: '49.90', currency: 'EUR' });
+    const ack = await postToVerify(declined, await signAsBansky(declined));
+    expect(await ack.json()).toEqual({ status: 'ignored', paymentStatus: 'expired' });
+  });
+
+  it("Bansky's late confirmation of an expired payment wins: money moved, so it is paid and the shop hears so", async () => {
+    const shop = await createShopWithToken();
+    const api = shopApi(shop.token);
+    const hook = shopHookPath();
+    const { id } = (await api.init(paymentBody({ id: 'order-late-paid', postbackUrl: recorderUrl() + hook }))).data!;
+    await expireLinkNow(id);
+    expect(await runDurableObjectAlarm(stubOf(id))).toBe(true);
+    await waitFor('expired postback', async () => ((await recorded(hook)).length >= 1 ? true : null));
+
     const late = JSON.stringify({ id, status: 'paid', amount: '49.90', currency: 'EUR' });
     const ack = await postToVerify(late, await signAsBansky(late));
-    expect(await ack.json()).toEqual({ status: 'ignored', paymentStatus: 'expired' });
+    expect(await ack.json()).toEqual({ status: 'accepted', paymentStatus: 'paid' });
+    expect((await api.get(id)).data!.status).toBe('paid');
+    const deliveries = await waitFor('paid postback', async () => {
+      const got = await recorded(hook);
+      return got.length >= 2 ? got : null;
+    });
+    const events = deliveries.map((d) => new Webhook(shop.webhookSecret).verify(d.body, d.headers) as { type: string });
+    expect(events.map((e) => e.type)).toEqual(['payment.expired', 'payment.paid']);
+    expect(new Set(deliveries.map((d) => d.headers['webhook-id'])).size).toBe(2);
+    // Replaying the same confirmation is acknowledged and ignored.
+    const again = await postToVerify(late, await signAsBansky(late));
+    expect(await again.json()).toEqual({ status: 'ignored', paymentStatus: 'paid' });
   });
 });
