@@ -32,6 +32,8 @@ export interface Stack {
   sandboxUrl: string;
   shopUrl: string;
   bigqueryUrl: string | null;
+  /** Why the BigQuery emulator is not running (the line npm start printed), else null. */
+  bigqueryNote: string | null;
   demo: DemoCredentials;
   demoShopCreated: boolean;
   stop(): Promise<void>;
@@ -81,7 +83,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     for (const stop of stops.reverse()) await stop().catch((err) => log(`while stopping: ${(err as Error).message}`));
   };
   try {
-    const bigquery = opts.bigquery ? await startBigQuery(opts.bigqueryPort, join(opts.stateDir, 'bigquery.db'), log) : null;
+    const { emulator: bigquery, note: bigqueryNote } = opts.bigquery
+      ? await startBigQuery(opts.bigqueryPort, join(opts.stateDir, 'bigquery.db'), log)
+      : { emulator: null, note: 'BigQuery emulator switched off (APAY_BIGQUERY=off).' };
     if (bigquery) stops.push(() => bigquery.stop());
 
     const sandbox = await startBanskySandbox({
@@ -125,6 +129,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       sandboxUrl: sandbox.url,
       shopUrl: shop.url,
       bigqueryUrl: bigquery?.url ?? null,
+      bigqueryNote,
       demo: creds,
       demoShopCreated: created,
       stop: stopAll,
@@ -146,20 +151,30 @@ interface RunningEmulator {
  * Worker's state. Null (after one line saying why) when it is not installed or fails to start:
  * BigQuery is optional locally, the payment flow does not need it.
  */
-async function startBigQuery(port: number, databaseFile: string, log: (line: string) => void): Promise<RunningEmulator | null> {
+async function startBigQuery(
+  port: number,
+  databaseFile: string,
+  log: (line: string) => void,
+): Promise<{ emulator: RunningEmulator | null; note: string | null }> {
+  let note: string | null = null;
+  const say = (line: string) => {
+    note = line;
+    log(line);
+  };
   const module = join(repoRoot, 'scripts', 'local', 'bigquery-emulator.mjs');
   if (!existsSync(module)) {
-    log('BigQuery emulator: launcher not in this checkout; analytics events stay queued.');
-    return null;
+    say('BigQuery emulator: launcher not in this checkout; analytics events stay queued.');
+    return { emulator: null, note };
   }
   const { startBigQueryEmulator } = await import(pathToFileURL(module).href);
   const project = 'aimbrellapay-local'; // what `npm run stats` looks for by default
   try {
-    const running = await startBigQueryEmulator({ port, project, dataset: 'aimbrellapay', databaseFile, log });
-    return running ? { url: running.url, project, stop: () => running.stop() } : null;
+    const running = await startBigQueryEmulator({ port, project, dataset: 'aimbrellapay', databaseFile, log: say });
+    return running ? { emulator: { url: running.url, project, stop: () => running.stop() }, note: null } : { emulator: null, note };
   } catch (err) {
-    log(`BigQuery emulator did not start (${(err as Error).message.split('\n')[0]}); going on without it.`);
-    return null;
+    const why = (err as Error).message.replace(/\s*\n\s*/g, ' ').slice(0, 300);
+    say(`BigQuery emulator did not start (${why}); going on without it.`);
+    return { emulator: null, note };
   }
 }
 
