@@ -1,6 +1,8 @@
 """Schemathesis hooks for AimbrellaPay's contract tests (loaded by run.mjs via SCHEMATHESIS_HOOKS).
 
 What they do, and why:
+  - Authenticate for real: the shop test token and the admin token run.mjs provisioned, as
+    `Authorization: Bearer …` wherever the operation's `security` names shopToken or adminToken.
   - Sign Bansky postbacks for real: X-Bansky-Signature = "sha256=" + hex HMAC-SHA256 of the exact
     bytes on the wire, keyed with BANSKY_POSTBACK_SECRET. It is a requests auth object, so it runs on
     the prepared request after schemathesis has serialized the body, and schemathesis counts it as
@@ -13,8 +15,11 @@ What they do, and why:
     created and the stateful links (get payment, pay link, postback, admin read) reach real
     payments. The other half stays raw, and a check proves they are only ever refused with a
     business-rule code, never as "invalid request".
+  - Steer half of the schema-valid reads of a payment (status, pay link, returns, admin view,
+    redelivery) and a third of the Bansky postbacks onto payments this run really created, so
+    the fuzzing phase gets past "404 unknown payment" into the state machine.
   - Keep the fuzzer from disabling, re-hosting or revoking the credentials of the shop whose
-    token it uses for the whole run.
+    token it uses for the whole run (those requests go to a decoy shop instead).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ SIGNING = os.environ.get("APAY_POSTBACK_SIGNING", "valid")
 POSTBACK_SECRET = os.environ["BANSKY_POSTBACK_SECRET"].encode()
 FUZZ_SHOP_ID = os.environ.get("APAY_FUZZ_SHOP_ID", "")
 FUZZ_TOKEN_ID = os.environ.get("APAY_FUZZ_TOKEN_ID", "")
+DECOY_SHOP_ID = os.environ.get("APAY_DECOY_SHOP_ID", "")
+DECOY_TOKEN_ID = os.environ.get("APAY_DECOY_TOKEN_ID", "")
 
 # Hosts the fuzz shop allows (run.mjs creates the shop with these).
 STEERED_RETURN_BASE = "https://shop.example/contract-fuzz"
@@ -138,14 +145,27 @@ def _steer_amount(raw: object, decimals: int) -> str:
     return text
 
 
-@schemathesis.hook
-def map_case(context, case):
+_TALLY_LOCK = threading.Lock()
+
+# Payments the Worker really created in this run: id → (amount, currency), filled by after_call.
+_PAYMENTS: dict[str, tuple[str, str]] = {}
+_PAYMENT_IDS: list[str] = []
+# Where a payment id goes in each operation that reads one: (container, name).
+PAYMENT_ID_PARAMETERS = {
+    "getPayment": ("path_parameters", "id"),
+    "adminGetPayment": ("path_parameters", "paymentId"),
+    "adminRedeliverPostback": ("path_parameters", "paymentId"),
+    "openPayLink": ("query", "id"),
+    "returnSuccess": ("query", "id"),
+    "returnError": ("query", "id"),
+}
+
+
+def _steer_init_payment(case) -> None:
     """Half of the schema-valid init-payment bodies are made to satisfy the business rules too."""
-    if _operation_id(context.operation) != "initPayment":
-        return case
     body = case.body
-    if not _is_positive(case) or not isinstance(body, dict) or _digest(body) % 2:
-        return case
+    if not isinstance(body, dict) or _digest(body) % 2:
+        return
     currency, decimals, kind = STEERED_CURRENCIES[_digest(body) % len(STEERED_CURRENCIES)]
     body = dict(body)
     body["currency"] = currency
@@ -159,21 +179,66 @@ def map_case(context, case):
         # Test mode allows http://127.0.0.1; port 9 (discard) refuses at once, so retries cost nothing.
         body["postbackUrl"] = "http://127.0.0.1:9/contract-fuzz/postback"
     case.body = body
-    return case
 
 
-def _targets_fuzz_credentials(case) -> bool:
-    params = case.path_parameters or {}
-    return params.get("shopId") == FUZZ_SHOP_ID or params.get("tokenId") == FUZZ_TOKEN_ID
+def _steer_payment_id(case, operation_id: str) -> None:
+    """Half of the schema-valid reads of a payment use a payment that exists: a drawn id almost
+    never does, and then the fuzzer would only ever see 404 pages."""
+    container_name, name = PAYMENT_ID_PARAMETERS[operation_id]
+    container = getattr(case, container_name)
+    with _TALLY_LOCK:
+        known = list(_PAYMENT_IDS)
+    if not known or not isinstance(container, dict) or name not in container or _digest(container) % 2:
+        return
+    setattr(case, container_name, {**container, name: known[_digest(container) % len(known)]})
+
+
+def _steer_postback(case) -> None:
+    """A third of the schema-valid Bansky postbacks name a real payment, half of those with its
+    own amount and currency, so the receiver's state machine (not only its 404) gets fuzzed."""
+    body = case.body
+    with _TALLY_LOCK:
+        known = list(_PAYMENT_IDS)
+    if not known or not isinstance(body, dict) or _digest(body) % 3:
+        return
+    payment_id = known[_digest(body) % len(known)]
+    body = {**body, "id": payment_id}
+    if _digest(body) % 2 == 0:
+        amount, currency = _PAYMENTS[payment_id]
+        body.update(amount=amount, currency=currency)
+    case.body = body
 
 
 @schemathesis.hook
-def filter_case(context, case):
-    """Never let the fuzzer disable, re-host or revoke the shop whose token every shop call uses:
-    one `PATCH {disabled: true}` would turn the rest of the run into 403s and hide real bugs."""
-    if _operation_id(context.operation) in {"adminUpdateShop", "adminRevokeToken"} and _targets_fuzz_credentials(case):
-        return False
-    return True
+def map_case(context, case):
+    """Steer part of the schema-valid data onto what exists and what the business rules allow."""
+    operation_id = _operation_id(context.operation)
+    if operation_id in {"adminUpdateShop", "adminRevokeToken"}:
+        _spare_fuzz_credentials(case)
+    if not _is_positive(case):
+        return case
+    if operation_id == "initPayment":
+        _steer_init_payment(case)
+    elif operation_id in PAYMENT_ID_PARAMETERS:
+        _steer_payment_id(case, operation_id)
+    elif operation_id == "receiveBanskyPostback":
+        _steer_postback(case)
+    return case
+
+
+def _spare_fuzz_credentials(case) -> None:
+    """Never let the fuzzer disable, re-host or revoke the shop whose token every shop call uses
+    (one `PATCH {disabled: true}` would turn the rest of the run into 403s and hide real bugs):
+    such requests go to a decoy shop and token run.mjs made alike. Rewriting instead of dropping
+    keeps the operation's budget, since the fuzzer keeps drawing the ids it saw in responses."""
+    params = case.path_parameters
+    if not isinstance(params, dict):
+        return
+    if params.get("shopId") == FUZZ_SHOP_ID:
+        params = {**params, "shopId": DECOY_SHOP_ID}
+    if params.get("tokenId") == FUZZ_TOKEN_ID:
+        params = {**params, "tokenId": DECOY_TOKEN_ID}
+    case.path_parameters = params
 
 
 @schemathesis.check
@@ -223,12 +288,20 @@ def forged_postback_rejected(ctx, response, case):
 
 # ── Tally: cases sent and statuses seen per operation, written for run.mjs to check the budget ──
 _TALLY: dict[str, dict[str, int]] = {}
-_TALLY_LOCK = threading.Lock()
 
 
 @schemathesis.hook
 def after_call(context, case, response):
     label = f"{case.operation.method.upper()} {case.operation.path}"
+    if _operation_id(case.operation) == "initPayment" and response.status_code in (200, 201) and isinstance(case.body, dict):
+        try:
+            payment_id = json.loads(response.content)["id"]
+        except (ValueError, KeyError, TypeError):
+            payment_id = None
+        if isinstance(payment_id, str) and payment_id not in _PAYMENTS:
+            with _TALLY_LOCK:
+                _PAYMENTS[payment_id] = (case.body.get("amount"), case.body.get("currency"))
+                _PAYMENT_IDS.append(payment_id)
     with _TALLY_LOCK:
         statuses = _TALLY.setdefault(label, {})
         statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
