@@ -115,7 +115,7 @@ try {
       '--report', 'junit', '--report-junit-path', join(reports, 'junit.xml'),
       ...passThrough,
     ],
-    { ...env, APAY_POSTBACK_SIGNING: 'valid', APAY_TALLY_PATH: join(reports, 'tally.json') },
+    { ...env, APAY_POSTBACK_SIGNING: 'valid', APAY_TALLY_PATH: join(reports, 'tally.json'), APAY_PAYMENTS_OUT: join(reports, 'payments.json') },
   );
   const budget = checkBudget(join(reports, 'tally.json'), passThrough.length === 0 ? (deep ? 1000 : MIN_CASES) : 0);
 
@@ -129,7 +129,7 @@ try {
       ...(deep ? ['--max-examples', '1000'] : []),
       '--report', 'junit', '--report-junit-path', join(reports, 'junit-forged-signatures.xml'),
     ],
-    { ...env, APAY_POSTBACK_SIGNING: 'forged', APAY_TALLY_PATH: join(reports, 'tally-forged-signatures.json') },
+    { ...env, APAY_POSTBACK_SIGNING: 'forged', APAY_TALLY_PATH: join(reports, 'tally-forged-signatures.json'), APAY_PAYMENTS_IN: join(reports, 'payments.json') },
   );
 
   const secs = ((Date.now() - started) / 1000).toFixed(0);
