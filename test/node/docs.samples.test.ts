@@ -1,3 +1,4 @@
+import { pbkdf2Sync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
@@ -17,7 +18,7 @@ import {
   writeSample,
   type SampleProcess,
 } from './docs.sample-runner.ts';
-import { CHROMIUM_PATH, launchChromium, startDocsWorker } from './docs.support.ts';
+import { CHROMIUM_PATH, launchChromium, ROOT, startDocsWorker } from './docs.support.ts';
 
 type Json = Record<string, any>;
 
@@ -222,6 +223,22 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('the docs samples
         body: JSON.stringify({ email: 'a@example.com', amount: '5.00', currency: 'EUR', successUrl: 'https://shop.example/ok', errorUrl: 'https://checkout.shop.example/err' }),
       });
       expect(res.status).toBe(201);
+    });
+
+    it('the deploy dry run bundles the Worker', async () => {
+      const dryRun = await runShell(sample('deploy-dry-run'), { cwd: ROOT, env: { TMPDIR: workdir } });
+      expect(dryRun.status, dryRun.stderr).toBe(0);
+      expect(dryRun.stdout).toMatch(/Total Upload: [\d.]+ KiB \/ gzip: [\d.]+ KiB/);
+      expect(dryRun.stdout).toContain('--dry-run: exiting now.');
+    }, 120_000);
+
+    it('the piped docs:hash-password makes a hash of exactly that password', async () => {
+      const made = await runShell(sample('hash-password-pipe'), { cwd: ROOT, env: { NEW_PASSWORD: 'a-new-docs-password-42' } });
+      expect(made.status, made.stderr).toBe(0);
+      const [, iterations, salt, hash] = /^pbkdf2-sha256:(\d+):([\w-]+):([\w-]+)\n$/.exec(made.stdout)!;
+      expect(Number(iterations)).toBe(100_000);
+      const expected = pbkdf2Sync('a-new-docs-password-42', Buffer.from(salt!, 'base64url'), 100_000, 32, 'sha256');
+      expect(Buffer.from(hash!, 'base64url').equals(expected)).toBe(true);
     });
 
     it('the admin API curl samples onboard a shop and issue a token', async () => {
