@@ -100,8 +100,8 @@ const DIAGRAM = /<!-- diagram: ([a-z-]+) "([^"]+)" -->\n```mermaid\n([\s\S]*?)\n
 function drawDiagrams(markdown, outputs) {
   return markdown.replace(DIAGRAM, (_all, name, title, source) => {
     outputs.push({ path: join(root, 'public', 'docs', 'diagrams', `${name}.svg`), content: sequenceSvg(source, title) });
-    // Scalar fits the picture into its text column: the link opens it full size.
-    return `[![${title}](/docs/diagrams/${name}.svg)](/docs/diagrams/${name}.svg)\n\n*Click the diagram to enlarge it.*`;
+    // Linked to itself: on a small screen the picture is scaled down, the link shows it full size.
+    return `[![${title}](/docs/diagrams/${name}.svg)](/docs/diagrams/${name}.svg)`;
   });
 }
 

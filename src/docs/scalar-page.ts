@@ -25,6 +25,11 @@ const FONT_FACES = [
 
 const FONT_VARIABLES = `:root { --scalar-font: 'Inter', system-ui, sans-serif; --scalar-font-code: 'JetBrains Mono', ui-monospace, monospace; }`;
 
+// The guide is long and full of code: give Scalar's introduction the whole width (its server and
+// client cards follow below it) instead of a narrow column with scrolling code blocks.
+const GUIDE_CSS = `.introduction-section .section-columns { flex-direction: column; }
+.introduction-section .section-column { width: 100%; max-width: none; }`;
+
 export interface ScalarPageOptions {
   specUrl: string;
   title: string;
@@ -36,7 +41,7 @@ export function scalarConfig({ specUrl, title }: ScalarPageOptions) {
     cdn: `${ASSET_BASE}/scalar/standalone.js`,
     pageTitle: title,
     withDefaultFonts: false,
-    customCss: `${FONT_FACES}\n${FONT_VARIABLES}`,
+    customCss: `${FONT_FACES}\n${FONT_VARIABLES}\n${GUIDE_CSS}`,
     telemetry: false,
     proxyUrl: '',
     showDeveloperTools: 'never' as const,
