@@ -153,7 +153,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('the docs samples
       await nodeShop.proc.waitFor(new RegExp(`verified msg_\\S+: payment\\.paid ${paymentId} paid`));
 
       await expect
-        .poll(() => runShellJson(sample('payment-status-curl'), { cwd: workdir, env: { ...env, PAYMENT_ID: paymentId } }), { timeout: 15_000 })
+        .poll(() => runShellJson(sample('payment-status-curl'), { cwd: workdir, env: { ...env, PAYMENT_ID: paymentId } }), { timeout: 30_000, interval: 500 })
         .toMatchObject({ id: paymentId, shopTransactionId: 'order-10042', status: 'paid', mode: 'test', postback: { status: 'delivered' } });
     });
 
