@@ -11,7 +11,8 @@ else
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli >/dev/null
   echo "installed: $(php --version | head -1)"
 fi
-if ! python3 -m venv --help >/dev/null 2>&1; then
+# Debian's python3 has the venv module but creates no venv without ensurepip (python3-venv).
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   echo "installing python3-venv …"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
