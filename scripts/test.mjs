@@ -4,7 +4,7 @@
 //   → schemathesis contract tests (when contract-tests/run.mjs exists)
 // Pass-through: `npm test -- --only vitest` runs one step.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -18,12 +18,15 @@ const env = {
   REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
 };
 
+const VITEST_JSON = join(root, 'test-artifacts', 'vitest.json');
+
 const steps = [
   ['spec lint', bin('redocly'), ['lint', 'openapi.yaml', '--format=stylish']],
   ['type-check (Worker)', bin('tsc'), ['--noEmit']],
   ['type-check (Node side)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
   ['generated is fresh', process.execPath, ['scripts/check-generated.mjs']],
-  ['vitest', bin('vitest'), ['run']],
+  // The JSON report feeds the closing count line; the default reporter is what people read.
+  ['vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`]],
 ];
 if (existsSync(join(root, 'contract-tests', 'run.mjs'))) {
   steps.push(['contract tests (schemathesis)', process.execPath, ['contract-tests/run.mjs']]);
@@ -45,3 +48,9 @@ for (const [name, cmd, args] of steps) {
   passed++;
 }
 console.log(`\nall ${passed} test steps passed`);
+// One closing line with the number of tests, in the plain form CI and humans both read.
+if (existsSync(VITEST_JSON) && (!only || 'vitest'.startsWith(only))) {
+  const r = JSON.parse(readFileSync(VITEST_JSON, 'utf8'));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+}
