@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order, stopping at the first failure so the cause is on screen.
+//   prerequisites (.ci/setup.d/*.sh) →
 //   spec lint → type-check → generated/ is fresh → vitest (workerd + node projects)
 //   → schemathesis contract tests (when contract-tests/run.mjs exists)
 // Pass-through: `npm test -- --only vitest` runs one step.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -20,7 +21,15 @@ const env = {
 
 const VITEST_JSON = join(root, 'test-artifacts', 'vitest.json');
 
+// System packages the tests need (Chromium, php-cli, the BigQuery emulator): each script is
+// idempotent and returns at once when its thing is installed, so a fresh machine needs nothing
+// but `npm install && npm test` (apt needs root, as on CI).
+const setupScripts = existsSync(join(root, '.ci', 'setup.d'))
+  ? readdirSync(join(root, '.ci', 'setup.d')).filter((f) => f.endsWith('.sh')).sort()
+  : [];
+
 const steps = [
+  ...setupScripts.map((f) => [`prerequisites: ${f}`, 'bash', [join('.ci', 'setup.d', f)]]),
   ['spec lint', bin('redocly'), ['lint', 'openapi.yaml', '--format=stylish']],
   ['type-check (Worker)', bin('tsc'), ['--noEmit']],
   ['type-check (Node side)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
