@@ -31,6 +31,9 @@ export default defineConfig({
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
           globalSetup: ['./test/support/node/worker-global-setup.ts'],
+          // A file's first test also boots its isolate: seconds on a busy 2-core machine.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
