@@ -16,6 +16,9 @@ import type { BanskyInitRequest } from '../../generated/api/types.gen.ts';
 import { checkoutPage, donePage } from './pages.ts';
 import { parseFaults, type Fault } from './faults.ts';
 import { PostbackSender, type PostbackRecord } from './postbacks.ts';
+import { readBody } from '../lib/read-body.ts';
+
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface BanskySandboxOptions {
   /** 0 picks a free port. */
@@ -73,7 +76,7 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     }
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(req));
+      body = JSON.parse(await readBody(req, MAX_BODY_BYTES));
     } catch {
       return json(res, 400, { error: 'invalid_request', message: 'body is not JSON' });
     }
@@ -106,7 +109,7 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
   }
 
   async function completeCheckout(s: SandboxSession, req: IncomingMessage, res: ServerResponse) {
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams(await readBody(req, MAX_BODY_BYTES));
     const action = form.get('action');
     if (action !== 'pay' && action !== 'decline') return send(res, 400, 'text/html', donePage('Choose Pay or Decline.'));
     if (s.outcome !== 'open') return send(res, 409, 'text/html', donePage('This checkout is already complete.'));
@@ -157,20 +160,6 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > 1024 * 1024) reject(new Error('body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string) {

@@ -16,6 +16,7 @@ import { getPayment, initPayment } from '../../generated/api/sdk.gen.ts';
 import type { Payment } from '../../generated/api/types.gen.ts';
 import { landingPage, problemPage, returnPage } from './pages.ts';
 import { PostbackInbox, type VerifiedPostback } from './postbacks.ts';
+import { readBody } from '../lib/read-body.ts';
 
 export interface DemoShopOptions {
   /** 0 picks a free port. */
@@ -143,15 +144,6 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
       server.off('error', reject);
       resolve();
     });
-  });
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
   });
 }
 

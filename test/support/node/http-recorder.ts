@@ -8,8 +8,9 @@
  *   POST /_recorder/fail {prefix, times, status} → the next `times` requests answer `status`
  *   anything else                                → recorded; 200 "ok" (or the failure status)
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../../sandbox/lib/read-body.ts';
 
 export interface RecordedRequest {
   seq: number;
@@ -71,11 +72,3 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
