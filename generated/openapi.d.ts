@@ -171,8 +171,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * This contract as JSON
-         * @description Generate your client from this document (or from `openapi.yaml` in our docs).
+         * The public contract as JSON
+         * @description Generate your client from this document: every operation a shop uses (the one `/docs`
+         *     shows), with this deployment's base URL first in `servers`. Operator and provider
+         *     operations are not in it; operators read the full contract at `/admin/v1/openapi.json`.
          */
         get: operations["getContract"];
         put?: never;
@@ -348,6 +350,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The full contract as JSON
+         * @description Everything in `openapi.yaml`: the shop API plus the admin API, Bansky's postback receiver
+         *     and the Bansky upstream contract, with this deployment's base URL first in `servers`.
+         */
+        get: operations["adminGetContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/postbacks/dead-letters": {
         parameters: {
             query?: never;
@@ -407,11 +430,23 @@ export interface components {
          */
         ShopTransactionId: string;
         /**
-         * @description A positive decimal in the currency's major unit, as a string so that no precision is lost
-         *     (`"49.90"` EUR, `"1500"` JPY, `"0.00125"` BTC). At most as many decimals as the currency has.
+         * @description A positive decimal in the currency's major unit, as a string so that no precision is lost.
+         *     Everything AimbrellaPay answers or sends carries the canonical form: exactly as many
+         *     decimals as the currency has (`"49.90"` EUR, `"1500"` JPY, `"0.00125000"` BTC).
          * @example 49.90
          */
         Amount: string;
+        /**
+         * @description The amount in the currency's major unit, as a JSON number (`100`, `19.9`) or a decimal
+         *     string (`"19.90"`). Both forms follow the same rules: positive, at most as many decimals as
+         *     the currency has (`10.001` USD and `10.5` JPY are refused). A JSON number must be exact as
+         *     written within a double's 15 significant digits; send larger or finer amounts (18-decimal
+         *     crypto) as a string. `100`, `"100"` and `"100.00"` USD are the same amount, also for
+         *     idempotency; we store and answer the canonical string (`"100.00"`).
+         * @example 100
+         * @example 49.90
+         */
+        AmountInput: number | components["schemas"]["Amount"];
         /**
          * @description ISO 4217 code (`EUR`, `USD`, `JPY`, …) or a supported crypto code (`BTC`, `ETH`, `LTC`, `USDT`, `USDC`).
          * @example EUR
@@ -455,7 +490,7 @@ export interface components {
              * @example Jane Doe
              */
             name?: string;
-            amount: components["schemas"]["Amount"];
+            amount: components["schemas"]["AmountInput"];
             currency: components["schemas"]["Currency"];
             type?: components["schemas"]["PaymentType"];
             successUrl: components["schemas"]["HttpUrl"];
@@ -703,10 +738,15 @@ export interface components {
          * @description Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "internal_error" | "bansky_error" | "bansky_timeout";
+        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
         ValidationIssue: {
-            /** @description JSON Pointer to the offending field (`/amount`), or the parameter's name for headers and queries. */
+            /** @description JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path). */
             path: string;
+            /**
+             * @description Where the offending value was sent.
+             * @enum {string}
+             */
+            in?: "body" | "path" | "query" | "header";
             message: string;
         };
         /** @description An RFC 9457 problem document. */
@@ -755,9 +795,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The bearer token is missing, malformed, unknown or revoked. */
+        /** @description The token is missing, malformed, unknown or revoked. */
         Unauthorized: {
             headers: {
+                "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                 [name: string]: unknown;
             };
             content: {
@@ -767,7 +808,7 @@ export interface components {
                  *       "title": "Unauthorized",
                  *       "status": 401,
                  *       "code": "unauthorized",
-                 *       "detail": "Send a valid token as \"Authorization: Bearer <token>\".",
+                 *       "detail": "Send a valid shop token as \"Authorization: Bearer <token>\" or \"Authorization: Token <token>\".",
                  *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
                  *     }
                  */
@@ -903,6 +944,46 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docs.aimbrellapay.example/errors/rate_limited",
+                 *       "title": "Too many requests",
+                 *       "status": 429,
+                 *       "code": "rate_limited",
+                 *       "detail": "Too many requests. Retry after 1 second.",
+                 *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request. */
+        ServiceUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docs.aimbrellapay.example/errors/service_unavailable",
+                 *       "title": "Service unavailable",
+                 *       "status": 503,
+                 *       "code": "service_unavailable",
+                 *       "detail": "Briefly unavailable. Retry after 1 second; retrying with the same id is safe.",
+                 *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Redirect to the next page of the flow. */
         Redirect: {
             headers: {
@@ -973,6 +1054,16 @@ export interface components {
     headers: {
         /** @description Identifies this request in our logs. Quote it when you contact support. */
         RequestId: string;
+        /**
+         * @description Seconds to wait before retrying.
+         * @example 1
+         */
+        RetryAfter: number;
+        /**
+         * @description The accepted authentication schemes (`Bearer` and `Token`).
+         * @example Bearer realm="aimbrellapay", Token realm="aimbrellapay"
+         */
+        WwwAuthenticate: string;
     };
     pathItems: never;
 }
@@ -1040,6 +1131,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             /** @description Bansky refused the payment or answered something we could not use. The payment is recorded as `init_failed`. */
             502: {
@@ -1060,6 +1152,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
             /** @description Bansky did not answer in time. The payment is recorded as `init_failed`. */
             504: {
                 headers: {
@@ -1110,7 +1203,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["PaymentNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     openPayLink: {
@@ -1149,6 +1244,9 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     returnSuccess: {
@@ -1169,6 +1267,9 @@ export interface operations {
             302: components["responses"]["Redirect"];
             400: components["responses"]["HtmlBadRequest"];
             404: components["responses"]["HtmlNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     returnError: {
@@ -1189,6 +1290,9 @@ export interface operations {
             302: components["responses"]["Redirect"];
             400: components["responses"]["HtmlBadRequest"];
             404: components["responses"]["HtmlNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     receiveBanskyPostback: {
@@ -1272,7 +1376,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getHealth: {
@@ -1299,6 +1405,9 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getContract: {
@@ -1319,6 +1428,9 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     banskyInitPayment: {
@@ -1450,7 +1562,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminCreateShop: {
@@ -1504,7 +1618,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGetShop: {
@@ -1543,7 +1659,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["ShopNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUpdateShop: {
@@ -1593,7 +1711,9 @@ export interface operations {
             404: components["responses"]["ShopNotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminListTokens: {
@@ -1643,7 +1763,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["ShopNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminIssueToken: {
@@ -1696,7 +1818,9 @@ export interface operations {
             404: components["responses"]["ShopNotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminRevokeToken: {
@@ -1738,7 +1862,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["TokenNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminRotateWebhookSecret: {
@@ -1782,7 +1908,9 @@ export interface operations {
             404: components["responses"]["ShopNotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGetPayment: {
@@ -1809,7 +1937,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["PaymentNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminRedeliverPostback: {
@@ -1862,7 +1992,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminGetContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI 3.1 document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminListDeadLetters: {
@@ -1890,7 +2046,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     paymentPostback: {

@@ -19,11 +19,23 @@ export type ShopId = string;
 export type ShopTransactionId = string;
 
 /**
- * A positive decimal in the currency's major unit, as a string so that no precision is lost
- * (`"49.90"` EUR, `"1500"` JPY, `"0.00125"` BTC). At most as many decimals as the currency has.
+ * A positive decimal in the currency's major unit, as a string so that no precision is lost.
+ * Everything AimbrellaPay answers or sends carries the canonical form: exactly as many
+ * decimals as the currency has (`"49.90"` EUR, `"1500"` JPY, `"0.00125000"` BTC).
  *
  */
 export type Amount = string;
+
+/**
+ * The amount in the currency's major unit, as a JSON number (`100`, `19.9`) or a decimal
+ * string (`"19.90"`). Both forms follow the same rules: positive, at most as many decimals as
+ * the currency has (`10.001` USD and `10.5` JPY are refused). A JSON number must be exact as
+ * written within a double's 15 significant digits; send larger or finer amounts (18-decimal
+ * crypto) as a string. `100`, `"100"` and `"100.00"` USD are the same amount, also for
+ * idempotency; we store and answer the canonical string (`"100.00"`).
+ *
+ */
+export type AmountInput = number | Amount;
 
 /**
  * ISO 4217 code (`EUR`, `USD`, `JPY`, …) or a supported crypto code (`BTC`, `ETH`, `LTC`, `USDT`, `USDC`).
@@ -64,7 +76,7 @@ export type InitPaymentRequest = {
      * The customer's name, shown on Bansky's payment page.
      */
     name?: string;
-    amount: Amount;
+    amount: AmountInput;
     currency: Currency;
     type?: PaymentType;
     successUrl: HttpUrl;
@@ -326,13 +338,17 @@ export type Health = {
 /**
  * Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
  */
-export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'internal_error' | 'bansky_error' | 'bansky_timeout';
+export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
 
 export type ValidationIssue = {
     /**
-     * JSON Pointer to the offending field (`/amount`), or the parameter's name for headers and queries.
+     * JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path).
      */
     path: string;
+    /**
+     * Where the offending value was sent.
+     */
+    in?: 'body' | 'path' | 'query' | 'header';
     message: string;
 };
 
@@ -409,7 +425,7 @@ export type InitPaymentErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -429,6 +445,10 @@ export type InitPaymentErrors = {
      */
     415: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
@@ -436,6 +456,10 @@ export type InitPaymentErrors = {
      * Bansky refused the payment or answered something we could not use. The payment is recorded as `init_failed`.
      */
     502: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
     /**
      * Bansky did not answer in time. The payment is recorded as `init_failed`.
      */
@@ -477,7 +501,7 @@ export type GetPaymentErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -489,9 +513,17 @@ export type GetPaymentErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type GetPaymentError = GetPaymentErrors[keyof GetPaymentErrors];
@@ -534,6 +566,18 @@ export type OpenPayLinkErrors = {
      * The link has expired (24 hours after init by default).
      */
     410: string;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type OpenPayLinkError = OpenPayLinkErrors[keyof OpenPayLinkErrors];
@@ -559,6 +603,18 @@ export type ReturnSuccessErrors = {
      * The link is unknown. An HTML page for the customer that reveals nothing else.
      */
     404: string;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type ReturnSuccessError = ReturnSuccessErrors[keyof ReturnSuccessErrors];
@@ -584,6 +640,18 @@ export type ReturnErrorErrors = {
      * The link is unknown. An HTML page for the customer that reveals nothing else.
      */
     404: string;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type ReturnErrorError = ReturnErrorErrors[keyof ReturnErrorErrors];
@@ -621,9 +689,17 @@ export type ReceiveBanskyPostbackErrors = {
      */
     422: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type ReceiveBanskyPostbackError = ReceiveBanskyPostbackErrors[keyof ReceiveBanskyPostbackErrors];
@@ -644,6 +720,23 @@ export type GetHealthData = {
     url: '/healthz';
 };
 
+export type GetHealthErrors = {
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
+
 export type GetHealthResponses = {
     /**
      * The Worker is up.
@@ -659,6 +752,23 @@ export type GetContractData = {
     query?: never;
     url: '/openapi.json';
 };
+
+export type GetContractErrors = {
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type GetContractError = GetContractErrors[keyof GetContractErrors];
 
 export type GetContractResponses = {
     /**
@@ -726,13 +836,21 @@ export type AdminListShopsErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
     /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminListShopsError = AdminListShopsErrors[keyof AdminListShopsErrors];
@@ -759,7 +877,7 @@ export type AdminCreateShopErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -771,9 +889,17 @@ export type AdminCreateShopErrors = {
      */
     415: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminCreateShopError = AdminCreateShopErrors[keyof AdminCreateShopErrors];
@@ -802,7 +928,7 @@ export type AdminGetShopErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -810,9 +936,17 @@ export type AdminGetShopErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminGetShopError = AdminGetShopErrors[keyof AdminGetShopErrors];
@@ -841,7 +975,7 @@ export type AdminUpdateShopErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -857,9 +991,17 @@ export type AdminUpdateShopErrors = {
      */
     415: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminUpdateShopError = AdminUpdateShopErrors[keyof AdminUpdateShopErrors];
@@ -897,7 +1039,7 @@ export type AdminListTokensErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -905,9 +1047,17 @@ export type AdminListTokensErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminListTokensError = AdminListTokensErrors[keyof AdminListTokensErrors];
@@ -936,7 +1086,7 @@ export type AdminIssueTokenErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -952,9 +1102,17 @@ export type AdminIssueTokenErrors = {
      */
     415: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminIssueTokenError = AdminIssueTokenErrors[keyof AdminIssueTokenErrors];
@@ -984,7 +1142,7 @@ export type AdminRevokeTokenErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -992,9 +1150,17 @@ export type AdminRevokeTokenErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminRevokeTokenError = AdminRevokeTokenErrors[keyof AdminRevokeTokenErrors];
@@ -1023,7 +1189,7 @@ export type AdminRotateWebhookSecretErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -1039,9 +1205,17 @@ export type AdminRotateWebhookSecretErrors = {
      */
     415: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminRotateWebhookSecretError = AdminRotateWebhookSecretErrors[keyof AdminRotateWebhookSecretErrors];
@@ -1070,7 +1244,7 @@ export type AdminGetPaymentErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -1078,9 +1252,17 @@ export type AdminGetPaymentErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminGetPaymentError = AdminGetPaymentErrors[keyof AdminGetPaymentErrors];
@@ -1109,7 +1291,7 @@ export type AdminRedeliverPostbackErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
     /**
@@ -1121,9 +1303,17 @@ export type AdminRedeliverPostbackErrors = {
      */
     409: Problem;
     /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminRedeliverPostbackError = AdminRedeliverPostbackErrors[keyof AdminRedeliverPostbackErrors];
@@ -1136,6 +1326,45 @@ export type AdminRedeliverPostbackResponses = {
 };
 
 export type AdminRedeliverPostbackResponse = AdminRedeliverPostbackResponses[keyof AdminRedeliverPostbackResponses];
+
+export type AdminGetContractData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/v1/openapi.json';
+};
+
+export type AdminGetContractErrors = {
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type AdminGetContractError = AdminGetContractErrors[keyof AdminGetContractErrors];
+
+export type AdminGetContractResponses = {
+    /**
+     * The OpenAPI 3.1 document.
+     */
+    200: {
+        [key: string]: unknown;
+    };
+};
+
+export type AdminGetContractResponse = AdminGetContractResponses[keyof AdminGetContractResponses];
 
 export type AdminListDeadLettersData = {
     body?: never;
@@ -1159,13 +1388,21 @@ export type AdminListDeadLettersErrors = {
      */
     400: Problem;
     /**
-     * The bearer token is missing, malformed, unknown or revoked.
+     * The token is missing, malformed, unknown or revoked.
      */
     401: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
     /**
      * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
      */
     500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
 };
 
 export type AdminListDeadLettersError = AdminListDeadLettersErrors[keyof AdminListDeadLettersErrors];

@@ -19,13 +19,28 @@ export const zShopTransactionId = z.string().min(1).max(64).regex(/^[A-Za-z0-9._
 });
 
 /**
- * A positive decimal in the currency's major unit, as a string so that no precision is lost
- * (`"49.90"` EUR, `"1500"` JPY, `"0.00125"` BTC). At most as many decimals as the currency has.
+ * A positive decimal in the currency's major unit, as a string so that no precision is lost.
+ * Everything AimbrellaPay answers or sends carries the canonical form: exactly as many
+ * decimals as the currency has (`"49.90"` EUR, `"1500"` JPY, `"0.00125000"` BTC).
  *
  */
 export const zAmount = z.string().regex(/^(0|[1-9][0-9]{0,14})(\.[0-9]{1,18})?$/).register(z.globalRegistry, {
-    description: 'A positive decimal in the currency\'s major unit, as a string so that no precision is lost\n(`"49.90"` EUR, `"1500"` JPY, `"0.00125"` BTC). At most as many decimals as the currency has.\n'
+    description: 'A positive decimal in the currency\'s major unit, as a string so that no precision is lost.\nEverything AimbrellaPay answers or sends carries the canonical form: exactly as many\ndecimals as the currency has (`"49.90"` EUR, `"1500"` JPY, `"0.00125000"` BTC).\n'
 });
+
+/**
+ * The amount in the currency's major unit, as a JSON number (`100`, `19.9`) or a decimal
+ * string (`"19.90"`). Both forms follow the same rules: positive, at most as many decimals as
+ * the currency has (`10.001` USD and `10.5` JPY are refused). A JSON number must be exact as
+ * written within a double's 15 significant digits; send larger or finer amounts (18-decimal
+ * crypto) as a string. `100`, `"100"` and `"100.00"` USD are the same amount, also for
+ * idempotency; we store and answer the canonical string (`"100.00"`).
+ *
+ */
+export const zAmountInput = z.union([
+    z.number(),
+    zAmount
+]);
 
 /**
  * ISO 4217 code (`EUR`, `USD`, `JPY`, …) or a supported crypto code (`BTC`, `ETH`, `LTC`, `USDT`, `USDC`).
@@ -76,7 +91,7 @@ export const zInitPaymentRequest = z.object({
     name: z.string().min(1).max(200).register(z.globalRegistry, {
         description: 'The customer\'s name, shown on Bansky\'s payment page.'
     }).optional(),
-    amount: zAmount,
+    amount: zAmountInput,
     currency: zCurrency,
     type: zPaymentType.optional(),
     successUrl: zHttpUrl,
@@ -377,6 +392,7 @@ export const zErrorCode = z.enum([
     'postback_mismatch',
     'rate_limited',
     'internal_error',
+    'service_unavailable',
     'bansky_error',
     'bansky_timeout'
 ]).register(z.globalRegistry, {
@@ -385,8 +401,16 @@ export const zErrorCode = z.enum([
 
 export const zValidationIssue = z.object({
     path: z.string().register(z.globalRegistry, {
-        description: 'JSON Pointer to the offending field (`/amount`), or the parameter\'s name for headers and queries.'
+        description: 'JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path).'
     }),
+    in: z.enum([
+        'body',
+        'path',
+        'query',
+        'header'
+    ]).register(z.globalRegistry, {
+        description: 'Where the offending value was sent.'
+    }).optional(),
     message: z.string()
 });
 
@@ -633,6 +657,13 @@ export const zAdminRedeliverPostbackPath = z.object({
  * The postback is queued.
  */
 export const zAdminRedeliverPostbackResponse = zRedeliveryAccepted;
+
+/**
+ * The OpenAPI 3.1 document.
+ */
+export const zAdminGetContractResponse = z.record(z.string(), z.unknown()).register(z.globalRegistry, {
+    description: 'The OpenAPI 3.1 document.'
+});
 
 export const zAdminListDeadLettersQuery = z.object({
     cursor: z.string().max(512).register(z.globalRegistry, {

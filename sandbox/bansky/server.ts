@@ -43,7 +43,8 @@ export interface SandboxSession {
 
 export interface SandboxPaymentStats {
   initCalls: number;
-  sessions: Array<Pick<SandboxSession, 'session' | 'transactionId' | 'outcome'>>;
+  /** Each checkout session with the amount Bansky was asked for, as it arrived. */
+  sessions: Array<Pick<SandboxSession, 'session' | 'transactionId' | 'outcome'> & { amount: string; currency: string }>;
   postbacks: PostbackRecord[];
 }
 
@@ -66,7 +67,7 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     initCalls: initCalls.get(paymentId) ?? 0,
     sessions: [...sessions.values()]
       .filter((s) => s.request.id === paymentId)
-      .map(({ session, transactionId, outcome }) => ({ session, transactionId, outcome })),
+      .map(({ session, transactionId, outcome, request }) => ({ session, transactionId, outcome, amount: request.amount, currency: request.currency })),
     postbacks: postbacks.records(paymentId),
   });
 

@@ -82,7 +82,8 @@ function usedSecuritySchemes(paths: Json, webhooks: Json | undefined, global: un
   return names;
 }
 
-export function buildPublicSpec(contract: Json, guide: string): Json {
+/** The public part of the contract; `guide` (the docs' Markdown) replaces `info.description` when given. */
+export function buildPublicSpec(contract: Json, guide?: string): Json {
   const doc = clone(contract);
   const internalTags = internalTagNames(doc);
   doc.paths = publicPathItems(doc.paths as Json, internalTags) ?? {};
@@ -101,7 +102,7 @@ export function buildPublicSpec(contract: Json, guide: string): Json {
     if (names.length) kept[kind] = Object.fromEntries(names.map((n) => [n, entries[n]]));
   }
   doc.components = kept;
-  doc.info = { ...(doc.info as Json), description: guide };
+  if (guide !== undefined) doc.info = { ...(doc.info as Json), description: guide };
   return doc;
 }
 
@@ -133,9 +134,11 @@ export function buildInternalSpec(contract: Json, guide: string): Json {
 /**
  * The spec as served by one deployment: its own public base URL first in `servers`, so Scalar's
  * "Test Request" and generated clients default to the API next to these docs (the docs' CSP only
- * lets the page call its own origin anyway).
+ * lets the page call its own origin anyway). The contract's local-development entry is dropped:
+ * it names a port this deployment may not use.
  */
 export function servedFrom(spec: Json, baseUrl: string): Json {
-  const servers = ((spec.servers as Json[] | undefined) ?? []).filter((s) => s.url !== baseUrl);
+  const isLocal = (url: string) => /^https?:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(url);
+  const servers = ((spec.servers as Json[] | undefined) ?? []).filter((s) => s.url !== baseUrl && !isLocal(String(s.url)));
   return { ...spec, servers: [{ url: baseUrl, description: 'This AimbrellaPay deployment' }, ...servers] };
 }

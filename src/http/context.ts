@@ -11,5 +11,7 @@ export type AppEnv = {
     /** Set by shopAuth() on shop API routes. */
     shop: ShopRecord;
     token: TokenRecord;
+    /** Set by jsonNumberSources(): how the body's top-level numbers were written, by JSON Pointer. */
+    numberSources: ReadonlyMap<string, string>;
   };
 };

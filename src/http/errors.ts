@@ -17,10 +17,23 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     if (err.status === 415) return problemResponse(415, 'unsupported_media_type', requestId, 'Send the body as application/json.');
   }
   const log = c.get('services')?.log;
+  if (isTransient(err)) {
+    // Durable Objects and KV flag overload and restarts as retryable: a 503 tells the client to retry.
+    log?.warn('transient failure', { err, requestId, path: c.req.path, method: c.req.method });
+    return problemResponse(503, 'service_unavailable', requestId, 'Briefly unavailable. Retry after 1 second; retrying with the same id is safe.', undefined, {
+      'retry-after': '1',
+    });
+  }
   if (log) log.error('unhandled error', { err, requestId, path: c.req.path, method: c.req.method });
   else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, error: String(err) }));
   return problemResponse(500, 'internal_error', requestId, 'An unexpected error occurred. Retrying with the same id is safe.');
 };
+
+/** Cloudflare's storage errors carry `retryable` / `overloaded` when trying again can succeed. */
+function isTransient(err: unknown): boolean {
+  const e = err as { retryable?: unknown; overloaded?: unknown } | null;
+  return typeof e === 'object' && e !== null && (e.retryable === true || e.overloaded === true);
+}
 
 // Path templates from the contract, to tell "no such endpoint" (404) from "wrong method" (405).
 const KNOWN_PATHS: Array<{ re: RegExp; methods: string[] }> = Object.entries(

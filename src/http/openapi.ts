@@ -3,19 +3,17 @@ import type { ZodType } from 'zod';
 import { zProblem } from '../../generated/api/zod.gen';
 import type { AppEnv } from './context';
 import { ApiError } from './problem';
+import { validationIssues } from './validation';
 
 /**
  * A router whose validation failures become `400 validation_failed` problems with one entry per
- * field (JSON Pointer paths), instead of zod-openapi's default body.
+ * field (JSON Pointer paths and hints, see validation.ts), instead of zod-openapi's default body.
  */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
+    defaultHook: (result, c) => {
       if (result.success) return;
-      const errors = result.error.issues.map((issue) => ({
-        path: result.target === 'json' ? toPointer(issue.path) : issue.path.map(String).join('.') || result.target,
-        message: issue.message,
-      }));
+      const errors = validationIssues(result.error.issues, result.target, c);
       const where = result.target === 'json' ? 'body' : result.target;
       throw new ApiError(400, 'validation_failed', `${errors.length} ${where} field${errors.length === 1 ? ' is' : 's are'} invalid.`, {
         errors,
@@ -24,14 +22,19 @@ export function createRouter() {
   });
 }
 
-function toPointer(path: PropertyKey[]): string {
-  return '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
-}
+/** Answers every operation can give, whatever it does: rate limited, failed, briefly unavailable. */
+const ALWAYS_POSSIBLE = [429, 500, 503] as const;
 
-/** Statuses whose problem documents an operation declares (descriptions live in openapi.yaml). */
+/**
+ * The problem documents an operation declares: the statuses given plus the ones any operation can
+ * answer (descriptions live in openapi.yaml), so generated clients know every answer.
+ */
 export function problems<S extends number>(...statuses: S[]) {
-  const out = {} as Record<S, { description: string; content: { 'application/problem+json': { schema: typeof zProblem } } }>;
-  for (const s of statuses) out[s] = { description: `Problem ${s}`, content: { 'application/problem+json': { schema: zProblem } } };
+  type Declared = S | (typeof ALWAYS_POSSIBLE)[number];
+  const out = {} as Record<Declared, { description: string; content: { 'application/problem+json': { schema: typeof zProblem } } }>;
+  for (const s of [...statuses, ...ALWAYS_POSSIBLE]) {
+    out[s as Declared] = { description: `Problem ${s}`, content: { 'application/problem+json': { schema: zProblem } } };
+  }
   return out;
 }
 

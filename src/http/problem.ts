@@ -29,6 +29,7 @@ const TITLES: Record<ErrorCode, string> = {
   postback_mismatch: 'Postback does not match the payment',
   rate_limited: 'Too many requests',
   internal_error: 'Internal error',
+  service_unavailable: 'Service unavailable',
   bansky_error: 'Payment provider error',
   bansky_timeout: 'Payment provider timeout',
 };

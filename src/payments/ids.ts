@@ -44,7 +44,7 @@ export function paymentIdKey(config: { paymentIdSecret?: string; bansky: { postb
 }
 
 /** SHA-256 of the request body with sorted keys: equal for the same body however it was serialised. */
-export async function requestFingerprint(body: Record<string, unknown>): Promise<string> {
+export async function requestFingerprint(body: object): Promise<string> {
   const canonical = JSON.stringify(Object.fromEntries(Object.entries(body).sort(([a], [b]) => (a < b ? -1 : 1))));
   return sha256Hex(canonical);
 }

@@ -5,8 +5,9 @@ import { BanskyClient, BanskyFailure } from '../bansky/client';
 import type { Env } from '../env';
 import type { PostbackJob } from '../postbacks/payload';
 import { buildServices, type Services } from '../services';
+import { sameAmount } from './amount';
 import { isFinal, wantsPostback, type PaymentRecord } from './record';
-import { awaitingFirstAttempt, canTransition, newRecord, recordAttempt, sameAmount, transition, type AttemptOutcome, type NewPayment } from './state';
+import { awaitingFirstAttempt, canTransition, newRecord, recordAttempt, transition, type AttemptOutcome, type NewPayment } from './state';
 import { writeTxlog } from './txlog';
 
 export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };

@@ -1,6 +1,7 @@
 import type { InitPaymentRequest, Mode, PaymentType } from '../../generated/api/types.gen';
 import { ApiError } from '../http/problem';
 import type { ShopRecord } from '../shops/shop-store';
+import { canonicalAmount, decimalFromJsonNumber } from './amount';
 import { checkPostbackUrl, checkRedirectUrl } from './url-policy';
 
 /** Crypto currencies we accept, with their decimals (the smallest unit Bansky settles). */
@@ -21,26 +22,20 @@ export function currencyInfo(code: string): { type: PaymentType; decimals: numbe
   return { type: 'fiat', decimals: decimals ?? 2 };
 }
 
-/** A schema-valid amount string is positive and has at most `decimals` fraction digits. */
-export function amountProblem(amount: string, decimals: number): string | null {
-  const [whole = '', fraction = ''] = amount.split('.');
-  if (/^0*$/.test(whole) && /^0*$/.test(fraction)) return 'must be greater than zero';
-  const significant = fraction.replace(/0+$/, '');
-  if (significant.length > decimals) {
-    return decimals === 0 ? 'this currency has no decimals' : `this currency allows at most ${decimals} decimals`;
-  }
-  return null;
-}
-
-export interface ValidatedPayment extends InitPaymentRequest {
+/** A payment that passed every rule: its amount canonical (see amount.ts), its type known. */
+export interface ValidatedPayment extends Omit<InitPaymentRequest, 'amount'> {
+  amount: string;
   type: PaymentType;
 }
+
+/** How the JSON text spelt a number, by JSON Pointer (see src/http/json-body.ts). */
+export type NumberSources = ReadonlyMap<string, string>;
 
 /**
  * The rules the schema cannot express (DESIGN §4). Each failure is a 400 with its own stable
  * code and the offending field as a JSON Pointer in `errors[]`.
  */
-export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode: Mode): ValidatedPayment {
+export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode: Mode, numberSources: NumberSources = new Map()): ValidatedPayment {
   const fail = (code: ConstructorParameters<typeof ApiError>[1], path: string, message: string): never => {
     throw new ApiError(400, code, `${path.slice(1)}: ${message}`, { errors: [{ path, message }] });
   };
@@ -50,8 +45,10 @@ export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode
   const { type, decimals } = info!;
   if (body.type && body.type !== type) fail('type_currency_mismatch', '/type', `${body.currency} is a ${type} currency`);
 
-  const amountIssue = amountProblem(body.amount, decimals);
-  if (amountIssue) fail('invalid_amount', '/amount', amountIssue);
+  const decimal = typeof body.amount === 'number' ? decimalFromJsonNumber(body.amount, numberSources.get('/amount')) : { ok: true as const, value: body.amount };
+  if (!decimal.ok) return fail('invalid_amount', '/amount', decimal.message);
+  const amount = canonicalAmount(decimal.value, decimals);
+  if (!amount.ok) return fail('invalid_amount', '/amount', amount.message);
 
   for (const field of ['successUrl', 'errorUrl'] as const) {
     const issue = checkRedirectUrl(body[field], shop.allowedRedirectHosts, mode);
@@ -61,5 +58,5 @@ export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode
     const issue = checkPostbackUrl(body.postbackUrl, mode);
     if (issue) fail('postback_url_not_allowed', '/postbackUrl', issue);
   }
-  return { ...body, type };
+  return { ...body, amount: amount.value, type };
 }

@@ -112,12 +112,3 @@ export function recordAttempt(
   }
   return { ...r, postback };
 }
-
-/** Amounts compare as decimals: "49.9" and "49.90" are the same money. */
-export function sameAmount(a: string, b: string): boolean {
-  const norm = (s: string) => {
-    const [w = '0', f = ''] = s.split('.');
-    return `${w.replace(/^0+(?=\d)/, '')}.${f.replace(/0+$/, '')}`;
-  };
-  return norm(a) === norm(b);
-}

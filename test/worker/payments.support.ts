@@ -113,7 +113,10 @@ export async function relayBanskyPostbacks(paymentId: string, count = 1): Promis
 }
 
 /** The sandbox's view of a payment: how often init was called, what it posted back. */
-export async function sandboxStats(mode: 'test' | 'live', paymentId: string): Promise<{ initCalls: number; postbacks: unknown[] }> {
+export async function sandboxStats(
+  mode: 'test' | 'live',
+  paymentId: string,
+): Promise<{ initCalls: number; sessions: Array<{ amount: string; currency: string }>; postbacks: unknown[] }> {
   const base = mode === 'live' ? inject('banskyLiveUrl') : inject('banskyTestUrl');
   return (await fetch(`${base}/_sandbox/payments/${paymentId}`)).json();
 }

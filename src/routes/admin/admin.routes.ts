@@ -11,7 +11,7 @@ export const listShops = createRoute({
   method: 'get',
   path: '/admin/v1/shops',
   request: { query: coerceQuery(g.zAdminListShopsQuery) },
-  responses: { 200: jsonContent(g.zAdminListShopsResponse), ...problems(400, 401, 500) },
+  responses: { 200: jsonContent(g.zAdminListShopsResponse), ...problems(400, 401) },
 });
 
 export const createShop = createRoute({
@@ -20,7 +20,7 @@ export const createShop = createRoute({
   method: 'post',
   path: '/admin/v1/shops',
   request: { body: jsonBody(g.zAdminCreateShopBody.strict()) },
-  responses: { 201: jsonContent(g.zAdminCreateShopResponse), ...problems(400, 401, 413, 415, 500) },
+  responses: { 201: jsonContent(g.zAdminCreateShopResponse), ...problems(400, 401, 413, 415) },
 });
 
 export const getShop = createRoute({
@@ -29,7 +29,7 @@ export const getShop = createRoute({
   method: 'get',
   path: '/admin/v1/shops/{shopId}',
   request: { params: g.zAdminGetShopPath },
-  responses: { 200: jsonContent(g.zAdminGetShopResponse), ...problems(400, 401, 404, 500) },
+  responses: { 200: jsonContent(g.zAdminGetShopResponse), ...problems(400, 401, 404) },
 });
 
 export const updateShop = createRoute({
@@ -44,7 +44,7 @@ export const updateShop = createRoute({
       g.zAdminUpdateShopBody.strict().refine((b) => Object.keys(b).length > 0, { message: 'at least one field is required' }),
     ),
   },
-  responses: { 200: jsonContent(g.zAdminUpdateShopResponse), ...problems(400, 401, 404, 413, 415, 500) },
+  responses: { 200: jsonContent(g.zAdminUpdateShopResponse), ...problems(400, 401, 404, 413, 415) },
 });
 
 export const listTokens = createRoute({
@@ -53,7 +53,7 @@ export const listTokens = createRoute({
   method: 'get',
   path: '/admin/v1/shops/{shopId}/tokens',
   request: { params: g.zAdminListTokensPath, query: coerceQuery(g.zAdminListTokensQuery) },
-  responses: { 200: jsonContent(g.zAdminListTokensResponse), ...problems(400, 401, 404, 500) },
+  responses: { 200: jsonContent(g.zAdminListTokensResponse), ...problems(400, 401, 404) },
 });
 
 export const issueToken = createRoute({
@@ -62,7 +62,7 @@ export const issueToken = createRoute({
   method: 'post',
   path: '/admin/v1/shops/{shopId}/tokens',
   request: { params: g.zAdminIssueTokenPath, body: jsonBody(g.zAdminIssueTokenBody.strict()) },
-  responses: { 201: jsonContent(g.zAdminIssueTokenResponse), ...problems(400, 401, 404, 413, 415, 500) },
+  responses: { 201: jsonContent(g.zAdminIssueTokenResponse), ...problems(400, 401, 404, 413, 415) },
 });
 
 export const revokeToken = createRoute({
@@ -71,7 +71,7 @@ export const revokeToken = createRoute({
   method: 'delete',
   path: '/admin/v1/shops/{shopId}/tokens/{tokenId}',
   request: { params: g.zAdminRevokeTokenPath },
-  responses: { 200: jsonContent(g.zAdminRevokeTokenResponse), ...problems(400, 401, 404, 500) },
+  responses: { 200: jsonContent(g.zAdminRevokeTokenResponse), ...problems(400, 401, 404) },
 });
 
 export const rotateWebhookSecret = createRoute({
@@ -80,7 +80,7 @@ export const rotateWebhookSecret = createRoute({
   method: 'post',
   path: '/admin/v1/shops/{shopId}/webhook-secret',
   request: { params: g.zAdminRotateWebhookSecretPath, body: jsonBody(g.zAdminRotateWebhookSecretBody.strict(), false) },
-  responses: { 201: jsonContent(g.zAdminRotateWebhookSecretResponse), ...problems(400, 401, 404, 413, 415, 500) },
+  responses: { 201: jsonContent(g.zAdminRotateWebhookSecretResponse), ...problems(400, 401, 404, 413, 415) },
 });
 
 export const getPayment = createRoute({
@@ -89,7 +89,7 @@ export const getPayment = createRoute({
   method: 'get',
   path: '/admin/v1/payments/{paymentId}',
   request: { params: g.zAdminGetPaymentPath },
-  responses: { 200: jsonContent(g.zAdminGetPaymentResponse), ...problems(400, 401, 404, 500) },
+  responses: { 200: jsonContent(g.zAdminGetPaymentResponse), ...problems(400, 401, 404) },
 });
 
 export const redeliverPostback = createRoute({
@@ -98,7 +98,7 @@ export const redeliverPostback = createRoute({
   method: 'post',
   path: '/admin/v1/payments/{paymentId}/redeliver',
   request: { params: g.zAdminRedeliverPostbackPath },
-  responses: { 202: jsonContent(g.zAdminRedeliverPostbackResponse), ...problems(400, 401, 404, 409, 500) },
+  responses: { 202: jsonContent(g.zAdminRedeliverPostbackResponse), ...problems(400, 401, 404, 409) },
 });
 
 export const listDeadLetters = createRoute({
@@ -107,5 +107,13 @@ export const listDeadLetters = createRoute({
   method: 'get',
   path: '/admin/v1/postbacks/dead-letters',
   request: { query: coerceQuery(g.zAdminListDeadLettersQuery) },
-  responses: { 200: jsonContent(g.zAdminListDeadLettersResponse), ...problems(400, 401, 500) },
+  responses: { 200: jsonContent(g.zAdminListDeadLettersResponse), ...problems(400, 401) },
+});
+
+export const getContract = createRoute({
+  ...admin,
+  operationId: 'adminGetContract',
+  method: 'get',
+  path: '/admin/v1/openapi.json',
+  responses: { 200: jsonContent(g.zAdminGetContractResponse), ...problems(401) },
 });

@@ -1,5 +1,6 @@
 import { createRouter } from '../../http/openapi';
 import * as routes from './admin.routes';
+import * as meta from './meta.handlers';
 import * as payments from './payments.handlers';
 import * as shops from './shops.handlers';
 
@@ -14,4 +15,5 @@ export const adminRouter = createRouter()
   .openapi(routes.rotateWebhookSecret, shops.rotateWebhookSecret)
   .openapi(routes.getPayment, payments.getPayment)
   .openapi(routes.redeliverPostback, payments.redeliverPostback)
-  .openapi(routes.listDeadLetters, payments.listDeadLetters);
+  .openapi(routes.listDeadLetters, payments.listDeadLetters)
+  .openapi(routes.getContract, meta.getContract);

@@ -13,6 +13,6 @@ export const receiveBanskyPostback = createRoute({
   request: { body: jsonBody(zReceiveBanskyPostbackBody) },
   responses: {
     200: jsonContent(zReceiveBanskyPostbackResponse),
-    ...problems(400, 401, 404, 413, 415, 422, 500),
+    ...problems(400, 401, 404, 413, 415, 422),
   },
 });

@@ -1,8 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { zOpenPayLinkQuery, zReturnErrorQuery, zReturnSuccessQuery } from '../../../generated/api/zod.gen';
-import { htmlContent, redirect } from '../../http/openapi';
+import { htmlContent, problems, redirect } from '../../http/openapi';
 
-// Browser endpoints answer HTML, never problem+json: a customer, not a program, reads them.
+// Browser endpoints answer HTML: a customer, not a program, reads them. Only the answers any
+// operation can give (rate limited, failed, unavailable) are problem documents.
 export const openPayLink = createRoute({
   operationId: 'openPayLink',
   method: 'get',
@@ -15,6 +16,7 @@ export const openPayLink = createRoute({
     404: htmlContent('Unknown link'),
     409: htmlContent('Payment already finished'),
     410: htmlContent('Link expired'),
+    ...problems(),
   },
 });
 
@@ -24,7 +26,7 @@ export const returnSuccess = createRoute({
   path: '/integration/success',
   tags: ['browser'],
   request: { query: zReturnSuccessQuery },
-  responses: { 302: redirect, 400: htmlContent('Malformed link'), 404: htmlContent('Unknown link') },
+  responses: { 302: redirect, 400: htmlContent('Malformed link'), 404: htmlContent('Unknown link'), ...problems() },
 });
 
 export const returnError = createRoute({
@@ -33,5 +35,5 @@ export const returnError = createRoute({
   path: '/integration/error',
   tags: ['browser'],
   request: { query: zReturnErrorQuery },
-  responses: { 302: redirect, 400: htmlContent('Malformed link'), 404: htmlContent('Unknown link') },
+  responses: { 302: redirect, 400: htmlContent('Malformed link'), 404: htmlContent('Unknown link'), ...problems() },
 });

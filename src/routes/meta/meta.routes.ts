@@ -1,13 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { zGetContractResponse, zGetHealthResponse } from '../../../generated/api/zod.gen';
-import { jsonContent } from '../../http/openapi';
+import { jsonContent, problems } from '../../http/openapi';
 
 export const getHealth = createRoute({
   operationId: 'getHealth',
   method: 'get',
   path: '/healthz',
   tags: ['meta'],
-  responses: { 200: jsonContent(zGetHealthResponse) },
+  responses: { 200: jsonContent(zGetHealthResponse), ...problems() },
 });
 
 export const getContract = createRoute({
@@ -15,5 +15,5 @@ export const getContract = createRoute({
   method: 'get',
   path: '/openapi.json',
   tags: ['meta'],
-  responses: { 200: jsonContent(zGetContractResponse) },
+  responses: { 200: jsonContent(zGetContractResponse), ...problems() },
 });

@@ -14,11 +14,12 @@ import type * as routes from './payments.routes';
  */
 export const initPayment: RouteHandler<typeof routes.initPayment, AppEnv> = async (c) => {
   const body = c.req.valid('json');
-  const { shop, token, services, requestId } = c.var;
+  const { shop, token, services, requestId, numberSources } = c.var;
   const mode = token.mode;
-  const payment = validatePayment(body, shop, mode);
+  const payment = validatePayment(body, shop, mode, numberSources);
   const id = body.id ? await derivePaymentId(paymentIdKey(services.config), shop.id, mode, body.id) : randomPaymentId();
-  const fingerprint = await requestFingerprint(body);
+  // Of the validated payment: `100`, "100" and "100.00" USD (and an inferred `type`) are one request.
+  const fingerprint = await requestFingerprint(payment);
 
   const outcome = await paymentObject(services.env, id).init({ id, shopId: shop.id, mode, fingerprint, payment, requestId });
   if (outcome.kind === 'conflict') {

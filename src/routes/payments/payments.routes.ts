@@ -6,6 +6,7 @@ import {
   zInitPaymentResponse,
 } from '../../../generated/api/zod.gen';
 import { shopAuth } from '../../http/auth';
+import { jsonNumberSources } from '../../http/json-body';
 import { jsonBody, jsonContent, problems } from '../../http/openapi';
 
 export const initPayment = createRoute({
@@ -14,13 +15,13 @@ export const initPayment = createRoute({
   path: '/api/v1/init-payment',
   tags: ['payments'],
   security: [{ shopToken: [] }],
-  middleware: [shopAuth()],
+  middleware: [shopAuth(), jsonNumberSources()],
   // strict: a misspelt field ("sucessUrl") is an error the integrator must see, not silently dropped.
   request: { body: jsonBody(zInitPaymentBody.strict()) },
   responses: {
     201: jsonContent(zInitPaymentResponse, 'Payment created'),
     200: jsonContent(zInitPaymentResponse, 'Idempotent replay'),
-    ...problems(400, 401, 403, 409, 413, 415, 500, 502, 504),
+    ...problems(400, 401, 403, 409, 413, 415, 502, 504),
   },
 });
 
@@ -34,6 +35,6 @@ export const getPayment = createRoute({
   request: { params: zGetPaymentPath },
   responses: {
     200: jsonContent(zGetPaymentResponse),
-    ...problems(400, 401, 403, 404, 500),
+    ...problems(400, 401, 403, 404),
   },
 });
