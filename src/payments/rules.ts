@@ -37,7 +37,7 @@ export type NumberSources = ReadonlyMap<string, string>;
  */
 export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode: Mode, numberSources: NumberSources = new Map()): ValidatedPayment {
   const fail = (code: ConstructorParameters<typeof ApiError>[1], path: string, message: string): never => {
-    throw new ApiError(400, code, `${path.slice(1)}: ${message}`, { errors: [{ path, message }] });
+    throw new ApiError(400, code, `${path.slice(1)}: ${message}`, { errors: [{ path, in: 'body', message }] });
   };
 
   const info = currencyInfo(body.currency);

@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CodeBlock } from './docs.code-blocks.ts';
 import { ROOT } from './docs.support.ts';
@@ -23,6 +24,16 @@ export function pointAtShop(code: string, shopUrl: string): string {
 
 const PATH = `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`;
 
+/**
+ * An empty ES module project outside the repository, as a shop starts from: nothing of ours on
+ * PATH or in node_modules, so a sample's `npx` fetches exactly what the sample pins.
+ */
+export function emptyShopProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'aimbrellapay-shop-'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-shop', private: true, type: 'module' }, null, 2));
+  return dir;
+}
+
 export interface ShellResult {
   status: number | null;
   stdout: string;
@@ -34,14 +45,18 @@ export interface ShellResult {
  * to export. Asynchronous on purpose: the Bansky sandbox runs in this process and must keep
  * answering while the sample waits for the Worker.
  */
-export async function runShell(block: CodeBlock, opts: { cwd: string; env: Record<string, string>; shopUrl?: string }): Promise<ShellResult> {
+export async function runShell(
+  block: CodeBlock,
+  opts: { cwd: string; env: Record<string, string>; shopUrl?: string; outsideRepo?: boolean },
+): Promise<ShellResult> {
   const code = opts.shopUrl ? pointAtShop(block.code, opts.shopUrl) : block.code;
-  const child = spawn('bash', ['-eu', '-o', 'pipefail', '-c', code], { cwd: opts.cwd, env: { ...process.env, PATH, ...opts.env } });
+  const path = opts.outsideRepo ? process.env.PATH : PATH;
+  const child = spawn('bash', ['-eu', '-o', 'pipefail', '-c', code], { cwd: opts.cwd, env: { ...process.env, PATH: path, ...opts.env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));
   child.stderr.on('data', (c) => (stderr += c));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 240_000); // npx may fetch packages first
   const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
   clearTimeout(timer);
   return { status, stdout, stderr };

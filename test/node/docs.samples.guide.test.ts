@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sample } from './docs.code-blocks.ts';
-import { hasCommand, pythonWithStandardWebhooks, runShell, runShellJson, writeSample, type SampleProcess } from './docs.sample-runner.ts';
+import { emptyShopProject, hasCommand, pythonWithStandardWebhooks, runShell, runShellJson, writeSample, type SampleProcess } from './docs.sample-runner.ts';
 import { SampleStack, sendForgedPostback } from './docs.sample-stack.ts';
 import { CHROMIUM_PATH } from './docs.support.ts';
 
@@ -49,10 +49,15 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('the integration 
   });
 
   it('a client generated from /docs/openapi.json starts a payment with the documented TypeScript', async () => {
-    const generated = await runShell(sample('generate-client'), opts());
+    // In an empty project outside the repository, as a shop would: only what the commands pin.
+    const project = emptyShopProject();
+    const outside = { ...opts(), cwd: project, outsideRepo: true };
+    const generated = await runShell(sample('generate-client'), outside);
     expect(generated.status, generated.stderr + generated.stdout).toBe(0);
-    writeSample(stack.workdir, 'init-payment.ts', sample('init-payment-node'), nodeShop.url);
-    const run = await runShell({ ...sample('init-payment-node'), code: 'npx tsx init-payment.ts' }, opts());
+    writeSample(project, 'init-payment.ts', sample('init-payment-node'), nodeShop.url);
+    const runCommand = /^\/\/ .*?: (npx .+?) \(/m.exec(sample('init-payment-node').code)?.[1];
+    expect(runCommand, 'the sample says how to run it').toBeDefined();
+    const run = await runShell({ ...sample('init-payment-node'), code: runCommand! }, outside);
     expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);
     const id = /Redirect the customer to \S+\/integration\/pay\?id=(pay_\w+)/.exec(run.stdout)?.[1];
     expect(id, run.stdout).toBeDefined();
