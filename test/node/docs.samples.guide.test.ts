@@ -48,7 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('the integration 
     expect(raw.stdout).toMatch(/^idempotent-replayed: true\r?$/im);
   });
 
-  it('a client generated from /docs/openapi.json starts a payment with the documented TypeScript', async () => {
+  it('a client generated from /openapi.json in an empty project outside the repo starts a payment with the documented TypeScript', async () => {
     // In an empty project outside the repository, as a shop would: only what the commands pin.
     const project = emptyShopProject();
     const outside = { ...opts(), cwd: project, outsideRepo: true };
