@@ -4,6 +4,8 @@ import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
 import { ApiError } from './http/problem';
 import { requestId } from './http/request-id';
+import { securityHeaders } from './http/security-headers';
+import { limitPerIp } from './limits/rate-limit';
 import { adminRouter } from './routes/admin';
 import { banskyRouter } from './routes/bansky';
 import { browserRouter } from './routes/browser';
@@ -20,6 +22,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
  */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
+  app.use('*', securityHeaders()); // nosniff everywhere, HSTS over https: first, so it wraps every answer
   app.use('*', requestId());
   app.use('*', async (c, next) => {
     c.set('services', buildServices(c.env, { requestId: c.var.requestId }));
@@ -34,6 +37,8 @@ export function createApp() {
       },
     }),
   );
+
+  app.use('/integration/*', limitPerIp()); // customers' pages carry no credentials: limit per client IP
 
   app.route('/', metaRouter);
   app.route('/', paymentsRouter);

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export interface Env {
   KV: KVNamespace;
   PAYMENTS: DurableObjectNamespace;
+  LIMITER: DurableObjectNamespace<import('./limits/limiter-object').LimiterObject>;
+  SESSIONS: DurableObjectNamespace<import('./sessions/session-object').SessionObject>;
   POSTBACK_QUEUE: Queue;
   POSTBACK_DLQ: Queue;
   ANALYTICS_QUEUE: Queue;
@@ -22,6 +24,9 @@ export interface Env {
   BIGQUERY_PROJECT?: string;
   BIGQUERY_DATASET?: string;
   LOG_LEVEL?: string;
+  RATE_LIMIT_PER_TOKEN?: string;
+  RATE_LIMIT_PER_IP?: string;
+  RATE_LIMIT_WINDOW_SECONDS?: string;
 
   // Secrets
   BANSKY_API_TOKEN: string;

@@ -4,6 +4,8 @@ import type { Env } from './env';
 import { handlePostbackBatch, handlePostbackDeadLetters } from './postbacks/consumer';
 
 export { PaymentObject } from './payments/payment-object';
+export { LimiterObject } from './limits/limiter-object';
+export { SessionObject } from './sessions/session-object';
 
 // Queue names from wrangler.toml; each queue has exactly one consumer module.
 const CONSUMERS: Record<string, (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>> = {

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { limitShopToken } from '../limits/rate-limit';
 import { timingSafeEqualStrings } from '../shops/crypto';
 import type { AppEnv } from './context';
 import { ApiError } from './problem';
@@ -34,6 +35,7 @@ export const shopAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   if (shop.disabled) throw new ApiError(403, 'shop_disabled', 'This shop is disabled. Contact AimbrellaPay support.');
   c.set('shop', shop);
   c.set('token', token);
+  await limitShopToken(c, token.id); // 429 rate_limited + Retry-After (src/limits/rate-limit.ts)
   c.executionCtx.waitUntil(
     shops.touchToken(token).catch((err) => c.var.services.log.warn('token touch failed', { err })),
   );

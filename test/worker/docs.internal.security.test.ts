@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/docs/login-throttle';
 import { issueSession } from '../../src/docs/session';
+import { Limiter } from '../../src/limits/limiter';
 import { CANARY } from '../support/test-bindings';
 import { BASE, worker } from './helpers';
 
@@ -21,12 +24,19 @@ function login(password: string, ip: string, headers: Record<string, string> = {
 async function sessionCookie(): Promise<string> {
   const res = await login(PASSWORD, newIp());
   expect(res.status).toBe(303);
-  return res.headers.get('set-cookie')!.split(';')[0]!;
+  return cookieOf(res, 'apay_internal_docs')!;
 }
 
 const internalPaths = ['/internal', '/internal/openapi.json', '/internal/anything', '/internal/docs/deploy.md'];
 
+/** The shared operator account key: cleared before each test so one test's lockout never leaks into the next. */
+const accountKey = new LoginThrottle(new Limiter(env.LIMITER), 'internal-docs').keys({ ip: '', account: 'operator' }).account;
+const cookieOf = (res: Response, name: string) =>
+  res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(';')[0] ?? null;
+
 describe('internal docs (/internal)', { timeout: 30_000 }, () => {
+  beforeEach(() => new Limiter(env.LIMITER).reset(accountKey));
+
   it.each(internalPaths)('GET %s without a session is 401 with the sign-in form and nothing of the docs', async (path) => {
     const res = await worker.fetch(BASE + path);
     expect(res.status).toBe(401);
@@ -40,8 +50,8 @@ describe('internal docs (/internal)', { timeout: 30_000 }, () => {
     const res = await login(PASSWORD, newIp(), { origin: BASE });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/internal');
-    const setCookie = res.headers.get('set-cookie')!;
-    expect(setCookie).toMatch(/^apay_internal_docs=\d{10}\.[\w-]{43};/);
+    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('apay_internal_docs='))!;
+    expect(setCookie).toMatch(/^apay_internal_docs=[\w-]{43};/); // an opaque id; the session lives server-side
     for (const flag of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/internal', 'Max-Age=28800']) expect(setCookie).toContain(flag);
 
     const cookie = setCookie.split(';')[0]!;
@@ -67,10 +77,10 @@ describe('internal docs (/internal)', { timeout: 30_000 }, () => {
     const good = await sessionCookie();
     const [name, value] = good.split('=') as [string, string];
     const flipped = value.slice(0, -1) + (value.endsWith('A') ? 'B' : 'A');
-    const expired = await issueSession(CANARY.INTERNAL_DOCS_PASSWORD_HASH, new Date(Date.now() - 9 * 3600 * 1000));
-    const otherKey = await issueSession('pbkdf2-sha256:100000:AAAAAAAAAAAAAAAAAAAAAA:' + 'B'.repeat(43), new Date());
-    const later = `${Number(value.split('.')[0]) + 3600}.${value.split('.')[1]}`;
-    for (const bad of [flipped, expired, otherKey, later, '', 'x']) {
+    const expired = await issueSession(env, CANARY.INTERNAL_DOCS_PASSWORD_HASH, new Date(Date.now() - 9 * 3600 * 1000));
+    const otherKey = await issueSession(env, 'pbkdf2-sha256:100000:AAAAAAAAAAAAAAAAAAAAAA:' + 'B'.repeat(43), new Date());
+    const oldStateless = `${Math.floor(Date.now() / 1000) + 3600}.${'A'.repeat(43)}`;
+    for (const bad of [flipped, expired, otherKey, oldStateless, '', 'x']) {
       const res = await worker.fetch(`${BASE}/internal/openapi.json`, { headers: { cookie: `${name}=${bad}` } });
       expect(res.status, bad).toBe(401);
     }
@@ -99,7 +109,9 @@ describe('internal docs (/internal)', { timeout: 30_000 }, () => {
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     const locked = await login(PASSWORD, ip);
     expect(locked.status).toBe(429);
-    expect(locked.headers.get('retry-after')).toBe('900');
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(890);
+    expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(900);
+    expect(await locked.text()).toContain('Try again in 15 minutes.');
     expect(locked.headers.get('set-cookie')).toBeNull();
     expect((await login(PASSWORD, newIp())).status).toBe(303);
   });
@@ -120,3 +132,68 @@ describe('internal docs (/internal)', { timeout: 30_000 }, () => {
     }
   });
 });
+
+// Issue 14 item 8 (lockout races) and item 9 (sign-out). Same file as the tests above: the operator
+// account is one key shared by every /internal sign-in, and the tests of one file run in order.
+describe('internal docs sign-in under attack, and sign-out', { timeout: 60_000 }, () => {
+  beforeEach(() => new Limiter(env.LIMITER).reset(accountKey));
+
+  const countStatuses = (statuses: number[]) => statuses.reduce<Record<number, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {});
+
+  it('40 parallel wrong passwords from one IP: at most 5 are checked, the rest refused with 429 + Retry-After', async () => {
+    const ip = newIp();
+    const res = await Promise.all(Array.from({ length: 40 }, (_, i) => login(`wrong-${i}`, ip)));
+    const by = countStatuses(res.map((r) => r.status));
+    expect(by[401]).toBe(IP_POLICY.maxFailures); // 401 "Wrong password." = a password was checked
+    expect(by[429]).toBe(40 - IP_POLICY.maxFailures);
+    for (const r of res.filter((r) => r.status === 429)) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('the right password as the 30th of a parallel burst is refused, with a clear message and Retry-After', async () => {
+    const ip = newIp();
+    const res = await Promise.all(Array.from({ length: 40 }, (_, i) => login(i === 29 ? PASSWORD : `wrong-${i}`, ip)));
+    expect(res[29]!.status).toBe(429);
+    expect(res[29]!.headers.get('set-cookie')).toBeNull();
+    expect(Number(res[29]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await res[29]!.text()).toContain('sign-in is locked, even with the right password');
+  });
+
+  it('rotating CF-Connecting-IP does not bypass the account limit', async () => {
+    const res = await Promise.all(Array.from({ length: 40 }, (_, i) => login(`wrong-${i}`, newIp())));
+    const by = countStatuses(res.map((r) => r.status));
+    expect(by[401]).toBe(ACCOUNT_POLICY.maxFailures);
+    expect(by[429]).toBe(40 - ACCOUNT_POLICY.maxFailures);
+    const fresh = await login(PASSWORD, newIp()); // a new address with the right password: still locked
+    expect(fresh.status).toBe(429);
+    expect(Number(fresh.headers.get('retry-after'))).toBeLessThanOrEqual(ACCOUNT_POLICY.lockoutSeconds);
+  });
+
+  it('the real operator is not locked out by a flood from other IPs: a browser that signed in before still gets in', async () => {
+    const first = await login(PASSWORD, newIp());
+    const device = cookieOf(first, 'apay_internal_device');
+    expect(device).toMatch(/^apay_internal_device=[\w-]{22}\.[\w-]{43}$/);
+    expect(first.headers.getSetCookie().find((c) => c.startsWith('apay_internal_device='))).toMatch(/HttpOnly.*Secure|Secure.*HttpOnly/);
+
+    await Promise.all(Array.from({ length: 40 }, (_, i) => login(`wrong-${i}`, newIp())));
+    expect((await login(PASSWORD, newIp())).status).toBe(429); // a stranger's browser: locked
+    const operator = await login(PASSWORD, newIp(), { cookie: device! });
+    expect(operator.status).toBe(303); // the operator's browser: in
+    expect(cookieOf(operator, 'apay_internal_docs')).toMatch(/^apay_internal_docs=[\w-]{43}$/);
+    const forged = await login(PASSWORD, newIp(), { cookie: device!.slice(0, -2) + 'AA' });
+    expect(forged.status).toBe(429); // a forged device cookie counts on the shared, locked account
+  });
+
+  it('signing out ends the session server-side: the old cookie stops working at once', async () => {
+    const cookie = await sessionCookie();
+    expect((await worker.fetch(`${BASE}/internal/openapi.json`, { headers: { cookie } })).status).toBe(200);
+    const out = await worker.fetch(`${BASE}/internal/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/^apay_internal_docs=;.*Max-Age=0/);
+    for (const path of ['/internal', '/internal/openapi.json']) {
+      expect((await worker.fetch(BASE + path, { headers: { cookie } })).status, path).toBe(401); // a kept copy is dead too
+    }
+    const other = await sessionCookie(); // other sessions are untouched
+    expect((await worker.fetch(`${BASE}/internal/openapi.json`, { headers: { cookie: other } })).status).toBe(200);
+  });
+});
+

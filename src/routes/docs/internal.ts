@@ -2,13 +2,28 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import contract from '../../../generated/openapi.json';
 import { INTERNAL_GUIDE } from '../../docs/content.gen';
-import { clientIp, LOCKOUT_SECONDS, LoginThrottle } from '../../docs/login-throttle';
+import { clientIp, LoginThrottle, tryAgainIn } from '../../docs/login-throttle';
 import { closedPage, loginPage, SIGN_OUT_FORM } from '../../docs/pages';
 import { parsePasswordHash, verifyPassword } from '../../docs/password';
 import { renderScalarPage } from '../../docs/scalar-page';
-import { issueSession, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionCookieOptions, verifySession } from '../../docs/session';
+import {
+  DEVICE_COOKIE,
+  DEVICE_TTL_SECONDS,
+  endSession,
+  issueDeviceCookie,
+  issueSession,
+  SESSION_COOKIE,
+  SESSION_TTL_SECONDS,
+  sessionCookieOptions,
+  verifyDeviceCookie,
+  verifySession,
+} from '../../docs/session';
 import { buildInternalSpec, servedFrom } from '../../docs/specs';
 import type { AppEnv } from '../../http/context';
+import { Limiter } from '../../limits/limiter';
+
+/** The single account behind the operator password gate. */
+const OPERATOR_ACCOUNT = 'operator';
 
 /**
  * /internal: operator docs and the full reference (admin and Bansky operations included), behind
@@ -34,7 +49,7 @@ for (const path of ['/internal', '/internal/*']) {
 async function refusal(c: Context<AppEnv>): Promise<Response | null> {
   const hash = passwordHashOf(c);
   if (!parsePasswordHash(hash)) return c.html(closedPage(), 503);
-  const ok = await verifySession(getCookie(c, SESSION_COOKIE), hash!, c.var.services.now());
+  const ok = await verifySession(c.env, getCookie(c, SESSION_COOKIE), hash!, c.var.services.now());
   return ok ? null : c.html(loginPage(), 401);
 }
 
@@ -60,26 +75,37 @@ internalDocsRouter.post('/internal/login', async (c) => {
   const stored = parsePasswordHash(passwordHashOf(c));
   if (!stored) return c.html(closedPage(), 503);
 
-  const ip = clientIp(c.req.raw.headers);
-  const throttle = new LoginThrottle(c.env.KV);
-  if (await throttle.isLocked(ip)) {
-    c.header('Retry-After', String(LOCKOUT_SECONDS));
-    return c.html(loginPage('Too many wrong passwords. Try again in 15 minutes.'), 429);
+  const hash = passwordHashOf(c)!;
+  const now = c.var.services.now();
+  const attempt = {
+    ip: clientIp(c.req.raw.headers),
+    account: OPERATOR_ACCOUNT,
+    device: await verifyDeviceCookie(getCookie(c, DEVICE_COOKIE), hash),
+  };
+  const throttle = new LoginThrottle(new Limiter(c.env.LIMITER), 'internal-docs');
+  const verdict = await throttle.begin(attempt, now);
+  if (!verdict.allowed) {
+    c.var.services.log.warn('internal docs: sign-in refused while locked', { retryAfter: verdict.retryAfterSeconds });
+    c.header('Retry-After', String(verdict.retryAfterSeconds));
+    return c.html(loginPage(`Too many wrong passwords: sign-in is locked, even with the right password. ${tryAgainIn(verdict.retryAfterSeconds)}`), 429);
   }
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   const password = typeof form.password === 'string' ? form.password : '';
   if (!(await verifyPassword(password, stored))) {
-    const failures = await throttle.recordFailure(ip);
-    c.var.services.log.warn('internal docs: wrong password', { failures });
+    c.var.services.log.warn('internal docs: wrong password', { remaining: verdict.remaining });
     return c.html(loginPage('Wrong password.'), 401);
   }
-  await throttle.reset(ip);
-  const session = await issueSession(passwordHashOf(c)!, c.var.services.now());
+  await throttle.succeeded(attempt);
+  const session = await issueSession(c.env, hash, now);
   setCookie(c, SESSION_COOKIE, session, sessionCookieOptions(c.req.url, SESSION_TTL_SECONDS));
+  if (!attempt.device) setCookie(c, DEVICE_COOKIE, await issueDeviceCookie(hash), sessionCookieOptions(c.req.url, DEVICE_TTL_SECONDS));
   return c.redirect('/internal', 303);
 });
 
-internalDocsRouter.post('/internal/logout', (c) => {
+// Ends the session server-side: the cookie stops working at once, even if a copy of it is kept.
+internalDocsRouter.post('/internal/logout', async (c) => {
+  const hash = passwordHashOf(c);
+  if (parsePasswordHash(hash)) await endSession(c.env, getCookie(c, SESSION_COOKIE), hash!);
   deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(c.req.url, 0));
   return c.redirect('/internal', 303);
 });
