@@ -1,4 +1,4 @@
-import type { BigQueryTarget } from '../analytics/bigquery-insert';
+import type { ServiceAccountKey } from '../analytics/google-auth';
 
 /**
  * BigQuery's REST `jobs.query` with named query parameters: values travel in `queryParameters`,
@@ -16,8 +16,20 @@ export class BigQueryUnavailableError extends Error {
   }
 }
 
+/**
+ * Where queries go: the BigQueryTarget that analytics/bigquery-insert's bigQueryTargetFrom(config)
+ * builds (same base-URL handling). Restated structurally so Node-side tests can type-check this file
+ * without the Workers types env.ts needs; target-compat.ts keeps the two in step.
+ */
+export interface QueryTarget {
+  baseUrl: string;
+  project: string;
+  dataset: string;
+  key: ServiceAccountKey | null;
+}
+
 export interface QueryDeps {
-  target: BigQueryTarget;
+  target: QueryTarget;
   fetch?: typeof fetch;
   /** Bearer token for a key with a BigQuery read scope; null for an emulator (no auth). */
   accessToken?: (() => Promise<string>) | null;

@@ -1,5 +1,4 @@
-import type { BigQueryTarget } from '../analytics/bigquery-insert';
-import { runQuery, type QueryDeps, type QueryParameter, type QueryRow } from './bigquery-query';
+import { runQuery, type QueryDeps, type QueryParameter, type QueryRow, type QueryTarget } from './bigquery-query';
 import { SCOPE_SQL, toNamedParameters, withDataset } from './scope-sql';
 
 /**
@@ -48,8 +47,8 @@ FROM deliveries AS d JOIN payments AS p ON p.payment_id = d.payment_id`;
 
 const GIVEN = new Set(['shop_id', 'mode', 'from', 'to']);
 
-export interface HeadlineDeps extends Omit<QueryDeps, 'target'> {
-  target: BigQueryTarget;
+export interface HeadlineDeps extends QueryDeps {
+  target: QueryTarget;
   now?: () => Date;
   ttlMs?: number;
 }
