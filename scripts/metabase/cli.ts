@@ -56,8 +56,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console
   try {
     const dryRun = args.values['dry-run'] ?? false;
     const json = args.values.json ?? false;
+    const config = configFromEnv(env);
     if (!json) out(dryRun ? 'Dry run: nothing will be changed. Plan:' : 'Provisioning Metabase:');
-    const result = await provision(configFromEnv(env), { dryRun, log: json ? undefined : (line) => out(`  ${line}`) });
+    const result = await provision(config, { dryRun, log: json ? undefined : (line) => out(`  ${line}`) });
     if (json) out(JSON.stringify(result, null, 2));
     else {
       out(result.changes ? `${dryRun ? 'Would make' : 'Made'} ${result.changes} change(s).` : 'Nothing to change.');
