@@ -85,4 +85,3 @@ export function problemResponse(
   });
 }
 
-export { TITLES as ERROR_TITLES };
