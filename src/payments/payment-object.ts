@@ -22,13 +22,7 @@ export class PaymentObject extends DurableObject<Env> {
   /** From the composition root; tests replace it (runInDurableObject) to move the clock or fake Bansky. */
   services: Services = buildServices(this.env);
 
-  private readonly storage: PaymentStorage = {
-    read: async () => (await this.ctx.storage.get<PaymentRecord>(RECORD)) ?? null,
-    // No await between the two: the object's storage commits them in one batch.
-    write: (r, alarmAt) => Promise.all([this.ctx.storage.put(RECORD, r), alarmAt === undefined ? null : this.ctx.storage.setAlarm(alarmAt)]).then(() => {}),
-    setAlarm: (at) => this.ctx.storage.setAlarm(at),
-    defer: (work) => this.ctx.waitUntil(work),
-  };
+  private readonly storage = durableStorage(this.ctx);
 
   private flow(requestId: string): PaymentFlow {
     return new PaymentFlow(this.storage, withLogFields(this.services, { requestId }), requestId);
@@ -56,6 +50,7 @@ export class PaymentObject extends DurableObject<Env> {
     return this.flow(requestId).applyBanskyPostback(pb);
   }
 
+  /** The payment as a pay link must see it: expired first if its time has come (by this object's clock). */
   expireIfDue(requestId: string): Promise<PaymentRecord | null> {
     return this.flow(requestId).expireIfDue();
   }
@@ -76,6 +71,17 @@ export class PaymentObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     await this.flow('alarm').onAlarm(this.initInFlight !== null);
   }
+}
+
+/** A payment's storage in its object: one record, the object's alarm, waitUntil for after the answer. */
+export function durableStorage(ctx: DurableObjectState): PaymentStorage {
+  return {
+    read: async () => (await ctx.storage.get<PaymentRecord>(RECORD)) ?? null,
+    // No await between the two: the object's storage commits them in one batch.
+    write: (r, alarmAt) => Promise.all([ctx.storage.put(RECORD, r), alarmAt === undefined ? null : ctx.storage.setAlarm(alarmAt)]).then(() => {}),
+    setAlarm: (at) => ctx.storage.setAlarm(at),
+    defer: (work) => ctx.waitUntil(work),
+  };
 }
 
 function replay(r: PaymentRecord, fingerprint: string): InitOutcome {

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { paymentEventFields } from '../../analytics/events';
 import type { AppEnv, Handler } from '../../http/context';
-import { isFinal, type PaymentRecord } from '../../payments/record';
+import type { PaymentRecord } from '../../payments/record';
+import { isPaymentId } from '../../payments/store';
 import { HTML_HEADERS, PAGES } from './pages';
 import type * as routes from './browser.routes';
 
@@ -27,12 +28,10 @@ function track(c: Context<AppEnv>, r: PaymentRecord, eventType: 'pay_link_opened
 
 export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
   const { id } = c.req.valid('query');
-  let r = await load(c, id);
+  // One call to the payment's object, which expires the link first if its time has come: the
+  // alarm normally gets there first, but a customer is never sent to an expired Bansky page.
+  const r = isPaymentId(id) ? await c.var.services.payments.object(id).expireIfDue(c.var.requestId) : null;
   if (!r || r.status === 'created') return html(c, 404, PAGES.unknown());
-  if (!isFinal(r.status) && Date.parse(r.expiresAt) <= c.var.services.clock.now().getTime()) {
-    // The alarm normally gets here first; never send a customer to an expired Bansky page.
-    r = (await c.var.services.payments.object(id).expireIfDue(c.var.requestId)) ?? r;
-  }
   track(c, r, 'pay_link_opened', {});
   switch (r.status) {
     case 'awaiting_payment':
