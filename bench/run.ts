@@ -26,7 +26,7 @@ import { startTarget, type Target } from './workers.ts';
 const root = resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
 const P = quick
-  ? { samples: 80, seconds: 3, rounds: 1, cpuRequests: 150, cpuRounds: 1, postbacks: 6 }
+  ? { samples: 60, seconds: 2, rounds: 1, cpuRequests: 120, cpuRounds: 1, postbacks: 5 }
   : { samples: 300, seconds: 5, rounds: 2, cpuRequests: 300, cpuRounds: 2, postbacks: 20 };
 const CONNECTIONS = 16;
 

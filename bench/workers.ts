@@ -15,6 +15,8 @@ export interface Target {
   /** wrangler dev's public port, through the ProxyWorker (what a developer's curl hits). */
   publicUrl: string;
   workerdPid: number;
+  /** wrangler's inspector proxy (workerd allows one session per isolate, and wrangler holds it). */
+  inspectorPort: number;
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,7 @@ const descendants = (pid: number): number[] => {
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
 
 /** TCP ports the process listens on (from /proc/<pid>/net/tcp, matched to its own socket fds). */
-function listeningPorts(pid: number): number[] {
+export function listeningPorts(pid: number): number[] {
   const inodes = new Set(
     readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
       try {
@@ -59,7 +61,9 @@ export async function startTarget(name: string, opts: { config?: string; vars?: 
     for (const port of listeningPorts(pid)) {
       const url = `http://127.0.0.1:${port}`;
       const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
-      if (ok) return { name, url, publicUrl: w.url, workerdPid: pid, stop: () => w.stop() };
+      const args = cmdline(w.pid!);
+      const inspectorPort = Number(args[args.indexOf('--inspector-port') + 1]);
+      if (ok) return { name, url, publicUrl: w.url, workerdPid: pid, inspectorPort, stop: () => w.stop() };
     }
     throw new Error(`${name}: workerd ${pid} has no socket answering /healthz`);
   } catch (err) {
