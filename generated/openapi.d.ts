@@ -523,6 +523,11 @@ export interface components {
             lastHttpStatus?: number | null;
             /** Format: date-time */
             deliveredAt?: string | null;
+            /**
+             * Format: date-time
+             * @description While `pending`, when the next attempt is due (retries follow the backoff schedule).
+             */
+            nextAttemptAt?: string | null;
         };
         Payment: {
             id: components["schemas"]["PaymentId"];

@@ -107,6 +107,10 @@ export type PostbackSummary = {
     lastAttemptAt?: string | null;
     lastHttpStatus?: number | null;
     deliveredAt?: string | null;
+    /**
+     * While `pending`, when the next attempt is due (retries follow the backoff schedule).
+     */
+    nextAttemptAt?: string | null;
 };
 
 export type Payment = {

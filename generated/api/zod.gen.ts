@@ -128,7 +128,8 @@ export const zPostbackSummary = z.object({
     attempts: z.int().gte(0),
     lastAttemptAt: z.iso.datetime({ offset: true }).nullish(),
     lastHttpStatus: z.int().nullish(),
-    deliveredAt: z.iso.datetime({ offset: true }).nullish()
+    deliveredAt: z.iso.datetime({ offset: true }).nullish(),
+    nextAttemptAt: z.iso.datetime({ offset: true }).nullish()
 });
 
 export const zPayment = z.object({

@@ -1,11 +1,10 @@
-import type { BanskyPostback, PostbackAttempt } from '../../generated/api/types.gen';
+import type { BanskyPostback } from '../../generated/api/types.gen';
 import { type AnalyticsEventInput, paymentEventFields } from '../analytics/events';
 import { BanskyFailure } from '../bansky/gateway';
-import type { PostbackJob } from '../postbacks/payload';
 import type { Services } from '../services';
 import { sameAmount } from './amount';
 import { isFinal, type PaymentRecord, wantsPostback } from './record';
-import { type AttemptOutcome, awaitingFirstAttempt, canTransition, type NewPayment, newRecord, recordAttempt, transition } from './state';
+import { canTransition, type NewPayment, newRecord, transition } from './state';
 
 export type PostbackOutcome =
   | { kind: 'not_found' }
@@ -14,24 +13,22 @@ export type PostbackOutcome =
 
 export type RedeliveryOutcome = { ok: true; webhookId: string } | { ok: false; reason: string } | null;
 
-/** How long a queued postback may go untried before the payment's alarm queues it again. */
-export const REQUEUE_CHECK_MS = 60_000;
-
 /**
  * One payment's storage as the flow needs it. The Durable Object implements it over its own
- * storage; `write` with `alarmAt` stores the record and the alarm in one batch (one storage
- * transaction), `defer` keeps work alive after the answer (ctx.waitUntil).
+ * storage: `write` stores the record together with the alarm the record calls for
+ * (state.ts `nextAlarmAt`) in one batch; `defer` keeps work alive after the answer
+ * (ctx.waitUntil); `deliverSoon` starts the postback attempt that is due, after the answer.
  */
 export interface PaymentStorage {
   read(): Promise<PaymentRecord | null>;
-  write(r: PaymentRecord, alarmAt?: number): Promise<void>;
-  setAlarm(at: number): Promise<void>;
+  write(r: PaymentRecord): Promise<void>;
   defer(work: Promise<unknown>): void;
+  deliverSoon(): void;
 }
 
 /**
  * The payment orchestration (DESIGN §4, §5): start a payment and call Bansky once, apply
- * Bansky's result, expire, record postback attempts, redeliver. Plain code over a PaymentStorage
+ * Bansky's result, expire, redeliver (postback attempts: src/postbacks/delivery.ts). Plain code over a PaymentStorage
  * and the services — time from the clock, Bansky through its gateway — so it runs the same in
  * the Durable Object and in tests with a fake clock or gateway.
  */
@@ -51,13 +48,11 @@ export class PaymentFlow {
     let r = newRecord(input, this.now(), this.s.config.payLinkTtlSeconds);
     // Recorded before Bansky is called, with an alarm that settles it as init_failed if this
     // object is evicted mid-call: a crash cannot lose the payment or leave it half-started.
-    await this.storage.write(r, this.now().getTime() + this.s.config.bansky.timeoutMs + REQUEUE_CHECK_MS);
+    await this.storage.write(r);
     const events: AnalyticsEventInput[] = [{ ...this.fields(r), event_type: 'payment_created', email: r.email, occurred_at: r.createdAt }];
-    let alarmAt: number | undefined;
     try {
       const checkout = await this.s.bansky.startCheckout(r);
       r = { ...transition(r, 'awaiting_payment', 'bansky accepted', this.now()), banskyUrl: checkout.url };
-      alarmAt = Date.parse(r.expiresAt);
       events.push({ ...this.fields(r), event_type: 'bansky_init_ok', latency_ms: checkout.latencyMs });
     } catch (err) {
       const failure = err instanceof BanskyFailure ? err : new BanskyFailure('bansky_error', 'The payment provider could not start this payment.', null);
@@ -66,7 +61,7 @@ export class PaymentFlow {
       r = { ...transition(r, 'init_failed', failure.code, this.now()), initFailure: { code: failure.code, detail: failure.detail } };
       events.push({ ...this.fields(r), event_type: 'bansky_init_failed', http_status: failure.httpStatus, attributes: { code: failure.code } });
     }
-    await this.commit(r, events, alarmAt);
+    await this.commit(r, events);
     return r;
   }
 
@@ -109,42 +104,31 @@ export class PaymentFlow {
     return next;
   }
 
-  async recordPostbackAttempt(attempt: Omit<PostbackAttempt, 'attempt'>, outcome: AttemptOutcome, deadLetterKey: string | null = null): Promise<PaymentRecord | null> {
-    const r = await this.storage.read();
-    if (!r) return null;
-    const next = recordAttempt(r, attempt, outcome, deadLetterKey);
-    await this.storage.write(next);
-    return next;
-  }
-
-  /** Dead-letters without an HTTP attempt of our own (the queue gave up on the job). */
-  async markDeadLettered(deadLetterKey: string): Promise<void> {
-    const r = await this.storage.read();
-    if (!r || r.postback.status === 'delivered') return;
-    await this.storage.write({ ...r, postback: { ...r.postback, status: 'dead_lettered', deadLetterKey } });
-  }
-
   /** Queues the final-state postback again (operator redelivery); same webhook-id. */
   async redeliverPostback(): Promise<RedeliveryOutcome> {
     const r = await this.storage.read();
     if (!r) return null;
     if (!wantsPostback(r)) return { ok: false, reason: 'The payment has no shop transaction id or postback URL.' };
     if (!r.postback.webhookId) return { ok: false, reason: `The payment is ${r.status}: there is no final-state postback to send.` };
-    const next: PaymentRecord = { ...r, postback: { ...r.postback, status: 'pending', queuedAt: this.now().toISOString(), deadLetterKey: null } };
+    const at = this.now().toISOString();
+    const next: PaymentRecord = { ...r, postback: { ...r.postback, status: 'pending', queuedAt: at, nextAttemptAt: at, deadLetterKey: null } };
     await this.storage.write(next); // before any other await: nothing can interleave between read and write
     if (r.postback.deadLetterKey) await this.s.postbackDeadLetters.remove(r.postback.deadLetterKey);
-    await this.enqueuePostback(next);
+    this.storage.deliverSoon();
     return { ok: true, webhookId: r.postback.webhookId };
   }
 
-  /** The alarm: settle an interrupted init, expire the pay link, re-queue a postback nobody tried. */
-  async onAlarm(initInFlight: boolean): Promise<void> {
+  /**
+   * The alarm: settle an interrupted init, expire the pay link, and sweep a pending postback whose
+   * trigger was lost (the object attempts it itself). Re-arms itself from the record.
+   */
+  async onAlarm(initInFlight: boolean): Promise<boolean> {
     const stored = await this.storage.read();
-    if (stored?.status === 'created' && !initInFlight) await this.settleInterrupted(stored);
+    if (!stored) return false;
+    if (stored.status === 'created' && !initInFlight) await this.settleInterrupted(stored);
     const r = await this.expireIfDue();
-    if (r && awaitingFirstAttempt(r) && r.postback.queuedAt) {
-      if (this.now().getTime() - Date.parse(r.postback.queuedAt) >= REQUEUE_CHECK_MS) await this.enqueuePostback(r);
-    }
+    if (r) await this.storage.write(r); // re-arms the alarm for what is left
+    return r?.postback.status === 'pending';
   }
 
   /**
@@ -152,23 +136,13 @@ export class PaymentFlow {
    * analytics (one batch with the caller's other events) and the transaction log — after the
    * answer: neither may slow the shop or Bansky down, and neither throws.
    */
-  private async commit(r: PaymentRecord, events: AnalyticsEventInput[] = [], alarmAt?: number): Promise<void> {
-    await this.storage.write(r, alarmAt);
-    if (awaitingFirstAttempt(r)) await this.enqueuePostback(r);
+  private async commit(r: PaymentRecord, events: AnalyticsEventInput[] = []): Promise<void> {
+    await this.storage.write(r); // the postback's due time is stored with it: the alarm sweeps it if the attempt below is lost
+    if (r.postback.status === 'pending') this.storage.deliverSoon();
     const last = r.transitions.at(-1)!;
     const changed: AnalyticsEventInput = { ...this.fields(r), event_type: 'status_changed', attributes: { reason: last.reason } };
     const txlog = this.s.txlog.write(r).catch((err) => this.s.log.error('txlog write failed', { err, paymentId: r.id }));
     this.storage.defer(Promise.all([this.s.analytics.emit(...events, changed), txlog]));
-  }
-
-  private async enqueuePostback(r: PaymentRecord): Promise<void> {
-    const job: PostbackJob = { paymentId: r.id, webhookId: r.postback.webhookId!, queuedAt: r.postback.queuedAt! };
-    try {
-      await this.s.postbackQueue.enqueue(job);
-    } catch (err) {
-      this.s.log.error('postback enqueue failed; the alarm retries it', { err, paymentId: r.id });
-      await this.storage.setAlarm(this.now().getTime() + REQUEUE_CHECK_MS);
-    }
   }
 
   private fields(r: PaymentRecord) {

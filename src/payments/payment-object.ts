@@ -1,15 +1,20 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { BanskyPostback, PostbackAttempt } from '../../generated/api/types.gen';
+import type { BanskyPostback } from '../../generated/api/types.gen';
 import type { Env } from '../env';
+import { type DeliveryResult, PostbackDelivery } from '../postbacks/delivery';
 import { buildServices, type Services, withLogFields } from '../services';
 import { PaymentFlow, type PaymentStorage, type PostbackOutcome, type RedeliveryOutcome } from './flow';
 import type { PaymentRecord } from './record';
-import type { AttemptOutcome, NewPayment } from './state';
+import { type NewPayment, nextAlarmAt } from './state';
 
 export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };
 export type { PostbackOutcome };
 
 const RECORD = 'payment';
+/** An init still `created` this long after Bansky's timeout was cut off by an eviction. */
+const INIT_GRACE_MS = 60_000;
+/** A pending postback's trigger counts as lost this long after it was due (at most one retry interval). */
+const MAX_SWEEP_GRACE_MS = 30_000;
 
 /**
  * One Durable Object per payment, addressed by the payment id (DESIGN §4): strongly consistent
@@ -19,10 +24,12 @@ const RECORD = 'payment';
  */
 export class PaymentObject extends DurableObject<Env> {
   private initInFlight: Promise<PaymentRecord> | null = null;
+  private deliveryInFlight: Promise<DeliveryResult> | null = null;
+  private deliveryRequested = false;
   /** From the composition root; tests replace it (runInDurableObject) to move the clock or fake Bansky. */
   services: Services = buildServices(this.env);
 
-  private readonly storage = durableStorage(this.ctx);
+  private readonly storage = durableStorage(this.ctx, () => this.services, () => this.ctx.waitUntil(this.deliverPostback()));
 
   private flow(requestId: string): PaymentFlow {
     return new PaymentFlow(this.storage, withLogFields(this.services, { requestId }), requestId);
@@ -55,12 +62,34 @@ export class PaymentObject extends DurableObject<Env> {
     return this.flow(requestId).expireIfDue();
   }
 
-  recordPostbackAttempt(attempt: Omit<PostbackAttempt, 'attempt'>, outcome: AttemptOutcome, deadLetterKey: string | null = null): Promise<PaymentRecord | null> {
-    return this.flow('postbacks').recordPostbackAttempt(attempt, outcome, deadLetterKey);
+  /**
+   * One postback attempt if one is due (from the commit, a queue job or the alarm). Concurrent
+   * triggers share one attempt: the shop is never sent the same event twice at once.
+   */
+  async deliverPostback(webhookId?: string): Promise<DeliveryResult> {
+    if (this.deliveryInFlight) {
+      this.deliveryRequested = true; // e.g. `paid` right after `expired`: its attempt follows this one
+      return this.deliveryInFlight;
+    }
+    this.deliveryInFlight = (async () => {
+      const delivery = new PostbackDelivery(this.storage, withLogFields(this.services, { component: 'postbacks' }));
+      let result = await delivery.deliverIfDue(webhookId);
+      while (this.deliveryRequested) {
+        this.deliveryRequested = false;
+        result = await delivery.deliverIfDue();
+      }
+      return result;
+    })();
+    try {
+      return await this.deliveryInFlight;
+    } finally {
+      this.deliveryInFlight = null;
+    }
   }
 
-  markDeadLettered(deadLetterKey: string): Promise<void> {
-    return this.flow('postbacks').markDeadLettered(deadLetterKey);
+  /** The postbacks queue gave up on a job: dead-letter it (operators redeliver from there). */
+  giveUpPostback(webhookId: string): Promise<void> {
+    return new PostbackDelivery(this.storage, this.services).giveUp(webhookId);
   }
 
   redeliverPostback(requestId: string): Promise<RedeliveryOutcome> {
@@ -69,18 +98,29 @@ export class PaymentObject extends DurableObject<Env> {
 
   /** Expiry of the pay link; safety nets for an init interrupted by eviction and a failed postback enqueue. */
   override async alarm(): Promise<void> {
-    await this.flow('alarm').onAlarm(this.initInFlight !== null);
+    const postbackPending = await this.flow('alarm').onAlarm(this.initInFlight !== null);
+    if (postbackPending) await this.deliverPostback();
   }
 }
 
-/** A payment's storage in its object: one record, the object's alarm, waitUntil for after the answer. */
-export function durableStorage(ctx: DurableObjectState): PaymentStorage {
+/**
+ * A payment's storage in its object: one record and the alarm it calls for, waitUntil for work
+ * after the answer, and a way to start the postback attempt that is due.
+ */
+export function durableStorage(ctx: DurableObjectState, services: () => Services, deliverSoon: () => void): PaymentStorage {
   return {
     read: async () => (await ctx.storage.get<PaymentRecord>(RECORD)) ?? null,
-    // No await between the two: the object's storage commits them in one batch.
-    write: (r, alarmAt) => Promise.all([ctx.storage.put(RECORD, r), alarmAt === undefined ? null : ctx.storage.setAlarm(alarmAt)]).then(() => {}),
-    setAlarm: (at) => ctx.storage.setAlarm(at),
+    write: async (r) => {
+      const { config } = services();
+      const alarmAt = nextAlarmAt(r, {
+        initTimeoutMs: config.bansky.timeoutMs + INIT_GRACE_MS,
+        sweepGraceMs: Math.min(MAX_SWEEP_GRACE_MS, (config.postbacks.retryScheduleSeconds[0] ?? 30) * 1000),
+      });
+      // No await between the two: the object's storage commits them in one batch.
+      await Promise.all([ctx.storage.put(RECORD, r), alarmAt === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(alarmAt)]);
+    },
     defer: (work) => ctx.waitUntil(work),
+    deliverSoon,
   };
 }
 

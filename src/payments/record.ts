@@ -40,8 +40,10 @@ export interface PaymentRecord {
 export interface PostbackState {
   status: PostbackDeliveryStatus;
   webhookId: string | null;
-  /** When the current delivery was queued; dead-lettering counts from here. */
+  /** When the current delivery cycle began (the event, or an operator's redelivery); dead-lettering counts from here. */
   queuedAt: string | null;
+  /** While pending: when the next attempt is due. Stored, so a lost trigger is found by the alarm. */
+  nextAttemptAt?: string | null;
   deliveredAt: string | null;
   deadLetterKey: string | null;
   attempts: PostbackAttempt[];
@@ -82,6 +84,7 @@ export function toPublicPayment(r: PaymentRecord, publicBaseUrl: string): Paymen
       lastAttemptAt: last?.at ?? null,
       lastHttpStatus: last?.httpStatus ?? null,
       deliveredAt: r.postback.deliveredAt,
+      nextAttemptAt: r.postback.status === 'pending' ? (r.postback.nextAttemptAt ?? null) : null,
     },
   };
 }

@@ -76,19 +76,32 @@ export function transition(r: PaymentRecord, to: PaymentStatus, reason: string |
   const at = now.toISOString();
   const next: PaymentRecord = { ...r, status: to, updatedAt: at, transitions: [...r.transitions, { status: to, at, reason }] };
   if (isFinal(to) && to !== 'init_failed' && r.postback.status === 'waiting') {
-    next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at };
+    next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at, nextAttemptAt: at };
   } else if (r.status === 'expired' && to === 'paid' && r.postback.status !== 'none') {
     // A new event for the shop: its own webhook-id, delivered like any first postback.
-    next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at, deliveredAt: null, deadLetterKey: null };
+    next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at, nextAttemptAt: at, deliveredAt: null, deadLetterKey: null };
   }
   if (to === 'init_failed' && r.postback.status === 'waiting') next.postback = { ...r.postback, status: 'none' };
   return next;
 }
 
-/** Queued (by a transition or a redelivery) and not yet tried: the queue job is still to come. */
-export function awaitingFirstAttempt(r: PaymentRecord): boolean {
-  const queuedAt = r.postback.queuedAt;
-  return r.postback.status === 'pending' && queuedAt !== null && !r.postback.attempts.some((a) => a.at >= queuedAt);
+/** Failed attempts since the current delivery cycle began: they pick the next step of the backoff schedule. */
+export function failedAttemptsThisCycle(r: PaymentRecord): number {
+  const since = r.postback.queuedAt;
+  return since === null ? 0 : r.postback.attempts.filter((a) => !a.ok && a.at >= since).length;
+}
+
+/**
+ * When the payment's object must wake up, derived from the record alone: to settle an init that
+ * an eviction interrupted, to expire the pay link, or to sweep a pending postback whose trigger
+ * was lost (one grace period after it was due). Null when nothing is left to do.
+ */
+export function nextAlarmAt(r: PaymentRecord, opts: { initTimeoutMs: number; sweepGraceMs: number }): number | null {
+  const times: number[] = [];
+  if (r.status === 'created') times.push(Date.parse(r.createdAt) + opts.initTimeoutMs);
+  if (r.status === 'created' || r.status === 'awaiting_payment') times.push(Date.parse(r.expiresAt));
+  if (r.postback.status === 'pending' && r.postback.nextAttemptAt) times.push(Date.parse(r.postback.nextAttemptAt) + opts.sweepGraceMs);
+  return times.length ? Math.min(...times) : null;
 }
 
 export type AttemptOutcome = 'delivered' | 'retrying' | 'dead_lettered';
@@ -98,9 +111,10 @@ export function recordAttempt(
   attempt: Omit<PostbackAttempt, 'attempt'>,
   outcome: AttemptOutcome,
   deadLetterKey: string | null,
+  nextAttemptAt: string | null = null,
 ): PaymentRecord {
   const attempts = [...r.postback.attempts, { ...attempt, attempt: (r.postback.attempts.at(-1)?.attempt ?? 0) + 1 }].slice(-MAX_RECORDED_ATTEMPTS);
-  const postback = { ...r.postback, attempts };
+  const postback = { ...r.postback, attempts, nextAttemptAt: outcome === 'retrying' ? nextAttemptAt : null };
   if (outcome === 'delivered') {
     postback.status = 'delivered';
     postback.deliveredAt ??= attempt.at;

@@ -4,7 +4,7 @@ import type { PostbackJob } from './payload';
 export class PostbackQueue {
   constructor(private readonly queue: Queue<PostbackJob>) {}
 
-  async enqueue(job: PostbackJob): Promise<void> {
-    await this.queue.send(job, { contentType: 'json' });
+  async enqueue(job: PostbackJob, delaySeconds = 0): Promise<void> {
+    await this.queue.send(job, { contentType: 'json', delaySeconds });
   }
 }

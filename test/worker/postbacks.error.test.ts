@@ -8,7 +8,7 @@ import type { PostbackJob } from '../../src/postbacks/payload';
 import type { Services } from '../../src/services';
 import { adminCall, createShopWithToken } from './helpers';
 import { checkout, failNext, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
-import { DAY, FakeClock, HOUR, servicesWith } from './time.support';
+import { DAY, FakeClock, HOUR, servicesWith, useInPaymentObject } from './time.support';
 
 async function allDeadLetters(): Promise<DeadLetter[]> {
   const out: DeadLetter[] = [];
@@ -50,9 +50,9 @@ describe('shop postbacks that keep failing', { timeout: 60_000 }, () => {
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(900);
 
     // A day later (the retry window), the next attempt fails for good: dead-lettered.
+    await useInPaymentObject(id, { clock: new FakeClock().advance(DAY + HOUR) });
     const job = { paymentId: id, webhookId: failing.webhookId!, queuedAt: failing.payment.updatedAt };
-    const later = servicesWith({ clock: new FakeClock().advance(DAY + HOUR) });
-    expect((await consumeJob(job, later)).explicitAcks).toHaveLength(1);
+    expect((await consumeJob(job, servicesWith({}))).explicitAcks).toHaveLength(1);
     const dead = (await api.get(id)).data!;
     expect(dead.status).toBe('failed');
     expect(dead.postback.status).toBe('dead_lettered');
