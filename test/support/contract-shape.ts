@@ -74,7 +74,7 @@ function resolve(doc: Json, node: unknown): unknown {
 const FORMATS_ZOD_CANNOT_CHECK = new Set(['uri-reference']);
 
 /** A canonical form of a JSON Schema: only the keywords that constrain data. */
-export function normalise(doc: Json, schema: unknown): unknown {
+function normalise(doc: Json, schema: unknown): unknown {
   const s = resolve(doc, schema) as Json | undefined;
   if (!s || typeof s !== 'object') return s ?? null;
   if (Array.isArray(s.allOf)) {
