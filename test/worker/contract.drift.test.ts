@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import contract from '../../generated/openapi.json';
 import { app } from '../../src/app';
+import { buildPublicSpec } from '../../src/docs/specs';
 import { codeOperationShapes, objectShape, registeredRoutes } from '../support/code-shape';
 import { operationShapes } from '../support/contract-shape';
-import { buildPublicSpec } from '../../src/docs/specs';
 import { adminHeaders, worker } from './helpers';
 
 /**
