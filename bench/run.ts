@@ -1,36 +1,34 @@
 /**
- * `npm run bench`: what AimbrellaPay costs, measured side by side in one run on this machine
- * (shared and noisy, so every figure that matters is a ratio of two things measured together).
- *
- *  1. Proxy overhead: the latency a shop sees for init-payment through us vs. calling the Bansky
- *     sandbox's init directly (interleaved, same machine, same sandbox).
- *  2. Pay-link redirect throughput vs. a bare Hono Worker answering a 302 on the same workerd.
- *  3. Worker bundle size (minified and gzip) vs. the bare Hono Worker.
- *  4. workerd memory (RSS, peak) after the load, ours vs. bare.
- * Targets are printed with the results; nothing here fails a build.
+ * `npm run bench [-- --quick]`: AimbrellaPay against the floor a Worker can reach, in one run on
+ * this machine (shared and noisy, so every figure is a ratio of things measured together).
+ * Baselines (bench/baselines/, each its own small Worker on the same workerd, started the same
+ * way): (a) the Bansky sandbox directly, (b) a pass-through Worker, (c) the skeleton — one KV
+ * read + one Durable Object call writing before and after Bansky, (d) a bare Hono 302 and the
+ * skeleton's Durable-Object-read-then-302. Prints one table; saves it to bench/results/.
+ * Targets are in figures.ts; nothing here fails a build.
  */
-import autocannon from 'autocannon';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { createClient } from '../generated/api/client/index.ts';
+import { ensureDemoShop } from '../scripts/local/demo-credentials.ts';
 import { freePort } from '../scripts/lib/ports.mjs';
-import { startWorker } from '../scripts/lib/wrangler-dev.mjs';
-import { startBanskySandbox } from '../sandbox/bansky/server.ts';
-import { kib, ms, summarise, treeMemory } from './stats.ts';
+import { bundle } from './bundle.ts';
+import { buildFigures } from './figures.ts';
+import { interleavedLatency } from './latency.ts';
+import { cpuPerRequest, throughput, type Load } from './load.ts';
+import { postbackLatency } from './postbacks.ts';
+import { save, table } from './report.ts';
+import { spawnSandbox } from './sandbox.ts';
+import { loadAverage, memoryKiB } from './stats.ts';
+import { startTarget, type Target } from './workers.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-const INIT_SAMPLES = Number(args.get('init-samples') ?? 200);
-const LOAD_SECONDS = Number(args.get('seconds') ?? 6);
-const CONNECTIONS = Number(args.get('connections') ?? 16);
-
-const TARGETS = {
-  overheadP50Ms: 25, // what we add to Bansky's own latency, median
-  redirectRatio: 0.5, // our pay link vs. a bare Hono 302 (we do a Durable Object read per request)
-  bundleGzipKiB: 250,
-};
+const quick = process.argv.includes('--quick');
+const P = quick
+  ? { samples: 60, seconds: 2, rounds: 1, cpuRequests: 120, cpuRounds: 1, postbacks: 5 }
+  : { samples: 300, seconds: 5, rounds: 2, cpuRequests: 300, cpuRounds: 2, postbacks: 20 };
+const CONNECTIONS = 16;
 
 const secrets = {
   BANSKY_API_TOKEN: 'bench_bansky_token_0123456789',
@@ -38,130 +36,86 @@ const secrets = {
   ADMIN_TOKEN: 'bench_admin_token_0123456789abcdef',
   PAYMENT_ID_SECRET: 'bench_payment_id_secret_0123456789',
 };
+const runId = Date.now().toString(36);
+const json = { 'content-type': 'application/json' };
+const shopBody = (id: string) => ({ id, email: 'bench@example.com', amount: '10.00', currency: 'EUR', successUrl: 'http://127.0.0.1:9/ok', errorUrl: 'http://127.0.0.1:9/err', postbackUrl: 'http://127.0.0.1:9/pb' });
+const banskyBody = (i: number) => ({ ...shopBody('x'), id: `pay_${runId.padEnd(12, '0')}${String(i).padStart(10, '0')}`, type: 'fiat' });
 
 async function main() {
-  console.log(`AimbrellaPay benchmark — ${new Date().toISOString()}, node ${process.version}\n`);
-  const sandbox = await startBanskySandbox({ port: 0, apiToken: secrets.BANSKY_API_TOKEN, postbackSecret: secrets.BANSKY_POSTBACK_SECRET });
-  const port = await freePort();
-  const ours = await startWorker({
-    port,
-    logLevel: 'warn',
-    vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' },
-  });
-  const bare = await startWorker({ config: join(root, 'bench/bare-hono/wrangler.toml'), logLevel: 'warn' });
+  const started = performance.now();
+  console.log(`AimbrellaPay benchmark${quick ? ' (--quick)' : ''} — ${new Date().toISOString()}, node ${process.version}, load average ${loadAverage()}\n`);
+  const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
+  const ourPort = await freePort();
+  const baseline = (dir: string) => join(root, 'bench/baselines', dir, 'wrangler.toml');
+  const sandboxVars = { SANDBOX_URL: sandbox.url, BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN };
+  const started4 = await Promise.allSettled([
+    startTarget('ours', { port: ourPort, vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${ourPort}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' } }),
+    startTarget('passthrough', { config: baseline('passthrough'), vars: { SANDBOX_URL: sandbox.url } }),
+    startTarget('skeleton', { config: baseline('skeleton'), vars: sandboxVars }),
+    startTarget('bare-302', { config: baseline('bare-302') }),
+  ]);
+  const targets = started4.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const stopAll = () => Promise.allSettled([...targets.map((t) => t.stop()), sandbox.stop()]);
   try {
-    const token = await onboardShop(ours.url);
-    await proxyOverhead(ours.url, sandbox.url, token);
-    await redirectThroughput(ours, bare, token);
-    bundleSizes();
+    const failed = started4.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const [ours, pass, skel, bare] = targets as [Target, Target, Target, Target];
+    console.log(`Started in ${((performance.now() - started) / 1000).toFixed(0)} s: the sandbox and 4 Workers under wrangler dev; measuring…`);
+
+    // The demo shop, onboarded through the admin API exactly as npm start does; the skeleton gets the same token.
+    const credsDir = mkdtempSync(join(tmpdir(), 'apay-bench-'));
+    const { creds } = await ensureDemoShop(createClient({ baseUrl: ours.url, auth: secrets.ADMIN_TOKEN }), join(credsDir, 'demo.json'), () => {});
+    rmSync(credsDir, { recursive: true, force: true });
+    await fetch(`${skel.url}/_bench/token/${creds.token}`, { method: 'PUT' });
+    const auth = { ...json, authorization: `Bearer ${creds.token}` };
+    const post = (url: string, headers: Record<string, string>, body: unknown) => fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+
+    const latency = await interleavedLatency(
+      {
+        direct: (i) => post(`${sandbox.url}/v1/payments`, { ...json, authorization: `Bearer ${secrets.BANSKY_API_TOKEN}` }, banskyBody(i)),
+        passthrough: (i) => post(`${pass.url}/v1/payments`, { ...json, authorization: `Bearer ${secrets.BANSKY_API_TOKEN}` }, banskyBody(1_000_000 + i)),
+        skeleton: (i) => post(`${skel.url}/api/v1/init-payment`, auth, shopBody(`lat-${runId}-${i}`)),
+        ours: (i) => post(`${ours.url}/api/v1/init-payment`, auth, shopBody(`lat-${runId}-${i}`)),
+      },
+      P.samples,
+    );
+    console.log('  latency done');
+
+    const initLoad = (t: Target): Load => ({ url: `${t.url}/api/v1/init-payment`, method: 'POST', headers: auth, body: JSON.stringify(shopBody('[<id>]')), idReplacement: true });
+    const initTput = await throughput({ ours: initLoad(ours), skeleton: initLoad(skel) }, { seconds: P.seconds, connections: CONNECTIONS, rounds: P.rounds, expect: '2xx' });
+    console.log('  init throughput done');
+    const cpu = await cpuPerRequest(
+      { ours: { pid: ours.workerdPid, load: initLoad(ours) }, skeleton: { pid: skel.workerdPid, load: initLoad(skel) } },
+      { amount: P.cpuRequests, connections: 4, settleMs: 6_000, rounds: P.cpuRounds },
+    );
+    console.log('  CPU done');
+
+    // Pay links of payments awaiting payment, one per Worker.
+    const payId = async (t: Target) => ((await (await post(`${t.url}/api/v1/init-payment`, auth, shopBody(`link-${runId}`))).json()) as { id: string }).id;
+    const link = (t: Target, id: string | null): Load => ({ url: `${t.url}/integration/pay${id ? `?id=${id}` : ''}`, followRedirect: false });
+    const payLink = await throughput(
+      { ours: link(ours, await payId(ours)), 'skeleton DO read + 302': link(skel, await payId(skel)), 'bare 302': link(bare, null) },
+      { seconds: P.seconds, connections: CONNECTIONS, rounds: P.rounds, expect: '3xx' },
+    );
+    console.log('  pay link done');
+
+    const postbacks = await postbackLatency({ worker: ours.url, token: creds.token, banskySecret: secrets.BANSKY_POSTBACK_SECRET, webhookSecret: creds.webhookSecret, samples: P.postbacks, runId });
+    console.log('  postbacks done');
+    const memory = { ours: memoryKiB(ours.workerdPid), 'bare 302': memoryKiB(bare.workerdPid), skeleton: memoryKiB(skel.workerdPid) };
+    await stopAll(); // bundling is CPU-heavy: nothing is measured while it runs
+    const bundles = { ours: bundle(join(root, 'wrangler.toml')), 'bare 302': bundle(baseline('bare-302')), skeleton: bundle(baseline('skeleton')) };
+
+    const raw = { latency, initThroughput: initTput, cpu, payLink, postbacks, memory, bundles: Object.fromEntries(Object.entries(bundles).map(([k, b]) => [k, { raw: b.raw, gzip: b.gzip, top: b.inputs.slice(0, 10) }])) };
+    const figures = buildFigures(raw);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`\n${table(figures)}\n`);
+    console.log(`Context: init p50 direct to the sandbox ${latency.direct!.p50.toFixed(2)} ms, through a pass-through Worker ${latency.passthrough!.p50.toFixed(2)} ms.`);
+    console.log(`Run took ${seconds.toFixed(0)} s; load average now ${loadAverage()}.`);
+    const file = save(join(root, 'bench/results'), { at: new Date().toISOString(), quick, node: process.version, loadAverage: loadAverage(), seconds, params: P }, figures, raw);
+    console.log(`Saved ${file.slice(root.length + 1)}`);
   } finally {
-    await Promise.allSettled([ours.stop(), bare.stop(), sandbox.close()]);
+    await stopAll();
   }
-}
-
-async function onboardShop(base: string): Promise<string> {
-  const admin = { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, 'content-type': 'application/json' };
-  const shop = (await (await fetch(`${base}/admin/v1/shops`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Bench', allowedRedirectHosts: ['shop.example'] }) })).json()) as { shop: { id: string } };
-  const tok = (await (await fetch(`${base}/admin/v1/shops/${shop.shop.id}/tokens`, { method: 'POST', headers: admin, body: JSON.stringify({ mode: 'test' }) })).json()) as { token: string };
-  return tok.token;
-}
-
-const initBody = (i: number) => ({
-  email: `bench${i}@example.com`,
-  amount: '10.00',
-  currency: 'EUR',
-  successUrl: 'https://shop.example/ok',
-  errorUrl: 'https://shop.example/err',
-});
-
-async function timed(fn: () => Promise<Response>): Promise<number> {
-  const t = performance.now();
-  const res = await fn();
-  await res.arrayBuffer();
-  if (!res.ok) throw new Error(`benchmark request failed: ${res.status}`);
-  return performance.now() - t;
-}
-
-async function proxyOverhead(base: string, sandboxUrl: string, token: string) {
-  const viaUs = (i: number) =>
-    fetch(`${base}/api/v1/init-payment`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(initBody(i)) });
-  const direct = (i: number) =>
-    fetch(`${sandboxUrl}/v1/payments`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${secrets.BANSKY_API_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...initBody(i), id: `pay_${String(i).padStart(22, '0')}`, type: 'fiat', postbackUrl: 'https://shop.example/pb' }),
-    });
-  for (let i = 0; i < 20; i++) await Promise.all([timed(() => viaUs(i)), timed(() => direct(i))]); // warm-up
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < INIT_SAMPLES; i++) {
-    // Interleaved so both series see the same machine noise.
-    b.push(await timed(() => direct(i)));
-    a.push(await timed(() => viaUs(i)));
-  }
-  const us = summarise(a);
-  const them = summarise(b);
-  const overhead = us.p50 - them.p50;
-  console.log(`1. init-payment latency, ${INIT_SAMPLES} sequential requests each (interleaved)`);
-  console.log(`   direct to Bansky sandbox   p50 ${ms(them.p50)}  p95 ${ms(them.p95)}  p99 ${ms(them.p99)}`);
-  console.log(`   through AimbrellaPay       p50 ${ms(us.p50)}  p95 ${ms(us.p95)}  p99 ${ms(us.p99)}`);
-  console.log(`   overhead p50 ${ms(overhead)} (×${(us.p50 / them.p50).toFixed(1)} of direct)  target < ${TARGETS.overheadP50Ms} ms: ${overhead < TARGETS.overheadP50Ms ? 'met' : 'MISSED'}\n`);
-}
-
-async function load(url: string) {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: LOAD_SECONDS, followRedirect: false });
-  if (r.non2xx !== r.requests.total && r['3xx'] !== r.requests.total) {
-    /* every answer should be a 302 */
-  }
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, redirects: r['3xx'], total: r.requests.total, errors: r.errors };
-}
-
-async function redirectThroughput(ours: { url: string; pid?: number }, bare: { url: string; pid?: number }, token: string) {
-  const res = await fetch(`${ours.url}/api/v1/init-payment`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(initBody(999_999)) });
-  const { id } = (await res.json()) as { id: string };
-  const ourUrl = `${ours.url}/integration/pay?id=${id}`;
-  const bareUrl = `${bare.url}/integration/pay`;
-  await load(ourUrl); // warm-up, not counted
-  await load(bareUrl);
-  // A-B-A-B so a noisy neighbour hurts both sides alike.
-  const rounds = [await load(ourUrl), await load(bareUrl), await load(ourUrl), await load(bareUrl)];
-  const oursRps = (rounds[0]!.rps + rounds[2]!.rps) / 2;
-  const bareRps = (rounds[1]!.rps + rounds[3]!.rps) / 2;
-  const ratio = oursRps / bareRps;
-  console.log(`2. pay-link redirect throughput, ${CONNECTIONS} connections × ${LOAD_SECONDS} s, two rounds each`);
-  console.log(`   bare Hono 302          ${bareRps.toFixed(0)} req/s  p50 ${rounds[1]!.p50} ms  p99 ${rounds[1]!.p99} ms`);
-  console.log(`   AimbrellaPay pay link  ${oursRps.toFixed(0)} req/s  p50 ${rounds[0]!.p50} ms  p99 ${rounds[0]!.p99} ms  (3xx ${rounds[0]!.redirects}/${rounds[0]!.total}, errors ${rounds[0]!.errors})`);
-  console.log(`   ratio ${ratio.toFixed(2)} of bare  target ≥ ${TARGETS.redirectRatio}: ${ratio >= TARGETS.redirectRatio ? 'met' : 'MISSED'}`);
-  if (ours.pid && bare.pid) {
-    const [m1, m2] = await Promise.all([treeMemory(ours.pid), treeMemory(bare.pid)]);
-    const mib = (k: number) => `${(k / 1024).toFixed(0)} MiB`;
-    console.log(`   workerd memory after load: AimbrellaPay RSS ${mib(m1.rssKiB)} (peak ${mib(m1.peakKiB)}), bare RSS ${mib(m2.rssKiB)} (peak ${mib(m2.peakKiB)}); ratio ${(m1.rssKiB / m2.rssKiB).toFixed(2)}`);
-  }
-  console.log('');
-}
-
-function bundleSize(config: string) {
-  const out = mkdtempSync(join(tmpdir(), 'apay-bundle-'));
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--minify', '--outdir', out, '--config', config], {
-      cwd: root,
-      stdio: 'ignore',
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', XDG_CONFIG_HOME: join(root, '.wrangler', 'config') },
-    });
-    const js = readdirSync(out).filter((f) => f.endsWith('.js'));
-    const bytes = Buffer.concat(js.map((f) => readFileSync(join(out, f))));
-    return { raw: bytes.length, gzip: gzipSync(bytes).length };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-}
-
-function bundleSizes() {
-  const ours = bundleSize(join(root, 'wrangler.toml'));
-  const bare = bundleSize(join(root, 'bench/bare-hono/wrangler.toml'));
-  console.log('3. Worker bundle (wrangler deploy --dry-run --minify)');
-  console.log(`   bare Hono     ${kib(bare.raw)} minified, ${kib(bare.gzip)} gzip`);
-  console.log(`   AimbrellaPay  ${kib(ours.raw)} minified, ${kib(ours.gzip)} gzip  target < ${TARGETS.bundleGzipKiB} KiB gzip: ${ours.gzip / 1024 < TARGETS.bundleGzipKiB ? 'met' : 'MISSED'}`);
 }
 
 await main();

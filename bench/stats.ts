@@ -1,4 +1,6 @@
-/** Small statistics helpers for the benchmark output. */
+/** Statistics and /proc readers for the benchmark (Linux only). */
+import { readFileSync } from 'node:fs';
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -11,38 +13,27 @@ export function summarise(samples: number[]) {
   return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), mean };
 }
 
-export const ms = (n: number) => `${n.toFixed(2)} ms`;
-export const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+export const kib = (bytes: number) => bytes / 1024;
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Resident memory (peak and current) of a process and its descendants, from /proc (Linux). */
-export async function treeMemory(pid: number): Promise<{ rssKiB: number; peakKiB: number }> {
-  const { readFileSync, readdirSync } = await import('node:fs');
-  const children = (p: number): number[] => {
-    try {
-      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  };
-  const all: number[] = [];
-  const walk = (p: number) => {
-    all.push(p);
-    for (const c of children(p)) walk(c);
-  };
-  walk(pid);
-  void readdirSync;
-  let rssKiB = 0;
-  let peakKiB = 0;
-  for (const p of all) {
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      const name = /Name:\s+(\S+)/.exec(status)?.[1] ?? '';
-      if (!name.startsWith('workerd')) continue; // the runtime, not wrangler's own Node process
-      rssKiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peakKiB += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    } catch {
-      /* process ended */
-    }
-  }
-  return { rssKiB, peakKiB };
+/** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every Linux we run on). */
+export const CLK_TCK = 100;
+
+/** utime + stime of a process (all its threads, incl. exited ones), in milliseconds. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // comm may contain spaces
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // fields 14 and 15 of stat(5)
+}
+
+/** Resident memory now and at its peak, in KiB. */
+export function memoryKiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { rss: field('VmRSS'), peak: field('VmHWM') };
+}
+
+/** Machine load as the table's header reports it. */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }

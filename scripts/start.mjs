@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm start`: the Worker (http://localhost:8787), the Bansky sandbox (8788), the demo shop (8789)
-// and, when installed, the BigQuery emulator — on this machine, with no cloud account.
+// and the BigQuery emulator (built with Go on first start when missing) — on this machine, with no
+// cloud account; plus Metabase, provisioned, when METABASE_URL or METABASE_JAR (Java 21+) is set.
 // Env overrides: APAY_WORKER_PORT, APAY_SANDBOX_PORT, APAY_DEMO_SHOP_PORT, APAY_BIGQUERY_PORT,
-// APAY_STATE_DIR (default .wrangler/state), APAY_BIGQUERY=off. Ctrl-C stops everything.
+// APAY_METABASE_PORT, APAY_STATE_DIR (default .wrangler/state), APAY_BIGQUERY=off,
+// APAY_BIGQUERY_BUILD=off. Ctrl-C stops everything.
 import { register } from 'tsx/esm/api';
 
 register(); // the sandbox, the demo shop and the generated client are TypeScript

@@ -12,7 +12,7 @@ import { browserRouter } from './routes/browser';
 import { docsRouter } from './routes/docs';
 import { metaRouter } from './routes/meta';
 import { paymentsRouter } from './routes/payments';
-import { buildServices } from './services';
+import { buildServices, withLogFields } from './services';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -25,7 +25,7 @@ export function createApp() {
   app.use('*', securityHeaders()); // nosniff everywhere, HSTS over https: first, so it wraps every answer
   app.use('*', requestId());
   app.use('*', async (c, next) => {
-    c.set('services', buildServices(c.env, { requestId: c.var.requestId }));
+    c.set('services', withLogFields(buildServices(c.env), { requestId: c.var.requestId }));
     await next();
   });
   app.use(

@@ -1,43 +1,23 @@
 import { z } from 'zod';
+import type { AnalyticsEvent } from './analytics/events';
+import type { LimiterObject } from './limits/limiter-object';
+import type { PaymentObject } from './payments/payment-object';
+import type { PostbackJob } from './postbacks/payload';
+import type { SessionObject } from './sessions/session-object';
 
-/** The Worker's bindings, as declared in wrangler.toml and .dev.vars.example. */
-export interface Env {
+/** The bindings of wrangler.toml: provided by the runtime, typed here, not validated. */
+export interface Bindings {
   KV: KVNamespace;
-  PAYMENTS: DurableObjectNamespace;
-  LIMITER: DurableObjectNamespace<import('./limits/limiter-object').LimiterObject>;
-  SESSIONS: DurableObjectNamespace<import('./sessions/session-object').SessionObject>;
-  POSTBACK_QUEUE: Queue;
-  POSTBACK_DLQ: Queue;
-  ANALYTICS_QUEUE: Queue;
+  PAYMENTS: DurableObjectNamespace<PaymentObject>;
+  LIMITER: DurableObjectNamespace<LimiterObject>;
+  SESSIONS: DurableObjectNamespace<SessionObject>;
+  POSTBACK_QUEUE: Queue<PostbackJob>;
+  ANALYTICS_QUEUE: Queue<AnalyticsEvent>;
   ANALYTICS_DLQ: Queue;
   ASSETS?: Fetcher;
-
-  PUBLIC_BASE_URL: string;
-  BANSKY_TEST_BASE_URL: string;
-  BANSKY_LIVE_BASE_URL: string;
-  BANSKY_TIMEOUT_MS?: string;
-  PAY_LINK_TTL_SECONDS?: string;
-  POSTBACK_RETRY_SCHEDULE_SECONDS?: string;
-  POSTBACK_DEAD_LETTER_AFTER_SECONDS?: string;
-  POSTBACK_TIMEOUT_MS?: string;
-  BIGQUERY_BASE_URL?: string;
-  BIGQUERY_PROJECT?: string;
-  BIGQUERY_DATASET?: string;
-  LOG_LEVEL?: string;
-  RATE_LIMIT_PER_TOKEN?: string;
-  RATE_LIMIT_PER_IP?: string;
-  RATE_LIMIT_WINDOW_SECONDS?: string;
-
-  // Secrets
-  BANSKY_API_TOKEN: string;
-  BANSKY_POSTBACK_SECRET: string;
-  PAYMENT_ID_SECRET?: string;
-  ADMIN_TOKEN: string;
-  INTERNAL_DOCS_PASSWORD_HASH?: string;
-  BIGQUERY_SERVICE_ACCOUNT_JSON?: string;
-  METABASE_EMBED_SECRET?: string;
 }
 
+// Every var and secret arrives as a string (wrangler.toml [vars], .dev.vars, `wrangler secret put`).
 const httpBase = z
   .string()
   .url()
@@ -46,84 +26,106 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v ? v : undefined));
-
-const configSchema = z.object({
-  publicBaseUrl: httpBase,
-  bansky: z.object({
-    testBaseUrl: httpBase,
-    liveBaseUrl: httpBase,
-    apiToken: z.string().min(8, 'BANSKY_API_TOKEN must be set'),
-    postbackSecret: z.string().min(8, 'BANSKY_POSTBACK_SECRET must be set'),
-    timeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
-  }),
-  payLinkTtlSeconds: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
-  /** Keys the deterministic payment id of (shop, mode, shop transaction id); see src/payments/ids.ts. */
-  paymentIdSecret: optionalString,
-  postbacks: z.object({
-    // Queues cap one retry delay at 12 h; the last step repeats until deadLetterAfterSeconds.
-    retryScheduleSeconds: z
-      .string()
-      .default('30,60,120,300,600,1800,3600,7200,14400,28800')
-      .transform((s) => s.split(',').map((n) => Number(n.trim())))
-      .pipe(z.array(z.number().int().min(0).max(43_200)).min(1)),
-    deadLetterAfterSeconds: z.coerce.number().int().min(1).default(86_400),
-    timeoutMs: z.coerce.number().int().min(100).max(60_000).default(15_000),
-  }),
-  adminToken: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters'),
-  internalDocsPasswordHash: optionalString,
-  bigQuery: z.object({
-    baseUrl: optionalString,
-    project: optionalString,
-    dataset: z.string().default('aimbrellapay'),
-    serviceAccountJson: optionalString,
-  }),
-  metabaseEmbedSecret: optionalString,
-  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-});
-
-export type Config = z.infer<typeof configSchema>;
-
-const cache = new WeakMap<object, Config>();
+const optionalInt = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ? Number(v) : fallback))
+    .pipe(z.number().int().min(min).max(max));
+/** Secrets carry `secret: true`: the logger redacts exactly these (see `secretValues`). */
+const secret = <T extends z.ZodType>(schema: T) => schema.meta({ secret: true });
 
 /**
- * Validates the environment once per isolate (per env object) and returns typed config.
- * A misconfigured deploy fails loudly on its first request instead of half-working.
+ * The environment, defined once: each var and secret with its rule, and the typed config the
+ * code reads. `Env` (bindings + vars) is inferred from it.
  */
-export function loadConfig(env: Env): Config {
-  const hit = cache.get(env);
-  if (hit) return hit;
-  const parsed = configSchema.safeParse({
-    publicBaseUrl: env.PUBLIC_BASE_URL,
+const varsSchema = z.object({
+  PUBLIC_BASE_URL: httpBase,
+  BANSKY_TEST_BASE_URL: httpBase,
+  BANSKY_LIVE_BASE_URL: httpBase,
+  BANSKY_TIMEOUT_MS: optionalInt(100, 60_000, 10_000),
+  PAY_LINK_TTL_SECONDS: optionalInt(60, 30 * 86_400, 86_400),
+  // Queues cap one retry delay at 12 h; the last step repeats until the dead-letter age.
+  POSTBACK_RETRY_SCHEDULE_SECONDS: z
+    .string()
+    .optional()
+    .transform((s) => (s || '30,60,120,300,600,1800,3600,7200,14400,28800').split(',').map((n) => Number(n.trim())))
+    .pipe(z.array(z.number().int().min(0).max(43_200)).min(1)),
+  POSTBACK_DEAD_LETTER_AFTER_SECONDS: optionalInt(1, 30 * 86_400, 86_400),
+  POSTBACK_TIMEOUT_MS: optionalInt(100, 60_000, 15_000),
+  BIGQUERY_BASE_URL: optionalString,
+  BIGQUERY_PROJECT: optionalString,
+  BIGQUERY_DATASET: optionalString,
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v) => v || 'info')
+    .pipe(z.enum(['debug', 'info', 'warn', 'error'])),
+  RATE_LIMIT_PER_TOKEN: optionalInt(1, 1_000_000, 600),
+  RATE_LIMIT_PER_IP: optionalInt(1, 1_000_000, 300),
+  RATE_LIMIT_WINDOW_SECONDS: optionalInt(1, 3600, 60),
+
+  BANSKY_API_TOKEN: secret(z.string().min(8, 'BANSKY_API_TOKEN must be set')),
+  BANSKY_POSTBACK_SECRET: secret(z.string().min(8, 'BANSKY_POSTBACK_SECRET must be set')),
+  /** Keys the deterministic payment id of (shop, mode, shop transaction id); see src/payments/ids.ts. */
+  PAYMENT_ID_SECRET: secret(optionalString),
+  ADMIN_TOKEN: secret(z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters')),
+  INTERNAL_DOCS_PASSWORD_HASH: secret(optionalString),
+  BIGQUERY_SERVICE_ACCOUNT_JSON: secret(optionalString),
+  METABASE_EMBED_SECRET: secret(optionalString),
+});
+
+export type Vars = z.input<typeof varsSchema>;
+export type Env = Bindings & Vars;
+
+function toConfig(v: z.output<typeof varsSchema>) {
+  return {
+    publicBaseUrl: v.PUBLIC_BASE_URL,
     bansky: {
-      testBaseUrl: env.BANSKY_TEST_BASE_URL,
-      liveBaseUrl: env.BANSKY_LIVE_BASE_URL,
-      apiToken: env.BANSKY_API_TOKEN,
-      postbackSecret: env.BANSKY_POSTBACK_SECRET,
-      timeoutMs: env.BANSKY_TIMEOUT_MS || undefined,
+      testBaseUrl: v.BANSKY_TEST_BASE_URL,
+      liveBaseUrl: v.BANSKY_LIVE_BASE_URL,
+      apiToken: v.BANSKY_API_TOKEN,
+      postbackSecret: v.BANSKY_POSTBACK_SECRET,
+      timeoutMs: v.BANSKY_TIMEOUT_MS,
     },
-    payLinkTtlSeconds: env.PAY_LINK_TTL_SECONDS || undefined,
-    paymentIdSecret: env.PAYMENT_ID_SECRET,
+    payLinkTtlSeconds: v.PAY_LINK_TTL_SECONDS,
+    paymentIdSecret: v.PAYMENT_ID_SECRET,
     postbacks: {
-      retryScheduleSeconds: env.POSTBACK_RETRY_SCHEDULE_SECONDS || undefined,
-      deadLetterAfterSeconds: env.POSTBACK_DEAD_LETTER_AFTER_SECONDS || undefined,
-      timeoutMs: env.POSTBACK_TIMEOUT_MS || undefined,
+      retryScheduleSeconds: v.POSTBACK_RETRY_SCHEDULE_SECONDS,
+      deadLetterAfterSeconds: v.POSTBACK_DEAD_LETTER_AFTER_SECONDS,
+      timeoutMs: v.POSTBACK_TIMEOUT_MS,
     },
-    adminToken: env.ADMIN_TOKEN,
-    internalDocsPasswordHash: env.INTERNAL_DOCS_PASSWORD_HASH,
+    rateLimits: { perToken: v.RATE_LIMIT_PER_TOKEN, perIp: v.RATE_LIMIT_PER_IP, windowSeconds: v.RATE_LIMIT_WINDOW_SECONDS },
+    adminToken: v.ADMIN_TOKEN,
+    internalDocsPasswordHash: v.INTERNAL_DOCS_PASSWORD_HASH,
     bigQuery: {
-      baseUrl: env.BIGQUERY_BASE_URL,
-      project: env.BIGQUERY_PROJECT,
-      dataset: env.BIGQUERY_DATASET || undefined,
-      serviceAccountJson: env.BIGQUERY_SERVICE_ACCOUNT_JSON,
+      baseUrl: v.BIGQUERY_BASE_URL,
+      project: v.BIGQUERY_PROJECT,
+      dataset: v.BIGQUERY_DATASET ?? 'aimbrellapay',
+      serviceAccountJson: v.BIGQUERY_SERVICE_ACCOUNT_JSON,
     },
-    metabaseEmbedSecret: env.METABASE_EMBED_SECRET,
-    logLevel: env.LOG_LEVEL || undefined,
-  });
+    metabaseEmbedSecret: v.METABASE_EMBED_SECRET,
+    logLevel: v.LOG_LEVEL,
+    /** Every secret's value, for the logger to redact. */
+    secretValues: SECRET_VARS.map((name) => v[name]).filter((s): s is string => typeof s === 'string'),
+  };
+}
+
+export type Config = ReturnType<typeof toConfig>;
+
+const SECRET_VARS = (Object.keys(varsSchema.shape) as Array<keyof typeof varsSchema.shape>).filter(
+  (name) => varsSchema.shape[name].meta()?.secret === true,
+);
+
+/**
+ * Validates the environment and returns the typed config. A misconfigured deploy fails loudly on
+ * its first request instead of half-working; the error names settings, never their values.
+ */
+export function parseConfig(env: Vars): Config {
+  const parsed = varsSchema.safeParse(env);
   if (!parsed.success) {
-    // Name the settings, never their values: some of them are secrets.
     const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid Worker configuration: ${fields}`);
   }
-  cache.set(env, parsed.data);
-  return parsed.data;
+  return toConfig(parsed.data);
 }

@@ -2,28 +2,27 @@ import { handleAnalyticsBatch, handleAnalyticsDeadLetters } from './analytics/co
 import { app } from './app';
 import type { Env } from './env';
 import { handlePostbackBatch, handlePostbackDeadLetters } from './postbacks/consumer';
+import { buildServices, type Services, withLogFields } from './services';
 
-export { PaymentObject } from './payments/payment-object';
 export { LimiterObject } from './limits/limiter-object';
+export { PaymentObject } from './payments/payment-object';
 export { SessionObject } from './sessions/session-object';
 
 // Queue names from wrangler.toml; each queue has exactly one consumer module.
-const CONSUMERS: Record<string, (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>> = {
+const CONSUMERS: Record<string, (batch: MessageBatch<unknown>, services: Services, ctx: ExecutionContext) => Promise<void>> = {
   'aimbrellapay-postbacks': handlePostbackBatch,
   'aimbrellapay-postbacks-dlq': handlePostbackDeadLetters,
   'aimbrellapay-analytics': handleAnalyticsBatch,
   'aimbrellapay-analytics-dlq': handleAnalyticsDeadLetters,
 };
 
-/** Worker entry: HTTP via Hono, Queue consumers and Cron Triggers in the same Worker. */
+/** Worker entry: HTTP via Hono and the Queue consumers, all on services from one composition root. */
 export default {
   fetch: app.fetch,
 
   async queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
     const consume = CONSUMERS[batch.queue];
     if (!consume) throw new Error(`no consumer for queue ${batch.queue}`); // messages are retried, not lost
-    await consume(batch, env, ctx);
+    await consume(batch, withLogFields(buildServices(env), { consumer: batch.queue }), ctx);
   },
-
-  async scheduled(_controller: ScheduledController, _env: Env, _ctx: ExecutionContext): Promise<void> {},
 } satisfies ExportedHandler<Env>;

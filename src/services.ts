@@ -1,44 +1,89 @@
 import { AnalyticsEmitter } from './analytics/emitter';
-import { loadConfig, type Config, type Env } from './env';
+import type { BanskyGateway } from './bansky/gateway';
+import { HttpBanskyGateway } from './bansky/http-gateway';
+import { type Config, type Env, parseConfig } from './env';
+import { type Clock, systemClock } from './lib/clock';
+import { Limiter } from './limits/limiter';
 import { createLogger, type Logger } from './observability/logger';
+import { PaymentStore } from './payments/store';
+import { TransactionLog } from './payments/txlog';
+import { PostbackDeadLetters } from './postbacks/dead-letters';
+import { PostbackQueue } from './postbacks/queue';
+import { SessionStore } from './sessions/sessions';
 import { ShopStore } from './shops/shop-store';
 
 /**
- * Everything a handler depends on, built once per request from the bindings. Handlers read
- * `c.var.services` instead of importing bindings, so tests can swap the clock or a base URL
- * through the environment without stubbing modules.
+ * The composition root: everything a handler, a queue consumer or a Durable Object depends on,
+ * built here and nowhere else (Unkey's `ServiceContext` shape). Code reads `services`, never raw
+ * bindings, so tests swap the clock or Bansky by building services with other parts.
  */
 export interface Services {
-  env: Env;
   config: Config;
+  clock: Clock;
   log: Logger;
-  now: () => Date;
   shops: ShopStore;
+  payments: PaymentStore;
+  bansky: BanskyGateway;
+  postbackQueue: PostbackQueue;
+  postbackDeadLetters: PostbackDeadLetters;
   analytics: AnalyticsEmitter;
+  txlog: TransactionLog;
+  limiter: Limiter;
+  sessions(realm: string): SessionStore;
+  /** Bindings only the analytics consumer and its safety nets use (queue, dead letters, parked events). */
+  analyticsBindings: Pick<Env, 'KV' | 'ANALYTICS_QUEUE' | 'ANALYTICS_DLQ'>;
 }
 
-export function buildServices(env: Env, fields: Record<string, unknown> = {}): Services {
-  const config = loadConfig(env);
-  const now = () => new Date();
-  const log = createLogger({
-    level: config.logLevel,
-    secrets: [
-      config.bansky.apiToken,
-      config.bansky.postbackSecret,
-      config.paymentIdSecret,
-      config.adminToken,
-      config.internalDocsPasswordHash,
-      config.bigQuery.serviceAccountJson,
-      config.metabaseEmbedSecret,
-    ],
-    base: fields,
-  });
-  return {
-    env,
+export interface ServiceOverrides {
+  clock?: Clock;
+  bansky?: BanskyGateway;
+}
+
+// Built once per isolate and environment: validating config and wiring stores per request
+// costs CPU on the hot path for nothing (bindings and vars do not change within an isolate).
+const cache = new WeakMap<object, Services>();
+
+export function buildServices(env: Env, overrides: ServiceOverrides = {}): Services {
+  const custom = overrides.clock !== undefined || overrides.bansky !== undefined;
+  const hit = custom ? undefined : cache.get(env);
+  if (hit) return hit;
+
+  const config = parseConfig(env);
+  const clock = overrides.clock ?? systemClock;
+  const log = createLogger({ level: config.logLevel, secrets: redactedSecrets(config), clock });
+  const services: Services = {
     config,
+    clock,
     log,
-    now,
-    shops: new ShopStore(env.KV, now),
-    analytics: new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, now, env.KV),
+    shops: new ShopStore(env.KV, clock),
+    payments: new PaymentStore(env.PAYMENTS),
+    bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
+    postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
+    postbackDeadLetters: new PostbackDeadLetters(env.KV),
+    analytics: new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV),
+    txlog: new TransactionLog(env.KV),
+    limiter: new Limiter(env.LIMITER),
+    sessions: (realm) => new SessionStore(env.SESSIONS, realm),
+    analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
   };
+  if (!custom) cache.set(env, services);
+  return services;
+}
+
+/** The same services with a logger that stamps every line with `fields` (request id, consumer…). */
+export function withLogFields(services: Services, fields: Record<string, unknown>): Services {
+  const log = services.log.child(fields);
+  return { ...services, log, analytics: services.analytics.withLogger(log) };
+}
+
+/**
+ * Every secret's value, plus the lines of the service account's private key (a log line could
+ * quote one line of a PEM without the rest).
+ */
+function redactedSecrets(config: Config): string[] {
+  const keyLines = (config.bigQuery.serviceAccountJson ?? '')
+    .replace(/\\n/g, '\n')
+    .split('\n')
+    .filter((l) => l.length >= 16 && !l.includes('-----'));
+  return [...config.secretValues, ...keyLines];
 }

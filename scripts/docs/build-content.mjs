@@ -33,6 +33,7 @@ export const GUIDES = {
   INTERNAL_GUIDE: [
     'internal/shops-and-tokens.md',
     'internal/stats.md',
+    'internal/metabase.md',
     'internal/deploy.md',
     'internal/runbook.md',
     'internal/internal-docs-access.md',

@@ -12,6 +12,8 @@ import { DEMO_PRODUCT, startDemoShop } from '../../sandbox/demo-shop/server.ts';
 import { readDevVars } from '../admin/client.ts';
 import { startWorker } from '../lib/wrangler-dev.mjs';
 import { ensureDemoShop, type DemoCredentials } from './demo-credentials.ts';
+import { ensureBigQueryEmulator } from './ensure-emulator.ts';
+import { startLocalMetabase } from './metabase.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -25,6 +27,8 @@ export interface StackOptions {
   /** wrangler's --persist-to; the demo shop's credentials are kept in the same folder. */
   stateDir: string;
   log: (line: string) => void;
+  /** Where METABASE_URL / METABASE_JAR / credentials are read; without it Metabase is not started (tests). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Stack {
@@ -34,6 +38,9 @@ export interface Stack {
   bigqueryUrl: string | null;
   /** Why the BigQuery emulator is not running (the line npm start printed), else null. */
   bigqueryNote: string | null;
+  /** Metabase when METABASE_URL or METABASE_JAR is set (scripts/local/metabase.ts), and what became of it. */
+  metabaseUrl: string | null;
+  metabaseNote: string;
   demo: DemoCredentials;
   demoShopCreated: boolean;
   stop(): Promise<void>;
@@ -50,6 +57,7 @@ export function stackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, log = 
     bigquery: env.APAY_BIGQUERY !== 'off',
     stateDir: resolve(env.APAY_STATE_DIR ?? join(repoRoot, '.wrangler', 'state')),
     log,
+    env,
   };
 }
 
@@ -83,6 +91,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     for (const stop of stops.reverse()) await stop().catch((err) => log(`while stopping: ${(err as Error).message}`));
   };
   try {
+    if (opts.bigquery) await ensureBigQueryEmulator(log, opts.env ?? process.env);
     const { emulator: bigquery, note: bigqueryNote } = opts.bigquery
       ? await startBigQuery(opts.bigqueryPort, join(opts.stateDir, 'bigquery.db'), log)
       : { emulator: null, note: 'BigQuery emulator switched off (APAY_BIGQUERY=off).' };
@@ -96,6 +105,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     });
     stops.push(() => sandbox.close());
 
+    const metabase = await startLocalMetabase({ env: opts.env ?? {}, stateDir: opts.stateDir, log });
+    stops.push(() => metabase.stop());
+
     const publicBaseUrl = `http://localhost:${opts.workerPort}`;
     let ready = false;
     const worker = await startWorker({
@@ -105,6 +117,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         PUBLIC_BASE_URL: publicBaseUrl,
         BANSKY_TEST_BASE_URL: sandbox.url,
         ...(bigquery ? { BIGQUERY_BASE_URL: bigquery.url, BIGQUERY_PROJECT: bigquery.project } : {}),
+        ...(metabase.url && metabase.embedSecret ? { METABASE_SITE_URL: metabase.url, METABASE_EMBED_SECRET: metabase.embedSecret } : {}),
+        ...(metabase.dashboardId && metabase.dashboardId > 0 ? { METABASE_DASHBOARD_ID: String(metabase.dashboardId) } : {}),
       },
       // wrangler's start-up banner is noise here; request logs after start are useful.
       onLine: (line) => ready && log(`[worker] ${line}`),
@@ -130,6 +144,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       shopUrl: shop.url,
       bigqueryUrl: bigquery?.url ?? null,
       bigqueryNote,
+      metabaseUrl: metabase.url,
+      metabaseNote: metabase.note,
       demo: creds,
       demoShopCreated: created,
       stop: stopAll,
@@ -192,6 +208,7 @@ export function banner(stack: Stack): string[] {
     `  Bansky sandbox                 ${stack.sandboxUrl}`,
     `  Demo shop                      ${stack.shopUrl}`,
     `  BigQuery emulator              ${stack.bigqueryUrl ? `${stack.bigqueryUrl}   (figures: npm run stats)` : 'not running'}`,
+    `  Metabase                       ${stack.metabaseUrl ? `${stack.metabaseUrl}   (${stack.metabaseNote})` : stack.metabaseNote}`,
     '',
     stack.demoShopCreated ? `Created the demo shop ${stack.demo.shopId} (test mode).` : `Reusing the demo shop ${stack.demo.shopId} (test mode).`,
     `Demo shop token: ${stack.demo.token}`,

@@ -1,5 +1,6 @@
-import { loadConfig, type Env } from '../env';
-import { createLogger, type Logger } from '../observability/logger';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../observability/logger';
+import type { Services } from '../services';
 import { bigQueryTargetFrom, insertAll, isSchemaBehind, MAX_ROWS_PER_INSERT, TransientInsertError, type BigQueryTarget, type RowOutcome } from './bigquery-insert';
 import { parseDeadLetter, recordDeadLetter, type DeadLetter } from './dead-letters';
 import type { AnalyticsEvent } from './events';
@@ -10,16 +11,18 @@ import { replayPendingEvents } from './pending';
  * it: transient failures are retried with backoff (the queue keeps the messages while BigQuery is
  * down), rows BigQuery calls invalid go to the dead-letter queue with the reason.
  */
-export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
-  const config = loadConfig(env);
-  const log = analyticsLogger(env);
+export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, services: Services, ctx: ExecutionContext): Promise<void> {
+  const { config } = services;
+  const env = services.analyticsBindings;
+  const log = services.log.child({ component: 'analytics' });
+  const dl = { env, log, clock: services.clock };
   ctx.waitUntil(replayPendingEvents(env.KV, env.ANALYTICS_QUEUE, log));
 
   const valid: Array<{ msg: Message<unknown>; event: AnalyticsEvent }> = [];
   for (const msg of batch.messages) {
     const event = asEvent(msg.body);
     if (event) valid.push({ msg, event });
-    else await deadLetter(env, log, msg, { reason: 'malformed event (not an analytics row)', body: msg.body });
+    else await deadLetter(dl, msg, { reason: 'malformed event (not an analytics row)', body: msg.body });
   }
   if (valid.length === 0) return;
 
@@ -45,11 +48,12 @@ export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, env: En
   }
 
   for (let i = 0; i < valid.length; i += MAX_ROWS_PER_INSERT) {
-    await insertChunk(env, log, target, valid.slice(i, i + MAX_ROWS_PER_INSERT));
+    await insertChunk(dl, target, valid.slice(i, i + MAX_ROWS_PER_INSERT));
   }
 }
 
-async function insertChunk(env: Env, log: Logger, target: BigQueryTarget, chunk: Array<{ msg: Message<unknown>; event: AnalyticsEvent }>) {
+async function insertChunk(dl: DeadLetterDeps, target: BigQueryTarget, chunk: Array<{ msg: Message<unknown>; event: AnalyticsEvent }>) {
+  const { log } = dl;
   try {
     const outcomes = await insertAll(target, chunk.map((c) => c.event));
     const retried: string[] = [];
@@ -59,7 +63,7 @@ async function insertChunk(env: Env, log: Logger, target: BigQueryTarget, chunk:
       else if (outcome.retry) {
         retried.push(outcome.reason);
         msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
-      } else await deadLetter(env, log, msg, { reason: outcome.reason, body: event });
+      } else await deadLetter(dl, msg, { reason: outcome.reason, body: event });
     }
     log.debug('analytics rows streamed', { rows: chunk.length, retried: retried.length });
     const behind = retried.find((reason) => isSchemaBehind(reason));
@@ -79,9 +83,15 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(300, 2 ** Math.max(1, attempts));
 }
 
-async function deadLetter(env: Env, log: Logger, msg: Message<unknown>, letter: Omit<DeadLetter, 'dead_at'>) {
+interface DeadLetterDeps {
+  env: Services['analyticsBindings'];
+  log: Logger;
+  clock: Clock;
+}
+
+async function deadLetter({ env, log, clock }: DeadLetterDeps, msg: Message<unknown>, letter: Omit<DeadLetter, 'dead_at'>) {
   try {
-    await env.ANALYTICS_DLQ.send({ ...letter, reason: scrubEmails(letter.reason), dead_at: new Date().toISOString() } satisfies DeadLetter);
+    await env.ANALYTICS_DLQ.send({ ...letter, reason: scrubEmails(letter.reason), dead_at: clock.now().toISOString() } satisfies DeadLetter);
     msg.ack();
   } catch (err) {
     log.error('analytics: dead-letter send failed; message retried', { err: String(err) });
@@ -90,12 +100,12 @@ async function deadLetter(env: Env, log: Logger, msg: Message<unknown>, letter: 
 }
 
 /** Records what BigQuery refused for good (or what exhausted its retries) in KV, for replay. */
-export async function handleAnalyticsDeadLetters(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  const log = analyticsLogger(env);
+export async function handleAnalyticsDeadLetters(batch: MessageBatch<unknown>, services: Services): Promise<void> {
+  const log = services.log.child({ component: 'analytics' });
   for (const msg of batch.messages) {
-    const letter = parseDeadLetter(msg.body, msg.id);
+    const letter = parseDeadLetter(msg.body, services.clock.now());
     try {
-      await recordDeadLetter(env.KV, letter, msg.id);
+      await recordDeadLetter(services.analyticsBindings.KV, letter, msg.id);
       const event = asEvent(letter.body);
       log.warn('analytics event dead-lettered', {
         eventId: event?.event_id ?? null,
@@ -129,18 +139,4 @@ const EMAIL = /[^\s"'<>@,;:]+@[^\s"'<>@,;:]+\.[A-Za-z]{2,}/g;
 /** BigQuery error messages may quote a row's values; a reason or log line never carries an email. */
 export function scrubEmails(text: string): string {
   return text.replace(EMAIL, '[email]');
-}
-
-/** The Worker's logger, also redacting the service-account private key line by line. */
-function analyticsLogger(env: Env): Logger {
-  const config = loadConfig(env);
-  const keyLines = (config.bigQuery.serviceAccountJson ?? '')
-    .replace(/\\n/g, '\n')
-    .split('\n')
-    .filter((l) => l.length >= 16 && !l.includes('-----'));
-  return createLogger({
-    level: config.logLevel,
-    secrets: [config.bansky.apiToken, config.bansky.postbackSecret, config.adminToken, config.bigQuery.serviceAccountJson, config.metabaseEmbedSecret, ...keyLines],
-    base: { component: 'analytics' },
-  });
 }

@@ -13,12 +13,12 @@ export interface DeadLetter {
 }
 
 /** The consumer sends `DeadLetter`s; the queue itself moves a raw event here after max_retries. */
-export function parseDeadLetter(body: unknown, _messageId: string): DeadLetter {
+export function parseDeadLetter(body: unknown, now: Date): DeadLetter {
   if (body && typeof body === 'object' && 'reason' in body && 'body' in body) {
     const letter = body as DeadLetter;
-    return { reason: String(letter.reason), body: letter.body, dead_at: String(letter.dead_at ?? new Date().toISOString()) };
+    return { reason: String(letter.reason), body: letter.body, dead_at: String(letter.dead_at ?? now.toISOString()) };
   }
-  return { reason: 'retries exhausted (BigQuery kept failing)', body, dead_at: new Date().toISOString() };
+  return { reason: 'retries exhausted (BigQuery kept failing)', body, dead_at: now.toISOString() };
 }
 
 export function deadLetterKey(letter: DeadLetter, messageId: string): string {

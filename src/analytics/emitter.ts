@@ -1,3 +1,4 @@
+import type { Clock } from '../lib/clock';
 import type { Logger } from '../observability/logger';
 import type { AnalyticsEvent, AnalyticsEventInput } from './events';
 import { parkEvents } from './pending';
@@ -13,17 +14,22 @@ const MAX_MESSAGES_PER_SEND = 100; // Queues' sendBatch limit
  */
 export class AnalyticsEmitter {
   constructor(
-    private readonly queue: Queue,
+    private readonly queue: Queue<AnalyticsEvent>,
     private readonly log: Logger,
-    private readonly now: () => Date,
+    private readonly clock: Clock,
     private readonly fallback?: KVNamespace,
   ) {}
+
+  /** The same emitter logging through `log` (e.g. one stamped with the request id). */
+  withLogger(log: Logger): AnalyticsEmitter {
+    return new AnalyticsEmitter(this.queue, log, this.clock, this.fallback);
+  }
 
   build(input: AnalyticsEventInput): AnalyticsEvent {
     return {
       event_id: input.event_id ?? crypto.randomUUID(),
       event_type: input.event_type,
-      occurred_at: input.occurred_at ?? this.now().toISOString(),
+      occurred_at: input.occurred_at ?? this.clock.now().toISOString(),
       shop_id: input.shop_id ?? null,
       mode: input.mode ?? null,
       payment_id: input.payment_id ?? null,

@@ -44,3 +44,21 @@ export interface AnalyticsEvent {
 
 /** What callers provide; ids and defaults are filled in by the emitter. */
 export type AnalyticsEventInput = Partial<Omit<AnalyticsEvent, 'event_type'>> & { event_type: AnalyticsEventType };
+
+/** The payment's facts every event about it carries (one place, so no event forgets one). */
+export function paymentEventFields(
+  r: { id: string; shopId: string; mode: Mode; shopTransactionId: string | null; amount: string; currency: string; type: PaymentType; status: PaymentStatus },
+  requestId: string | null,
+): Omit<AnalyticsEventInput, 'event_type'> {
+  return {
+    shop_id: r.shopId,
+    mode: r.mode,
+    payment_id: r.id,
+    shop_transaction_id: r.shopTransactionId,
+    amount: r.amount,
+    currency: r.currency,
+    type: r.type,
+    status: r.status,
+    request_id: requestId,
+  };
+}

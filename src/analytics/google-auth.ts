@@ -1,4 +1,5 @@
 import { importPKCS8, SignJWT } from 'jose';
+import { systemClock } from '../lib/clock';
 
 /**
  * Google service-account auth for the Worker, without the Node BigQuery library: an RS256 JWT
@@ -65,7 +66,7 @@ interface CachedToken {
 // Per isolate: consumer invocations in the same isolate reuse the token instead of re-signing.
 const tokenCache = new Map<string, CachedToken>();
 
-export async function getAccessToken(key: ServiceAccountKey, now: () => Date = () => new Date()): Promise<string> {
+export async function getAccessToken(key: ServiceAccountKey, now: () => Date = systemClock.now): Promise<string> {
   const cacheKey = `${key.client_email}|${key.token_uri}|${key.private_key_id ?? ''}`;
   const hit = tokenCache.get(cacheKey);
   if (hit && hit.expiresAt - REFRESH_MARGIN_MS > now().getTime()) return hit.accessToken;

@@ -4,6 +4,8 @@
  * so a leaked secret does not reveal the password and guessing offline is slow.
  */
 
+import { fromBase64Url, timingSafeEqualBytes } from '../lib/crypto';
+
 // workerd refuses PBKDF2 above 100 000 iterations; fewer would be too fast to guess offline.
 const REQUIRED_ITERATIONS = 100_000;
 
@@ -11,12 +13,6 @@ export interface PasswordHash {
   iterations: number;
   salt: Uint8Array;
   hash: Uint8Array;
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
-  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
 }
 
 /** Null when the value is missing or malformed: the internal docs then stay closed. */
@@ -39,6 +35,5 @@ async function pbkdf2(password: string, salt: Uint8Array, iterations: number): P
 /** Derives the candidate's hash and compares all 32 bytes in constant time. */
 export async function verifyPassword(candidate: string, stored: PasswordHash): Promise<boolean> {
   const derived = await pbkdf2(candidate.slice(0, 1024), stored.salt, stored.iterations);
-  const subtle = crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBuffer | ArrayBufferView, b: ArrayBuffer | ArrayBufferView): boolean };
-  return subtle.timingSafeEqual(derived, stored.hash);
+  return timingSafeEqualBytes(derived, stored.hash);
 }

@@ -1,6 +1,7 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/context';
+import { sha256, toBase64 } from '../lib/crypto';
 
 /**
  * Scalar's API reference page, configured so the browser talks to nobody but us: the bundle and
@@ -60,10 +61,7 @@ export async function renderScalarPage(c: Context<AppEnv>, options: ScalarPageOp
 }
 
 async function sha256Base64(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  let s = '';
-  for (const b of digest) s += String.fromCharCode(b);
-  return btoa(s);
+  return toBase64(await sha256(text));
 }
 
 /**

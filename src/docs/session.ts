@@ -9,8 +9,9 @@
  * in before. It lets the real operator sign in while strangers' wrong passwords have locked the
  * shared account (see login-throttle.ts).
  */
-import type { Env } from '../env';
-import { SessionStore, newOpaqueId, toBase64Url } from '../sessions/sessions';
+import { fromBase64Url, hmacKey, hmacSha256, hmacVerify, sha256, toBase64Url } from '../lib/crypto';
+import type { Services } from '../services';
+import { newOpaqueId, type SessionStore } from '../sessions/sessions';
 
 export const SESSION_COOKIE = 'apay_internal_docs';
 export const DEVICE_COOKIE = 'apay_internal_device';
@@ -21,45 +22,41 @@ export const DEVICE_TTL_SECONDS = 90 * 86_400;
 const OPERATOR = 'operator';
 
 async function fingerprint(passwordHash: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`apay internal docs v2\n${passwordHash}`));
-  return toBase64Url(digest).slice(0, 22);
+  return toBase64Url(await sha256(`apay internal docs v2\n${passwordHash}`)).slice(0, 22);
 }
 
-export async function internalSessions(env: Pick<Env, 'SESSIONS'>, passwordHash: string): Promise<SessionStore> {
-  return new SessionStore(env.SESSIONS, `internal-docs:${await fingerprint(passwordHash)}`);
+export async function internalSessions(services: Pick<Services, 'sessions'>, passwordHash: string): Promise<SessionStore> {
+  return services.sessions(`internal-docs:${await fingerprint(passwordHash)}`);
 }
 
-export async function issueSession(env: Pick<Env, 'SESSIONS'>, passwordHash: string, now: Date): Promise<string> {
-  return (await internalSessions(env, passwordHash)).create(OPERATOR, now, { absoluteSeconds: SESSION_TTL_SECONDS, idleSeconds: SESSION_IDLE_SECONDS });
+export async function issueSession(services: Pick<Services, 'sessions'>, passwordHash: string, now: Date): Promise<string> {
+  return (await internalSessions(services, passwordHash)).create(OPERATOR, now, { absoluteSeconds: SESSION_TTL_SECONDS, idleSeconds: SESSION_IDLE_SECONDS });
 }
 
 /** True for a cookie whose server-side session is live (unexpired, not signed out). */
-export async function verifySession(env: Pick<Env, 'SESSIONS'>, value: string | undefined, passwordHash: string, now: Date): Promise<boolean> {
-  return (await (await internalSessions(env, passwordHash)).get(value, now)) !== null;
+export async function verifySession(services: Pick<Services, 'sessions'>, value: string | undefined, passwordHash: string, now: Date): Promise<boolean> {
+  return (await (await internalSessions(services, passwordHash)).get(value, now)) !== null;
 }
 
-export async function endSession(env: Pick<Env, 'SESSIONS'>, value: string | undefined, passwordHash: string): Promise<void> {
-  await (await internalSessions(env, passwordHash)).revoke(value);
+export async function endSession(services: Pick<Services, 'sessions'>, value: string | undefined, passwordHash: string): Promise<void> {
+  await (await internalSessions(services, passwordHash)).revoke(value);
 }
 
 async function deviceKey(passwordHash: string): Promise<CryptoKey> {
-  const material = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`apay internal docs device v1\n${passwordHash}`));
-  return crypto.subtle.importKey('raw', material, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  return hmacKey(await sha256(`apay internal docs device v1\n${passwordHash}`));
 }
 
 /** `<device id>.<HMAC>`: proves this browser signed in with the current password before. */
 export async function issueDeviceCookie(passwordHash: string): Promise<string> {
   const id = newOpaqueId(16);
-  const sig = await crypto.subtle.sign('HMAC', await deviceKey(passwordHash), new TextEncoder().encode(id));
-  return `${id}.${toBase64Url(sig)}`;
+  return `${id}.${toBase64Url(await hmacSha256(await deviceKey(passwordHash), id))}`;
 }
 
 /** The device id of a valid device cookie, else null (HMAC verify is constant-time). */
 export async function verifyDeviceCookie(value: string | undefined, passwordHash: string): Promise<string | null> {
   const m = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
   if (!m) return null;
-  const sig = Uint8Array.from(atob(m[2]!.replace(/-/g, '+').replace(/_/g, '/') + '='), (ch) => ch.charCodeAt(0));
-  const ok = await crypto.subtle.verify('HMAC', await deviceKey(passwordHash), sig, new TextEncoder().encode(m[1]!));
+  const ok = await hmacVerify(await deviceKey(passwordHash), fromBase64Url(m[2]!), m[1]!);
   return ok ? m[1]! : null;
 }
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { limitShopToken } from '../limits/rate-limit';
-import { timingSafeEqualStrings } from '../shops/crypto';
+import { timingSafeEqualStrings } from '../lib/crypto';
 import type { AppEnv } from './context';
 import { ApiError } from './problem';
 

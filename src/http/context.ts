@@ -1,3 +1,4 @@
+import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type { Env } from '../env';
 import type { Services } from '../services';
 import type { ShopRecord, TokenRecord } from '../shops/shop-store';
@@ -15,3 +16,6 @@ export type AppEnv = {
     numberSources: ReadonlyMap<string, string>;
   };
 };
+
+/** The type of a route's handler, written once for every handlers file. */
+export type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

@@ -56,10 +56,6 @@ export class ApiError extends HTTPException {
     this.errors = opts.errors;
     this.headers = opts.headers;
   }
-
-  toProblem(requestId: string): Problem {
-    return problemBody(this.status, this.code, requestId, this.detail, this.errors);
-  }
 }
 
 export function problemBody(
@@ -89,4 +85,3 @@ export function problemResponse(
   });
 }
 
-export { TITLES as ERROR_TITLES };

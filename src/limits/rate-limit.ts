@@ -12,46 +12,16 @@
  * if that round trip ever shows in `npm run bench`.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { z } from 'zod';
-import type { Env } from '../env';
 import { clientIp } from '../http/client-ip';
 import type { AppEnv } from '../http/context';
 import { ApiError } from '../http/problem';
-import { Limiter } from './limiter';
-
-export interface RateLimits {
-  perToken: number;
-  perIp: number;
-  windowSeconds: number;
-}
-
-const schema = z.object({
-  perToken: z.coerce.number().int().min(1).default(600),
-  perIp: z.coerce.number().int().min(1).default(300),
-  windowSeconds: z.coerce.number().int().min(1).max(3600).default(60),
-});
-
-const cache = new WeakMap<object, RateLimits>();
-
-/** The limits from RATE_LIMIT_* vars, validated once per env object. */
-export function rateLimits(env: Env): RateLimits {
-  let hit = cache.get(env);
-  if (!hit) {
-    hit = schema.parse({
-      perToken: env.RATE_LIMIT_PER_TOKEN || undefined,
-      perIp: env.RATE_LIMIT_PER_IP || undefined,
-      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS || undefined,
-    });
-    cache.set(env, hit);
-  }
-  return hit;
-}
 
 async function enforce(c: Context<AppEnv>, key: string, limit: number, who: string): Promise<void> {
-  const { windowSeconds } = rateLimits(c.env);
-  const verdict = await new Limiter(c.env.LIMITER).hit(key, limit, windowSeconds, c.var.services.now());
+  const { config, limiter, clock, log } = c.var.services;
+  const { windowSeconds } = config.rateLimits;
+  const verdict = await limiter.hit(key, limit, windowSeconds, clock.now());
   if (verdict.allowed) return;
-  c.var.services.log.warn('rate limited', { key: key.split(':').slice(0, 2).join(':'), retryAfter: verdict.retryAfterSeconds });
+  log.warn('rate limited', { key: key.split(':').slice(0, 2).join(':'), retryAfter: verdict.retryAfterSeconds });
   throw new ApiError(429, 'rate_limited', `Too many requests ${who}: at most ${limit} per ${windowSeconds} s. Retry after ${verdict.retryAfterSeconds} s.`, {
     headers: { 'retry-after': String(verdict.retryAfterSeconds) },
   });
@@ -59,11 +29,11 @@ async function enforce(c: Context<AppEnv>, key: string, limit: number, who: stri
 
 /** Called by shopAuth once the token is known: one bucket per token (test and live are separate tokens). */
 export function limitShopToken(c: Context<AppEnv>, tokenId: string): Promise<void> {
-  return enforce(c, `rate:token:${tokenId}`, rateLimits(c.env).perToken, 'for this token');
+  return enforce(c, `rate:token:${tokenId}`, c.var.services.config.rateLimits.perToken, 'for this token');
 }
 
 /** Per client IP, for routes without credentials. */
 export const limitPerIp = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  await enforce(c, `rate:ip:${clientIp(c.req.raw.headers)}`, rateLimits(c.env).perIp, 'from this address');
+  await enforce(c, `rate:ip:${clientIp(c.req.raw.headers)}`, c.var.services.config.rateLimits.perIp, 'from this address');
   await next();
 };

@@ -3,6 +3,8 @@
  * redactor that replaces known secret values and secret-shaped strings, so a careless
  * `log.info({ body })` cannot leak a token: secrets never reach a log line (DESIGN §7).
  */
+import type { Clock } from '../lib/clock';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -20,6 +22,7 @@ export interface Logger {
 export function createLogger(opts: {
   level: LogLevel;
   secrets: Array<string | undefined>;
+  clock: Clock;
   base?: Record<string, unknown>;
   sink?: (line: string, level: LogLevel) => void;
 }): Logger {
@@ -36,7 +39,7 @@ export function createLogger(opts: {
   const make = (base: Record<string, unknown>): Logger => {
     const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
       if (ORDER[level] < ORDER[opts.level]) return;
-      const entry = { level, msg, time: new Date().toISOString(), ...base, ...fields };
+      const entry = { level, msg, time: opts.clock.now().toISOString(), ...base, ...fields };
       sink(redact(JSON.stringify(entry, errorReplacer)), level);
     };
     return {

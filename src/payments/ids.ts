@@ -1,7 +1,5 @@
 import type { Mode } from '../../generated/api/types.gen';
-import { randomBase62, sha256Hex } from '../shops/crypto';
-
-const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+import { base62Digits, hmacKey, hmacSha256, randomBase62, sha256Hex } from '../lib/crypto';
 const ID_CHARS = 22; // 62^22 ≈ 2^131
 
 export const PAYMENT_ID_PATTERN = /^pay_[A-Za-z0-9]{22}$/;
@@ -17,21 +15,9 @@ export function randomPaymentId(): string {
  * property of the address, DESIGN §4), while outsiders cannot compute or guess it.
  */
 export async function derivePaymentId(secret: string, shopId: string, mode: Mode, shopTransactionId: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
   // '|' cannot occur in shop ids, modes or shop transaction ids, so the input is unambiguous.
-  const mac = new Uint8Array(
-    await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${shopId}|${mode}|${shopTransactionId}`)),
-  );
-  let n = 0n;
-  for (const b of mac) n = (n << 8n) | BigInt(b);
-  let out = '';
-  for (let i = 0; i < ID_CHARS; i++) {
-    out += BASE62[Number(n % 62n)];
-    n /= 62n;
-  }
-  return 'pay_' + out;
+  const mac = await hmacSha256(await hmacKey(secret, ['sign']), `${shopId}|${mode}|${shopTransactionId}`);
+  return 'pay_' + base62Digits(mac, ID_CHARS);
 }
 
 /**

@@ -42,6 +42,10 @@ export function toTxlogEntry(r: PaymentRecord): TxlogEntry {
   };
 }
 
-export async function writeTxlog(kv: KVNamespace, r: PaymentRecord): Promise<void> {
-  await kv.put(txlogKey(r.id), JSON.stringify(toTxlogEntry(r)));
+export class TransactionLog {
+  constructor(private readonly kv: KVNamespace) {}
+
+  async write(r: PaymentRecord): Promise<void> {
+    await this.kv.put(txlogKey(r.id), JSON.stringify(toTxlogEntry(r)));
+  }
 }

@@ -1,8 +1,6 @@
-import type { Env } from '../env';
-import { paymentObject } from '../payments/store';
-import { buildServices, type Services } from '../services';
+import { paymentEventFields } from '../analytics/events';
+import type { Services } from '../services';
 import { activeWebhookSecrets } from '../shops/shop-store';
-import { putDeadLetter } from './dead-letters';
 import { sendPostback, type AttemptResult } from './deliver';
 import { buildShopPostback, isPostbackJob, signShopPostback, type PostbackJob } from './payload';
 import { retryDelaySeconds, shouldDeadLetter } from './schedule';
@@ -12,8 +10,7 @@ import { retryDelaySeconds, shouldDeadLetter } from './schedule';
  * POST, record the attempt on the payment's Durable Object, then ack, retry with backoff, or
  * dead-letter once the delivery is older than the configured age (DESIGN §5).
  */
-export async function handlePostbackBatch(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  const s = buildServices(env, { consumer: 'postbacks' });
+export async function handlePostbackBatch(batch: MessageBatch<unknown>, s: Services): Promise<void> {
   for (const msg of batch.messages) {
     if (!isPostbackJob(msg.body)) {
       s.log.error('dropping a malformed postback job', { messageId: msg.id });
@@ -32,8 +29,7 @@ export async function handlePostbackBatch(batch: MessageBatch<unknown>, env: Env
 }
 
 /** Jobs that reached the queue's own dead-letter queue (consumer crashes): dead-letter them for good. */
-export async function handlePostbackDeadLetters(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  const s = buildServices(env, { consumer: 'postbacks-dlq' });
+export async function handlePostbackDeadLetters(batch: MessageBatch<unknown>, s: Services): Promise<void> {
   for (const msg of batch.messages) {
     if (isPostbackJob(msg.body)) await deadLetter(msg.body, s, null);
     msg.ack();
@@ -41,28 +37,24 @@ export async function handlePostbackDeadLetters(batch: MessageBatch<unknown>, en
 }
 
 async function deliverOnce(job: PostbackJob, s: Services): Promise<'done' | { failedAttempts: number }> {
-  const payment = paymentObject(s.env, job.paymentId);
+  const payment = s.payments.object(job.paymentId);
   const r = await payment.get();
   // Superseded (a redelivery queued a newer job), already delivered, or nothing to send.
   if (!r || r.postback.webhookId !== job.webhookId || r.postback.queuedAt !== job.queuedAt) return 'done';
   if (r.postback.status === 'delivered' || r.postback.status === 'dead_lettered' || !r.postbackUrl) return 'done';
 
   const shop = await s.shops.getShop(r.shopId);
-  const at = s.now();
+  const at = s.clock.now();
   const secrets = shop ? activeWebhookSecrets(shop, at) : [];
   const body = JSON.stringify(buildShopPostback(r));
   const attempt: AttemptResult =
     secrets.length === 0
       ? { at: at.toISOString(), ok: false, httpStatus: null, latencyMs: null, error: 'the shop has no active webhook secret' }
-      : await sendPostback(r.postbackUrl, signShopPostback(job.webhookId, body, secrets, at), body, s.config.postbacks.timeoutMs, at);
+      : await sendPostback(r.postbackUrl, signShopPostback(job.webhookId, body, secrets, at), body, s.config.postbacks.timeoutMs, s.clock);
 
   await s.analytics.emit({
+    ...paymentEventFields(r, null),
     event_type: 'shop_postback_attempt',
-    shop_id: r.shopId,
-    mode: r.mode,
-    payment_id: r.id,
-    shop_transaction_id: r.shopTransactionId,
-    status: r.status,
     http_status: attempt.httpStatus ?? null,
     latency_ms: attempt.latencyMs ?? null,
     attributes: { webhook_id: job.webhookId, ok: attempt.ok, error: attempt.error ?? null },
@@ -84,27 +76,23 @@ async function deliverOnce(job: PostbackJob, s: Services): Promise<'done' | { fa
 
 /** `last` is our final failed attempt; null when the queue itself gave up on the job. */
 async function deadLetter(job: PostbackJob, s: Services, last: AttemptResult | null): Promise<void> {
-  const payment = paymentObject(s.env, job.paymentId);
+  const payment = s.payments.object(job.paymentId);
   const r = await payment.get();
   if (!r || r.postback.status === 'delivered' || r.postback.status === 'dead_lettered') return;
   const previous = r.postback.attempts.at(-1);
-  const key = await putDeadLetter(s.env.KV, {
+  const key = await s.postbackDeadLetters.put({
     paymentId: r.id,
     shopId: r.shopId,
     webhookId: job.webhookId,
-    deadLetteredAt: last?.at ?? s.now().toISOString(),
+    deadLetteredAt: last?.at ?? s.clock.now().toISOString(),
     attempts: r.postback.attempts.length + (last ? 1 : 0),
     lastError: last ? (last.error ?? null) : (previous?.error ?? 'queue retries exhausted'),
   });
   if (last) await payment.recordPostbackAttempt(last, 'dead_lettered', key);
   else await payment.markDeadLettered(key);
   await s.analytics.emit({
+    ...paymentEventFields(r, null),
     event_type: 'postback_dead_lettered',
-    shop_id: r.shopId,
-    mode: r.mode,
-    payment_id: r.id,
-    shop_transaction_id: r.shopTransactionId,
-    status: r.status,
     attributes: { webhook_id: job.webhookId, last_error: last?.error ?? null },
   });
   s.log.error('postback dead-lettered', { paymentId: r.id, webhookId: job.webhookId, lastError: last?.error ?? 'queue retries exhausted' });

@@ -6,14 +6,22 @@ import type { DeadLetter } from '../../generated/api/types.gen';
  */
 const PREFIX = 'deadletter:';
 
-export async function putDeadLetter(kv: KVNamespace, entry: DeadLetter): Promise<string> {
-  const key = `${PREFIX}${entry.deadLetteredAt}:${entry.paymentId}`;
-  await kv.put(key, JSON.stringify(entry));
-  return key;
-}
+export class PostbackDeadLetters {
+  constructor(private readonly kv: KVNamespace) {}
 
-export async function listDeadLetters(kv: KVNamespace, cursor: string | undefined, limit: number): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
-  const page = await kv.list({ prefix: PREFIX, cursor, limit });
-  const items = await Promise.all(page.keys.map((k) => kv.get<DeadLetter>(k.name, 'json')));
-  return { items: items.filter((d): d is DeadLetter => d !== null), nextCursor: page.list_complete ? null : page.cursor };
+  async put(entry: DeadLetter): Promise<string> {
+    const key = `${PREFIX}${entry.deadLetteredAt}:${entry.paymentId}`;
+    await this.kv.put(key, JSON.stringify(entry));
+    return key;
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.kv.delete(key);
+  }
+
+  async list(cursor: string | undefined, limit: number): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
+    const page = await this.kv.list({ prefix: PREFIX, cursor, limit });
+    const items = await Promise.all(page.keys.map((k) => this.kv.get<DeadLetter>(k.name, 'json')));
+    return { items: items.filter((d): d is DeadLetter => d !== null), nextCursor: page.list_complete ? null : page.cursor };
+  }
 }

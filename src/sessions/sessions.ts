@@ -1,21 +1,14 @@
+import { randomBytes, sha256, toBase64Url } from '../lib/crypto';
 import type { SessionInfo, SessionObject } from './session-object';
 
 export type { SessionInfo };
 
 /** 32 random bytes, base64url: the opaque session id a cookie carries. */
 export function newOpaqueId(bytes = 32): string {
-  return toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+  return toBase64Url(randomBytes(bytes));
 }
 
-export function toBase64Url(buf: ArrayBuffer | Uint8Array): string {
-  let s = '';
-  for (const b of buf instanceof Uint8Array ? buf : new Uint8Array(buf)) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-async function sha256(text: string): Promise<string> {
-  return toBase64Url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-}
+const hashOf = async (text: string) => toBase64Url(await sha256(text));
 
 const ID_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -35,18 +28,18 @@ export class SessionStore {
 
   async create(subject: string, now: Date, ttl: { absoluteSeconds: number; idleSeconds: number }): Promise<string> {
     const id = newOpaqueId();
-    await this.stub().create(await sha256(id), subject, now.getTime(), ttl.absoluteSeconds, ttl.idleSeconds);
+    await this.stub().create(await hashOf(id), subject, now.getTime(), ttl.absoluteSeconds, ttl.idleSeconds);
     return id;
   }
 
   /** The live session for a cookie value, or null (malformed values never reach the object). */
   async get(id: string | undefined, now: Date): Promise<SessionInfo | null> {
     if (!id || !ID_SHAPE.test(id)) return null;
-    return this.stub().touch(await sha256(id), now.getTime());
+    return this.stub().touch(await hashOf(id), now.getTime());
   }
 
   async revoke(id: string | undefined): Promise<void> {
-    if (id && ID_SHAPE.test(id)) await this.stub().revoke(await sha256(id));
+    if (id && ID_SHAPE.test(id)) await this.stub().revoke(await hashOf(id));
   }
 
   revokeSubject(subject: string): Promise<number> {

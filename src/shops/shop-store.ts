@@ -1,5 +1,6 @@
 import type { Mode, Shop, TokenInfo } from '../../generated/api/types.gen';
-import { randomBase62, randomBytes, sha256Hex, toBase64 } from './crypto';
+import type { Clock } from '../lib/clock';
+import { randomBase62, randomBytes, sha256Hex, toBase64 } from '../lib/crypto';
 
 /**
  * Shops and their credentials in Workers KV (read-mostly data; DESIGN §4).
@@ -59,11 +60,11 @@ export function publicToken(token: TokenRecord): TokenInfo {
 export class ShopStore {
   constructor(
     private readonly kv: KVNamespace,
-    private readonly now: () => Date,
+    private readonly clock: Clock,
   ) {}
 
   async createShop(input: { name: string; allowedRedirectHosts: string[] }): Promise<{ shop: ShopRecord; webhookSecret: string }> {
-    const at = this.now().toISOString();
+    const at = this.clock.now().toISOString();
     const webhookSecret = newWebhookSecret();
     const shop: ShopRecord = {
       id: 'shop_' + randomBase62(16),
@@ -96,7 +97,7 @@ export class ShopStore {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.allowedRedirectHosts !== undefined ? { allowedRedirectHosts: normaliseHosts(patch.allowedRedirectHosts) } : {}),
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
-      updatedAt: this.now().toISOString(),
+      updatedAt: this.clock.now().toISOString(),
     };
     await this.kv.put(shopKey(shopId), JSON.stringify(next));
     return next;
@@ -121,7 +122,7 @@ export class ShopStore {
   ): Promise<{ webhookSecret: string; previousSecretExpiresAt: string | null } | null> {
     const shop = await this.getShop(shopId);
     if (!shop) return null;
-    const now = this.now();
+    const now = this.clock.now();
     const at = now.toISOString();
     const expiresAt = overlapSeconds > 0 ? new Date(now.getTime() + overlapSeconds * 1000).toISOString() : null;
     const kept = shop.webhookSecrets
@@ -152,7 +153,7 @@ export class ShopStore {
       mode,
       prefix,
       last4: token.slice(-4),
-      createdAt: this.now().toISOString(),
+      createdAt: this.clock.now().toISOString(),
       lastUsedAt: null,
       revokedAt: null,
       hash,
@@ -178,7 +179,7 @@ export class ShopStore {
     const record = await this.kv.get<TokenRecord>(tokenKey(hash), 'json');
     if (!record) return null;
     if (record.revokedAt) return record;
-    const revoked: TokenRecord = { ...record, revokedAt: this.now().toISOString() };
+    const revoked: TokenRecord = { ...record, revokedAt: this.clock.now().toISOString() };
     await this.kv.put(tokenKey(hash), JSON.stringify(revoked));
     return revoked;
   }
@@ -199,7 +200,7 @@ export class ShopStore {
 
   /** Records token use at most every 10 minutes (KV allows one write per key per second). */
   async touchToken(record: TokenRecord): Promise<void> {
-    const now = this.now();
+    const now = this.clock.now();
     if (record.lastUsedAt && now.getTime() - Date.parse(record.lastUsedAt) < 10 * 60_000) return;
     const fresh = await this.kv.get<TokenRecord>(tokenKey(record.hash), 'json');
     if (!fresh || fresh.revokedAt) return; // never resurrect a revoked token with a stale copy

@@ -68,6 +68,9 @@ describe('npm start: the newcomer path', () => {
       // A machine without the BigQuery emulator: npm start must say so in one line and go on.
       BIGQUERY_EMULATOR_BIN: '',
       GOBIN: state,
+      APAY_BIGQUERY_BUILD: 'off', // Go is here: without this npm start would build the emulator
+      METABASE_URL: '',
+      METABASE_JAR: '',
       PATH: (process.env.PATH ?? '').split(delimiter).filter((dir) => !existsSync(join(dir, 'bigquery-emulator'))).join(delimiter),
     };
     worker = `http://localhost:${w}`;
@@ -86,6 +89,7 @@ describe('npm start: the newcomer path', () => {
     expect(stack.output()).toContain('Created the demo shop');
     expect(stack.lines.filter((l) => l.includes('BigQuery emulator not installed'))).toHaveLength(1);
     expect(stack.output()).toMatch(/^ {2}BigQuery emulator +not running$/m);
+    expect(stack.output()).toMatch(/^ {2}Metabase +not configured \(set METABASE_URL, or METABASE_JAR with Java 21\+\)$/m);
     for (const secret of secretValues(readDevVars(join(root, '.dev.vars')))) expect(stack.output()).not.toContain(secret);
   });
 

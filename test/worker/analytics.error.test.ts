@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { rowOutcomes } from '../../src/analytics/bigquery-insert';
 import { backoffSeconds, handleAnalyticsBatch } from '../../src/analytics/consumer';
+import { buildServices } from '../../src/services';
 import type { AnalyticsEvent } from '../../src/analytics/events';
 
 // BigQuery played by the HTTP recorder (a real server on the Node side): it records each
@@ -46,7 +47,7 @@ async function consume(workerEnv: typeof env, msgs: ReturnType<typeof messages>)
   const batch = createMessageBatch('aimbrellapay-analytics', msgs);
   const retries = batch.messages.map((m) => vi.spyOn(m, 'retry'));
   const ctx = createExecutionContext();
-  await handleAnalyticsBatch(batch, workerEnv, ctx);
+  await handleAnalyticsBatch(batch, buildServices(workerEnv), ctx);
   const result = await getQueueResult(batch, ctx);
   return { ...result, retryDelays: retries.map((r) => r.mock.calls.map((c) => c[0]?.delaySeconds)) };
 }

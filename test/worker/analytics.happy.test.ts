@@ -5,7 +5,9 @@ import { handleAnalyticsBatch, handleAnalyticsDeadLetters } from '../../src/anal
 import { DEAD_LETTER_PREFIX, type DeadLetter } from '../../src/analytics/dead-letters';
 import { AnalyticsEmitter } from '../../src/analytics/emitter';
 import { PENDING_PREFIX } from '../../src/analytics/pending';
+import { systemClock } from '../../src/lib/clock';
 import { createLogger } from '../../src/observability/logger';
+import { buildServices } from '../../src/services';
 
 const EMAIL = 'jane.customer@example.com';
 const input = (over: Record<string, unknown> = {}) => ({
@@ -31,14 +33,14 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 const emitter = (queue: Queue, kv?: KVNamespace) =>
-  new AnalyticsEmitter(queue, createLogger({ level: 'debug', secrets: [] }), () => new Date('2026-05-01T10:00:00Z'), kv);
+  new AnalyticsEmitter(queue, createLogger({ level: 'debug', secrets: [], clock: systemClock }), { now: () => new Date('2026-05-01T10:00:00Z') }, kv);
 
 describe('analytics without BigQuery configured (plain local run)', () => {
   it('acks every event and logs it at debug level without the email', async () => {
     const event = emitter(env.ANALYTICS_QUEUE).build(input());
     const batch = createMessageBatch('aimbrellapay-analytics', [{ id: 'a1', timestamp: new Date(), attempts: 1, body: event }]);
     const ctx = createExecutionContext();
-    await handleAnalyticsBatch(batch, { ...env, BIGQUERY_PROJECT: '', LOG_LEVEL: 'debug' }, ctx);
+    await handleAnalyticsBatch(batch, buildServices({ ...env, BIGQUERY_PROJECT: '', LOG_LEVEL: 'debug' }), ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(['a1']);
     const logged = lines.join('\n');
@@ -69,7 +71,7 @@ describe('analytics emitter', () => {
     const recordingQueue = { sendBatch: async (msgs: Array<{ body: unknown }>) => void sent.push(...msgs.map((m) => m.body)) } as unknown as Queue;
     const batch = createMessageBatch('aimbrellapay-analytics', []);
     const ctx = createExecutionContext();
-    await handleAnalyticsBatch(batch, { ...env, ANALYTICS_QUEUE: recordingQueue, BIGQUERY_PROJECT: '' }, ctx);
+    await handleAnalyticsBatch(batch, buildServices({ ...env, ANALYTICS_QUEUE: recordingQueue, BIGQUERY_PROJECT: '' }), ctx);
     await waitOnExecutionContext(ctx);
     expect(sent).toMatchObject([{ payment_id: 'pay_parked', email: EMAIL }]);
     expect((await env.KV.list({ prefix: PENDING_PREFIX })).keys).toHaveLength(0);
@@ -82,7 +84,7 @@ describe('analytics dead letters', () => {
     const recordingDlq = { send: async (body: unknown) => void dlq.push(body) } as unknown as Queue;
     const batch = createMessageBatch('aimbrellapay-analytics', [{ id: 'bad', timestamp: new Date(), attempts: 1, body: { hello: 'world' } }]);
     const ctx = createExecutionContext();
-    await handleAnalyticsBatch(batch, { ...env, ANALYTICS_DLQ: recordingDlq }, ctx);
+    await handleAnalyticsBatch(batch, buildServices({ ...env, ANALYTICS_DLQ: recordingDlq }), ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(['bad']);
     expect(dlq).toMatchObject([{ reason: expect.stringMatching(/malformed/), body: { hello: 'world' } }]);
   });
@@ -96,7 +98,7 @@ describe('analytics dead letters', () => {
       { id: 'd2', timestamp: new Date(), attempts: 1, body: { ...event, event_id: 'evt-exhausted' } },
     ]);
     const ctx = createExecutionContext();
-    await handleAnalyticsDeadLetters(batch, env, ctx);
+    await handleAnalyticsDeadLetters(batch, buildServices(env));
     expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(['d1', 'd2']);
 
     const stored = await env.KV.get<DeadLetter>(DEAD_LETTER_PREFIX + event.event_id, 'json');

@@ -95,8 +95,12 @@ describe('Bansky postbacks from the sandbox', { timeout: 30_000 }, () => {
     expect(await first!.json()).toEqual({ status: 'accepted', paymentStatus: 'paid' });
     expect(second!.status).toBe(200);
     expect(await second!.json()).toEqual({ status: 'ignored', paymentStatus: 'paid' });
-    await waitFor('delivery', async () => (await api.get(id)).data!.postback.status === 'delivered');
-    await new Promise((r) => setTimeout(r, 1_500));
+    const delivered = await waitFor('delivery', async () => {
+      const p = (await api.get(id)).data!;
+      return p.postback.status === 'delivered' ? p : null;
+    });
+    // The ignored duplicate queued nothing: one attempt, one delivery, one webhook-id.
+    expect(delivered.postback.attempts).toBe(1);
     const deliveries = await recorded(hook);
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]!.headers['webhook-id']).toBe(`msg_${id}_paid`);

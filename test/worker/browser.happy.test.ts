@@ -1,9 +1,6 @@
-import { env } from 'cloudflare:workers';
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import type { PaymentObject } from '../../src/payments/payment-object';
-import type { PaymentRecord } from '../../src/payments/record';
 import { BASE, createShopWithToken, worker } from './helpers';
 import {
   checkout,
@@ -18,18 +15,11 @@ import {
   visit,
   waitFor,
 } from './payments.support';
+import { DAY, FakeClock, paymentStub, useInPaymentObject } from './time.support';
 
-function stubOf(id: string) {
-  const ns = env.PAYMENTS as unknown as DurableObjectNamespace<PaymentObject>;
-  return ns.get(ns.idFromName(id));
-}
-
-/** Time travel for one payment: its pay link's expiry moves into the past. */
+/** The pay link's 24 hours pass, as far as this payment's object can tell. */
 async function expireLinkNow(id: string) {
-  await runInDurableObject(stubOf(id), async (_instance: PaymentObject, state) => {
-    const r = (await state.storage.get<PaymentRecord>('payment'))!;
-    await state.storage.put('payment', { ...r, expiresAt: new Date(Date.now() - 1_000).toISOString() });
-  });
+  await useInPaymentObject(id, { clock: new FakeClock().advance(DAY + 1_000) });
 }
 
 describe('the customer\'s browser', { timeout: 30_000 }, () => {
@@ -66,7 +56,7 @@ describe('the customer\'s browser', { timeout: 30_000 }, () => {
     const { id, url } = (await api.init(paymentBody({ id: 'order-expiry', postbackUrl: recorderUrl() + hook }))).data!;
     expect((await api.get(id)).data!.expiresAt).toBe(new Date(Date.parse((await api.get(id)).data!.createdAt) + 86_400_000).toISOString());
     await expireLinkNow(id);
-    expect(await runDurableObjectAlarm(stubOf(id))).toBe(true); // the alarm init scheduled
+    expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true); // the alarm init scheduled
 
     expect((await api.get(id)).data!.status).toBe('expired');
     const page = await visit(url);
@@ -97,7 +87,7 @@ describe('the customer\'s browser', { timeout: 30_000 }, () => {
     const hook = shopHookPath();
     const { id } = (await api.init(paymentBody({ id: 'order-late-paid', postbackUrl: recorderUrl() + hook }))).data!;
     await expireLinkNow(id);
-    expect(await runDurableObjectAlarm(stubOf(id))).toBe(true);
+    expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true);
     await waitFor('expired postback', async () => ((await recorded(hook)).length >= 1 ? true : null));
 
     const late = JSON.stringify({ id, status: 'paid', amount: '49.90', currency: 'EUR' });

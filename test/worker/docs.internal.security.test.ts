@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/docs/login-throttle';
 import { issueSession } from '../../src/docs/session';
 import { Limiter } from '../../src/limits/limiter';
+import { buildServices } from '../../src/services';
 import { CANARY } from '../support/test-bindings';
 import { BASE, worker } from './helpers';
 
@@ -77,8 +78,8 @@ describe('internal docs (/internal)', { timeout: 30_000 }, () => {
     const good = await sessionCookie();
     const [name, value] = good.split('=') as [string, string];
     const flipped = value.slice(0, -1) + (value.endsWith('A') ? 'B' : 'A');
-    const expired = await issueSession(env, CANARY.INTERNAL_DOCS_PASSWORD_HASH, new Date(Date.now() - 9 * 3600 * 1000));
-    const otherKey = await issueSession(env, 'pbkdf2-sha256:100000:AAAAAAAAAAAAAAAAAAAAAA:' + 'B'.repeat(43), new Date());
+    const expired = await issueSession(buildServices(env), CANARY.INTERNAL_DOCS_PASSWORD_HASH, new Date(Date.now() - 9 * 3600 * 1000));
+    const otherKey = await issueSession(buildServices(env), 'pbkdf2-sha256:100000:AAAAAAAAAAAAAAAAAAAAAA:' + 'B'.repeat(43), new Date());
     const oldStateless = `${Math.floor(Date.now() / 1000) + 3600}.${'A'.repeat(43)}`;
     for (const bad of [flipped, expired, otherKey, oldStateless, '', 'x']) {
       const res = await worker.fetch(`${BASE}/internal/openapi.json`, { headers: { cookie: `${name}=${bad}` } });

@@ -116,9 +116,9 @@ describe('an init interrupted by the Durable Object being evicted mid-call', () 
     const api = shopApi((await createShopWithToken()).token);
     const body = paymentBody({ id: 'order-evicted' });
     const { id, url } = (await api.init(body)).data!;
-    const ns = env.PAYMENTS as unknown as DurableObjectNamespace<PaymentObject>;
-    const stub = ns.get(ns.idFromName(id));
-    // The storage an eviction between "recorded" and "Bansky answered" leaves behind.
+    const stub = env.PAYMENTS.get(env.PAYMENTS.idFromName(id));
+    // The storage an eviction between "recorded" and "Bansky answered" leaves behind (a crash
+    // simulated, not time faked: the alarm that settles it is the real one).
     await runInDurableObject(stub, async (_instance: PaymentObject, state) => {
       const r = (await state.storage.get<PaymentRecord>('payment'))!;
       await state.storage.put('payment', { ...r, status: 'created', banskyUrl: null, transitions: r.transitions.slice(0, 1) });

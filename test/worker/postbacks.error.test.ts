@@ -3,8 +3,12 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { AdminPayment, DeadLetter, DeadLetterList, Problem } from '../../generated/api/types.gen';
 import entry from '../../src/index';
+import { handlePostbackBatch } from '../../src/postbacks/consumer';
+import type { PostbackJob } from '../../src/postbacks/payload';
+import type { Services } from '../../src/services';
 import { adminCall, createShopWithToken } from './helpers';
 import { checkout, failNext, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
+import { DAY, FakeClock, HOUR, servicesWith } from './time.support';
 
 async function allDeadLetters(): Promise<DeadLetter[]> {
   const out: DeadLetter[] = [];
@@ -18,8 +22,15 @@ async function allDeadLetters(): Promise<DeadLetter[]> {
   return out;
 }
 
+/** Runs the postback consumer on one job, as the queue would, with the given services (e.g. a later clock). */
+async function consumeJob(job: PostbackJob, services: Services, attempts = 2) {
+  const batch = createMessageBatch('aimbrellapay-postbacks', [{ id: `job-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body: job }]);
+  await handlePostbackBatch(batch, services);
+  return getQueueResult(batch, createExecutionContext());
+}
+
 describe('shop postbacks that keep failing', { timeout: 60_000 }, () => {
-  it('are dead-lettered after the (shortened) retry window, listed, and redelivered once the shop recovers', async () => {
+  it('are retried with backoff, dead-lettered once the retry window has passed, listed, and redelivered once the shop recovers', async () => {
     const shop = await createShopWithToken();
     const api = shopApi(shop.token);
     const hook = shopHookPath();
@@ -29,20 +40,25 @@ describe('shop postbacks that keep failing', { timeout: 60_000 }, () => {
     await checkout((await visit(init.data!.url)).headers.get('location')!, 'decline');
     await relayBanskyPostbacks(id);
 
-    const dead = await waitFor('dead-lettering', async () => {
-      const p = (await api.get(id)).data!;
-      return p.postback.status === 'dead_lettered' ? p : null;
-    }, 50_000);
-    expect(dead.status).toBe('failed');
-    expect(dead.postback.attempts).toBeGreaterThanOrEqual(2);
-    expect(dead.postback.lastHttpStatus).toBe(503);
-    expect(dead.postback.deliveredAt).toBeNull();
-
-    // Retries were spaced out (backoff), and every one reached the shop.
+    // The queue retries on the (shortened) schedule: at least two attempts, spaced out.
+    const failing = await waitFor('two failed attempts', async () => {
+      const a: AdminPayment = await (await adminCall('GET', `/admin/v1/payments/${id}`)).json();
+      return a.postbackAttempts.length >= 2 ? a : null;
+    });
     const attempts = await recorded(hook);
-    expect(attempts.length).toBe(dead.postback.attempts);
     const gaps = attempts.slice(1).map((a, i) => Date.parse(a.at) - Date.parse(attempts[i]!.at));
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(900);
+
+    // A day later (the retry window), the next attempt fails for good: dead-lettered.
+    const job = { paymentId: id, webhookId: failing.webhookId!, queuedAt: failing.payment.updatedAt };
+    const later = servicesWith({ clock: new FakeClock().advance(DAY + HOUR) });
+    expect((await consumeJob(job, later)).explicitAcks).toHaveLength(1);
+    const dead = (await api.get(id)).data!;
+    expect(dead.status).toBe('failed');
+    expect(dead.postback.status).toBe('dead_lettered');
+    expect(dead.postback.lastHttpStatus).toBe(503);
+    expect(dead.postback.deliveredAt).toBeNull();
+    expect(await recorded(hook)).toHaveLength(dead.postback.attempts); // every attempt reached the shop
 
     const listed = (await allDeadLetters()).find((d) => d.paymentId === id);
     expect(listed).toMatchObject({ shopId: shop.shopId, webhookId: `msg_${id}_failed`, attempts: dead.postback.attempts, lastError: 'HTTP 503' });
@@ -83,8 +99,12 @@ describe('jobs the queue itself gave up on (its dead-letter queue)', { timeout: 
     expect(after.payment.postback.status).toBe('dead_lettered');
     const attemptsThen = after.postbackAttempts.length;
     expect((await allDeadLetters()).find((d) => d.paymentId === id)).toMatchObject({ attempts: attemptsThen, lastError: 'HTTP 500' });
-    await new Promise((r) => setTimeout(r, 3_000)); // a pending retry finds the postback dead-lettered and stops
-    expect((await (await adminCall('GET', `/admin/v1/payments/${id}`)).json<AdminPayment>()).postbackAttempts.length).toBeLessThanOrEqual(attemptsThen + 1);
+    // A retry still on the queue finds the postback dead-lettered: acknowledged, nothing sent.
+    const pending = { paymentId: id, webhookId: admin.webhookId!, queuedAt: admin.payment.updatedAt };
+    expect((await consumeJob(pending, servicesWith({}))).explicitAcks).toHaveLength(1);
+    const final: AdminPayment = await (await adminCall('GET', `/admin/v1/payments/${id}`)).json();
+    expect(final.payment.postback.status).toBe('dead_lettered');
+    expect(final.postbackAttempts.length).toBeLessThanOrEqual(attemptsThen + 1); // at most one the queue had already started
   });
 });
 

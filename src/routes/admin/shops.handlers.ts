@@ -1,39 +1,36 @@
-import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../../http/context';
+import type { Handler } from '../../http/context';
 import { ApiError } from '../../http/problem';
 import { publicShop, publicToken } from '../../shops/shop-store';
 import type * as routes from './admin.routes';
 
-type H<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
-
 const shopNotFound = () => new ApiError(404, 'shop_not_found', 'No shop with this id.');
 
-export const listShops: H<'listShops'> = async (c) => {
+export const listShops: Handler<typeof routes.listShops> = async (c) => {
   const { cursor, limit } = c.req.valid('query');
   const page = await c.var.services.shops.listShops(cursor, limit ?? 50);
   return c.json({ items: page.items.map(publicShop), nextCursor: page.nextCursor }, 200);
 };
 
-export const createShop: H<'createShop'> = async (c) => {
+export const createShop: Handler<typeof routes.createShop> = async (c) => {
   const { shop, webhookSecret } = await c.var.services.shops.createShop(c.req.valid('json'));
   c.var.services.log.info('shop created', { shopId: shop.id, requestId: c.var.requestId });
   return c.json({ shop: publicShop(shop), webhookSecret }, 201);
 };
 
-export const getShop: H<'getShop'> = async (c) => {
+export const getShop: Handler<typeof routes.getShop> = async (c) => {
   const shop = await c.var.services.shops.getShop(c.req.valid('param').shopId);
   if (!shop) throw shopNotFound();
   return c.json(publicShop(shop), 200);
 };
 
-export const updateShop: H<'updateShop'> = async (c) => {
+export const updateShop: Handler<typeof routes.updateShop> = async (c) => {
   const shop = await c.var.services.shops.updateShop(c.req.valid('param').shopId, c.req.valid('json'));
   if (!shop) throw shopNotFound();
   c.var.services.log.info('shop updated', { shopId: shop.id, disabled: shop.disabled, requestId: c.var.requestId });
   return c.json(publicShop(shop), 200);
 };
 
-export const listTokens: H<'listTokens'> = async (c) => {
+export const listTokens: Handler<typeof routes.listTokens> = async (c) => {
   const { shopId } = c.req.valid('param');
   const { cursor, limit } = c.req.valid('query');
   const shops = c.var.services.shops;
@@ -42,7 +39,7 @@ export const listTokens: H<'listTokens'> = async (c) => {
   return c.json({ items: page.items.map(publicToken), nextCursor: page.nextCursor }, 200);
 };
 
-export const issueToken: H<'issueToken'> = async (c) => {
+export const issueToken: Handler<typeof routes.issueToken> = async (c) => {
   const { shopId } = c.req.valid('param');
   const { mode, label } = c.req.valid('json');
   const shops = c.var.services.shops;
@@ -52,7 +49,7 @@ export const issueToken: H<'issueToken'> = async (c) => {
   return c.json({ ...publicToken(record), token }, 201);
 };
 
-export const revokeToken: H<'revokeToken'> = async (c) => {
+export const revokeToken: Handler<typeof routes.revokeToken> = async (c) => {
   const { shopId, tokenId } = c.req.valid('param');
   const record = await c.var.services.shops.revokeToken(shopId, tokenId);
   if (!record) throw new ApiError(404, 'token_not_found', 'No token with this id for this shop.');
@@ -60,7 +57,7 @@ export const revokeToken: H<'revokeToken'> = async (c) => {
   return c.json(publicToken(record), 200);
 };
 
-export const rotateWebhookSecret: H<'rotateWebhookSecret'> = async (c) => {
+export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = async (c) => {
   const { shopId } = c.req.valid('param');
   const body = c.req.valid('json') as { overlapSeconds?: number } | undefined;
   const result = await c.var.services.shops.rotateWebhookSecret(shopId, body?.overlapSeconds ?? 86_400);

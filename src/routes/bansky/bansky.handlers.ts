@@ -1,7 +1,6 @@
-import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../../http/context';
+import type { Handler } from '../../http/context';
 import { ApiError } from '../../http/problem';
-import { isPaymentId, paymentObject } from '../../payments/store';
+import { isPaymentId } from '../../payments/store';
 import type * as routes from './bansky.routes';
 
 /**
@@ -9,10 +8,10 @@ import type * as routes from './bansky.routes';
  * Durable Object checks amount and currency and applies the result at most once; the shop's
  * postback is queued there, so this answers fast.
  */
-export const receiveBanskyPostback: RouteHandler<typeof routes.receiveBanskyPostback, AppEnv> = async (c) => {
+export const receiveBanskyPostback: Handler<typeof routes.receiveBanskyPostback> = async (c) => {
   const pb = c.req.valid('json');
   const { services, requestId } = c.var;
-  const outcome = isPaymentId(pb.id) ? await paymentObject(services.env, pb.id).applyBanskyPostback(pb, requestId) : { kind: 'not_found' as const };
+  const outcome = isPaymentId(pb.id) ? await services.payments.object(pb.id).applyBanskyPostback(pb, requestId) : { kind: 'not_found' as const };
   switch (outcome.kind) {
     case 'not_found':
       services.log.warn('bansky postback for an unknown payment', { paymentId: pb.id, requestId });

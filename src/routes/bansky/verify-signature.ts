@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from 'hono';
-import { verifyBanskySignature } from '../../bansky/signature';
 import type { AppEnv } from '../../http/context';
 import { ApiError } from '../../http/problem';
 
@@ -10,7 +9,7 @@ import { ApiError } from '../../http/problem';
 export const verifyBanskySignatureMiddleware = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const raw = await c.req.arrayBuffer();
   const header = c.req.header('x-bansky-signature');
-  const ok = await verifyBanskySignature(raw, header, c.var.services.config.bansky.postbackSecret);
+  const ok = await c.var.services.bansky.verifyPostback(raw, header);
   if (!ok) {
     c.var.services.log.warn('bansky postback rejected: bad signature', {
       requestId: c.var.requestId,

@@ -1,8 +1,8 @@
-import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../../http/context';
-import { isFinal, type PaymentRecord } from '../../payments/record';
-import { isPaymentId, paymentObject } from '../../payments/store';
+import { paymentEventFields } from '../../analytics/events';
+import type { AppEnv, Handler } from '../../http/context';
+import type { PaymentRecord } from '../../payments/record';
+import { isPaymentId } from '../../payments/store';
 import { HTML_HEADERS, PAGES } from './pages';
 import type * as routes from './browser.routes';
 
@@ -14,9 +14,7 @@ import type * as routes from './browser.routes';
 type Status = 400 | 404 | 409 | 410;
 const html = (c: Context<AppEnv>, status: Status, body: string) => c.body(body, status, HTML_HEADERS);
 
-async function load(c: Context<AppEnv>, id: string): Promise<PaymentRecord | null> {
-  return isPaymentId(id) ? paymentObject(c.var.services.env, id).get() : null;
-}
+const load = (c: Context<AppEnv>, id: string) => c.var.services.payments.get(id);
 
 function redirectTo(c: Context<AppEnv>, location: string) {
   return c.body(null, 302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
@@ -24,27 +22,16 @@ function redirectTo(c: Context<AppEnv>, location: string) {
 
 function track(c: Context<AppEnv>, r: PaymentRecord, eventType: 'pay_link_opened' | 'customer_returned', attributes: Record<string, unknown>) {
   c.executionCtx.waitUntil(
-    c.var.services.analytics.emit({
-      event_type: eventType,
-      shop_id: r.shopId,
-      mode: r.mode,
-      payment_id: r.id,
-      shop_transaction_id: r.shopTransactionId,
-      status: r.status,
-      request_id: c.var.requestId,
-      attributes,
-    }),
+    c.var.services.analytics.emit({ ...paymentEventFields(r, c.var.requestId), event_type: eventType, attributes }),
   );
 }
 
-export const openPayLink: RouteHandler<typeof routes.openPayLink, AppEnv> = async (c) => {
+export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
   const { id } = c.req.valid('query');
-  let r = await load(c, id);
+  // One call to the payment's object, which expires the link first if its time has come: the
+  // alarm normally gets there first, but a customer is never sent to an expired Bansky page.
+  const r = isPaymentId(id) ? await c.var.services.payments.object(id).expireIfDue(c.var.requestId) : null;
   if (!r || r.status === 'created') return html(c, 404, PAGES.unknown());
-  if (!isFinal(r.status) && Date.parse(r.expiresAt) <= Date.now()) {
-    // The alarm normally gets here first; never send a customer to an expired Bansky page.
-    r = (await paymentObject(c.var.services.env, id).expireIfDue(c.var.requestId)) ?? r;
-  }
   track(c, r, 'pay_link_opened', {});
   switch (r.status) {
     case 'awaiting_payment':
@@ -67,5 +54,5 @@ async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'erro
   return redirectTo(c, which === 'success' ? r.successUrl : r.errorUrl);
 }
 
-export const returnSuccess: RouteHandler<typeof routes.returnSuccess, AppEnv> = (c) => returnTo(c, c.req.valid('query').id, 'success');
-export const returnError: RouteHandler<typeof routes.returnError, AppEnv> = (c) => returnTo(c, c.req.valid('query').id, 'error');
+export const returnSuccess: Handler<typeof routes.returnSuccess> = (c) => returnTo(c, c.req.valid('query').id, 'success');
+export const returnError: Handler<typeof routes.returnError> = (c) => returnTo(c, c.req.valid('query').id, 'error');

@@ -20,7 +20,6 @@ import {
 } from '../../docs/session';
 import { buildInternalSpec, servedFrom } from '../../docs/specs';
 import type { AppEnv } from '../../http/context';
-import { Limiter } from '../../limits/limiter';
 
 /** The single account behind the operator password gate. */
 const OPERATOR_ACCOUNT = 'operator';
@@ -49,7 +48,7 @@ for (const path of ['/internal', '/internal/*']) {
 async function refusal(c: Context<AppEnv>): Promise<Response | null> {
   const hash = passwordHashOf(c);
   if (!parsePasswordHash(hash)) return c.html(closedPage(), 503);
-  const ok = await verifySession(c.env, getCookie(c, SESSION_COOKIE), hash!, c.var.services.now());
+  const ok = await verifySession(c.var.services, getCookie(c, SESSION_COOKIE), hash!, c.var.services.clock.now());
   return ok ? null : c.html(loginPage(), 401);
 }
 
@@ -76,13 +75,13 @@ internalDocsRouter.post('/internal/login', async (c) => {
   if (!stored) return c.html(closedPage(), 503);
 
   const hash = passwordHashOf(c)!;
-  const now = c.var.services.now();
+  const now = c.var.services.clock.now();
   const attempt = {
     ip: clientIp(c.req.raw.headers),
     account: OPERATOR_ACCOUNT,
     device: await verifyDeviceCookie(getCookie(c, DEVICE_COOKIE), hash),
   };
-  const throttle = new LoginThrottle(new Limiter(c.env.LIMITER), 'internal-docs');
+  const throttle = new LoginThrottle(c.var.services.limiter, 'internal-docs');
   const verdict = await throttle.begin(attempt, now);
   if (!verdict.allowed) {
     c.var.services.log.warn('internal docs: sign-in refused while locked', { retryAfter: verdict.retryAfterSeconds });
@@ -96,7 +95,7 @@ internalDocsRouter.post('/internal/login', async (c) => {
     return c.html(loginPage('Wrong password.'), 401);
   }
   await throttle.succeeded(attempt);
-  const session = await issueSession(c.env, hash, now);
+  const session = await issueSession(c.var.services, hash, now);
   setCookie(c, SESSION_COOKIE, session, sessionCookieOptions(c.req.url, SESSION_TTL_SECONDS));
   if (!attempt.device) setCookie(c, DEVICE_COOKIE, await issueDeviceCookie(hash), sessionCookieOptions(c.req.url, DEVICE_TTL_SECONDS));
   return c.redirect('/internal', 303);
@@ -105,7 +104,7 @@ internalDocsRouter.post('/internal/login', async (c) => {
 // Ends the session server-side: the cookie stops working at once, even if a copy of it is kept.
 internalDocsRouter.post('/internal/logout', async (c) => {
   const hash = passwordHashOf(c);
-  if (parsePasswordHash(hash)) await endSession(c.env, getCookie(c, SESSION_COOKIE), hash!);
+  if (parsePasswordHash(hash)) await endSession(c.var.services, getCookie(c, SESSION_COOKIE), hash!);
   deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(c.req.url, 0));
   return c.redirect('/internal', 303);
 });

@@ -1,10 +1,8 @@
-import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../../http/context';
+import type { Handler } from '../../http/context';
 import { ApiError } from '../../http/problem';
 import { derivePaymentId, paymentIdKey, randomPaymentId, requestFingerprint } from '../../payments/ids';
 import { payLinkFor, toPublicPayment } from '../../payments/record';
 import { validatePayment } from '../../payments/rules';
-import { paymentObject } from '../../payments/store';
 import type * as routes from './payments.routes';
 
 /**
@@ -12,7 +10,7 @@ import type * as routes from './payments.routes';
  * rest (record, call Bansky once, transaction log, analytics). With a shop id the payment id is
  * derived from it, so a replay reaches the same object and gets the same answer.
  */
-export const initPayment: RouteHandler<typeof routes.initPayment, AppEnv> = async (c) => {
+export const initPayment: Handler<typeof routes.initPayment> = async (c) => {
   const body = c.req.valid('json');
   const { shop, token, services, requestId, numberSources } = c.var;
   const mode = token.mode;
@@ -21,7 +19,7 @@ export const initPayment: RouteHandler<typeof routes.initPayment, AppEnv> = asyn
   // Of the validated payment: `100`, "100" and "100.00" USD (and an inferred `type`) are one request.
   const fingerprint = await requestFingerprint(payment);
 
-  const outcome = await paymentObject(services.env, id).init({ id, shopId: shop.id, mode, fingerprint, payment, requestId });
+  const outcome = await services.payments.object(id).init({ id, shopId: shop.id, mode, fingerprint, payment, requestId });
   if (outcome.kind === 'conflict') {
     throw new ApiError(409, 'idempotency_conflict', `Transaction id "${body.id}" was already used with a different request body.`);
   }
@@ -38,10 +36,10 @@ export const initPayment: RouteHandler<typeof routes.initPayment, AppEnv> = asyn
 };
 
 /** GET /api/v1/payments/{id}: only the caller's own payment, in the caller token's mode. */
-export const getPayment: RouteHandler<typeof routes.getPayment, AppEnv> = async (c) => {
+export const getPayment: Handler<typeof routes.getPayment> = async (c) => {
   const { id } = c.req.valid('param');
   const { shop, token, services } = c.var;
-  const record = await paymentObject(services.env, id).get();
+  const record = await services.payments.get(id);
   // Another shop's or the other mode's payment is indistinguishable from a missing one.
   if (!record || record.shopId !== shop.id || record.mode !== token.mode) {
     throw new ApiError(404, 'payment_not_found', 'No payment with this id exists for your shop in this mode.');

@@ -1,49 +1,50 @@
 import { createClient } from '../../generated/api/client';
 import { banskyInitPayment } from '../../generated/api/sdk.gen';
+import type { Mode } from '../../generated/api/types.gen';
 import { zBanskyInitResponse } from '../../generated/api/zod.gen';
-import type { BanskyInitRequest, Mode } from '../../generated/api/types.gen';
 import type { Config } from '../env';
+import { type Clock, elapsedMs } from '../lib/clock';
+import { BanskyFailure, type BanskyGateway, type CheckoutRequest } from './gateway';
+import { verifyBanskySignature } from './signature';
 
 /**
- * The one way we talk to Bansky: the client generated from the `bansky-upstream` part of
- * openapi.yaml, our token from a Worker secret, the base URL chosen by mode. Every failure
- * becomes a BanskyFailure with a detail that is safe to show a shop (no token, no Bansky body).
+ * The Bansky adapter: the client generated from the `bansky-upstream` part of openapi.yaml, our
+ * token from a Worker secret, the base URL by mode, and the return and postback URLs Bansky must
+ * use (ours, never the shop's). Every failure becomes a BanskyFailure with a detail that is safe
+ * to show a shop (no token, no Bansky body).
  */
-export class BanskyFailure extends Error {
-  constructor(
-    readonly code: 'bansky_error' | 'bansky_timeout',
-    readonly detail: string,
-    readonly httpStatus: number | null,
-  ) {
-    super(detail);
-    this.name = 'BanskyFailure';
-  }
-}
-
-export interface BanskyInitResult {
-  url: string;
-  latencyMs: number;
-}
-
-export class BanskyClient {
+export class HttpBanskyGateway implements BanskyGateway {
   constructor(
     private readonly config: Config['bansky'],
+    private readonly publicBaseUrl: string,
+    private readonly clock: Clock,
     private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
   ) {}
 
-  baseUrl(mode: Mode): string {
+  private baseUrl(mode: Mode): string {
     return mode === 'live' ? this.config.liveBaseUrl : this.config.testBaseUrl;
   }
 
-  async initPayment(mode: Mode, body: BanskyInitRequest): Promise<BanskyInitResult> {
-    const started = Date.now();
+  async startCheckout(p: CheckoutRequest): Promise<{ url: string; latencyMs: number }> {
+    const started = this.clock.now();
     const timeout = AbortSignal.timeout(this.config.timeoutMs);
-    const client = createClient({ baseUrl: this.baseUrl(mode), fetch: this.fetchImpl });
+    const client = createClient({ baseUrl: this.baseUrl(p.mode), fetch: this.fetchImpl });
+    const back = `?id=${encodeURIComponent(p.id)}`;
     let result: Awaited<ReturnType<typeof banskyInitPayment>>;
     try {
       result = await banskyInitPayment({
         client,
-        body,
+        body: {
+          id: p.id,
+          email: p.email,
+          ...(p.name ? { name: p.name } : {}),
+          amount: p.amount,
+          currency: p.currency,
+          type: p.type,
+          successUrl: `${this.publicBaseUrl}/integration/success${back}`,
+          errorUrl: `${this.publicBaseUrl}/integration/error${back}`,
+          postbackUrl: `${this.publicBaseUrl}/api/payment-verify`,
+        },
         auth: this.config.apiToken,
         signal: timeout,
         redirect: 'manual', // Bansky's API never redirects; following one would leak our token
@@ -55,8 +56,12 @@ export class BanskyClient {
     }
     // The generated validator only runs on JSON answers; check the shape ourselves too.
     const answer = result.response?.ok ? zBanskyInitResponse.safeParse(result.data) : null;
-    if (answer?.success) return { url: answer.data.url, latencyMs: Date.now() - started };
+    if (answer?.success) return { url: answer.data.url, latencyMs: elapsedMs(this.clock, started) };
     throw this.failure(timeout, result.response?.status ?? null);
+  }
+
+  verifyPostback(rawBody: ArrayBuffer | Uint8Array, signatureHeader: string | undefined): Promise<boolean> {
+    return verifyBanskySignature(rawBody, signatureHeader, this.config.postbackSecret);
   }
 
   private failure(timeout: AbortSignal, httpStatus: number | null): BanskyFailure {

@@ -1,0 +1,60 @@
+/**
+ * `tsx bench/profile/cpu.ts [--seconds=8]`: CPU profiles of init-payment and the pay link in our
+ * Worker and in the skeleton, under the same load, through workerd's inspector. Prints where the
+ * sampled time goes (by package / source file, mapped through the bundle's source map) and saves
+ * each profile as bench/results/profiles/<name>.cpuprofile (open in Chrome DevTools).
+ */
+import { mkdirSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { createClient } from '../../generated/api/client/index.ts';
+import { ensureDemoShop } from '../../scripts/local/demo-credentials.ts';
+import { freePort } from '../../scripts/lib/ports.mjs';
+import { spawnSandbox } from '../sandbox.ts';
+import { startTarget, type Target } from '../workers.ts';
+import { inspectorUrl, profileWhile } from './inspector.ts';
+import { summariseProfile } from './attribute.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.split('=')[1] ?? 8);
+const secrets = { BANSKY_API_TOKEN: 'bench_bansky_token_0123456789', BANSKY_POSTBACK_SECRET: 'bench_postback_secret_0123456789', ADMIN_TOKEN: 'bench_admin_token_0123456789abcdef', PAYMENT_ID_SECRET: 'bench_payment_id_secret_0123456789' };
+const shopBody = (id: string) => JSON.stringify({ id, email: 'bench@example.com', amount: '10.00', currency: 'EUR', successUrl: 'http://127.0.0.1:9/ok', errorUrl: 'http://127.0.0.1:9/err', postbackUrl: 'http://127.0.0.1:9/pb' });
+
+const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
+const port = await freePort();
+const [ours, skel] = await Promise.all([
+  startTarget('ours', { port, vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' } }),
+  startTarget('skeleton', { config: join(root, 'bench/baselines/skeleton/wrangler.toml'), vars: { SANDBOX_URL: sandbox.url, BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN } }),
+]);
+const workerName = { ours: 'aimbrellapay', skeleton: 'aimbrellapay-bench-skeleton' } as const;
+try {
+  const dir = mkdtempSync(join(tmpdir(), 'apay-prof-'));
+  const { creds } = await ensureDemoShop(createClient({ baseUrl: ours.url, auth: secrets.ADMIN_TOKEN }), join(dir, 'demo.json'), () => {});
+  rmSync(dir, { recursive: true, force: true });
+  await fetch(`${skel.url}/_bench/token/${creds.token}`, { method: 'PUT' });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${creds.token}` };
+  const out = join(root, 'bench/results/profiles');
+  mkdirSync(out, { recursive: true });
+
+  for (const [name, t] of [['ours', ours], ['skeleton', skel]] as Array<['ours' | 'skeleton', Target]>) {
+    const ws = await inspectorUrl(t.workerdPid, workerName[name]);
+    const init = { url: `${t.url}/api/v1/init-payment`, method: 'POST' as const, headers, body: shopBody('[<id>]'), idReplacement: true };
+    await autocannon({ ...init, connections: 4, duration: 2 }); // warm-up (JIT), not profiled
+    const pay = (await (await fetch(init.url, { method: 'POST', headers, body: shopBody(`prof-${Date.now()}`) })).json()) as { id: string };
+    for (const [what, load] of [
+      ['init', { ...init, connections: 4 }],
+      ['paylink', { url: `${t.url}/integration/pay?id=${pay.id}`, connections: 16, followRedirect: false }],
+    ] as const) {
+      let requests = 0;
+      const profile = await profileWhile(ws, async () => {
+        requests = (await autocannon({ ...load, duration: seconds })).requests.total;
+      });
+      writeFileSync(join(out, `${name}-${what}.cpuprofile`), JSON.stringify(profile));
+      console.log(`\n## ${name} ${what}: ${requests} requests in ${seconds} s`);
+      console.log(summariseProfile(profile, requests, [root, join(root, 'bench/baselines/skeleton')]));
+    }
+  }
+} finally {
+  await Promise.allSettled([ours.stop(), skel.stop(), sandbox.stop()]);
+}

@@ -1,0 +1,44 @@
+/**
+ * Moving time in tests: a clock the test advances, handed to a payment's Durable Object (its
+ * services are replaced through runInDurableObject) or to a consumer run, so no test sleeps and
+ * no test rewrites stored state to pretend time passed.
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import type { BanskyGateway } from '../../src/bansky/gateway';
+import type { Clock } from '../../src/lib/clock';
+import type { PaymentObject } from '../../src/payments/payment-object';
+import { buildServices, type Services } from '../../src/services';
+
+export class FakeClock implements Clock {
+  private at: number;
+  constructor(start: Date | number = Date.now()) {
+    this.at = typeof start === 'number' ? start : start.getTime();
+  }
+  now(): Date {
+    return new Date(this.at);
+  }
+  advance(ms: number): this {
+    this.at += ms;
+    return this;
+  }
+}
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+export function paymentStub(id: string): DurableObjectStub<PaymentObject> {
+  return env.PAYMENTS.get(env.PAYMENTS.idFromName(id));
+}
+
+/** The services the Worker would build, with this clock (and optionally another Bansky). */
+export function servicesWith(overrides: { clock?: Clock; bansky?: BanskyGateway }): Services {
+  return buildServices(env, overrides);
+}
+
+/** From now on the payment's object reads time from `clock` (and talks to `bansky` when given). */
+export async function useInPaymentObject(id: string, overrides: { clock?: Clock; bansky?: BanskyGateway }): Promise<void> {
+  await runInDurableObject(paymentStub(id), async (instance: PaymentObject) => {
+    instance.services = servicesWith(overrides);
+  });
+}
