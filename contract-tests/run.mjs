@@ -42,10 +42,10 @@ const passThrough = argv; // whatever is left goes to the main run
 
 // Test secrets: random per run, so nothing here is a credential anywhere else.
 const secrets = {
-  ADMIN_TOKEN: 'contract_admin_' + randomHex(16),
-  BANSKY_API_TOKEN: 'contract_bansky_' + randomHex(16),
-  BANSKY_POSTBACK_SECRET: 'contract_postback_' + randomHex(16),
-  PAYMENT_ID_SECRET: 'contract_payment_id_' + randomHex(16),
+  ADMIN_TOKEN: `contract_admin_${randomHex(16)}`,
+  BANSKY_API_TOKEN: `contract_bansky_${randomHex(16)}`,
+  BANSKY_POSTBACK_SECRET: `contract_postback_${randomHex(16)}`,
+  PAYMENT_ID_SECRET: `contract_payment_id_${randomHex(16)}`,
 };
 
 const started = Date.now();
@@ -100,13 +100,16 @@ try {
     NO_COLOR: '1',
   };
   if (serve) {
-    log(`serving until Ctrl-C:\n  URL=${workerUrl}\n  ADMIN_TOKEN=${secrets.ADMIN_TOKEN}\n  SHOP_TOKEN=${fuzz.token}\n  BANSKY_POSTBACK_SECRET=${secrets.BANSKY_POSTBACK_SECRET}`);
+    log(
+      `serving until Ctrl-C:\n  URL=${workerUrl}\n  ADMIN_TOKEN=${secrets.ADMIN_TOKEN}\n  SHOP_TOKEN=${fuzz.token}\n  BANSKY_POSTBACK_SECRET=${secrets.BANSKY_POSTBACK_SECRET}`,
+    );
     await new Promise(() => {});
   }
   const common = ['--url', workerUrl, '--seed', String(seed), '--no-color', '--output-sanitize', 'false'];
 
   log(`run 1: every operation, all checks, signed postbacks (seed ${seed}${deep ? ', deep' : ''})`);
   const main = await schemathesis(
+    // biome-ignore format: flags and their values read as pairs
     [
       '--config-file', join(here, 'schemathesis.toml'),
       'run', join(root, 'openapi.yaml'),
@@ -115,12 +118,18 @@ try {
       '--report', 'junit', '--report-junit-path', join(reports, 'junit.xml'),
       ...passThrough,
     ],
-    { ...env, APAY_POSTBACK_SIGNING: 'valid', APAY_TALLY_PATH: join(reports, 'tally.json'), APAY_PAYMENTS_OUT: join(reports, 'payments.json') },
+    {
+      ...env,
+      APAY_POSTBACK_SIGNING: 'valid',
+      APAY_TALLY_PATH: join(reports, 'tally.json'),
+      APAY_PAYMENTS_OUT: join(reports, 'payments.json'),
+    },
   );
   const budget = checkBudget(join(reports, 'tally.json'), passThrough.length === 0 ? (deep ? 1000 : MIN_CASES) : 0);
 
   log('run 2: Bansky postbacks with forged or missing signatures are rejected');
   const forged = await schemathesis(
+    // biome-ignore format: flags and their values read as pairs
     [
       '--config-file', join(here, 'schemathesis.forged.toml'),
       'run', join(root, 'openapi.yaml'),
@@ -129,7 +138,12 @@ try {
       ...(deep ? ['--max-examples', '1000'] : []),
       '--report', 'junit', '--report-junit-path', join(reports, 'junit-forged-signatures.xml'),
     ],
-    { ...env, APAY_POSTBACK_SIGNING: 'forged', APAY_TALLY_PATH: join(reports, 'tally-forged-signatures.json'), APAY_PAYMENTS_IN: join(reports, 'payments.json') },
+    {
+      ...env,
+      APAY_POSTBACK_SIGNING: 'forged',
+      APAY_TALLY_PATH: join(reports, 'tally-forged-signatures.json'),
+      APAY_PAYMENTS_IN: join(reports, 'payments.json'),
+    },
   );
 
   const secs = ((Date.now() - started) / 1000).toFixed(0);
@@ -137,12 +151,18 @@ try {
     log(`contract tests passed in ${secs}s (seed ${seed}); reports in contract-tests/reports/`);
     exitCode = 0;
   } else {
-    log(`contract tests FAILED in ${secs}s (run 1: exit ${main}, run 2: exit ${forged}, budget ${budget ? 'met' : 'NOT met'}; seed ${seed})`);
-    log('reports in contract-tests/reports/; reproduce with: npm run test:contract -- --seed ' + seed);
+    log(
+      `contract tests FAILED in ${secs}s (run 1: exit ${main}, run 2: exit ${forged}, budget ${budget ? 'met' : 'NOT met'}; seed ${seed})`,
+    );
+    log(`reports in contract-tests/reports/; reproduce with: npm run test:contract -- --seed ${seed}`);
     // Our onError logs every 500 as "unhandled error" (outbound DNS failures of queued postbacks
     // to made-up shop hosts are expected on a closed network and are left out).
-    const tail = worker.logs().split('\n').filter((l) => l.includes('unhandled error')).slice(-20);
-    if (tail.length) log('Worker unhandled errors (last 20):\n' + tail.join('\n'));
+    const tail = worker
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('unhandled error'))
+      .slice(-20);
+    if (tail.length) log(`Worker unhandled errors (last 20):\n${tail.join('\n')}`);
   }
 } catch (err) {
   console.error(`[contract] ${err?.stack ?? err}`);
@@ -174,7 +194,9 @@ function checkBudget(path, min) {
       const floor = LIMITED_BY_SCHEMATHESIS[label] ? Math.min(min, LIMITED_FLOOR) : min;
       const short = takesInput && total < floor;
       if (short) ok = false;
-      const spread = Object.entries(statuses).map(([s, n]) => `${s}×${n}`).join(' ');
+      const spread = Object.entries(statuses)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ');
       rows.push(`  ${short ? '✗' : ' '} ${label.padEnd(52)} ${String(total).padStart(5)}  ${spread}`);
     }
   }

@@ -2,7 +2,7 @@
 // Fails when generated/ is not exactly what `npm run generate` produces from openapi.yaml now
 // (someone edited the spec without regenerating, or edited generated code by hand).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 

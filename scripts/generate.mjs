@@ -6,7 +6,7 @@
 // Usage: node scripts/generate.mjs [outDir]   (outDir defaults to generated/; the freshness check
 // generates into a temporary folder and compares)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -18,12 +18,13 @@ rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
 const spec = parse(readFileSync(join(root, 'openapi.yaml'), 'utf8'));
-writeFileSync(join(outDir, 'openapi.json'), JSON.stringify(spec, null, 2) + '\n');
+writeFileSync(join(outDir, 'openapi.json'), `${JSON.stringify(spec, null, 2)}\n`);
 
 execFileSync(bin('openapi-ts'), ['-f', join(root, 'openapi-ts.config.ts'), '-o', join(outDir, 'api')], {
   cwd: root,
   stdio: ['ignore', 'ignore', 'inherit'],
 });
+// biome-ignore format: flags and their values read as pairs
 execFileSync(bin('openapi-typescript'), [
   join(root, 'openapi.yaml'),
   '--redocly', join(root, 'scripts/codegen/openapi-typescript.redocly.yaml'),

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order, stopping at the first failure so the cause is on screen.
 //   prerequisites (.ci/setup.d/*.sh) →
-//   spec lint → type-check → generated/ is fresh → vitest (workerd + node projects)
+//   spec lint → biome (lint + format) → knip (unused files, exports, dependencies) → type-check
+//   → generated/ is fresh → vitest (workerd + node projects)
 //   → schemathesis contract tests (when contract-tests/run.mjs exists)
 // Pass-through: `npm test -- --only vitest` runs one step.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -25,12 +26,16 @@ const VITEST_JSON = join(root, 'test-artifacts', 'vitest.json');
 // idempotent and returns at once when its thing is installed, so a fresh machine needs nothing
 // but `npm install && npm test` (apt needs root, as on CI).
 const setupScripts = existsSync(join(root, '.ci', 'setup.d'))
-  ? readdirSync(join(root, '.ci', 'setup.d')).filter((f) => f.endsWith('.sh')).sort()
+  ? readdirSync(join(root, '.ci', 'setup.d'))
+      .filter((f) => f.endsWith('.sh'))
+      .sort()
   : [];
 
 const steps = [
   ...setupScripts.map((f) => [`prerequisites: ${f}`, 'bash', [join('.ci', 'setup.d', f)]]),
   ['spec lint', bin('redocly'), ['lint', 'openapi.yaml', '--format=stylish']],
+  ['biome (lint + format)', bin('biome'), ['check']],
+  ['knip (unused files, exports, dependencies)', bin('knip'), []],
   ['type-check (Worker)', bin('tsc'), ['--noEmit']],
   ['type-check (Node side)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
   ['generated is fresh', process.execPath, ['scripts/check-generated.mjs']],

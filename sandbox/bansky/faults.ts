@@ -3,7 +3,7 @@
  * (`jane+init_timeout@example.com`; several: `jane+postback_delay+postback_duplicate@…`).
  * Tags are the sandbox's test interface; real Bansky knows nothing of them.
  */
-export const FAULTS = {
+const FAULTS = {
   init_fail: 'init answers 500 {error}',
   init_reject: 'init answers 400 {error}',
   init_timeout: 'init stalls (30 s by default) before answering',

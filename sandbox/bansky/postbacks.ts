@@ -13,7 +13,7 @@ export interface PostbackRecord {
 
 /** The X-Bansky-Signature value: `sha256=` + hex HMAC-SHA256 of the exact body bytes. */
 export function signBanskyPostback(body: string, secret: string): string {
-  return 'sha256=' + createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
 /**
@@ -77,9 +77,16 @@ export class PostbackSender {
 
   private async send(s: SandboxSession, payload: BanskyPostback, badSignature: boolean) {
     const body = JSON.stringify(payload);
-    const signature = signBanskyPostback(body, badSignature ? 'not-the-secret-' + randomBytes(4).toString('hex') : this.secret);
+    const signature = signBanskyPostback(body, badSignature ? `not-the-secret-${randomBytes(4).toString('hex')}` : this.secret);
     for (let attempt = 1; attempt <= 3 && !this.stopped; attempt++) {
-      const record: PostbackRecord = { status: payload.status, body, signature, httpStatus: null, error: null, at: new Date().toISOString() };
+      const record: PostbackRecord = {
+        status: payload.status,
+        body,
+        signature,
+        httpStatus: null,
+        error: null,
+        at: new Date().toISOString(),
+      };
       this.sent.set(payload.id, [...this.records(payload.id), record]);
       try {
         const res = await fetch(s.request.postbackUrl, {
@@ -104,5 +111,5 @@ export class PostbackSender {
 /** A different but still valid amount with the same number of decimals. */
 function bump(amount: string): string {
   const [int, frac] = amount.split('.');
-  return `${BigInt(int!) + 1n}${frac !== undefined ? '.' + frac : ''}`;
+  return `${BigInt(int!) + 1n}${frac !== undefined ? `.${frac}` : ''}`;
 }

@@ -11,12 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { zBanskyInitRequest } from '../../generated/api/zod.gen.ts';
 import type { BanskyInitRequest } from '../../generated/api/types.gen.ts';
-import { checkoutPage, donePage } from './pages.ts';
-import { parseFaults, type Fault } from './faults.ts';
-import { PostbackSender, type PostbackRecord } from './postbacks.ts';
+import { zBanskyInitRequest } from '../../generated/api/zod.gen.ts';
 import { readBody } from '../lib/read-body.ts';
+import { type Fault, parseFaults } from './faults.ts';
+import { checkoutPage, donePage } from './pages.ts';
+import { type PostbackRecord, PostbackSender } from './postbacks.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -67,7 +67,13 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     initCalls: initCalls.get(paymentId) ?? 0,
     sessions: [...sessions.values()]
       .filter((s) => s.request.id === paymentId)
-      .map(({ session, transactionId, outcome, request }) => ({ session, transactionId, outcome, amount: request.amount, currency: request.currency })),
+      .map(({ session, transactionId, outcome, request }) => ({
+        session,
+        transactionId,
+        outcome,
+        amount: request.amount,
+        currency: request.currency,
+      })),
     postbacks: postbacks.records(paymentId),
   });
 
@@ -83,7 +89,10 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     }
     const parsed = zBanskyInitRequest.safeParse(body);
     if (!parsed.success) {
-      return json(res, 400, { error: 'invalid_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      return json(res, 400, {
+        error: 'invalid_request',
+        message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
     }
     const request = parsed.data;
     initCalls.set(request.id, (initCalls.get(request.id) ?? 0) + 1);
@@ -95,8 +104,8 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     if (faults.has('init_html')) return send(res, 200, 'text/html', '<html><body>Bad gateway</body></html>');
     if (faults.has('init_garbage')) return json(res, 200, { redirect: 42, ok: 'maybe' });
 
-    const session = 'cs_' + randomBytes(12).toString('hex');
-    sessions.set(session, { session, request, faults, transactionId: 'bnk_tx_' + randomBytes(8).toString('hex'), outcome: 'open' });
+    const session = `cs_${randomBytes(12).toString('hex')}`;
+    sessions.set(session, { session, request, faults, transactionId: `bnk_tx_${randomBytes(8).toString('hex')}`, outcome: 'open' });
     const answer = () => json(res, 200, { url: `${baseUrl}/checkout/${session}` });
     if (faults.has('init_timeout')) {
       const t = setTimeout(() => {

@@ -1,7 +1,7 @@
 import type { Payment } from '../../generated/api/types.gen.ts';
 import type { VerifiedPostback } from './postbacks.ts';
 
-export const escapeHtml = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function layout(title: string, body: string, refreshSeconds?: number): string {
@@ -18,7 +18,7 @@ ${body}
 </body></html>`;
 }
 
-export function postbackTable(postbacks: VerifiedPostback[]): string {
+function postbackTable(postbacks: VerifiedPostback[]): string {
   if (postbacks.length === 0) return '<p id="postbacks">No verified postback yet.</p>';
   const rows = postbacks
     .map(

@@ -26,7 +26,7 @@ export class PostbackInbox {
   receive(rawBody: string, headers: Record<string, string | string[] | undefined>): VerifiedPostback | null {
     const header = (name: string) => {
       const v = headers[name];
-      return Array.isArray(v) ? v[0] ?? '' : v ?? '';
+      return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
     };
     let payload: ShopPostback;
     try {

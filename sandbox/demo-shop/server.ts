@@ -14,9 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { createClient } from '../../generated/api/client/index.ts';
 import { getPayment, initPayment } from '../../generated/api/sdk.gen.ts';
 import type { Payment } from '../../generated/api/types.gen.ts';
+import { readBody } from '../lib/read-body.ts';
 import { landingPage, problemPage, returnPage } from './pages.ts';
 import { PostbackInbox, type VerifiedPostback } from './postbacks.ts';
-import { readBody } from '../lib/read-body.ts';
 
 export interface DemoShopOptions {
   /** 0 picks a free port. */
@@ -48,7 +48,7 @@ export async function startDemoShop(opts: DemoShopOptions): Promise<DemoShop> {
   let publicUrl = opts.publicUrl ?? '';
 
   async function buy(res: ServerResponse) {
-    const orderId = 'order-' + randomBytes(6).toString('hex');
+    const orderId = `order-${randomBytes(6).toString('hex')}`;
     const { data, error, response } = await initPayment({
       client: api,
       body: {
@@ -65,7 +65,13 @@ export async function startDemoShop(opts: DemoShopOptions): Promise<DemoShop> {
     if (!data) {
       const p = error as { code?: string; detail?: string; requestId?: string } | undefined;
       log(`init-payment failed: ${response?.status ?? 'no answer'} ${p?.code ?? ''}`);
-      return html(res, 502, problemPage(`AimbrellaPay answered ${response?.status ?? 'nothing'} ${p?.code ?? ''}: ${p?.detail ?? ''} (request id ${p?.requestId ?? '-'})`));
+      return html(
+        res,
+        502,
+        problemPage(
+          `AimbrellaPay answered ${response?.status ?? 'nothing'} ${p?.code ?? ''}: ${p?.detail ?? ''} (request id ${p?.requestId ?? '-'})`,
+        ),
+      );
     }
     orders.set(orderId, data.id);
     log(`order ${orderId} → payment ${data.id}`);

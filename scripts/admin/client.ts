@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createClient, type Client } from '../../generated/api/client';
+import { type Client, createClient } from '../../generated/api/client';
+import type { components, paths } from '../../generated/openapi';
 
 const root = resolve(import.meta.dirname, '..', '..');
 export const DEFAULT_BASE_URL = 'http://localhost:8787';
@@ -49,13 +50,20 @@ export function connect(opts: { baseUrl?: string; adminToken?: string }): Connec
   } catch {
     throw new CliError(`--base-url is not a URL: ${baseUrl}`, 2);
   }
-  const token =
-    opts.adminToken || process.env.APAY_ADMIN_TOKEN || (isLocal(baseUrl) ? readDevVars().ADMIN_TOKEN : undefined);
+  const token = opts.adminToken || process.env.APAY_ADMIN_TOKEN || (isLocal(baseUrl) ? readDevVars().ADMIN_TOKEN : undefined);
   if (!token) {
     throw new CliError('No admin token: pass --admin-token or set APAY_ADMIN_TOKEN (for localhost it is read from .dev.vars).', 2);
   }
   return { baseUrl, client: createClient({ baseUrl, auth: token }) };
 }
+
+/** The problem document (RFC 9457) every admin error answers with, as openapi.yaml defines it. */
+type Problem = components['schemas']['Problem'];
+
+/** The admin list operations, by path: each answers one page with a `nextCursor`. */
+type ListPath = '/admin/v1/shops' | '/admin/v1/shops/{shopId}/tokens' | '/admin/v1/postbacks/dead-letters';
+type Page<P extends ListPath> = paths[P]['get']['responses'][200]['content']['application/json'];
+type Cursor = Page<ListPath>['nextCursor'];
 
 interface SdkResult<T> {
   data?: T;
@@ -81,7 +89,8 @@ export async function unwrap<T>(conn: Connection, call: Promise<SdkResult<T>>): 
     throw new CliError(`Cannot reach ${conn.baseUrl} (${cause}). Is the Worker running? Try \`npm start\`.`);
   }
   const status = result.response.status;
-  const problem = result.error as { code?: string; title?: string; detail?: string; requestId?: string } | string;
+  // A proxy in front of the Worker may answer with text or another JSON shape: read every field as optional.
+  const problem = result.error as Partial<Problem> | string;
   if (typeof problem === 'object' && problem && problem.code) {
     const requestId = problem.requestId ?? result.response.headers.get('x-request-id') ?? 'none';
     const what = problem.detail ?? problem.title ?? '';
@@ -102,9 +111,9 @@ function describeThrown(conn: Connection, err: unknown): CliError {
 
 /** Follows `nextCursor` until the last page, or fetches just one page when a cursor is given. */
 export async function collectPages<T>(
-  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: Cursor }>,
   cursor: string | undefined,
-): Promise<{ items: T[]; nextCursor: string | null }> {
+): Promise<{ items: T[]; nextCursor: Cursor }> {
   if (cursor) return fetchPage(cursor);
   const items: T[] = [];
   let next: string | undefined;

@@ -12,7 +12,7 @@ function show(value: unknown): string {
 /** `key: value` lines, aligned. */
 export function printRecord(record: Row, write: (s: string) => void = console.log): void {
   const width = Math.max(...Object.keys(record).map((k) => k.length));
-  for (const [key, value] of Object.entries(record)) write(`${(key + ':').padEnd(width + 1)} ${show(value)}`);
+  for (const [key, value] of Object.entries(record)) write(`${(`${key}:`).padEnd(width + 1)} ${show(value)}`);
 }
 
 /** A plain-text table with the given columns. */
@@ -23,7 +23,11 @@ export function printTable(rows: Row[], columns: string[], write: (s: string) =>
   }
   const cells = rows.map((r) => columns.map((c) => show(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   write(line(columns));
   for (const row of cells) write(line(row));
 }

@@ -4,16 +4,16 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const dir = resolve(import.meta.dirname, '..', '..', 'bigquery');
-export const EVENTS_TABLE = 'payment_events';
+const EVENTS_TABLE = 'payment_events';
 /** In dependency order: each view reads only the table or views before it. */
 export const VIEWS = ['events_clean', 'payment_state', 'daily_volume', 'daily_conversion', 'bansky_health', 'postback_delivery'];
 
-export function eventsTableDefinition() {
+function eventsTableDefinition() {
   return JSON.parse(readFileSync(join(dir, `${EVENTS_TABLE}.table.json`), 'utf8'));
 }
 
 /** A view's SQL with `{{dataset}}` replaced by the fully qualified `project.dataset`. */
-export function viewSql(name, target) {
+function viewSql(name, target) {
   return readFileSync(join(dir, 'views', `${name}.sql`), 'utf8')
     .replaceAll('{{dataset}}', `${target.project}.${target.dataset}`)
     .trim();

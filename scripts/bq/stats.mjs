@@ -32,17 +32,30 @@ export async function shopStats(bigquery, target, { days = 7, shopId } = {}) {
     const key = `${row.shop_id}|${row.mode}`;
     if (!shops.has(key)) {
       shops.set(key, {
-        shopId: row.shop_id, mode: row.mode,
-        payments: 0, paid: 0, failed: 0, expired: 0, initFailed: 0, open: 0, conversionRate: null,
-        volume: [], bansky: null, postbacks: null,
+        shopId: row.shop_id,
+        mode: row.mode,
+        payments: 0,
+        paid: 0,
+        failed: 0,
+        expired: 0,
+        initFailed: 0,
+        open: 0,
+        conversionRate: null,
+        volume: [],
+        bansky: null,
+        postbacks: null,
       });
     }
     return shops.get(key);
   };
   for (const r of conversion) {
     Object.assign(entry(r), {
-      payments: num(r.created), paid: num(r.paid), failed: num(r.failed),
-      expired: num(r.expired), initFailed: num(r.init_failed), open: num(r.open),
+      payments: num(r.created),
+      paid: num(r.paid),
+      failed: num(r.failed),
+      expired: num(r.expired),
+      initFailed: num(r.init_failed),
+      open: num(r.open),
       conversionRate: ratio(r.paid, r.created),
     });
   }
@@ -51,14 +64,20 @@ export async function shopStats(bigquery, target, { days = 7, shopId } = {}) {
   }
   for (const r of bansky) {
     entry(r).bansky = {
-      calls: num(r.calls), failed: num(r.failed_calls), errorRate: ratio(r.failed_calls, r.calls),
-      avgLatencyMs: r.avg_latency_ms === null ? null : Math.round(num(r.avg_latency_ms)), maxLatencyMs: orNull(r.max_latency_ms),
+      calls: num(r.calls),
+      failed: num(r.failed_calls),
+      errorRate: ratio(r.failed_calls, r.calls),
+      avgLatencyMs: r.avg_latency_ms === null ? null : Math.round(num(r.avg_latency_ms)),
+      maxLatencyMs: orNull(r.max_latency_ms),
     };
   }
   for (const r of postbacks) {
     entry(r).postbacks = {
-      postbacks: num(r.postbacks), delivered: num(r.delivered), deadLettered: num(r.dead_lettered),
-      attempts: num(r.attempts), maxDelayMs: orNull(r.max_delivery_delay_ms),
+      postbacks: num(r.postbacks),
+      delivered: num(r.delivered),
+      deadLettered: num(r.dead_lettered),
+      attempts: num(r.attempts),
+      maxDelayMs: orNull(r.max_delivery_delay_ms),
     };
   }
   for (const s of shops.values()) s.volume.sort((a, b) => a.currency.localeCompare(b.currency));
@@ -76,10 +95,18 @@ export function formatStats(stats, target, days) {
   if (stats.length === 0) lines.push('  no payments in this period');
   for (const s of stats) {
     lines.push('', `shop ${s.shopId} (${s.mode})`);
-    lines.push(`  payments ${s.payments}: paid ${s.paid}, failed ${s.failed}, expired ${s.expired}, init failed ${s.initFailed}, open ${s.open} — conversion ${pct(s.conversionRate)}`);
+    lines.push(
+      `  payments ${s.payments}: paid ${s.paid}, failed ${s.failed}, expired ${s.expired}, init failed ${s.initFailed}, open ${s.open} — conversion ${pct(s.conversionRate)}`,
+    );
     for (const v of s.volume) lines.push(`  ${v.currency}: ${v.payments} payment(s), ${v.paid} paid, amount paid ${v.amountPaid}`);
-    if (s.bansky) lines.push(`  Bansky: ${s.bansky.calls} call(s), ${s.bansky.failed} failed (${pct(s.bansky.errorRate)}), avg ${s.bansky.avgLatencyMs ?? '—'} ms, max ${s.bansky.maxLatencyMs ?? '—'} ms`);
-    if (s.postbacks) lines.push(`  postbacks: ${s.postbacks.delivered}/${s.postbacks.postbacks} delivered in ${s.postbacks.attempts} attempt(s), ${s.postbacks.deadLettered} dead-lettered, max delay ${s.postbacks.maxDelayMs ?? '—'} ms`);
+    if (s.bansky)
+      lines.push(
+        `  Bansky: ${s.bansky.calls} call(s), ${s.bansky.failed} failed (${pct(s.bansky.errorRate)}), avg ${s.bansky.avgLatencyMs ?? '—'} ms, max ${s.bansky.maxLatencyMs ?? '—'} ms`,
+      );
+    if (s.postbacks)
+      lines.push(
+        `  postbacks: ${s.postbacks.delivered}/${s.postbacks.postbacks} delivered in ${s.postbacks.attempts} attempt(s), ${s.postbacks.deadLettered} dead-lettered, max delay ${s.postbacks.maxDelayMs ?? '—'} ms`,
+      );
   }
   return lines.join('\n');
 }

@@ -8,7 +8,6 @@ export interface BigQueryTarget {
   serviceAccountJson?: string;
 }
 
-export declare const LOCAL_BIGQUERY: Readonly<{ port: number; project: string; dataset: string }>;
 export declare function bigQueryTarget(env?: Record<string, string | undefined>): BigQueryTarget;
 export declare function createBigQueryClient(target: BigQueryTarget): BigQuery;
 export declare function describeTarget(target: BigQueryTarget): string;

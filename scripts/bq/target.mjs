@@ -8,7 +8,7 @@
 import { BigQuery } from '@google-cloud/bigquery';
 
 /** The emulator `npm start` runs; `npm run stats` finds it here without any setting. */
-export const LOCAL_BIGQUERY = Object.freeze({ port: 9050, project: 'aimbrellapay-local', dataset: 'aimbrellapay' });
+const LOCAL_BIGQUERY = Object.freeze({ port: 9050, project: 'aimbrellapay-local', dataset: 'aimbrellapay' });
 
 export function bigQueryTarget(env = process.env) {
   const configured = Boolean(env.BIGQUERY_PROJECT);
@@ -19,7 +19,9 @@ export function bigQueryTarget(env = process.env) {
   const localUrl = `http://127.0.0.1:${env.APAY_BIGQUERY_PORT || LOCAL_BIGQUERY.port}`;
   const baseUrl = (env.BIGQUERY_BASE_URL || (configured ? '' : localUrl)).replace(/\/+$/, '');
   if (configured && !baseUrl && !hasCredentials) {
-    throw new Error('BIGQUERY_PROJECT is set but neither BIGQUERY_BASE_URL (emulator) nor credentials (BIGQUERY_SERVICE_ACCOUNT_JSON or GOOGLE_APPLICATION_CREDENTIALS) are');
+    throw new Error(
+      'BIGQUERY_PROJECT is set but neither BIGQUERY_BASE_URL (emulator) nor credentials (BIGQUERY_SERVICE_ACCOUNT_JSON or GOOGLE_APPLICATION_CREDENTIALS) are',
+    );
   }
   return {
     project,

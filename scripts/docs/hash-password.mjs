@@ -14,13 +14,15 @@ const MIN_LENGTH = 12;
 
 export function hashPassword(password, { iterations = ITERATIONS, salt = randomBytes(16) } = {}) {
   const hash = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
-  return `pbkdf2-sha256:${iterations}:${salt.toString("base64url")}:${hash.toString("base64url")}`;
+  return `pbkdf2-sha256:${iterations}:${salt.toString('base64url')}:${hash.toString('base64url')}`;
 }
 
 async function readStdin() {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function promptHidden(question) {
@@ -54,7 +56,7 @@ async function main() {
     password = await readStdin();
   }
   if (password.length < MIN_LENGTH) throw new Error(`use at least ${MIN_LENGTH} characters`);
-  process.stdout.write(hashPassword(password) + '\n');
+  process.stdout.write(`${hashPassword(password)}\n`);
   if (process.stdout.isTTY) {
     process.stderr.write('Set it with: npx wrangler secret put INTERNAL_DOCS_PASSWORD_HASH (paste the line above)\n');
   }

@@ -8,24 +8,27 @@ const COLUMN = 170;
 const MARGIN = 20;
 const HEAD = 44;
 const ROW = 38;
-const FONT = "font-family=\"Inter, 'Helvetica Neue', Arial, sans-serif\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\"";
+const FONT = 'font-family="Inter, \'Helvetica Neue\', Arial, sans-serif" stroke="#ffffff" stroke-width="4" paint-order="stroke"';
 
 const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export function parseSequence(source) {
+function parseSequence(source) {
   const participants = [];
   const steps = [];
   for (const raw of source.split('\n')) {
     const line = raw.trim();
     if (!line || line === 'sequenceDiagram') continue;
-    let m;
-    if ((m = /^participant\s+(\w+)(?:\s+as\s+(.+))?$/.exec(line))) participants.push({ id: m[1], label: m[2] ?? m[1] });
-    else if ((m = /^(\w+)(-?->>)(\w+):\s*(.+)$/.exec(line))) steps.push({ kind: m[2] === '->>' ? 'call' : 'answer', from: m[1], to: m[3], text: m[4] });
-    else if ((m = /^Note over (\w+)(?:,\s*(\w+))?:\s*(.+)$/.exec(line))) steps.push({ kind: 'note', from: m[1], to: m[2] ?? m[1], text: m[3] });
+    const participant = /^participant\s+(\w+)(?:\s+as\s+(.+))?$/.exec(line);
+    const message = /^(\w+)(-?->>)(\w+):\s*(.+)$/.exec(line);
+    const note = /^Note over (\w+)(?:,\s*(\w+))?:\s*(.+)$/.exec(line);
+    if (participant) participants.push({ id: participant[1], label: participant[2] ?? participant[1] });
+    else if (message) steps.push({ kind: message[2] === '->>' ? 'call' : 'answer', from: message[1], to: message[3], text: message[4] });
+    else if (note) steps.push({ kind: 'note', from: note[1], to: note[2] ?? note[1], text: note[3] });
     else throw new Error(`sequence diagram: unsupported line "${line}"`);
   }
   for (const s of steps) {
-    for (const id of [s.from, s.to]) if (!participants.some((p) => p.id === id)) throw new Error(`sequence diagram: unknown participant ${id}`);
+    for (const id of [s.from, s.to])
+      if (!participants.some((p) => p.id === id)) throw new Error(`sequence diagram: unknown participant ${id}`);
   }
   return { participants, steps };
 }
@@ -57,13 +60,17 @@ export function sequenceSvg(source, title) {
       const left = Math.min(x1, x2) - COLUMN / 2 + 20;
       const w = Math.abs(x2 - x1) + COLUMN - 40;
       out.push(`<rect x="${left}" y="${y - 22}" width="${w}" height="28" rx="4" fill="#fffbe6" stroke="#d6b656"/>`);
-      out.push(`<text x="${left + w / 2}" y="${y - 3}" text-anchor="middle" font-size="13" font-style="italic" ${FONT} fill="#1e1e20">${esc(s.text)}</text>`);
+      out.push(
+        `<text x="${left + w / 2}" y="${y - 3}" text-anchor="middle" font-size="13" font-style="italic" ${FONT} fill="#1e1e20">${esc(s.text)}</text>`,
+      );
       return;
     }
     const dash = s.kind === 'answer' ? ' stroke-dasharray="6 4"' : '';
-    out.push(`<line x1="${x1}" y1="${y}" x2="${x2 + (x2 > x1 ? -2 : 2)}" y2="${y}" stroke="#1e1e20" stroke-width="1.4"${dash} marker-end="url(#arrow)"/>`);
+    out.push(
+      `<line x1="${x1}" y1="${y}" x2="${x2 + (x2 > x1 ? -2 : 2)}" y2="${y}" stroke="#1e1e20" stroke-width="1.4"${dash} marker-end="url(#arrow)"/>`,
+    );
     out.push(`<text x="${(x1 + x2) / 2}" y="${y - 7}" text-anchor="middle" font-size="13" ${FONT} fill="#1e1e20">${esc(s.text)}</text>`);
   });
   out.push('</svg>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

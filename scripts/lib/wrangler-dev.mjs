@@ -17,6 +17,7 @@ export async function startWorker({ vars = {}, port, persistTo, logLevel = 'info
   const workerPort = port ?? (await freePort());
   const inspectorPort = await freePort();
   const state = persistTo ?? mkdtempSync(join(tmpdir(), 'apay-wrangler-'));
+  // biome-ignore format: flags and their values read as pairs
   const args = [
     join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
     'dev',

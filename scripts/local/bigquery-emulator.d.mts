@@ -1,5 +1,3 @@
-export declare const INSTALL_HINT: string;
-
 export declare function findBigQueryEmulator(): { path: string; reason?: undefined } | { path?: undefined; reason: string };
 
 export interface RunningBigQueryEmulator {

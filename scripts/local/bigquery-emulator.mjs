@@ -9,7 +9,7 @@ import { createBigQueryClient } from '../bq/target.mjs';
 import { freePort, waitForHttp } from '../lib/ports.mjs';
 
 const BINARY = 'bigquery-emulator';
-export const INSTALL_HINT = 'bash .ci/setup.d/20-bigquery-emulator.sh';
+const INSTALL_HINT = 'bash .ci/setup.d/20-bigquery-emulator.sh';
 
 /** Where the binary is: $BIGQUERY_EMULATOR_BIN, then Go's bin folder, then PATH. */
 export function findBigQueryEmulator() {

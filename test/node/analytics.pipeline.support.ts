@@ -7,10 +7,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { startBanskySandbox } from '../../sandbox/bansky/server.ts';
 import { readDevVars } from '../../scripts/admin/client.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { startWorker } from '../../scripts/lib/wrangler-dev.mjs';
-import { startBanskySandbox } from '../../sandbox/bansky/server.ts';
 import { browse, root, submitCheckout } from './e2e.support.ts';
 
 export interface Pipeline {
@@ -22,11 +22,19 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-export async function startPipeline(bigquery: { url: string; project: string; dataset: string }, extraVars: Record<string, string> = {}): Promise<Pipeline> {
+export async function startPipeline(
+  bigquery: { url: string; project: string; dataset: string },
+  extraVars: Record<string, string> = {},
+): Promise<Pipeline> {
   const secrets = readDevVars(join(root, '.dev.vars.example'));
   const stops: Array<() => Promise<unknown>> = [];
   try {
-    const sandbox = await startBanskySandbox({ port: 0, apiToken: secrets.BANSKY_API_TOKEN!, postbackSecret: secrets.BANSKY_POSTBACK_SECRET!, log: () => {} });
+    const sandbox = await startBanskySandbox({
+      port: 0,
+      apiToken: secrets.BANSKY_API_TOKEN!,
+      postbackSecret: secrets.BANSKY_POSTBACK_SECRET!,
+      log: () => {},
+    });
     stops.push(() => sandbox.close());
     const receiver = await startPostbackReceiver();
     stops.push(() => new Promise((r) => receiver.server.close(r)));
@@ -49,7 +57,11 @@ export async function startPipeline(bigquery: { url: string; project: string; da
     stops.push(() => worker.stop());
 
     const admin = (path: string, body: unknown) =>
-      fetch(workerUrl + path, { method: 'POST', headers: { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(workerUrl + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const shopRes = await admin('/admin/v1/shops', { name: 'Analytics Shop', allowedRedirectHosts: ['shop.analytics.test'] });
     const { shop } = (await shopRes.json()) as { shop: { id: string } };
     const tokenRes = await admin(`/admin/v1/shops/${shop.id}/tokens`, { mode: 'test', label: 'analytics tests' });

@@ -37,7 +37,7 @@ export function codeBlocks(dir = join(ROOT, 'docs')): CodeBlock[] {
         name: attr[2]!,
         kind: attr[1] as 'test' | 'output',
         lang: open[1]!,
-        code: lines.slice(i + 1, end).join('\n') + '\n',
+        code: `${lines.slice(i + 1, end).join('\n')}\n`,
         where: `${relative(ROOT, file)}:${i + 1}`,
       });
       i = end;

@@ -3,14 +3,14 @@
  * servers as processes. The only change made to a sample is pointing the documented shop address
  * (http://localhost:3000) at the server the test started; the rest runs as written.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CodeBlock } from './docs.code-blocks.ts';
 import { ROOT } from './docs.support.ts';
 
-export const DOCUMENTED_SHOP_URL = 'http://localhost:3000';
+const DOCUMENTED_SHOP_URL = 'http://localhost:3000';
 
 /** A scratch folder inside the repository (gitignored .tmp/), so samples resolve its node_modules like a shop's project would. */
 export function sampleWorkdir(): string {
@@ -18,7 +18,7 @@ export function sampleWorkdir(): string {
   return mkdtempSync(join(ROOT, '.tmp', 'doc-samples-'));
 }
 
-export function pointAtShop(code: string, shopUrl: string): string {
+function pointAtShop(code: string, shopUrl: string): string {
   return code.split(DOCUMENTED_SHOP_URL).join(shopUrl);
 }
 
@@ -62,6 +62,7 @@ export async function runShell(
   return { status, stdout, stderr };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON printed by a documented sample; the tests read the fields they document.
 export async function runShellJson<T = Record<string, any>>(block: CodeBlock, opts: Parameters<typeof runShell>[1]): Promise<T> {
   const r = await runShell(block, opts);
   if (r.status !== 0) throw new Error(`${block.where} (${block.name}) exited ${r.status}:\n${r.stderr}\n${r.stdout}`);
@@ -80,7 +81,11 @@ export interface SampleProcess {
 }
 
 export function startSampleProcess(command: string, args: string[], opts: { cwd: string; env: Record<string, string> }): SampleProcess {
-  const child: ChildProcess = spawn(command, args, { cwd: opts.cwd, env: { ...process.env, PATH, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(command, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, PATH, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));

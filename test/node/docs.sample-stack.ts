@@ -6,13 +6,14 @@
 import type { Browser } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { expect } from 'vitest';
+import { type BanskySandbox, startBanskySandbox } from '../../sandbox/bansky/server.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import type { RunningWorker } from '../../scripts/lib/wrangler-dev.mjs';
-import { startBanskySandbox, type BanskySandbox } from '../../sandbox/bansky/server.ts';
 import { CANARY } from '../support/test-bindings.ts';
-import { sampleWorkdir, startSampleProcess, type SampleProcess } from './docs.sample-runner.ts';
+import { type SampleProcess, sampleWorkdir, startSampleProcess } from './docs.sample-runner.ts';
 import { launchChromium, startDocsWorker } from './docs.support.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: API answers the samples print; the tests read the fields they document.
 type Json = Record<string, any>;
 
 export class SampleStack {
@@ -38,7 +39,11 @@ export class SampleStack {
     const created = await stack.admin('POST', '/admin/v1/shops', { name: 'Docs samples shop', allowedRedirectHosts: ['shop.example'] });
     const issued = await stack.admin('POST', `/admin/v1/shops/${created.shop.id}/tokens`, { mode: 'test', label: 'docs samples' });
     stack.shop = { shopId: created.shop.id, token: issued.token, webhookSecret: created.webhookSecret };
-    stack.env = { AIMBRELLAPAY_URL: worker.url, AIMBRELLAPAY_TOKEN: stack.shop.token, AIMBRELLAPAY_WEBHOOK_SECRET: stack.shop.webhookSecret };
+    stack.env = {
+      AIMBRELLAPAY_URL: worker.url,
+      AIMBRELLAPAY_TOKEN: stack.shop.token,
+      AIMBRELLAPAY_WEBHOOK_SECRET: stack.shop.webhookSecret,
+    };
     return stack;
   }
 
@@ -67,7 +72,7 @@ export class SampleStack {
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try {
-        await fetch(url + '/');
+        await fetch(`${url}/`);
         return { url, proc };
       } catch (err) {
         if (i > 150) throw new Error(`${command} did not start: ${proc.output()}`, { cause: err });

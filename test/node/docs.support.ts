@@ -4,10 +4,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { copyDocsAssets } from '../../scripts/docs/copy-assets.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { startWorker, type RunningWorker } from '../../scripts/lib/wrangler-dev.mjs';
+import { type RunningWorker, startWorker } from '../../scripts/lib/wrangler-dev.mjs';
 import { WORKER_TEST_BINDINGS } from '../support/test-bindings.ts';
 
 /** The password whose hash is INTERNAL_DOCS_PASSWORD_HASH in test/support/test-bindings.ts. */
@@ -67,7 +67,8 @@ export function recordPage(page: Page): PageRecorder {
   });
   page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
   void page.addInitScript(() => {
-    const seen: string[] = ((window as unknown as { __csp: string[] }).__csp = []);
+    const seen: string[] = [];
+    (window as unknown as { __csp: string[] }).__csp = seen;
     document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI} from ${e.sourceFile}`));
   });
   return {
@@ -77,7 +78,8 @@ export function recordPage(page: Page): PageRecorder {
       (await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])).filter(
         (v) => !/^script-src eval from https?:\/\/[^/]+\/docs\/assets\/scalar\/standalone\.js$/.test(v),
       ),
-    foreignRequests: (origin) => requests.filter((url) => !url.startsWith(origin + '/') && !url.startsWith('data:') && !url.startsWith('blob:' + origin)),
+    foreignRequests: (origin) =>
+      requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith(`blob:${origin}`)),
   };
 }
 

@@ -56,11 +56,15 @@ export async function submitCheckout(
   const action = /<form[^>]*method="post"[^>]*action="([^"]+)"/i.exec(html)?.[1];
   const field = new RegExp(`<button[^>]*name="([^"]+)"[^>]*value="([^"]+)"[^>]*>\\s*${button}\\s*</button>`, 'i').exec(html);
   if (!action || !field) throw new Error(`no ${button} button in a POST form at ${checkoutUrl}`);
-  return browse(new URL(action, checkoutUrl).href, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ [field[1]!]: field[2]! }).toString(),
-  }, stopAt);
+  return browse(
+    new URL(action, checkoutUrl).href,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ [field[1]!]: field[2]! }).toString(),
+    },
+    stopAt,
+  );
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails with the last state. */

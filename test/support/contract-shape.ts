@@ -3,6 +3,8 @@
  * document derived from the registered routes can be compared operation by operation:
  * parameters, request bodies and responses, with schemas resolved and normalised
  * (refs inlined, allOf merged, nullable spellings unified, descriptions and examples dropped).
+ * Kept: type, enum/const, pattern, format, additionalProperties: false, and the length, range,
+ * item-count and property-count bounds.
  */
 type Json = Record<string, unknown>;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -65,8 +67,14 @@ function resolve(doc: Json, node: unknown): unknown {
   return cur;
 }
 
+/**
+ * Formats hey-api turns into a plain `z.string()` because zod has no check for them: neither side
+ * can show them, so they are left out rather than compared (today only `Problem.type`).
+ */
+const FORMATS_ZOD_CANNOT_CHECK = new Set(['uri-reference']);
+
 /** A canonical form of a JSON Schema: only the keywords that constrain data. */
-export function normalise(doc: Json, schema: unknown): unknown {
+function normalise(doc: Json, schema: unknown): unknown {
   const s = resolve(doc, schema) as Json | undefined;
   if (!s || typeof s !== 'object') return s ?? null;
   if (Array.isArray(s.allOf)) {
@@ -92,8 +100,9 @@ export function normalise(doc: Json, schema: unknown): unknown {
   if (s.const !== undefined) out.enum = [String(s.const)];
   // Compare regexes by meaning, not spelling (`/` and `\/` are the same pattern).
   if (typeof s.pattern === 'string') out.pattern = new RegExp(s.pattern).source;
+  if (typeof s.format === 'string' && !FORMATS_ZOD_CANNOT_CHECK.has(s.format)) out.format = s.format;
   if (s.additionalProperties === false) out.additionalProperties = false;
-  for (const k of ['minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems']) {
+  for (const k of ['minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'minProperties', 'maxProperties']) {
     if (s[k] !== undefined) out[k] = s[k];
   }
   if (s.properties) {

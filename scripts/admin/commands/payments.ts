@@ -1,7 +1,7 @@
 import { adminGetPayment, adminListDeadLetters, adminRedeliverPostback } from '../../../generated/api/sdk.gen';
 import { CliError, collectPages, unwrap } from '../client';
 import { printJson, printRecord, printTable } from '../output';
-import { limitOf, pageOptions, type Command } from './types';
+import { type Command, limitOf, pageOptions } from './types';
 
 export const paymentCommands: Command[] = [
   {

@@ -1,13 +1,8 @@
-import {
-  adminIssueToken,
-  adminListTokens,
-  adminRevokeToken,
-  adminRotateWebhookSecret,
-} from '../../../generated/api/sdk.gen';
+import { adminIssueToken, adminListTokens, adminRevokeToken, adminRotateWebhookSecret } from '../../../generated/api/sdk.gen';
 import type { Mode } from '../../../generated/api/types.gen';
 import { CliError, collectPages, unwrap } from '../client';
 import { printJson, printRecord, printTable } from '../output';
-import { limitOf, pageOptions, type Command, type Values } from './types';
+import { type Command, limitOf, pageOptions, type Values } from './types';
 
 function requireShop(values: Values): string {
   const shop = values.shop as string | undefined;
