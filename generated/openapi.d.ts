@@ -206,6 +206,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * [Bansky] Read a payment
+         * @description Served by **Bansky**. What Bansky knows of one of our payments, by our payment id. We ask
+         *     before giving up on a payment (its pay link expiring) and when the customer comes back
+         *     through our success wrapper, so a lost postback never leaves a paid payment unpaid.
+         */
+        get: operations["banskyGetPayment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/shops": {
         parameters: {
             query?: never;
@@ -637,6 +659,15 @@ export interface components {
             currency: components["schemas"]["Currency"];
             /** Format: date-time */
             occurredAt?: string;
+        };
+        /** @description A payment as Bansky sees it. `pending` until the customer pays or declines. */
+        BanskyPaymentStatus: {
+            id: components["schemas"]["PaymentId"];
+            /** @enum {string} */
+            status: "pending" | "paid" | "failed" | "expired";
+            amount: components["schemas"]["Amount"];
+            currency: components["schemas"]["Currency"];
+            transactionId?: string;
         };
         BanskyPostbackAck: {
             /**
@@ -1520,6 +1551,64 @@ export interface operations {
                      *       "message": "temporarily unavailable"
                      *     }
                      */
+                    "application/json": components["schemas"]["BanskyError"];
+                };
+            };
+        };
+    };
+    banskyGetPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["PaymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment as Bansky sees it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pay_7Hq2kVw9XbT4mN8pLr3sZa",
+                     *       "status": "paid",
+                     *       "amount": "49.90",
+                     *       "currency": "EUR",
+                     *       "transactionId": "bnk_tx_51f0c2a9d3e4b7a8"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BanskyPaymentStatus"];
+                };
+            };
+            /** @description Bansky did not accept our token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanskyError"];
+                };
+            };
+            /** @description Bansky has no payment with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanskyError"];
+                };
+            };
+            /** @description Bansky failed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["BanskyError"];
                 };
             };

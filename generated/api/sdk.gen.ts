@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
-import { zAdminCreateShopBody, zAdminCreateShopResponse, zAdminGetContractResponse, zAdminGetPaymentPath, zAdminGetPaymentResponse, zAdminGetShopPath, zAdminGetShopResponse, zAdminIssueTokenBody, zAdminIssueTokenPath, zAdminIssueTokenResponse, zAdminListDeadLettersQuery, zAdminListDeadLettersResponse, zAdminListShopsQuery, zAdminListShopsResponse, zAdminListTokensPath, zAdminListTokensQuery, zAdminListTokensResponse, zAdminRedeliverPostbackPath, zAdminRedeliverPostbackResponse, zAdminRevokeTokenPath, zAdminRevokeTokenResponse, zAdminRotateWebhookSecretBody, zAdminRotateWebhookSecretPath, zAdminRotateWebhookSecretResponse, zAdminUpdateShopBody, zAdminUpdateShopPath, zAdminUpdateShopResponse, zBanskyInitPaymentBody, zBanskyInitPaymentResponse, zGetContractResponse, zGetHealthResponse, zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse2, zOpenPayLinkQuery, zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse, zReturnErrorQuery, zReturnSuccessQuery } from './zod.gen';
+import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyGetPaymentData, BanskyGetPaymentErrors, BanskyGetPaymentResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
+import { zAdminCreateShopBody, zAdminCreateShopResponse, zAdminGetContractResponse, zAdminGetPaymentPath, zAdminGetPaymentResponse, zAdminGetShopPath, zAdminGetShopResponse, zAdminIssueTokenBody, zAdminIssueTokenPath, zAdminIssueTokenResponse, zAdminListDeadLettersQuery, zAdminListDeadLettersResponse, zAdminListShopsQuery, zAdminListShopsResponse, zAdminListTokensPath, zAdminListTokensQuery, zAdminListTokensResponse, zAdminRedeliverPostbackPath, zAdminRedeliverPostbackResponse, zAdminRevokeTokenPath, zAdminRevokeTokenResponse, zAdminRotateWebhookSecretBody, zAdminRotateWebhookSecretPath, zAdminRotateWebhookSecretResponse, zAdminUpdateShopBody, zAdminUpdateShopPath, zAdminUpdateShopResponse, zBanskyGetPaymentPath, zBanskyGetPaymentResponse, zBanskyInitPaymentBody, zBanskyInitPaymentResponse, zGetContractResponse, zGetHealthResponse, zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse2, zOpenPayLinkQuery, zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse, zReturnErrorQuery, zReturnSuccessQuery } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -207,6 +207,26 @@ export const banskyInitPayment = <ThrowOnError extends boolean = false>(options:
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * [Bansky] Read a payment
+ *
+ * Served by **Bansky**. What Bansky knows of one of our payments, by our payment id. We ask
+ * before giving up on a payment (its pay link expiring) and when the customer comes back
+ * through our success wrapper, so a lost postback never leaves a paid payment unpaid.
+ *
+ */
+export const banskyGetPayment = <ThrowOnError extends boolean = false>(options: Options<BanskyGetPaymentData, ThrowOnError>) => (options.client ?? client).get<BanskyGetPaymentResponses, BanskyGetPaymentErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zBanskyGetPaymentPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zBanskyGetPaymentResponse.parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/payments/{id}',
+    ...options
 });
 
 /**

@@ -257,6 +257,24 @@ export const zBanskyPostback = z.object({
     description: 'What Bansky sends to `/api/payment-verify` when a payment\'s result is known.'
 });
 
+/**
+ * A payment as Bansky sees it. `pending` until the customer pays or declines.
+ */
+export const zBanskyPaymentStatus = z.object({
+    id: zPaymentId,
+    status: z.enum([
+        'pending',
+        'paid',
+        'failed',
+        'expired'
+    ]),
+    amount: zAmount,
+    currency: zCurrency,
+    transactionId: z.string().max(128).optional()
+}).register(z.globalRegistry, {
+    description: 'A payment as Bansky sees it. `pending` until the customer pays or declines.'
+});
+
 export const zBanskyPostbackAck = z.object({
     status: z.enum(['accepted', 'ignored']).register(z.globalRegistry, {
         description: '`accepted` when this postback changed the payment, `ignored` when the payment was already final.'
@@ -549,6 +567,15 @@ export const zBanskyInitPaymentBody = zBanskyInitRequest;
  * The payment page for the customer.
  */
 export const zBanskyInitPaymentResponse = zBanskyInitResponse;
+
+export const zBanskyGetPaymentPath = z.object({
+    id: zPaymentId
+});
+
+/**
+ * The payment as Bansky sees it.
+ */
+export const zBanskyGetPaymentResponse = zBanskyPaymentStatus;
 
 export const zAdminListShopsQuery = z.object({
     cursor: z.string().max(512).register(z.globalRegistry, {

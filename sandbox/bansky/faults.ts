@@ -15,6 +15,7 @@ const FAULTS = {
   postback_out_of_order: 'the postback is followed by a contradicting one with an earlier occurredAt',
   postback_bad_signature: 'the postback is signed with the wrong key',
   postback_wrong_amount: 'the postback reports a different amount',
+  status_unavailable: 'the status lookup (GET /v1/payments/{id}) answers 500',
 } as const;
 
 export type Fault = keyof typeof FAULTS;

@@ -43,6 +43,7 @@ export interface SandboxSession {
 
 export interface SandboxPaymentStats {
   initCalls: number;
+  statusLookups: number;
   /** Each checkout session with the amount Bansky was asked for, as it arrived. */
   sessions: Array<Pick<SandboxSession, 'session' | 'transactionId' | 'outcome'> & { amount: string; currency: string }>;
   postbacks: PostbackRecord[];
@@ -59,12 +60,14 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
   const log = opts.log ?? (() => {});
   const sessions = new Map<string, SandboxSession>();
   const initCalls = new Map<string, number>();
+  const statusLookups = new Map<string, number>();
   const postbacks = new PostbackSender(opts.postbackSecret, log);
   const stalls = new Set<NodeJS.Timeout>();
   let baseUrl = '';
 
   const stats = (paymentId: string): SandboxPaymentStats => ({
     initCalls: initCalls.get(paymentId) ?? 0,
+    statusLookups: statusLookups.get(paymentId) ?? 0,
     sessions: [...sessions.values()]
       .filter((s) => s.request.id === paymentId)
       .map(({ session, transactionId, outcome, request }) => ({
@@ -118,6 +121,17 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     return answer();
   }
 
+  /** GET /v1/payments/{id}: what Bansky knows of a payment (the latest checkout session for it). */
+  function paymentStatus(req: IncomingMessage, res: ServerResponse, paymentId: string) {
+    if (req.headers.authorization !== `Bearer ${opts.apiToken}`) return json(res, 401, { error: 'unauthorized', message: 'invalid token' });
+    const s = [...sessions.values()].filter((x) => x.request.id === paymentId).at(-1);
+    if (!s) return json(res, 404, { error: 'not_found', message: `no payment ${paymentId}` });
+    if (s.faults.has('status_unavailable')) return json(res, 500, { error: 'internal', message: 'temporarily unavailable' });
+    statusLookups.set(paymentId, (statusLookups.get(paymentId) ?? 0) + 1);
+    const status = s.outcome === 'paid' ? 'paid' : s.outcome === 'declined' ? 'failed' : 'pending';
+    return json(res, 200, { id: paymentId, status, amount: s.request.amount, currency: s.request.currency, transactionId: s.transactionId });
+  }
+
   async function completeCheckout(s: SandboxSession, req: IncomingMessage, res: ServerResponse) {
     const form = new URLSearchParams(await readBody(req, MAX_BODY_BYTES));
     const action = form.get('action');
@@ -137,6 +151,8 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
       const checkout = /^\/checkout\/(cs_[0-9a-f]+)$/.exec(url.pathname);
       const statsPath = /^\/_sandbox\/payments\/([A-Za-z0-9_]+)$/.exec(url.pathname);
       if (req.method === 'POST' && url.pathname === '/v1/payments') return await initPayment(req, res);
+      const lookup = /^\/v1\/payments\/([A-Za-z0-9_]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && lookup) return paymentStatus(req, res, lookup[1]!);
       if (checkout) {
         const s = sessions.get(checkout[1]!);
         if (!s) return send(res, 404, 'text/html', donePage('Unknown checkout session.'));

@@ -19,6 +19,7 @@ export type AnalyticsEventType =
   | 'pay_link_opened'
   | 'customer_returned'
   | 'bansky_postback_received'
+  | 'bansky_status_checked'
   | 'status_changed'
   | 'shop_postback_attempt'
   | 'postback_dead_lettered';

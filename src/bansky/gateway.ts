@@ -8,6 +8,11 @@ import type { Mode } from '../../generated/api/types.gen';
 export interface BanskyGateway {
   /** Starts Bansky's checkout for a payment; throws BanskyFailure with a shop-safe detail. */
   startCheckout(payment: CheckoutRequest): Promise<{ url: string; latencyMs: number }>;
+  /**
+   * What Bansky knows of a payment (null: Bansky has none by this id). Throws BanskyFailure when
+   * Bansky cannot say; callers then carry on as if they had not asked.
+   */
+  lookupPayment(mode: Mode, paymentId: string): Promise<BanskyPaymentView | null>;
   /** True when a postback's raw body carries Bansky's valid signature. */
   verifyPostback(rawBody: ArrayBuffer | Uint8Array, signatureHeader: string | undefined): Promise<boolean>;
 }
@@ -21,6 +26,13 @@ export interface CheckoutRequest {
   amount: string;
   currency: string;
   type: 'fiat' | 'crypto';
+}
+
+export interface BanskyPaymentView {
+  status: 'pending' | 'paid' | 'failed' | 'expired';
+  amount: string;
+  currency: string;
+  transactionId: string | null;
 }
 
 export class BanskyFailure extends Error {

@@ -1,10 +1,10 @@
 import { createClient } from '../../generated/api/client';
-import { banskyInitPayment } from '../../generated/api/sdk.gen';
+import { banskyGetPayment, banskyInitPayment } from '../../generated/api/sdk.gen';
 import type { Mode } from '../../generated/api/types.gen';
-import { zBanskyInitResponse } from '../../generated/api/zod.gen';
+import { zBanskyInitResponse, zBanskyPaymentStatus } from '../../generated/api/zod.gen';
 import type { Config } from '../env';
 import { type Clock, elapsedMs } from '../lib/clock';
-import { BanskyFailure, type BanskyGateway, type CheckoutRequest } from './gateway';
+import { BanskyFailure, type BanskyGateway, type BanskyPaymentView, type CheckoutRequest } from './gateway';
 import { verifyBanskySignature } from './signature';
 
 /**
@@ -58,6 +58,22 @@ export class HttpBanskyGateway implements BanskyGateway {
     const answer = result.response?.ok ? zBanskyInitResponse.safeParse(result.data) : null;
     if (answer?.success) return { url: answer.data.url, latencyMs: elapsedMs(this.clock, started) };
     throw this.failure(timeout, result.response?.status ?? null);
+  }
+
+  async lookupPayment(mode: Mode, paymentId: string): Promise<BanskyPaymentView | null> {
+    const timeout = AbortSignal.timeout(this.config.timeoutMs);
+    const client = createClient({ baseUrl: this.baseUrl(mode), fetch: this.fetchImpl });
+    let result: Awaited<ReturnType<typeof banskyGetPayment>>;
+    try {
+      result = await banskyGetPayment({ client, path: { id: paymentId }, auth: this.config.apiToken, signal: timeout, redirect: 'manual', parseAs: 'json' });
+    } catch (err) {
+      throw this.failure(timeout, err instanceof Error && err.name === 'ZodError' ? 200 : null);
+    }
+    if (result.response?.status === 404) return null;
+    const answer = result.response?.ok ? zBanskyPaymentStatus.safeParse(result.data) : null;
+    if (!answer?.success || answer.data.id !== paymentId) throw this.failure(timeout, result.response?.status ?? null);
+    const { status, amount, currency, transactionId } = answer.data;
+    return { status, amount, currency, transactionId: transactionId ?? null };
   }
 
   verifyPostback(rawBody: ArrayBuffer | Uint8Array, signatureHeader: string | undefined): Promise<boolean> {

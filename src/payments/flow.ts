@@ -4,7 +4,7 @@ import { BanskyFailure } from '../bansky/gateway';
 import type { Services } from '../services';
 import { sameAmount } from './amount';
 import { isFinal, type PaymentRecord, wantsPostback } from './record';
-import { canTransition, type NewPayment, newRecord, transition } from './state';
+import { canTransition, type NewPayment, needsLateCheck, newRecord, transition } from './state';
 
 export type PostbackOutcome =
   | { kind: 'not_found' }
@@ -95,12 +95,52 @@ export class PaymentFlow {
     return { kind: 'accepted', status: next.status };
   }
 
-  /** Moves a payment whose pay link has expired to `expired` (and queues its postback). */
+  /**
+   * Moves a payment whose pay link has expired to `expired` (and queues its postback) — after
+   * asking Bansky, so a payment whose postback was lost is found paid instead of expired.
+   */
   async expireIfDue(): Promise<PaymentRecord | null> {
     const r = await this.storage.read();
     if (!r || isFinal(r.status) || Date.parse(r.expiresAt) > this.now().getTime()) return r;
-    const next = transition(r, 'expired', 'pay link expired', this.now());
+    const checked = r.status === 'awaiting_payment' ? await this.reconcile(r, 'pay link expiry') : r;
+    if (checked.status !== r.status || isFinal(checked.status)) return checked;
+    const next = transition(checked, 'expired', 'pay link expired', this.now());
     await this.commit(next);
+    return next;
+  }
+
+  /** The customer is back from Bansky: on the success path, ask Bansky now rather than wait for its postback. */
+  async customerReturned(via: 'success' | 'error'): Promise<PaymentRecord | null> {
+    const r = await this.storage.read();
+    if (r && via === 'success' && r.status === 'awaiting_payment') this.storage.defer(this.reconcile(r, 'customer returned'));
+    return r;
+  }
+
+  /**
+   * Asks Bansky what it knows of the payment and applies a final result it reports, exactly as
+   * its postback would have been applied. Bansky unreachable or undecided: nothing changes.
+   */
+  async reconcile(r: PaymentRecord, why: string): Promise<PaymentRecord> {
+    let view: Awaited<ReturnType<Services['bansky']['lookupPayment']>>;
+    try {
+      view = await this.s.bansky.lookupPayment(r.mode, r.id);
+    } catch (err) {
+      this.s.log.warn('bansky status check failed; carrying on without it', { paymentId: r.id, why, err: err instanceof Error ? err.message : String(err) });
+      return r;
+    }
+    const event: AnalyticsEventInput = { ...this.fields(r), event_type: 'bansky_status_checked', attributes: { why, reported: view?.status ?? 'unknown' } };
+    const current = (await this.storage.read()) ?? r; // the postback may have landed while we asked
+    if (!view || (view.status !== 'paid' && view.status !== 'failed') || !canTransition(current.status, view.status)) {
+      this.storage.defer(this.s.analytics.emit(event));
+      return current;
+    }
+    if (view.currency !== current.currency || !sameAmount(view.amount, current.amount)) {
+      this.s.log.error('bansky reports another amount for this payment; not applied', { paymentId: r.id, why });
+      this.storage.defer(this.s.analytics.emit({ ...event, attributes: { ...event.attributes, applied: false, reason: 'mismatch' } }));
+      return current;
+    }
+    const next = { ...transition(current, view.status, `bansky status check (${why})`, this.now()), banskyTransactionId: view.transactionId ?? current.banskyTransactionId };
+    await this.commit(next, [{ ...event, attributes: { ...event.attributes, applied: true } }]);
     return next;
   }
 
@@ -126,6 +166,10 @@ export class PaymentFlow {
     const stored = await this.storage.read();
     if (!stored) return false;
     if (stored.status === 'created' && !initInFlight) await this.settleInterrupted(stored);
+    if (needsLateCheck(stored) && Date.parse(stored.expiresAt) <= this.now().getTime()) {
+      const checked = await this.reconcile(stored, 'init timed out');
+      if (checked.status === 'init_failed') await this.storage.write({ ...checked, lateCheckAt: this.now().toISOString() });
+    }
     const r = await this.expireIfDue();
     if (r) await this.storage.write(r); // re-arms the alarm for what is left
     return r?.postback.status === 'pending';

@@ -87,6 +87,11 @@ export class PaymentObject extends DurableObject<Env> {
     }
   }
 
+  /** The customer came back through our success or error wrapper (see PaymentFlow.customerReturned). */
+  customerReturned(via: 'success' | 'error', requestId: string): Promise<PaymentRecord | null> {
+    return this.flow(requestId).customerReturned(via);
+  }
+
   /** The postbacks queue gave up on a job: dead-letter it (operators redeliver from there). */
   giveUpPostback(webhookId: string): Promise<void> {
     return new PostbackDelivery(this.storage, this.services).giveUp(webhookId);

@@ -30,6 +30,8 @@ export interface PaymentRecord {
   banskyTransactionId: string | null;
   /** Why init failed, replayed to the shop as the same problem. */
   initFailure: { code: 'bansky_error' | 'bansky_timeout'; detail: string } | null;
+  /** When Bansky was last asked about a payment it had not answered for (see state.ts `needsLateCheck`). */
+  lateCheckAt?: string | null;
   createdAt: string;
   updatedAt: string;
   expiresAt: string;

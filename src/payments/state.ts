@@ -4,10 +4,12 @@ import type { ValidatedPayment } from './rules';
 
 /**
  * The payment state machine as pure functions over PaymentRecord; the Durable Object persists
- * the results and runs the side effects. Final states never change — with one exception:
- * `expired` only means our pay link closed. If Bansky still confirms the payment afterwards the
- * customer's money has moved, and ignoring that would drop a payment silently, so Bansky's
- * `paid` supersedes `expired` (and the shop gets a `payment.paid` postback after the expired one).
+ * the results and runs the side effects. Final states never change — with two exceptions, both
+ * about money that moved: `expired` only means our pay link closed, and `init_failed` after a
+ * timeout only means Bansky did not answer us in time (its checkout may exist all the same). If
+ * Bansky confirms such a payment afterwards, ignoring it would drop a payment silently, so
+ * Bansky's `paid` supersedes both, and the shop gets a `payment.paid` postback (after the expired
+ * one, if any).
  */
 const ALLOWED: Record<PaymentStatus, PaymentStatus[]> = {
   created: ['awaiting_payment', 'init_failed', 'paid', 'failed', 'expired'],
@@ -15,7 +17,7 @@ const ALLOWED: Record<PaymentStatus, PaymentStatus[]> = {
   paid: [],
   failed: [],
   expired: ['paid'],
-  init_failed: [],
+  init_failed: ['paid'],
 };
 
 const MAX_RECORDED_ATTEMPTS = 500;
@@ -77,7 +79,7 @@ export function transition(r: PaymentRecord, to: PaymentStatus, reason: string |
   const next: PaymentRecord = { ...r, status: to, updatedAt: at, transitions: [...r.transitions, { status: to, at, reason }] };
   if (isFinal(to) && to !== 'init_failed' && r.postback.status === 'waiting') {
     next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at, nextAttemptAt: at };
-  } else if (r.status === 'expired' && to === 'paid' && r.postback.status !== 'none') {
+  } else if ((r.status === 'expired' || r.status === 'init_failed') && to === 'paid' && wantsPostback(r)) {
     // A new event for the shop: its own webhook-id, delivered like any first postback.
     next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at, nextAttemptAt: at, deliveredAt: null, deadLetterKey: null };
   }
@@ -92,12 +94,21 @@ export function failedAttemptsThisCycle(r: PaymentRecord): number {
 }
 
 /**
+ * An init that timed out may still have a checkout at Bansky that the customer can pay: ask
+ * Bansky once, when the pay link would have expired, so money that moved is not left unrecorded.
+ */
+export function needsLateCheck(r: PaymentRecord): boolean {
+  return r.status === 'init_failed' && r.initFailure?.code === 'bansky_timeout' && !r.lateCheckAt;
+}
+
+/**
  * When the payment's object must wake up, derived from the record alone: to settle an init that
  * an eviction interrupted, to expire the pay link, or to sweep a pending postback whose trigger
  * was lost (one grace period after it was due). Null when nothing is left to do.
  */
 export function nextAlarmAt(r: PaymentRecord, opts: { initTimeoutMs: number; sweepGraceMs: number }): number | null {
   const times: number[] = [];
+  if (needsLateCheck(r)) times.push(Date.parse(r.expiresAt));
   if (r.status === 'created') times.push(Date.parse(r.createdAt) + opts.initTimeoutMs);
   if (r.status === 'created' || r.status === 'awaiting_payment') times.push(Date.parse(r.expiresAt));
   if (r.postback.status === 'pending' && r.postback.nextAttemptAt) times.push(Date.parse(r.postback.nextAttemptAt) + opts.sweepGraceMs);

@@ -116,7 +116,7 @@ export async function relayBanskyPostbacks(paymentId: string, count = 1): Promis
 export async function sandboxStats(
   mode: 'test' | 'live',
   paymentId: string,
-): Promise<{ initCalls: number; sessions: Array<{ amount: string; currency: string }>; postbacks: unknown[] }> {
+): Promise<{ initCalls: number; statusLookups: number; sessions: Array<{ session: string; amount: string; currency: string }>; postbacks: unknown[] }> {
   const base = mode === 'live' ? inject('banskyLiveUrl') : inject('banskyTestUrl');
   return (await fetch(`${base}/_sandbox/payments/${paymentId}`)).json();
 }

@@ -14,7 +14,6 @@ import type * as routes from './browser.routes';
 type Status = 400 | 404 | 409 | 410;
 const html = (c: Context<AppEnv>, status: Status, body: string) => c.body(body, status, HTML_HEADERS);
 
-const load = (c: Context<AppEnv>, id: string) => c.var.services.payments.get(id);
 
 function redirectTo(c: Context<AppEnv>, location: string) {
   return c.body(null, 302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
@@ -48,7 +47,7 @@ export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
 }
 
 async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'error') {
-  const r = await load(c, id);
+  const r = isPaymentId(id) ? await c.var.services.payments.object(id).customerReturned(which, c.var.requestId) : null;
   if (!r) return html(c, 404, PAGES.unknown());
   track(c, r, 'customer_returned', { via: which });
   return redirectTo(c, which === 'success' ? r.successUrl : r.errorUrl);

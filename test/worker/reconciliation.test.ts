@@ -1,0 +1,95 @@
+import { runDurableObjectAlarm } from 'cloudflare:test';
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, inject, it } from 'vitest';
+import type { Problem } from '../../generated/api/types.gen';
+import { createShopWithToken } from './helpers';
+import { checkout, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, sandboxStats, shopApi, shopHookPath, visit, waitFor } from './payments.support';
+import { derivePaymentId, paymentIdKey } from '../../src/payments/ids';
+import { DAY, FakeClock, paymentStub, servicesWith, useInPaymentObject } from './time.support';
+
+/**
+ * Money that moved is never left unrecorded (issue 14, items 4 and 5): we ask Bansky before we
+ * give up on a payment and when the customer comes back, and Bansky's confirmation of a payment
+ * whose init timed out makes it paid.
+ */
+async function paidAtBanskyWithoutPostback(tags: string) {
+  const shop = await createShopWithToken();
+  const api = shopApi(shop.token);
+  const hook = shopHookPath();
+  const init = await api.init(paymentBody({ id: `order-${crypto.randomUUID().slice(0, 8)}`, email: `jane+${tags}@example.com`, postbackUrl: recorderUrl() + hook }));
+  const { id, url } = init.data!;
+  const customer = await checkout((await visit(url)).headers.get('location')!, 'pay');
+  return { shop, api, hook, id, customer };
+}
+
+const postbackTypes = async (hook: string, secret: string) =>
+  (await recorded(hook)).map((d) => {
+    // Signed by an object running a day ahead: check the signature at its own timestamp.
+    const signedAt = new Date(Number(d.headers['webhook-timestamp']) * 1000);
+    expect(d.headers['webhook-signature']!.split(' ')).toContain(new Webhook(secret).sign(d.headers['webhook-id']!, signedAt, d.body));
+    return (JSON.parse(d.body) as { type: string }).type;
+  });
+
+describe('a lost Bansky postback is recovered by asking Bansky', { timeout: 30_000 }, () => {
+  it('at the pay link’s expiry: the payment is paid, not expired, and the shop hears payment.paid', async () => {
+    const { shop, api, hook, id } = await paidAtBanskyWithoutPostback('postback_none');
+    expect((await api.get(id)).data!.status).toBe('awaiting_payment'); // Bansky never told us
+    await useInPaymentObject(id, { clock: new FakeClock().advance(DAY + 1_000) });
+    expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true);
+    expect((await api.get(id)).data!.status).toBe('paid');
+    expect((await sandboxStats('test', id)).statusLookups).toBeGreaterThanOrEqual(1);
+    await waitFor('the paid postback', async () => ((await recorded(hook)).length >= 1 ? true : null));
+    expect(await postbackTypes(hook, shop.webhookSecret)).toEqual(['payment.paid']);
+  });
+
+  it('when the customer returns through our success wrapper', async () => {
+    const { api, id, customer } = await paidAtBanskyWithoutPostback('postback_none');
+    const back = await visit(customer.headers.get('location')!); // Bansky sends the customer to our /integration/success
+    expect(back.status).toBe(302);
+    await waitFor('paid by the status check', async () => (await api.get(id)).data!.status === 'paid');
+  });
+
+  it('Bansky unreachable at expiry: the payment expires as before (and a late confirmation still wins)', async () => {
+    const shop = await createShopWithToken();
+    const api = shopApi(shop.token);
+    const { id } = (await api.init(paymentBody({ email: 'jane+status_unavailable@example.com' }))).data!;
+    await useInPaymentObject(id, { clock: new FakeClock().advance(DAY + 1_000) });
+    expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true);
+    expect((await api.get(id)).data!.status).toBe('expired');
+  });
+});
+
+describe('Bansky confirms a payment whose init timed out', { timeout: 30_000 }, () => {
+  async function timedOutButPaid(tags: string) {
+    const shop = await createShopWithToken();
+    const api = shopApi(shop.token);
+    const hook = shopHookPath();
+    const body = paymentBody({ id: `order-${crypto.randomUUID().slice(0, 8)}`, email: `jane+${tags}@example.com`, postbackUrl: recorderUrl() + hook });
+    const init = await api.init(body);
+    expect(init.response.status).toBe(504);
+    expect((init.error as Problem).code).toBe('bansky_timeout');
+    // The shop knows its own id; ours is derived from it (src/payments/ids.ts).
+    const id = await derivePaymentId(paymentIdKey(servicesWith({}).config), shop.shopId, 'test', body.id!);
+    const [session] = (await sandboxStats('test', id)).sessions;
+    await checkout(`${inject('banskyTestUrl')}/checkout/${session!.session}`, 'pay'); // the customer still paid Bansky's checkout
+    return { shop, api, hook, id };
+  }
+
+  it('through its postback: init_failed becomes paid and the shop gets payment.paid', async () => {
+    const { shop, api, hook, id } = await timedOutButPaid('init_timeout');
+    const [ack] = await relayBanskyPostbacks(id);
+    expect(await ack!.json()).toEqual({ status: 'accepted', paymentStatus: 'paid' });
+    expect((await api.get(id)).data!.status).toBe('paid');
+    await waitFor('the paid postback', async () => ((await recorded(hook)).length >= 1 ? true : null));
+    expect((await recorded(hook)).map((d) => d.headers['webhook-id'])).toEqual([`msg_${id}_paid`]);
+    expect(shop.webhookSecret).toMatch(/^whsec_/);
+  });
+
+  it('its postback lost too: the late check at the link’s expiry finds it paid', async () => {
+    const { api, id } = await timedOutButPaid('init_timeout+postback_none');
+    expect((await api.get(id)).data!.status).toBe('init_failed');
+    await useInPaymentObject(id, { clock: new FakeClock().advance(DAY + 1_000) });
+    expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true);
+    expect((await api.get(id)).data!.status).toBe('paid');
+  });
+});
