@@ -1,7 +1,9 @@
 import type { InitPaymentRequest, Mode, PaymentType } from '../../generated/api/types.gen';
 import { ApiError } from '../http/problem';
 import type { ShopRecord } from '../shops/shop-store';
-import { checkPostbackUrl, checkRedirectUrl } from './url-policy';
+import { amountLimitProblem } from './amount-limit';
+import { assertSafeText } from './text-policy';
+import { checkPostbackUrl, checkRedirectUrl, normalisedPaymentUrls } from './url-policy';
 
 /** Crypto currencies we accept, with their decimals (the smallest unit Bansky settles). */
 export const CRYPTO_DECIMALS: Readonly<Record<string, number>> = { BTC: 8, ETH: 18, LTC: 8, USDT: 6, USDC: 6 };
@@ -44,13 +46,14 @@ export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode
   const fail = (code: ConstructorParameters<typeof ApiError>[1], path: string, message: string): never => {
     throw new ApiError(400, code, `${path.slice(1)}: ${message}`, { errors: [{ path, message }] });
   };
+  assertSafeText(body); // control, bidi and invisible characters in name and URLs (issue 14 item 7)
 
   const info = currencyInfo(body.currency);
   if (!info) fail('invalid_currency', '/currency', 'not an ISO 4217 code nor a supported crypto code (BTC, ETH, LTC, USDT, USDC)');
   const { type, decimals } = info!;
   if (body.type && body.type !== type) fail('type_currency_mismatch', '/type', `${body.currency} is a ${type} currency`);
 
-  const amountIssue = amountProblem(body.amount, decimals);
+  const amountIssue = amountProblem(body.amount, decimals) ?? amountLimitProblem(body.amount); // upper bound: issue 14 item 12
   if (amountIssue) fail('invalid_amount', '/amount', amountIssue);
 
   for (const field of ['successUrl', 'errorUrl'] as const) {
@@ -61,5 +64,5 @@ export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode
     const issue = checkPostbackUrl(body.postbackUrl, mode);
     if (issue) fail('postback_url_not_allowed', '/postbackUrl', issue);
   }
-  return { ...body, type };
+  return { ...body, type, ...normalisedPaymentUrls(body) }; // stored and redirected to as the URL parser spells them
 }

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../http/context';
 import { isFinal, type PaymentRecord } from '../../payments/record';
 import { isPaymentId, paymentObject } from '../../payments/store';
+import { safeLocation } from '../../payments/url-policy';
 import { HTML_HEADERS, PAGES } from './pages';
 import type * as routes from './browser.routes';
 
@@ -47,8 +48,10 @@ export const openPayLink: RouteHandler<typeof routes.openPayLink, AppEnv> = asyn
   }
   track(c, r, 'pay_link_opened', {});
   switch (r.status) {
-    case 'awaiting_payment':
-      return r.banskyUrl ? redirectTo(c, r.banskyUrl) : html(c, 404, PAGES.unknown());
+    case 'awaiting_payment': {
+      const to = safeLocation(r.banskyUrl); // never a Location that makes Headers throw
+      return to ? redirectTo(c, to) : html(c, 404, PAGES.unknown());
+    }
     case 'expired':
       return html(c, 410, PAGES.expired());
     case 'paid':
@@ -64,7 +67,9 @@ async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'erro
   const r = await load(c, id);
   if (!r) return html(c, 404, PAGES.unknown());
   track(c, r, 'customer_returned', { via: which });
-  return redirectTo(c, which === 'success' ? r.successUrl : r.errorUrl);
+  // Stored normalised since issue 14 item 7; older records are normalised here, never thrown on.
+  const to = safeLocation(which === 'success' ? r.successUrl : r.errorUrl);
+  return to ? redirectTo(c, to) : html(c, 400, PAGES.noReturn());
 }
 
 export const returnSuccess: RouteHandler<typeof routes.returnSuccess, AppEnv> = (c) => returnTo(c, c.req.valid('query').id, 'success');
