@@ -2,7 +2,6 @@ import type { InitPaymentRequest, Mode, PaymentType } from '../../generated/api/
 import { ApiError } from '../http/problem';
 import type { ShopRecord } from '../shops/shop-store';
 import { amountLimitProblem } from './amount-limit';
-import { assertSafeText } from './text-policy';
 import { checkPostbackUrl, checkRedirectUrl, normalisedPaymentUrls } from './url-policy';
 
 /** Crypto currencies we accept, with their decimals (the smallest unit Bansky settles). */
@@ -46,7 +45,6 @@ export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode
   const fail = (code: ConstructorParameters<typeof ApiError>[1], path: string, message: string): never => {
     throw new ApiError(400, code, `${path.slice(1)}: ${message}`, { errors: [{ path, message }] });
   };
-  assertSafeText(body); // control, bidi and invisible characters in name and URLs (issue 14 item 7)
 
   const info = currencyInfo(body.currency);
   if (!info) fail('invalid_currency', '/currency', 'not an ISO 4217 code nor a supported crypto code (BTC, ETH, LTC, USDT, USDC)');

@@ -1,4 +1,4 @@
-import type { InitPaymentRequest, ValidationIssue } from '../../generated/api/types.gen';
+import type { ValidationIssue } from '../../generated/api/types.gen';
 import { ApiError } from '../http/problem';
 
 /**
@@ -60,21 +60,28 @@ export function unsafeCharacter(text: string, kind: TextKind): string | null {
 
 const URL_FIELDS = ['successUrl', 'errorUrl', 'postbackUrl'] as const;
 
-/** Every unsafe-text issue of an init-payment body, one per field, with its JSON Pointer. */
-export function unsafeTextIssues(body: Pick<InitPaymentRequest, 'name' | (typeof URL_FIELDS)[number]>): ValidationIssue[] {
+/**
+ * Every unsafe-text issue of an init-payment body, one per field, with its JSON Pointer. Give it
+ * the body as parsed from JSON, before the schema: zod's `url()` trims and drops tab/CR/LF
+ * silently, and a URL that arrived with them must be refused, not quietly repaired.
+ */
+export function unsafeTextIssues(body: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const check = (field: string, value: unknown, kind: TextKind) => {
+  if (typeof body !== 'object' || body === null) return issues;
+  const fields = body as Record<string, unknown>;
+  const check = (field: string, kind: TextKind) => {
+    const value = fields[field];
     if (typeof value !== 'string') return;
     const message = unsafeCharacter(value, kind);
     if (message) issues.push({ path: `/${field}`, message });
   };
-  check('name', body.name, 'name');
-  for (const field of URL_FIELDS) check(field, body[field], 'url');
+  check('name', 'name');
+  for (const field of URL_FIELDS) check(field, 'url');
   return issues;
 }
 
 /** Throws `400 invalid_characters` naming every offending field. */
-export function assertSafeText(body: Parameters<typeof unsafeTextIssues>[0]): void {
+export function assertSafeText(body: unknown): void {
   const errors = unsafeTextIssues(body);
   if (errors.length === 0) return;
   const detail = errors.map((e) => `${e.path.slice(1)}: ${e.message}`).join('; ');

@@ -4,6 +4,7 @@ import { ApiError } from '../../http/problem';
 import { derivePaymentId, paymentIdKey, randomPaymentId, requestFingerprint } from '../../payments/ids';
 import { payLinkFor, toPublicPayment } from '../../payments/record';
 import { validatePayment } from '../../payments/rules';
+import { assertSafeText } from '../../payments/text-policy';
 import { paymentObject } from '../../payments/store';
 import type * as routes from './payments.routes';
 
@@ -16,6 +17,9 @@ export const initPayment: RouteHandler<typeof routes.initPayment, AppEnv> = asyn
   const body = c.req.valid('json');
   const { shop, token, services, requestId } = c.var;
   const mode = token.mode;
+  // Controls, bidi and invisible characters (issue 14 item 7), judged on the body as sent: the
+  // schema's url() already trimmed and dropped tab/CR/LF, which must be refused, not repaired.
+  assertSafeText(await c.req.json());
   const payment = validatePayment(body, shop, mode);
   const id = body.id ? await derivePaymentId(paymentIdKey(services.config), shop.id, mode, body.id) : randomPaymentId();
   const fingerprint = await requestFingerprint(body);
