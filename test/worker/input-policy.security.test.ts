@@ -69,6 +69,17 @@ describe('item 7: control characters, bidi and raw UTF-8', () => {
   });
 
   it.each([
+    ['CR LF in the middle', 'https://shop.example/ok\r\nSet-Cookie: a=b', 'U+000D'],
+    ['a tab in the host', 'https://shop.\texample/ok', 'U+0009'],
+    ['a BOM at the end', 'https://shop.example/ok\uFEFF', 'U+FEFF'],
+    ['a line separator at the end', 'https://shop.example/ok\u2028', 'U+2028'],
+  ])('%s of successUrl (which the schema\'s url() silently strips) → 400 invalid_characters', async (_what, successUrl, cp) => {
+    const { status, body } = await init(testToken, { successUrl });
+    expect([status, body.code, body.errors?.[0]?.path]).toEqual([400, 'invalid_characters', '/successUrl']);
+    expect(body.errors?.[0]?.message).toContain(cp);
+  });
+
+  it.each([
     ['a NUL', 'Jane\u0000Doe', 'U+0000'],
     ['a right-to-left override', 'Jane \u202Eeod', 'U+202E'],
     ['a first-strong isolate', 'Jane \u2068Doe', 'U+2068'],
