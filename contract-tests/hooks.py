@@ -30,6 +30,7 @@ import hmac
 import json
 import os
 import threading
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 import schemathesis
@@ -52,6 +53,7 @@ BUSINESS_RULE_CODES = {
     "type_currency_mismatch",
     "redirect_host_not_allowed",
     "postback_url_not_allowed",
+    "invalid_characters",
 }
 
 
@@ -178,7 +180,19 @@ def _steer_init_payment(case) -> None:
     if "postbackUrl" in body:
         # Test mode allows http://127.0.0.1; port 9 (discard) refuses at once, so retries cost nothing.
         body["postbackUrl"] = "http://127.0.0.1:9/contract-fuzz/postback"
+    if isinstance(body.get("name"), str) and not _safe_name(body["name"]):
+        body["name"] = "Contract Fuzz"
     case.body = body
+
+
+# What src/payments/text-policy.ts refuses in a name (invalid_characters), a little more broadly:
+# controls, format characters, surrogates, separators, unassigned code points, Hangul fillers.
+_UNSAFE_NAME_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp", "Cn"}
+_UNSAFE_NAME_CHARS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
+
+
+def _safe_name(name: str) -> bool:
+    return not any(unicodedata.category(ch) in _UNSAFE_NAME_CATEGORIES or ch in _UNSAFE_NAME_CHARS for ch in name)
 
 
 def _steer_payment_id(case, operation_id: str) -> None:

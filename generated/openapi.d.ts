@@ -24,11 +24,14 @@ export interface paths {
          *     idempotency_conflict`. Without an `id` every call creates a new payment and **no postback is
          *     sent** — poll the status endpoint instead.
          *
-         *     **Validation beyond the schema.** `amount` must be positive and have no more decimals than
-         *     the currency allows (USD 2, JPY 0, BTC 8, …); `currency` must be an ISO 4217 code or a
-         *     supported crypto code (BTC, ETH, LTC, USDT, USDC); `type` is inferred from the currency when
-         *     absent and must agree with it when present; `successUrl` and `errorUrl` must point at one of
-         *     your shop's allowed redirect hosts; `postbackUrl` must be public `https` in live mode.
+         *     **Validation beyond the schema.** `amount` must be positive, below 10^12 (at most 12 digits
+         *     before the decimal point) and have no more decimals than the currency allows (USD 2, JPY 0,
+         *     BTC 8, …); `currency` must be an ISO 4217 code or a supported crypto code (BTC, ETH, LTC,
+         *     USDT, USDC); `type` is inferred from the currency when absent and must agree with it when
+         *     present; `successUrl` and `errorUrl` must point at one of your shop's allowed redirect
+         *     hosts; `postbackUrl` must be public `https` (port 443 or 8443) outside local development;
+         *     `name` and the URLs must not contain control, bidi-override or invisible characters
+         *     (`invalid_characters`). URLs are stored as the URL parser normalises them.
          */
         post: operations["initPayment"];
         delete?: never;
@@ -774,7 +777,7 @@ export interface components {
          * @description Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
+        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
         ValidationIssue: {
             /** @description JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path). */
             path: string;

@@ -1,8 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './http/body-limit';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
-import { ApiError } from './http/problem';
 import { requestId } from './http/request-id';
 import { securityHeaders } from './http/security-headers';
 import { limitPerIp } from './limits/rate-limit';
@@ -28,15 +27,7 @@ export function createApp() {
     c.set('services', withLogFields(buildServices(c.env), { requestId: c.var.requestId }));
     await next();
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES / 1024} KiB.`);
-      },
-    }),
-  );
+  app.use('*', bodyLimit(MAX_BODY_BYTES)); // reads an oversized chunked upload to its end, so the 413 reaches the client
 
   app.use('/integration/*', limitPerIp()); // customers' pages carry no credentials: limit per client IP
 

@@ -33,11 +33,14 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  * idempotency_conflict`. Without an `id` every call creates a new payment and **no postback is
  * sent** — poll the status endpoint instead.
  *
- * **Validation beyond the schema.** `amount` must be positive and have no more decimals than
- * the currency allows (USD 2, JPY 0, BTC 8, …); `currency` must be an ISO 4217 code or a
- * supported crypto code (BTC, ETH, LTC, USDT, USDC); `type` is inferred from the currency when
- * absent and must agree with it when present; `successUrl` and `errorUrl` must point at one of
- * your shop's allowed redirect hosts; `postbackUrl` must be public `https` in live mode.
+ * **Validation beyond the schema.** `amount` must be positive, below 10^12 (at most 12 digits
+ * before the decimal point) and have no more decimals than the currency allows (USD 2, JPY 0,
+ * BTC 8, …); `currency` must be an ISO 4217 code or a supported crypto code (BTC, ETH, LTC,
+ * USDT, USDC); `type` is inferred from the currency when absent and must agree with it when
+ * present; `successUrl` and `errorUrl` must point at one of your shop's allowed redirect
+ * hosts; `postbackUrl` must be public `https` (port 443 or 8443) outside local development;
+ * `name` and the URLs must not contain control, bidi-override or invisible characters
+ * (`invalid_characters`). URLs are stored as the URL parser normalises them.
  *
  */
 export const initPayment = <ThrowOnError extends boolean = false>(options: Options<InitPaymentData, ThrowOnError>) => (options.client ?? client).post<InitPaymentResponses, InitPaymentErrors, ThrowOnError>({

@@ -396,6 +396,7 @@ export const zErrorCode = z.enum([
     'type_currency_mismatch',
     'redirect_host_not_allowed',
     'postback_url_not_allowed',
+    'invalid_characters',
     'unauthorized',
     'shop_disabled',
     'not_found',

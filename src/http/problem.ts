@@ -14,6 +14,7 @@ const TITLES: Record<ErrorCode, string> = {
   type_currency_mismatch: 'Type contradicts currency',
   redirect_host_not_allowed: 'Redirect host not allowed',
   postback_url_not_allowed: 'Postback URL not allowed',
+  invalid_characters: 'Invalid characters',
   unauthorized: 'Unauthorized',
   shop_disabled: 'Shop disabled',
   not_found: 'Not found',

@@ -8,8 +8,14 @@
 /** Every decimal with at most 15 significant digits survives a round trip through a double (DBL_DIG). */
 export const MAX_NUMBER_SIGNIFICANT_DIGITS = 15;
 
-/** As the Amount schema's pattern: at most 15 digits before the point. */
-const MAX_WHOLE_DIGITS = 15;
+/**
+ * The largest amount we accept: below 10^12 of the currency's major unit, i.e. at most 12 digits
+ * before the decimal point. Far above any real single payment (10^12 EUR; 10^12 IDR ≈ US$60 M),
+ * and with the ≤ 3 decimals of nearly every currency at most 15 significant digits — what a JSON
+ * number carries exactly. It also keeps Bansky, analytics sums (BigQuery BIGNUMERIC) and every
+ * integer-of-minor-units consumer far from overflow.
+ */
+export const MAX_AMOUNT_INTEGER_DIGITS = 12;
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 const JSON_NUMBER = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
@@ -63,7 +69,9 @@ export function canonicalAmount(decimal: string, decimals: number): AmountResult
   const whole = m[1]!.replace(/^0+(?=\d)/, '');
   const fraction = (m[2] ?? '').replace(/0+$/, '');
   if (/^0*$/.test(whole) && fraction === '') return { ok: false, message: 'must be greater than zero' };
-  if (whole.length > MAX_WHOLE_DIGITS) return { ok: false, message: `must be less than 10^${MAX_WHOLE_DIGITS}` };
+  if (whole.length > MAX_AMOUNT_INTEGER_DIGITS) {
+    return { ok: false, message: `must be less than 1000000000000 (at most ${MAX_AMOUNT_INTEGER_DIGITS} digits before the decimal point)` };
+  }
   if (fraction.length > decimals) {
     return { ok: false, message: decimals === 0 ? 'this currency has no decimals' : `this currency allows at most ${decimals} decimals` };
   }

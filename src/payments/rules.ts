@@ -2,7 +2,7 @@ import type { InitPaymentRequest, Mode, PaymentType } from '../../generated/api/
 import { ApiError } from '../http/problem';
 import type { ShopRecord } from '../shops/shop-store';
 import { canonicalAmount, decimalFromJsonNumber } from './amount';
-import { checkPostbackUrl, checkRedirectUrl } from './url-policy';
+import { checkPostbackUrl, checkRedirectUrl, normalisedPaymentUrls } from './url-policy';
 
 /** Crypto currencies we accept, with their decimals (the smallest unit Bansky settles). */
 export const CRYPTO_DECIMALS: Readonly<Record<string, number>> = { BTC: 8, ETH: 18, LTC: 8, USDT: 6, USDC: 6 };
@@ -58,5 +58,5 @@ export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode
     const issue = checkPostbackUrl(body.postbackUrl, mode);
     if (issue) fail('postback_url_not_allowed', '/postbackUrl', issue);
   }
-  return { ...body, amount: amount.value, type };
+  return { ...body, amount: amount.value, type, ...normalisedPaymentUrls(body) }; // URLs stored and redirected to as the URL parser spells them
 }

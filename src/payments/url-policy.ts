@@ -1,14 +1,51 @@
 import type { Mode } from '../../generated/api/types.gen';
+import { classifyIpHost, classifyV4, type V4 } from './ip-address';
 
 /**
  * Where we let a customer's browser and our postbacks go (DESIGN §4): redirects only to the
  * shop's allowed hosts (no open redirect), postbacks only to public https (no SSRF into private
  * ranges). Test mode also allows http://localhost and http://127.0.0.1 so shops can develop
  * locally. Each check returns a message for the caller's `errors[]`, or null when the URL is fine.
+ *
+ * Every rule is applied to the URL as the WHATWG parser understands it (the same parser the
+ * browser and `fetch` use), and what we store and redirect to is that parser's `href`: one
+ * spelling, ASCII only, so nothing downstream can read the URL differently from the check.
+ * Characters we refuse before parsing (controls, bidi, invisible) are text-policy.ts's job.
  */
 const LOCAL_DEV_HOSTS = new Set(['localhost', '127.0.0.1']);
 
-function parse(raw: string): URL | null {
+/**
+ * Ports a postback may use outside local development: 443 and 8443, the two HTTPS ports every
+ * proxy and CDN in front of a shop serves (Cloudflare's HTTPS proxy ports are 443, 2053, 2083,
+ * 2087, 2096 and 8443; the 20xx ones are cPanel/WHM panels on most hosts). A short list, not a
+ * deny list: an HTTPS POST to 22, 25, 2375, 3306, 5432, 6379, 9200, 11211 … is how SSRF talks to
+ * SSH, SMTP, Docker, databases and caches, and no shop needs another port for a webhook.
+ */
+export const POSTBACK_PORTS: readonly string[] = ['443', '8443'];
+
+/**
+ * Wildcard DNS services that answer any name with the address written in it
+ * (`127.0.0.1.nip.io`, `10-0-0-1.sslip.io`, `7f000001.c0a80001.rbndr.us`) or resolve every name
+ * to loopback (`localtest.me`, `lvh.me` …), used for DNS rebinding. `embeddedPrivateV4` below
+ * also catches clones that are not on this list, when the address they carry is private.
+ */
+export const REBINDING_DOMAINS: readonly string[] = [
+  'nip.io', 'sslip.io', 'xip.io', 'xip.name', 'localtest.me', 'lvh.me', 'vcap.me', 'lacolhost.com', 'traefik.me',
+  'localhost.run', 'local.gd', 'localho.st', 'fuf.me', '1u.ms', 'rbndr.us',
+];
+
+/**
+ * Names that resolve inside a network, never on the public Internet: special-use TLDs
+ * (RFC 6761, 6762, 7686, 8375, 9476), the suffixes cloud providers, Kubernetes and Consul answer
+ * internally (`metadata.google.internal`, `*.svc`, `*.consul`), and the usual LAN suffixes.
+ * `.example` stays allowed: it resolves nowhere, and the docs use it.
+ */
+export const INTERNAL_SUFFIXES: readonly string[] = [
+  'localhost', 'local', 'localdomain', 'internal', 'intranet', 'lan', 'home', 'corp', 'private', 'home.arpa', 'arpa',
+  'test', 'invalid', 'onion', 'alt', 'svc', 'consul',
+];
+
+export function parseUrl(raw: string): URL | null {
   try {
     return new URL(raw);
   } catch {
@@ -17,7 +54,7 @@ function parse(raw: string): URL | null {
 }
 
 function hostOf(url: URL): string {
-  return url.hostname.toLowerCase().replace(/\.$/, '');
+  return url.hostname.toLowerCase().replace(/\.+$/, '');
 }
 
 /** Scheme and credentials rules shared by every URL we store. */
@@ -29,16 +66,23 @@ function basicIssue(url: URL | null, mode: Mode): string | null {
   return mode === 'test' ? 'must be https (or http://localhost / http://127.0.0.1 in test mode)' : 'must be https in live mode';
 }
 
+/** An allowed-hosts entry in the parser's form, so `Bücher.example` matches `xn--bcher-kva.example`. */
+function normalisedPattern(pattern: string): string {
+  const wildcard = pattern.startsWith('*.');
+  const host = parseUrl(`https://${wildcard ? pattern.slice(2) : pattern}/`)?.hostname ?? pattern.toLowerCase();
+  return (wildcard ? '*.' : '') + host.replace(/\.+$/, '');
+}
+
 export function hostAllowed(host: string, allowed: string[]): boolean {
   return allowed.some((pattern) => {
-    const p = pattern.toLowerCase();
+    const p = normalisedPattern(pattern);
     if (p.startsWith('*.')) return host.endsWith(p.slice(1)) && host.length > p.length - 1;
     return host === p;
   });
 }
 
 export function checkRedirectUrl(raw: string, allowedHosts: string[], mode: Mode): string | null {
-  const url = parse(raw);
+  const url = parseUrl(raw);
   const issue = basicIssue(url, mode);
   if (issue) return issue;
   const host = hostOf(url!);
@@ -47,49 +91,77 @@ export function checkRedirectUrl(raw: string, allowedHosts: string[], mode: Mode
 }
 
 export function checkPostbackUrl(raw: string, mode: Mode): string | null {
-  const url = parse(raw);
+  const url = parseUrl(raw);
   const issue = basicIssue(url, mode);
   if (issue) return issue;
   const host = hostOf(url!);
   if (mode === 'test' && LOCAL_DEV_HOSTS.has(host)) return null;
-  if (isInternalName(host) || isNonPublicIp(host)) return `host ${host} is not a public address`;
+  const where = nonPublicHost(host);
+  if (where) return `host ${host} is not a public address: ${where}`;
+  if (url!.port && !POSTBACK_PORTS.includes(url!.port)) {
+    return `port ${url!.port} is not allowed for postbacks: use 443 (the default) or 8443`;
+  }
   return null;
 }
 
-function isInternalName(host: string): boolean {
-  if (!host.includes('.') && !host.startsWith('[')) return true; // single-label names resolve inside networks
-  return /(^|\.)(localhost|local|internal|intranet|lan|home\.arpa)$/.test(host);
+/** Why a (parsed, lowercased) host is not a public Internet target, or null when it may be one. */
+export function nonPublicHost(host: string): string | null {
+  const ip = classifyIpHost(host);
+  if (ip !== undefined) return ip;
+  const labels = host.split('.');
+  if (labels.some((l) => l === '')) return 'an empty label';
+  if (labels.length === 1) return 'a single-label name resolves inside a network';
+  const suffix = INTERNAL_SUFFIXES.find((s) => host === s || host.endsWith(`.${s}`));
+  if (suffix) return `.${suffix} names resolve inside a network`;
+  const rebinding = REBINDING_DOMAINS.find((d) => host === d || host.endsWith(`.${d}`));
+  if (rebinding) return `${rebinding} is a wildcard DNS service (it resolves names to any address, private ones included)`;
+  const inside = embeddedPrivateV4(host);
+  if (inside) return `the name embeds ${inside}, the way wildcard DNS services spell a target`;
+  return null;
 }
 
-/** IP literals outside the public unicast space (the URL parser already normalised them). */
-export function isNonPublicIp(host: string): boolean {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (v4) return isNonPublicV4(v4.slice(1).map(Number) as [number, number, number, number]);
-  if (!host.startsWith('[')) return false;
-  const v6 = host.slice(1, -1);
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
-  if (mapped) {
-    const hi = parseInt(mapped[1]!, 16);
-    const lo = parseInt(mapped[2]!, 16);
-    return isNonPublicV4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+/** `10.0.0.1.example`, `app-127-0-0-1.example`, `7f000001.example`: the IPv4 a wildcard DNS would answer. */
+function embeddedPrivateV4(host: string): string | null {
+  const found: V4[] = [];
+  for (const m of host.matchAll(/(?<!\d)(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})(?!\d)/g)) {
+    found.push([Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]);
   }
-  // Public IPv6 unicast is 2000::/3 (minus documentation 2001:db8::/32); everything else is not.
-  const first = parseInt(v6.split(':')[0] || '0', 16);
-  if ((first & 0xe000) !== 0x2000) return true;
-  return /^2001:db8:/.test(v6) || /^2001:0?db8:/.test(v6);
+  for (const label of host.split('.')) {
+    if (/^[0-9a-f]{8}$/.test(label)) {
+      const n = parseInt(label, 16);
+      found.push([(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+    }
+  }
+  for (const v4 of found) {
+    if (v4.some((octet) => octet > 255)) continue;
+    const what = classifyV4(v4);
+    if (what) return `${v4.join('.')} (${what})`;
+  }
+  return null;
 }
 
-function isNonPublicV4([a, b]: [number, number, number, number]): boolean {
-  return (
-    a === 0 || // "this" network
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) || // CGNAT
-    (a === 169 && b === 254) || // link-local, cloud metadata
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0) || // IETF protocol assignments (192.0.0/24) and TEST-NET-1 (192.0.2/24)
-    (a === 198 && (b === 18 || b === 19)) || // benchmarking
-    a >= 224 // multicast and reserved
-  );
+/** The one spelling we store and redirect to. Call after the checks above accepted `raw`. */
+export function normalisedUrl(raw: string): string {
+  return new URL(raw).href;
+}
+
+/**
+ * A stored URL made safe for a `Location` header, or null when it cannot be one (an http(s) URL
+ * without credentials, serialised by the parser: printable ASCII only, so `Headers` cannot throw).
+ * Records written before URLs were normalised go through here too.
+ */
+export function safeLocation(stored: string | null | undefined): string | null {
+  if (!stored) return null;
+  const url = parseUrl(stored);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) return null;
+  return /^[\x21-\x7e]+$/.test(url.href) ? url.href : null;
+}
+
+/** successUrl, errorUrl and postbackUrl as they are stored: normalised by the URL parser. */
+export function normalisedPaymentUrls<T extends { successUrl: string; errorUrl: string; postbackUrl?: string }>(body: T) {
+  return {
+    successUrl: normalisedUrl(body.successUrl),
+    errorUrl: normalisedUrl(body.errorUrl),
+    ...(body.postbackUrl ? { postbackUrl: normalisedUrl(body.postbackUrl) } : {}),
+  };
 }

@@ -103,7 +103,8 @@ describe('the brief’s own request', () => {
     ['1.00000000000000001', 'ETH', 'send this amount as a string'],
     ['123456789012.3456', 'BTC', 'send this amount as a string'],
     ['0.30000000000000004', 'ETH', 'send this amount as a string'],
-    ['1e20', 'USD', 'less than 10^15'],
+    ['1e20', 'USD', 'less than 1000000000000'],
+    ['1000000000000', 'USD', 'less than 1000000000000'],
   ])('the JSON number %s %s is refused: %s', async (amountText, currency, message) => {
     const body = JSON.stringify({ ...BRIEF, id: uniq('num'), currency, type: undefined }).replace('"amount":100', `"amount":${amountText}`);
     const res = await post(body);

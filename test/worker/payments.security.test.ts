@@ -96,7 +96,7 @@ describe('URLs a shop may not use', () => {
     },
   );
 
-  it('test mode allows http://localhost and http://127.0.0.1 for all three URLs; live mode accepts public https with any port', async () => {
+  it('test mode allows http://localhost and http://127.0.0.1 for all three URLs; live mode accepts public https (on 443 or 8443)', async () => {
     const local = await post(testToken, {
       successUrl: 'http://localhost:3000/ok',
       errorUrl: 'http://127.0.0.1:3000/err',

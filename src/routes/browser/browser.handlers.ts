@@ -3,6 +3,7 @@ import { paymentEventFields } from '../../analytics/events';
 import type { AppEnv, Handler } from '../../http/context';
 import type { PaymentRecord } from '../../payments/record';
 import { isPaymentId } from '../../payments/store';
+import { safeLocation } from '../../payments/url-policy';
 import { HTML_HEADERS, PAGES } from './pages';
 import type * as routes from './browser.routes';
 
@@ -33,8 +34,10 @@ export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
   if (!r || r.status === 'created') return html(c, 404, PAGES.unknown());
   track(c, r, 'pay_link_opened', {});
   switch (r.status) {
-    case 'awaiting_payment':
-      return r.banskyUrl ? redirectTo(c, r.banskyUrl) : html(c, 404, PAGES.unknown());
+    case 'awaiting_payment': {
+      const to = safeLocation(r.banskyUrl); // never a Location that makes Headers throw
+      return to ? redirectTo(c, to) : html(c, 404, PAGES.unknown());
+    }
     case 'expired':
       return html(c, 410, PAGES.expired());
     case 'paid':
@@ -50,7 +53,9 @@ async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'erro
   const r = isPaymentId(id) ? await c.var.services.payments.object(id).customerReturned(which, c.var.requestId) : null;
   if (!r) return html(c, 404, PAGES.unknown());
   track(c, r, 'customer_returned', { via: which });
-  return redirectTo(c, which === 'success' ? r.successUrl : r.errorUrl);
+  // Stored normalised since issue 14 item 7; older records are normalised here, never thrown on.
+  const to = safeLocation(which === 'success' ? r.successUrl : r.errorUrl);
+  return to ? redirectTo(c, to) : html(c, 400, PAGES.noReturn());
 }
 
 export const returnSuccess: Handler<typeof routes.returnSuccess> = (c) => returnTo(c, c.req.valid('query').id, 'success');

@@ -26,6 +26,7 @@ export const PAGES = {
   paid: () => page('This payment is already complete', 'This payment has already been paid. There is nothing more to do.'),
   failed: () => page('This payment has already ended', 'This payment was declined or cancelled. Please go back to the shop to try again.'),
   notStarted: () => page('This payment could not be started', 'Please go back to the shop and start the payment again.'),
+  noReturn: () => page('We could not take you back to the shop', 'Please go back to the shop yourself.'),
 };
 
 /** Browser pages must not be cached or framed, and must not leak where they were opened from. */

@@ -3,6 +3,7 @@ import { ApiError } from '../../http/problem';
 import { derivePaymentId, paymentIdKey, randomPaymentId, requestFingerprint } from '../../payments/ids';
 import { payLinkFor, toPublicPayment } from '../../payments/record';
 import { validatePayment } from '../../payments/rules';
+import { assertSafeText } from '../../payments/text-policy';
 import type * as routes from './payments.routes';
 
 /**
@@ -14,6 +15,9 @@ export const initPayment: Handler<typeof routes.initPayment> = async (c) => {
   const body = c.req.valid('json');
   const { shop, token, services, requestId, numberSources } = c.var;
   const mode = token.mode;
+  // Controls, bidi and invisible characters, judged on the body as sent: the schema's url()
+  // already trimmed and dropped tab/CR/LF, which must be refused, not repaired.
+  assertSafeText(await c.req.json());
   const payment = validatePayment(body, shop, mode, numberSources);
   const id = body.id ? await derivePaymentId(paymentIdKey(services.config), shop.id, mode, body.id) : randomPaymentId();
   // Of the validated payment: `100`, "100" and "100.00" USD (and an inferred `type`) are one request.
