@@ -4,6 +4,9 @@ import { z } from 'zod';
 export interface Env {
   KV: KVNamespace;
   PAYMENTS: DurableObjectNamespace;
+  /** Shop app (issue 12): the payments index shards and each shop's members and sessions. */
+  PAYMENTS_INDEX: DurableObjectNamespace;
+  MEMBERS: DurableObjectNamespace;
   POSTBACK_QUEUE: Queue;
   POSTBACK_DLQ: Queue;
   ANALYTICS_QUEUE: Queue;

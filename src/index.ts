@@ -4,6 +4,9 @@ import type { Env } from './env';
 import { handlePostbackBatch, handlePostbackDeadLetters } from './postbacks/consumer';
 
 export { PaymentObject } from './payments/payment-object';
+// Shop app (issue 12)
+export { PaymentsIndexObject } from './payments-index/index-object';
+export { ShopMembersObject } from './members/members-object';
 
 // Queue names from wrangler.toml; each queue has exactly one consumer module.
 const CONSUMERS: Record<string, (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>> = {

@@ -28,6 +28,8 @@ const TITLES: Record<ErrorCode, string> = {
   invalid_signature: 'Invalid signature',
   postback_mismatch: 'Postback does not match the payment',
   rate_limited: 'Too many requests',
+  member_not_found: 'Member not found',
+  member_conflict: 'Member of another shop',
   internal_error: 'Internal error',
   bansky_error: 'Payment provider error',
   bansky_timeout: 'Payment provider timeout',

@@ -8,6 +8,8 @@ import { buildServices, type Services } from '../services';
 import { isFinal, wantsPostback, type PaymentRecord } from './record';
 import { awaitingFirstAttempt, canTransition, newRecord, recordAttempt, sameAmount, transition, type AttemptOutcome, type NewPayment } from './state';
 import { writeTxlog } from './txlog';
+// Payments index hook (issue 12): see src/payments-index/sync.ts.
+import { indexPendingMarker, retryIndexOnAlarm, syncIndexAfterCommit, type IndexSyncDeps } from '../payments-index/sync';
 
 export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };
 export type PostbackOutcome =
@@ -91,11 +93,20 @@ export class PaymentObject extends DurableObject<Env> {
   }
 
   /** Queues the final-state postback again (operator redelivery); same webhook-id. */
-  async redeliverPostback(requestId: string): Promise<{ ok: true; webhookId: string } | { ok: false; reason: string } | null> {
+  async redeliverPostback(
+    requestId: string,
+    opts: { notWithinMs?: number } = {},
+  ): Promise<{ ok: true; webhookId: string } | { ok: false; reason: string; retryAfterSeconds?: number } | null> {
     const r = await this.get();
     if (!r) return null;
     if (!wantsPostback(r)) return { ok: false, reason: 'The payment has no shop transaction id or postback URL.' };
     if (!r.postback.webhookId) return { ok: false, reason: `The payment is ${r.status}: there is no final-state postback to send.` };
+    // Shop-initiated resends (issue 12) are limited per payment here, where two requests cannot race.
+    const sinceQueuedMs = r.postback.queuedAt ? Date.now() - Date.parse(r.postback.queuedAt) : Infinity;
+    if (opts.notWithinMs && sinceQueuedMs < opts.notWithinMs) {
+      const retryAfterSeconds = Math.ceil((opts.notWithinMs - sinceQueuedMs) / 1000);
+      return { ok: false, reason: `This postback was queued ${Math.floor(sinceQueuedMs / 1000)} s ago; resend again in ${retryAfterSeconds} s.`, retryAfterSeconds };
+    }
     const at = new Date().toISOString();
     const next: PaymentRecord = { ...r, postback: { ...r.postback, status: 'pending', queuedAt: at, deadLetterKey: null } };
     await this.ctx.storage.put(RECORD, next); // before any other await: nothing can interleave between read and write
@@ -112,6 +123,7 @@ export class PaymentObject extends DurableObject<Env> {
     if (r && awaitingFirstAttempt(r) && r.postback.queuedAt) {
       if (Date.now() - Date.parse(r.postback.queuedAt) >= REQUEUE_CHECK_MS) await this.enqueuePostback(r, this.services('alarm'));
     }
+    await retryIndexOnAlarm(this.indexSync(this.services('alarm')), await this.get()); // payments index hook
   }
 
   private async start(input: NewPayment & { requestId: string }): Promise<PaymentRecord> {
@@ -164,11 +176,16 @@ export class PaymentObject extends DurableObject<Env> {
    * answer: neither may slow the shop or Bansky down, and neither throws.
    */
   private async commit(r: PaymentRecord, s: Services, requestId: string, events: AnalyticsEventInput[] = []): Promise<void> {
-    await this.ctx.storage.put(RECORD, r);
+    await this.ctx.storage.put({ [RECORD]: r, ...indexPendingMarker(r) }); // payments index hook: marker committed with the record
     if (awaitingFirstAttempt(r)) await this.enqueuePostback(r, s);
     const last = r.transitions.at(-1)!;
     const changed: AnalyticsEventInput = { ...eventBase(r, requestId), event_type: 'status_changed', attributes: { reason: last.reason } };
-    this.ctx.waitUntil(Promise.all([s.analytics.emit(...events, changed), this.writeTxlog(r, s)]));
+    this.ctx.waitUntil(Promise.all([s.analytics.emit(...events, changed), this.writeTxlog(r, s), syncIndexAfterCommit(this.indexSync(s), r)]));
+  }
+
+  /** Payments index hook (issue 12): what src/payments-index/sync.ts needs from this object. */
+  private indexSync(s: Services): IndexSyncDeps {
+    return { storage: this.ctx.storage, ns: this.env.PAYMENTS_INDEX as unknown as IndexSyncDeps['ns'], log: s.log, nowMs: () => Date.now() };
   }
 
   private async enqueuePostback(r: PaymentRecord, s: Services): Promise<void> {

@@ -1,5 +1,7 @@
 import { createRouter } from '../../http/openapi';
 import * as routes from './admin.routes';
+import * as members from './members.handlers';
+import * as memberRoutes from './members.routes';
 import * as payments from './payments.handlers';
 import * as shops from './shops.handlers';
 
@@ -14,4 +16,7 @@ export const adminRouter = createRouter()
   .openapi(routes.rotateWebhookSecret, shops.rotateWebhookSecret)
   .openapi(routes.getPayment, payments.getPayment)
   .openapi(routes.redeliverPostback, payments.redeliverPostback)
-  .openapi(routes.listDeadLetters, payments.listDeadLetters);
+  .openapi(routes.listDeadLetters, payments.listDeadLetters)
+  .openapi(memberRoutes.listMembers, members.listMembers)
+  .openapi(memberRoutes.inviteMember, members.inviteMember)
+  .openapi(memberRoutes.removeMember, members.removeMember);
