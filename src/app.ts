@@ -11,6 +11,7 @@ import { docsRouter } from './routes/docs';
 import { metaRouter } from './routes/meta';
 import { paymentsRouter } from './routes/payments';
 import { buildServices } from './services';
+import { shopAppRouter } from './shop-app/routes'; // shop app (issue 12)
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -41,6 +42,7 @@ export function createApp() {
   app.route('/', banskyRouter);
   app.route('/', adminRouter);
   app.route('/', docsRouter);
+  app.route('/', shopAppRouter); // shop app (issue 12): /app, server-rendered
 
   app.notFound(notFound);
   app.onError(onError);
