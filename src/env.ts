@@ -21,6 +21,8 @@ export interface Env {
   POSTBACK_RETRY_SCHEDULE_SECONDS?: string;
   POSTBACK_DEAD_LETTER_AFTER_SECONDS?: string;
   POSTBACK_TIMEOUT_MS?: string;
+  /** Shop app (issue 12): minimum seconds between queuings of one payment's postback before a shop resend is accepted (default 60). */
+  POSTBACK_RESEND_INTERVAL_SECONDS?: string;
   BIGQUERY_BASE_URL?: string;
   BIGQUERY_PROJECT?: string;
   BIGQUERY_DATASET?: string;
