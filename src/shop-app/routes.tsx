@@ -44,8 +44,8 @@ async function form(c: C): Promise<Record<string, string>> {
 
 const crossSite = (c: C) => c.html(<MessagePage title="Sign in from this site" message="This form was sent from another site. Open the AimbrellaPay app directly and try again." />, 403);
 
-shopAppRouter.get('/app', (c) => c.redirect('/app/payments', 303));
-shopAppRouter.get('/app/', (c) => c.redirect('/app/payments', 303));
+shopAppRouter.get('/app', ...signedIn, (c) => c.redirect('/app/payments', 303));
+shopAppRouter.get('/app/', ...signedIn, (c) => c.redirect('/app/payments', 303));
 
 // ── Sign-in, invites, sign-out ──
 shopAppRouter.get('/app/sign-in', async (c) => {
