@@ -11,7 +11,7 @@ import { startBanskySandbox } from '../../sandbox/bansky/server.ts';
 import { DEMO_PRODUCT, startDemoShop } from '../../sandbox/demo-shop/server.ts';
 import { readDevVars } from '../admin/client.ts';
 import { startWorker } from '../lib/wrangler-dev.mjs';
-import { ensureDemoShop, type DemoCredentials } from './demo-credentials.ts';
+import { ensureDemoMember, ensureDemoShop, type DemoCredentials, type DemoMember } from './demo-credentials.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -25,6 +25,8 @@ export interface StackOptions {
   /** wrangler's --persist-to; the demo shop's credentials are kept in the same folder. */
   stateDir: string;
   log: (line: string) => void;
+  /** Extra Worker vars (tests shorten timings with them). */
+  workerVars?: Record<string, string>;
 }
 
 export interface Stack {
@@ -36,6 +38,8 @@ export interface Stack {
   bigqueryNote: string | null;
   demo: DemoCredentials;
   demoShopCreated: boolean;
+  /** The demo shop's member in the shop app and a one-time link to set (or reset) the password. */
+  demoMember: DemoMember;
   stop(): Promise<void>;
 }
 
@@ -105,6 +109,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         PUBLIC_BASE_URL: publicBaseUrl,
         BANSKY_TEST_BASE_URL: sandbox.url,
         ...(bigquery ? { BIGQUERY_BASE_URL: bigquery.url, BIGQUERY_PROJECT: bigquery.project } : {}),
+        ...(opts.workerVars ?? {}),
       },
       // wrangler's start-up banner is noise here; request logs after start are useful.
       onLine: (line) => ready && log(`[worker] ${line}`),
@@ -114,6 +119,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     const admin = createClient({ baseUrl: worker.url, auth: secrets.ADMIN_TOKEN });
     const { creds, created } = await ensureDemoShop(admin, join(opts.stateDir, 'demo-shop.json'), log);
+    const demoMember = await ensureDemoMember(admin, creds.shopId);
 
     const shop = await startDemoShop({
       port: opts.shopPort,
@@ -132,6 +138,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       bigqueryNote,
       demo: creds,
       demoShopCreated: created,
+      demoMember,
       stop: stopAll,
     };
   } catch (err) {
@@ -201,6 +208,12 @@ export function banner(stack: Stack): string[] {
     `ORDER=${order}; curl -sS -X POST ${stack.workerUrl}/api/v1/init-payment -H 'Authorization: Bearer ${stack.demo.token}' -H 'Content-Type: application/json' -d '${body}'`,
     '',
     `Or open ${stack.shopUrl} and click Buy. Verified postbacks show on the demo shop's pages.`,
+    '',
+    `Shop app (payments, postbacks, tokens): ${stack.workerUrl}/app — the demo shop's member is ${stack.demoMember.email}.`,
+    stack.demoMember.active
+      ? `  Sign in at ${stack.workerUrl}/app/sign-in with the password you set. Forgot it? This one-time link sets a new one (72 h):`
+      : '  Open this one-time link (valid 72 h) to set a password and sign in:',
+    `  ${stack.demoMember.inviteUrl}`,
     'Operator CLI: npm run admin -- --help. Press Ctrl-C to stop everything.',
   ];
 }
