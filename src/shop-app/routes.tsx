@@ -156,25 +156,29 @@ function nextRetryAt(c: C, r: PaymentRecord): string | null {
 const notFoundPage = (c: C) =>
   c.html(<MessagePage title="Payment not found" message={`No payment with this id exists for ${c.var.appShop.name} in ${c.var.session.mode} mode.`} />, 404);
 
+/** The outcome of a resend travels as a code in the redirect (post/redirect/get: a reload never resends). */
+function resendNotice(c: C, r: PaymentRecord): ResendNotice | undefined {
+  const outcome = c.req.query('resend');
+  if (outcome === 'queued') return { tone: 'ok', text: `Postback queued again with the same webhook-id (${r.postback.webhookId}). The new attempt appears below within seconds; reload to see it.` };
+  if (outcome === 'limited') return { tone: 'bad', text: `This postback was queued moments ago. Try again in ${Number(c.req.query('retry')) || 60} s.` };
+  if (outcome === 'none') return { tone: 'bad', text: 'This payment has no postback to send (no transaction id or postback URL, or not final yet).' };
+  return undefined;
+}
+
 shopAppRouter.get('/app/payments/:id', ...signedIn, async (c) => {
   const r = await ownPayment(c);
   if (!r) return notFoundPage(c);
-  return c.html(<PaymentPage frame={frame(c, '/app/payments')} r={r} nextRetryAt={nextRetryAt(c, r)} />);
+  return c.html(<PaymentPage frame={frame(c, '/app/payments')} r={r} nextRetryAt={nextRetryAt(c, r)} notice={resendNotice(c, r)} />);
 });
 
 shopAppRouter.post('/app/payments/:id/resend', ...signedIn, async (c) => {
   const r = await ownPayment(c);
   if (!r) return notFoundPage(c);
   const outcome = await resendShopPostback(c.var.services.env, c.var.session.shopId, c.var.session.mode, r.id, c.var.requestId);
-  const notice: ResendNotice =
-    outcome.kind === 'queued'
-      ? { tone: 'ok', text: `Postback queued again with the same webhook-id (${outcome.webhookId}). The new attempt appears below within seconds; reload to see it.` }
-      : outcome.kind === 'not_found'
-        ? { tone: 'bad', text: 'This payment no longer exists.' }
-        : { tone: 'bad', text: outcome.reason };
-  const status = outcome.kind === 'queued' ? 200 : outcome.kind === 'rate_limited' ? 429 : 409;
-  const fresh = (await paymentObject(c.var.services.env, r.id).get()) ?? r;
-  return c.html(<PaymentPage frame={frame(c, '/app/payments')} r={fresh} nextRetryAt={nextRetryAt(c, fresh)} notice={notice} />, status);
+  if (outcome.kind === 'not_found') return notFoundPage(c);
+  const query =
+    outcome.kind === 'queued' ? 'resend=queued' : outcome.kind === 'rate_limited' ? `resend=limited&retry=${outcome.retryAfterSeconds}` : 'resend=none';
+  return c.redirect(`/app/payments/${r.id}?${query}`, 303);
 });
 
 // ── Developers ──

@@ -33,7 +33,9 @@ export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) 
   c.header('Content-Security-Policy', CSP);
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('X-Frame-Options', 'DENY');
-  c.header('Referrer-Policy', 'no-referrer'); // invite links carry their secret in the path
+  // same-origin: invite links carry their secret in the path and never leave in a Referer; with
+  // no-referrer, Chromium would send `Origin: null` on our own forms and the CSRF check would refuse them.
+  c.header('Referrer-Policy', 'same-origin');
   c.header('Cross-Origin-Opener-Policy', 'same-origin');
   c.header('Cache-Control', 'no-store');
   c.header('X-Robots-Tag', 'noindex');

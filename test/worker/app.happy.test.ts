@@ -50,7 +50,7 @@ describe('a shop member signs in and uses the app', () => {
       expect(csp, path).toContain("frame-ancestors 'none'");
       expect(csp, path).not.toContain('unsafe-inline');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('referrer-policy')).toBe('same-origin');
       expect(res.headers.get('strict-transport-security')).toContain('max-age=');
       expect(res.headers.get('cache-control')).toBe('no-store');
     }
