@@ -5,9 +5,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyDocsAssets } from '../../scripts/docs/copy-assets.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { startStack, type Stack } from '../../scripts/local/stack.ts';
+import { banner, startStack, type Stack } from '../../scripts/local/stack.ts';
 import { ARTIFACTS, launchChromium, recordPage, type PageRecorder } from './docs.support.ts';
-import { eventually } from './e2e.support.ts';
+import { eventually, runCli } from './e2e.support.ts';
 
 const PASSWORD = 'a walk in the shop app';
 
@@ -56,6 +56,7 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
 
   it('sets a password from the invite link printed by npm start and lands on Payments', async () => {
     expect(stack.demoMember.active).toBe(false);
+    expect(banner(stack).join('\n')).toContain(`Open this one-time link (valid 72 h) to set a password and sign in:\n  ${stack.demoMember.inviteUrl}`);
     await page.goto(stack.demoMember.inviteUrl);
     expect(await page.textContent('main')).toContain(stack.demoMember.email);
     await page.getByLabel('New password').fill(PASSWORD);
@@ -174,5 +175,28 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     expect(rec.foreignRequests(stack.workerUrl)).toEqual([]);
     expect(await rec.cspViolations()).toEqual([]);
     expect(rec.consoleErrors).toEqual([]);
+  });
+
+  it('the operator invites, lists and removes a member with the CLI; removal signs them out at once', async () => {
+    const cli = (...args: string[]) => runCli([...args, '--base-url', stack.workerUrl]);
+    const invited = await cli('members', 'invite', '--shop', stack.demo.shopId, '--email', 'second@demo-shop.example');
+    expect(invited.code).toBe(0);
+    const link = /Invite link \(shown once, valid until \S+\): (\S+)/.exec(invited.stdout)![1]!;
+    const second = await browser.newContext();
+    const p2 = await second.newPage();
+    await p2.goto(link);
+    await p2.getByLabel('New password').fill(PASSWORD);
+    await p2.getByLabel('Repeat the password').fill(PASSWORD);
+    await p2.getByRole('button', { name: 'Set password and sign in' }).click();
+    await p2.waitForURL(`${stack.workerUrl}/app/payments`);
+
+    const listed = await cli('members', 'list', '--shop', stack.demo.shopId);
+    expect(listed.stdout).toMatch(/second@demo-shop\.example\s+active/);
+    const id = /(mem_[A-Za-z0-9]{16})\s+second@demo-shop\.example/.exec(listed.stdout)![1]!;
+    const removed = await cli('members', 'remove', '--shop', stack.demo.shopId, id);
+    expect(removed.stdout).toContain('their sessions have ended');
+    await p2.goto(`${stack.workerUrl}/app/payments`);
+    expect(p2.url()).toBe(`${stack.workerUrl}/app/sign-in`);
+    await second.close();
   });
 });
