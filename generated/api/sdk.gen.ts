@@ -82,7 +82,8 @@ export const getPayment = <ThrowOnError extends boolean = false>(options: Option
  * pagination and totals per currency for the filtered range (one total per currency, never
  * summed across currencies). `q` finds one payment by our id or by your own transaction id
  * (exact match). The list is an index that follows each payment's own record within a few
- * seconds (usually well under one); `GET /api/v1/payments/{id}` is always current.
+ * seconds (usually well under one); `GET /api/v1/payments/{id}` is always current. A
+ * `cursor` this API did not return answers `400 validation_failed`.
  *
  */
 export const listPayments = <ThrowOnError extends boolean = false>(options?: Options<ListPaymentsData, ThrowOnError>) => (options?.client ?? client).get<ListPaymentsResponses, ListPaymentsErrors, ThrowOnError>({

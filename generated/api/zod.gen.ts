@@ -409,7 +409,7 @@ export const zMemberList = z.object({
 });
 
 export const zInviteMemberRequest = z.object({
-    email: z.email().max(254)
+    email: z.email().max(254).regex(/^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/)
 });
 
 export const zMemberInvite = z.object({
