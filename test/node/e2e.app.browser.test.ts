@@ -116,6 +116,13 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
       return (await page.locator('table.attempts tbody tr').count()) >= 2;
     }, 'the resent postback attempt');
     await shot(page, '04-payment-resent.png');
+
+    // The customer's pay link of a paid payment: the small page in the same shared stylesheet.
+    const customer = await context.newPage();
+    await customer.goto(`${stack.workerUrl}/integration/pay?id=${paymentPath.split('/').pop()}`);
+    expect(await customer.textContent('h1')).toBe('This payment is already complete');
+    await shot(customer, '11-pay-link-paid.png');
+    await customer.close();
   });
 
   it('creates and revokes a test token, rotates the webhook secret, sends a test postback', async () => {
