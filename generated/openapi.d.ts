@@ -61,6 +61,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your payments, newest first
+         * @description Your shop's payments in the mode of your token, newest first, with filters, cursor
+         *     pagination and totals per currency for the filtered range (one total per currency, never
+         *     summed across currencies). `q` finds one payment by our id or by your own transaction id
+         *     (exact match). The list is an index that follows each payment's own record within a few
+         *     seconds (usually well under one); `GET /api/v1/payments/{id}` is always current. A
+         *     `cursor` this API did not return answers `400 validation_failed`.
+         */
+        get: operations["listPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/postback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a payment's final postback again
+         * @description Queues the final-state postback of the payment again, with the same `webhook-id` (so you
+         *     can de-duplicate it). At most once per 60 seconds per payment; sooner answers `429` with
+         *     `Retry-After`.
+         */
+        post: operations["resendPostback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/integration/pay": {
         parameters: {
             query?: never;
@@ -413,6 +460,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/shops/{shopId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a shop's app members */
+        get: operations["adminListMembers"];
+        put?: never;
+        /**
+         * Invite a member to the shop app (or reset a member's password)
+         * @description Returns a one-time invite link, valid for 72 hours, where the member sets a password. Inviting
+         *     an existing member again is the password reset: the new link replaces any earlier one, and
+         *     setting the password ends the member's sessions. An email can belong to one shop only.
+         */
+        post: operations["adminInviteMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/shops/{shopId}/members/{memberId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a member; ends their sessions at once */
+        delete: operations["adminRemoveMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "payment-postback": {
@@ -594,6 +681,8 @@ export interface components {
             httpStatus?: number | null;
             latencyMs?: number | null;
             error?: string | null;
+            /** @description The first 512 bytes of the shop's answer (as text), when it answered. */
+            responseBody?: string | null;
         };
         AdminPayment: {
             payment: components["schemas"]["Payment"];
@@ -685,6 +774,8 @@ export interface components {
             name: string;
             allowedRedirectHosts: string[];
             disabled: boolean;
+            /** @description Whether the shop's members may create live tokens in the shop app (set by an operator). */
+            liveEnabled: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -705,6 +796,8 @@ export interface components {
             name?: string;
             allowedRedirectHosts?: components["schemas"]["RedirectHost"][];
             disabled?: boolean;
+            /** @description Lets the shop's members create live tokens in the shop app. */
+            liveEnabled?: boolean;
         };
         ShopList: {
             items: components["schemas"]["Shop"][];
@@ -773,11 +866,71 @@ export interface components {
             status: "ok";
             version: string;
         };
+        PaymentListItem: {
+            id: components["schemas"]["PaymentId"];
+            shopTransactionId: string | null;
+            status: components["schemas"]["PaymentStatus"];
+            mode: components["schemas"]["Mode"];
+            amount: components["schemas"]["Amount"];
+            currency: components["schemas"]["Currency"];
+            type: components["schemas"]["PaymentType"];
+            email: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CurrencyTotal: {
+            currency: components["schemas"]["Currency"];
+            count: number;
+            amount: components["schemas"]["DecimalTotal"];
+        };
+        /** @description An exact decimal sum (may be `0`), in the currency's units. */
+        DecimalTotal: string;
+        PaymentList: {
+            items: components["schemas"]["PaymentListItem"][];
+            nextCursor: string | null;
+            /** @description One entry per currency over the whole filtered range (not only this page). */
+            totals: components["schemas"]["CurrencyTotal"][];
+        };
+        Member: {
+            id: string;
+            shopId: components["schemas"]["ShopId"];
+            email: string;
+            /**
+             * @description `invited` until the member has set a password.
+             * @enum {string}
+             */
+            status: "invited" | "active";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            invitedAt: string;
+            /** Format: date-time */
+            lastSignInAt: string | null;
+        };
+        MemberList: {
+            items: components["schemas"]["Member"][];
+        };
+        InviteMemberRequest: {
+            /** Format: email */
+            email: string;
+        };
+        MemberInvite: {
+            member: components["schemas"]["Member"];
+            /**
+             * Format: uri
+             * @description The one-time link where the member sets a password. Shown once.
+             */
+            inviteUrl: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
         /**
          * @description Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
+        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
         ValidationIssue: {
             /** @description JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path). */
             path: string;
@@ -1247,6 +1400,105 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listPayments: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["PaymentStatus"];
+                currency?: components["schemas"]["Currency"];
+                /**
+                 * @description First day (UTC, inclusive) of the creation date range.
+                 * @example 2026-11-01
+                 */
+                from?: string;
+                /**
+                 * @description Last day (UTC, inclusive) of the creation date range.
+                 * @example 2026-11-30
+                 */
+                to?: string;
+                /** @description Our payment id (`pay_…`) or your transaction id, matched exactly. */
+                q?: string;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of payments and the totals of the whole filtered range. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    resendPostback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The payment id returned by init-payment.
+                 * @example pay_7Hq2kVw9XbT4mN8pLr3sZa
+                 */
+                id: components["parameters"]["PaymentIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The postback is queued. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeliveryAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PaymentNotFound"];
+            /** @description The payment has no postback to send (no transaction id or postback URL, or not final yet). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This payment's postback was queued less than 60 seconds ago. */
+            429: {
+                headers: {
+                    /** @description Seconds until a resend is accepted. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     openPayLink: {
         parameters: {
             query: {
@@ -1647,6 +1899,7 @@ export interface operations {
                      *             "shop.example"
                      *           ],
                      *           "disabled": false,
+                     *           "liveEnabled": false,
                      *           "createdAt": "2026-11-20T09:00:00Z",
                      *           "updatedAt": "2026-11-20T09:00:00Z"
                      *         }
@@ -1702,6 +1955,7 @@ export interface operations {
                      *           "www.shop.example"
                      *         ],
                      *         "disabled": false,
+                     *         "liveEnabled": false,
                      *         "createdAt": "2026-11-20T09:00:00Z",
                      *         "updatedAt": "2026-11-20T09:00:00Z"
                      *       },
@@ -1746,6 +2000,7 @@ export interface operations {
                      *         "shop.example"
                      *       ],
                      *       "disabled": false,
+                     *       "liveEnabled": false,
                      *       "createdAt": "2026-11-20T09:00:00Z",
                      *       "updatedAt": "2026-11-20T09:00:00Z"
                      *     }
@@ -1796,6 +2051,7 @@ export interface operations {
                      *         "shop.example"
                      *       ],
                      *       "disabled": true,
+                     *       "liveEnabled": false,
                      *       "createdAt": "2026-11-20T09:00:00Z",
                      *       "updatedAt": "2026-11-21T12:00:00Z"
                      *     }
@@ -2143,6 +2399,123 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example shop_3kTq9ZxW2bN7 */
+                shopId: components["parameters"]["ShopIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shop's members, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["ShopNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminInviteMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example shop_3kTq9ZxW2bN7 */
+                shopId: components["parameters"]["ShopIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "staff@shop.example"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InviteMemberRequest"];
+            };
+        };
+        responses: {
+            /** @description The member and the invite link (shown once). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberInvite"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["ShopNotFound"];
+            /** @description The email is a member of another shop. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminRemoveMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example shop_3kTq9ZxW2bN7 */
+                shopId: components["parameters"]["ShopIdPath"];
+                /** @example mem_4fT9kLq2ZxW8bN7p */
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed member. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description No such member in this shop. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -12,6 +12,7 @@ import { docsRouter } from './routes/docs';
 import { metaRouter } from './routes/meta';
 import { paymentsRouter } from './routes/payments';
 import { buildServices, withLogFields } from './services';
+import { shopAppRouter } from './shop-app/routes';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -37,6 +38,7 @@ export function createApp() {
   app.route('/', banskyRouter);
   app.route('/', adminRouter);
   app.route('/', docsRouter);
+  app.route('/', shopAppRouter); // shop app (issue 12): /app, server-rendered
 
   app.notFound(notFound);
   app.onError(onError);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { AnalyticsEvent } from './analytics/events';
 import type { LimiterObject } from './limits/limiter-object';
+import type { ShopMembersObject } from './members/members-object';
+import type { PaymentsIndexObject } from './payments-index/index-object';
 import type { PaymentObject } from './payments/payment-object';
 import type { PostbackJob } from './postbacks/payload';
 import type { SessionObject } from './sessions/session-object';
@@ -11,6 +13,9 @@ export interface Bindings {
   PAYMENTS: DurableObjectNamespace<PaymentObject>;
   LIMITER: DurableObjectNamespace<LimiterObject>;
   SESSIONS: DurableObjectNamespace<SessionObject>;
+  /** The payments index shards and each shop's members and sessions (the shop app). */
+  PAYMENTS_INDEX: DurableObjectNamespace<PaymentsIndexObject>;
+  MEMBERS: DurableObjectNamespace<ShopMembersObject>;
   POSTBACK_QUEUE: Queue<PostbackJob>;
   ANALYTICS_QUEUE: Queue<AnalyticsEvent>;
   ANALYTICS_DLQ: Queue;
@@ -53,6 +58,8 @@ const varsSchema = z.object({
     .pipe(z.array(z.number().int().min(0).max(43_200)).min(1)),
   POSTBACK_DEAD_LETTER_AFTER_SECONDS: optionalInt(1, 30 * 86_400, 86_400),
   POSTBACK_TIMEOUT_MS: optionalInt(100, 60_000, 15_000),
+  /** Minimum seconds between queuings of one payment's postback before a shop's resend is accepted. */
+  POSTBACK_RESEND_INTERVAL_SECONDS: optionalInt(0, 86_400, 60),
   BIGQUERY_BASE_URL: optionalString,
   BIGQUERY_PROJECT: optionalString,
   BIGQUERY_DATASET: optionalString,
@@ -94,6 +101,7 @@ function toConfig(v: z.output<typeof varsSchema>) {
       retryScheduleSeconds: v.POSTBACK_RETRY_SCHEDULE_SECONDS,
       deadLetterAfterSeconds: v.POSTBACK_DEAD_LETTER_AFTER_SECONDS,
       timeoutMs: v.POSTBACK_TIMEOUT_MS,
+      resendIntervalSeconds: v.POSTBACK_RESEND_INTERVAL_SECONDS,
     },
     rateLimits: { perToken: v.RATE_LIMIT_PER_TOKEN, perIp: v.RATE_LIMIT_PER_IP, windowSeconds: v.RATE_LIMIT_WINDOW_SECONDS },
     adminToken: v.ADMIN_TOKEN,

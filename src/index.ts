@@ -7,6 +7,8 @@ import { buildServices, type Services, withLogFields } from './services';
 export { LimiterObject } from './limits/limiter-object';
 export { PaymentObject } from './payments/payment-object';
 export { SessionObject } from './sessions/session-object';
+export { ShopMembersObject } from './members/members-object';
+export { PaymentsIndexObject } from './payments-index/index-object';
 
 // Queue names from wrangler.toml; each queue has exactly one consumer module.
 const CONSUMERS: Record<string, (batch: MessageBatch<unknown>, services: Services, ctx: ExecutionContext) => Promise<void>> = {

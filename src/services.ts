@@ -3,9 +3,13 @@ import type { BanskyGateway } from './bansky/gateway';
 import { HttpBanskyGateway } from './bansky/http-gateway';
 import { type Config, type Env, parseConfig } from './env';
 import { type Clock, systemClock } from './lib/clock';
+import { APP_SIGN_IN_POLICIES, LoginThrottle } from './limits/login-throttle';
 import { Limiter } from './limits/limiter';
+import { MemberService } from './members/service';
+import { PaymentsIndex } from './payments-index/query';
+import { derivePaymentId, paymentIdKey } from './payments/ids';
 import { createLogger, type Logger } from './observability/logger';
-import { PaymentStore } from './payments/store';
+import { isPaymentId, PaymentStore } from './payments/store';
 import { TransactionLog } from './payments/txlog';
 import { PostbackDeadLetters } from './postbacks/dead-letters';
 import { PostbackQueue } from './postbacks/queue';
@@ -30,6 +34,9 @@ export interface Services {
   txlog: TransactionLog;
   limiter: Limiter;
   sessions(realm: string): SessionStore;
+  /** The shop app's members and their sessions; the payments list shared by the API and /app. */
+  members: MemberService;
+  paymentsIndex: PaymentsIndex;
   /** Bindings only the analytics consumer and its safety nets use (queue, dead letters, parked events). */
   analyticsBindings: Pick<Env, 'KV' | 'ANALYTICS_QUEUE' | 'ANALYTICS_DLQ'>;
 }
@@ -51,19 +58,35 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const config = parseConfig(env);
   const clock = overrides.clock ?? systemClock;
   const log = createLogger({ level: config.logLevel, secrets: redactedSecrets(config), clock });
+  const payments = new PaymentStore(env.PAYMENTS);
+  const limiter = new Limiter(env.LIMITER);
   const services: Services = {
     config,
     clock,
     log,
     shops: new ShopStore(env.KV, clock),
-    payments: new PaymentStore(env.PAYMENTS),
+    payments,
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
     postbackDeadLetters: new PostbackDeadLetters(env.KV),
     analytics: new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV),
     txlog: new TransactionLog(env.KV),
-    limiter: new Limiter(env.LIMITER),
+    limiter,
     sessions: (realm) => new SessionStore(env.SESSIONS, realm),
+    members: new MemberService({
+      ns: env.MEMBERS,
+      kv: env.KV,
+      throttle: new LoginThrottle(limiter, 'app', APP_SIGN_IN_POLICIES),
+      clock,
+      publicBaseUrl: config.publicBaseUrl,
+    }),
+    paymentsIndex: new PaymentsIndex({
+      ns: env.PAYMENTS_INDEX,
+      readPayment: (id) => payments.get(id),
+      paymentIdFor: (shopId, mode, shopTransactionId) => derivePaymentId(paymentIdKey(config), shopId, mode, shopTransactionId),
+      isPaymentId,
+      clock,
+    }),
     analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
   };
   if (!custom) cache.set(env, services);

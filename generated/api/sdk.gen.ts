@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyGetPaymentData, BanskyGetPaymentErrors, BanskyGetPaymentResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
-import { zAdminCreateShopBody, zAdminCreateShopResponse, zAdminGetContractResponse, zAdminGetPaymentPath, zAdminGetPaymentResponse, zAdminGetShopPath, zAdminGetShopResponse, zAdminIssueTokenBody, zAdminIssueTokenPath, zAdminIssueTokenResponse, zAdminListDeadLettersQuery, zAdminListDeadLettersResponse, zAdminListShopsQuery, zAdminListShopsResponse, zAdminListTokensPath, zAdminListTokensQuery, zAdminListTokensResponse, zAdminRedeliverPostbackPath, zAdminRedeliverPostbackResponse, zAdminRevokeTokenPath, zAdminRevokeTokenResponse, zAdminRotateWebhookSecretBody, zAdminRotateWebhookSecretPath, zAdminRotateWebhookSecretResponse, zAdminUpdateShopBody, zAdminUpdateShopPath, zAdminUpdateShopResponse, zBanskyGetPaymentPath, zBanskyGetPaymentResponse, zBanskyInitPaymentBody, zBanskyInitPaymentResponse, zGetContractResponse, zGetHealthResponse, zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse2, zOpenPayLinkQuery, zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse, zReturnErrorQuery, zReturnSuccessQuery } from './zod.gen';
+import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminInviteMemberData, AdminInviteMemberErrors, AdminInviteMemberResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListMembersData, AdminListMembersErrors, AdminListMembersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRemoveMemberData, AdminRemoveMemberErrors, AdminRemoveMemberResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyGetPaymentData, BanskyGetPaymentErrors, BanskyGetPaymentResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ResendPostbackData, ResendPostbackErrors, ResendPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
+import { zAdminCreateShopBody, zAdminCreateShopResponse, zAdminGetContractResponse, zAdminGetPaymentPath, zAdminGetPaymentResponse, zAdminGetShopPath, zAdminGetShopResponse, zAdminInviteMemberBody, zAdminInviteMemberPath, zAdminInviteMemberResponse, zAdminIssueTokenBody, zAdminIssueTokenPath, zAdminIssueTokenResponse, zAdminListDeadLettersQuery, zAdminListDeadLettersResponse, zAdminListMembersPath, zAdminListMembersResponse, zAdminListShopsQuery, zAdminListShopsResponse, zAdminListTokensPath, zAdminListTokensQuery, zAdminListTokensResponse, zAdminRedeliverPostbackPath, zAdminRedeliverPostbackResponse, zAdminRemoveMemberPath, zAdminRemoveMemberResponse, zAdminRevokeTokenPath, zAdminRevokeTokenResponse, zAdminRotateWebhookSecretBody, zAdminRotateWebhookSecretPath, zAdminRotateWebhookSecretResponse, zAdminUpdateShopBody, zAdminUpdateShopPath, zAdminUpdateShopResponse, zBanskyGetPaymentPath, zBanskyGetPaymentResponse, zBanskyInitPaymentBody, zBanskyInitPaymentResponse, zGetContractResponse, zGetHealthResponse, zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse2, zListPaymentsQuery, zListPaymentsResponse, zOpenPayLinkQuery, zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse, zResendPostbackPath, zResendPostbackResponse, zReturnErrorQuery, zReturnSuccessQuery } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -75,6 +75,49 @@ export const getPayment = <ThrowOnError extends boolean = false>(options: Option
     responseValidator: async (data) => await zGetPaymentResponse.parseAsync(data),
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'Authorization', type: 'apiKey' }],
     url: '/api/v1/payments/{id}',
+    ...options
+});
+
+/**
+ * List your payments, newest first
+ *
+ * Your shop's payments in the mode of your token, newest first, with filters, cursor
+ * pagination and totals per currency for the filtered range (one total per currency, never
+ * summed across currencies). `q` finds one payment by our id or by your own transaction id
+ * (exact match). The list is an index that follows each payment's own record within a few
+ * seconds (usually well under one); `GET /api/v1/payments/{id}` is always current. A
+ * `cursor` this API did not return answers `400 validation_failed`.
+ *
+ */
+export const listPayments = <ThrowOnError extends boolean = false>(options?: Options<ListPaymentsData, ThrowOnError>) => (options?.client ?? client).get<ListPaymentsResponses, ListPaymentsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListPaymentsQuery.optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zListPaymentsResponse.parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'Authorization', type: 'apiKey' }],
+    url: '/api/v1/payments',
+    ...options
+});
+
+/**
+ * Send a payment's final postback again
+ *
+ * Queues the final-state postback of the payment again, with the same `webhook-id` (so you
+ * can de-duplicate it). At most once per 60 seconds per payment; sooner answers `429` with
+ * `Retry-After`.
+ *
+ */
+export const resendPostback = <ThrowOnError extends boolean = false>(options: Options<ResendPostbackData, ThrowOnError>) => (options.client ?? client).post<ResendPostbackResponses, ResendPostbackErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zResendPostbackPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zResendPostbackResponse.parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'Authorization', type: 'apiKey' }],
+    url: '/api/v1/payments/{id}/postback',
     ...options
 });
 
@@ -448,5 +491,59 @@ export const adminListDeadLetters = <ThrowOnError extends boolean = false>(optio
     responseValidator: async (data) => await zAdminListDeadLettersResponse.parseAsync(data),
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/admin/v1/postbacks/dead-letters',
+    ...options
+});
+
+/**
+ * List a shop's app members
+ */
+export const adminListMembers = <ThrowOnError extends boolean = false>(options: Options<AdminListMembersData, ThrowOnError>) => (options.client ?? client).get<AdminListMembersResponses, AdminListMembersErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zAdminListMembersPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zAdminListMembersResponse.parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/v1/shops/{shopId}/members',
+    ...options
+});
+
+/**
+ * Invite a member to the shop app (or reset a member's password)
+ *
+ * Returns a one-time invite link, valid for 72 hours, where the member sets a password. Inviting
+ * an existing member again is the password reset: the new link replaces any earlier one, and
+ * setting the password ends the member's sessions. An email can belong to one shop only.
+ *
+ */
+export const adminInviteMember = <ThrowOnError extends boolean = false>(options: Options<AdminInviteMemberData, ThrowOnError>) => (options.client ?? client).post<AdminInviteMemberResponses, AdminInviteMemberErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zAdminInviteMemberBody,
+        path: zAdminInviteMemberPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zAdminInviteMemberResponse.parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/v1/shops/{shopId}/members',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove a member; ends their sessions at once
+ */
+export const adminRemoveMember = <ThrowOnError extends boolean = false>(options: Options<AdminRemoveMemberData, ThrowOnError>) => (options.client ?? client).delete<AdminRemoveMemberResponses, AdminRemoveMemberErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zAdminRemoveMemberPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zAdminRemoveMemberResponse.parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/v1/shops/{shopId}/members/{memberId}',
     ...options
 });

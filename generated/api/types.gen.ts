@@ -149,6 +149,10 @@ export type PostbackAttempt = {
     httpStatus?: number | null;
     latencyMs?: number | null;
     error?: string | null;
+    /**
+     * The first 512 bytes of the shop's answer (as text), when it answered.
+     */
+    responseBody?: string | null;
 };
 
 export type AdminPayment = {
@@ -251,6 +255,10 @@ export type Shop = {
     name: string;
     allowedRedirectHosts: Array<string>;
     disabled: boolean;
+    /**
+     * Whether the shop's members may create live tokens in the shop app (set by an operator).
+     */
+    liveEnabled: boolean;
     createdAt: string;
     updatedAt: string;
 };
@@ -277,6 +285,10 @@ export type UpdateShopRequest = {
     name?: string;
     allowedRedirectHosts?: Array<RedirectHost>;
     disabled?: boolean;
+    /**
+     * Lets the shop's members create live tokens in the shop app.
+     */
+    liveEnabled?: boolean;
 };
 
 export type ShopList = {
@@ -350,10 +362,73 @@ export type Health = {
     version: string;
 };
 
+export type PaymentListItem = {
+    id: PaymentId;
+    shopTransactionId: string | null;
+    status: PaymentStatus;
+    mode: Mode;
+    amount: Amount;
+    currency: Currency;
+    type: PaymentType;
+    email: string;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type CurrencyTotal = {
+    currency: Currency;
+    count: number;
+    amount: DecimalTotal;
+};
+
+/**
+ * An exact decimal sum (may be `0`), in the currency's units.
+ */
+export type DecimalTotal = string;
+
+export type PaymentList = {
+    items: Array<PaymentListItem>;
+    nextCursor: string | null;
+    /**
+     * One entry per currency over the whole filtered range (not only this page).
+     */
+    totals: Array<CurrencyTotal>;
+};
+
+export type Member = {
+    id: string;
+    shopId: ShopId;
+    email: string;
+    /**
+     * `invited` until the member has set a password.
+     */
+    status: 'invited' | 'active';
+    createdAt: string;
+    invitedAt: string;
+    lastSignInAt: string | null;
+};
+
+export type MemberList = {
+    items: Array<Member>;
+};
+
+export type InviteMemberRequest = {
+    email: string;
+};
+
+export type MemberInvite = {
+    member: Member;
+    /**
+     * The one-time link where the member sets a password. Shown once.
+     */
+    inviteUrl: string;
+    expiresAt: string;
+};
+
 /**
  * Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
  */
-export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
+export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
 
 export type ValidationIssue = {
     /**
@@ -551,6 +626,132 @@ export type GetPaymentResponses = {
 };
 
 export type GetPaymentResponse = GetPaymentResponses[keyof GetPaymentResponses];
+
+export type ListPaymentsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        status?: PaymentStatus;
+        currency?: Currency;
+        /**
+         * First day (UTC, inclusive) of the creation date range.
+         */
+        from?: string;
+        /**
+         * Last day (UTC, inclusive) of the creation date range.
+         */
+        to?: string;
+        /**
+         * Our payment id (`pay_…`) or your transaction id, matched exactly.
+         */
+        q?: string;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+        /**
+         * Page size.
+         */
+        limit?: number;
+    };
+    url: '/api/v1/payments';
+};
+
+export type ListPaymentsErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * The shop is disabled.
+     */
+    403: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type ListPaymentsError = ListPaymentsErrors[keyof ListPaymentsErrors];
+
+export type ListPaymentsResponses = {
+    /**
+     * A page of payments and the totals of the whole filtered range.
+     */
+    200: PaymentList;
+};
+
+export type ListPaymentsResponse = ListPaymentsResponses[keyof ListPaymentsResponses];
+
+export type ResendPostbackData = {
+    body?: never;
+    path: {
+        /**
+         * The payment id returned by init-payment.
+         */
+        id: PaymentId;
+    };
+    query?: never;
+    url: '/api/v1/payments/{id}/postback';
+};
+
+export type ResendPostbackErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * The shop is disabled.
+     */
+    403: Problem;
+    /**
+     * No such payment for this caller.
+     */
+    404: Problem;
+    /**
+     * The payment has no postback to send (no transaction id or postback URL, or not final yet).
+     */
+    409: Problem;
+    /**
+     * This payment's postback was queued less than 60 seconds ago.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type ResendPostbackError = ResendPostbackErrors[keyof ResendPostbackErrors];
+
+export type ResendPostbackResponses = {
+    /**
+     * The postback is queued.
+     */
+    202: RedeliveryAccepted;
+};
+
+export type ResendPostbackResponse = ResendPostbackResponses[keyof ResendPostbackResponses];
 
 export type OpenPayLinkData = {
     body?: never;
@@ -1465,6 +1666,160 @@ export type AdminListDeadLettersResponses = {
 };
 
 export type AdminListDeadLettersResponse = AdminListDeadLettersResponses[keyof AdminListDeadLettersResponses];
+
+export type AdminListMembersData = {
+    body?: never;
+    path: {
+        shopId: ShopId;
+    };
+    query?: never;
+    url: '/admin/v1/shops/{shopId}/members';
+};
+
+export type AdminListMembersErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * No such shop.
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type AdminListMembersError = AdminListMembersErrors[keyof AdminListMembersErrors];
+
+export type AdminListMembersResponses = {
+    /**
+     * The shop's members, oldest first.
+     */
+    200: MemberList;
+};
+
+export type AdminListMembersResponse = AdminListMembersResponses[keyof AdminListMembersResponses];
+
+export type AdminInviteMemberData = {
+    body: InviteMemberRequest;
+    path: {
+        shopId: ShopId;
+    };
+    query?: never;
+    url: '/admin/v1/shops/{shopId}/members';
+};
+
+export type AdminInviteMemberErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * No such shop.
+     */
+    404: Problem;
+    /**
+     * The email is a member of another shop.
+     */
+    409: Problem;
+    /**
+     * The body is larger than 64 KiB.
+     */
+    413: Problem;
+    /**
+     * The body is not `application/json`.
+     */
+    415: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type AdminInviteMemberError = AdminInviteMemberErrors[keyof AdminInviteMemberErrors];
+
+export type AdminInviteMemberResponses = {
+    /**
+     * The member and the invite link (shown once).
+     */
+    201: MemberInvite;
+};
+
+export type AdminInviteMemberResponse = AdminInviteMemberResponses[keyof AdminInviteMemberResponses];
+
+export type AdminRemoveMemberData = {
+    body?: never;
+    path: {
+        shopId: ShopId;
+        memberId: string;
+    };
+    query?: never;
+    url: '/admin/v1/shops/{shopId}/members/{memberId}';
+};
+
+export type AdminRemoveMemberErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * No such member in this shop.
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type AdminRemoveMemberError = AdminRemoveMemberErrors[keyof AdminRemoveMemberErrors];
+
+export type AdminRemoveMemberResponses = {
+    /**
+     * The removed member.
+     */
+    200: Member;
+};
+
+export type AdminRemoveMemberResponse = AdminRemoveMemberResponses[keyof AdminRemoveMemberResponses];
 
 export type PaymentPostbackWebhookPayload = ShopPostback;
 

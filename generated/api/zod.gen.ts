@@ -165,7 +165,8 @@ export const zPostbackAttempt = z.object({
     ok: z.boolean(),
     httpStatus: z.int().nullish(),
     latencyMs: z.int().nullish(),
-    error: z.string().nullish()
+    error: z.string().nullish(),
+    responseBody: z.string().max(512).nullish()
 });
 
 export const zAdminPayment = z.object({
@@ -287,6 +288,9 @@ export const zShop = z.object({
     name: z.string(),
     allowedRedirectHosts: z.array(z.string()),
     disabled: z.boolean(),
+    liveEnabled: z.boolean().register(z.globalRegistry, {
+        description: 'Whether the shop\'s members may create live tokens in the shop app (set by an operator).'
+    }),
     createdAt: z.iso.datetime({ offset: true }),
     updatedAt: z.iso.datetime({ offset: true })
 });
@@ -313,7 +317,10 @@ export const zCreateShopResponse = z.object({
 export const zUpdateShopRequest = z.object({
     name: z.string().min(1).max(200).optional(),
     allowedRedirectHosts: z.array(zRedirectHost).max(50).optional(),
-    disabled: z.boolean().optional()
+    disabled: z.boolean().optional(),
+    liveEnabled: z.boolean().register(z.globalRegistry, {
+        description: 'Lets the shop\'s members create live tokens in the shop app.'
+    }).optional()
 });
 
 export const zShopList = z.object({
@@ -385,6 +392,68 @@ export const zHealth = z.object({
     version: z.string()
 });
 
+export const zPaymentListItem = z.object({
+    id: zPaymentId,
+    shopTransactionId: z.string().nullable(),
+    status: zPaymentStatus,
+    mode: zMode,
+    amount: zAmount,
+    currency: zCurrency,
+    type: zPaymentType,
+    email: z.string(),
+    createdAt: z.iso.datetime({ offset: true }),
+    updatedAt: z.iso.datetime({ offset: true })
+});
+
+/**
+ * An exact decimal sum (may be `0`), in the currency's units.
+ */
+export const zDecimalTotal = z.string().regex(/^\d+(\.\d+)?$/).register(z.globalRegistry, {
+    description: 'An exact decimal sum (may be `0`), in the currency\'s units.'
+});
+
+export const zCurrencyTotal = z.object({
+    currency: zCurrency,
+    count: z.int().gte(0),
+    amount: zDecimalTotal
+});
+
+export const zPaymentList = z.object({
+    items: z.array(zPaymentListItem),
+    nextCursor: z.string().nullable(),
+    totals: z.array(zCurrencyTotal).register(z.globalRegistry, {
+        description: 'One entry per currency over the whole filtered range (not only this page).'
+    })
+});
+
+export const zMember = z.object({
+    id: z.string().regex(/^mem_[A-Za-z0-9]{16}$/),
+    shopId: zShopId,
+    email: z.string(),
+    status: z.enum(['invited', 'active']).register(z.globalRegistry, {
+        description: '`invited` until the member has set a password.'
+    }),
+    createdAt: z.iso.datetime({ offset: true }),
+    invitedAt: z.iso.datetime({ offset: true }),
+    lastSignInAt: z.iso.datetime({ offset: true }).nullable()
+});
+
+export const zMemberList = z.object({
+    items: z.array(zMember)
+});
+
+export const zInviteMemberRequest = z.object({
+    email: z.email().max(254).regex(/^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/)
+});
+
+export const zMemberInvite = z.object({
+    member: zMember,
+    inviteUrl: z.url().register(z.globalRegistry, {
+        description: 'The one-time link where the member sets a password. Shown once.'
+    }),
+    expiresAt: z.iso.datetime({ offset: true })
+});
+
 /**
  * Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
  */
@@ -411,6 +480,8 @@ export const zErrorCode = z.enum([
     'invalid_signature',
     'postback_mismatch',
     'rate_limited',
+    'member_not_found',
+    'member_conflict',
     'internal_error',
     'service_unavailable',
     'bansky_error',
@@ -524,6 +595,40 @@ export const zGetPaymentPath = z.object({
  * The payment.
  */
 export const zGetPaymentResponse = zPayment;
+
+export const zListPaymentsQuery = z.object({
+    status: zPaymentStatus.optional(),
+    currency: zCurrency.optional(),
+    from: z.iso.date().register(z.globalRegistry, {
+        description: 'First day (UTC, inclusive) of the creation date range.'
+    }).optional(),
+    to: z.iso.date().register(z.globalRegistry, {
+        description: 'Last day (UTC, inclusive) of the creation date range.'
+    }).optional(),
+    q: z.string().min(1).max(200).register(z.globalRegistry, {
+        description: 'Our payment id (`pay_…`) or your transaction id, matched exactly.'
+    }).optional(),
+    cursor: z.string().max(512).register(z.globalRegistry, {
+        description: 'The `nextCursor` of the previous page.'
+    }).optional(),
+    limit: z.int().gte(1).lte(100).register(z.globalRegistry, {
+        description: 'Page size.'
+    }).optional().default(50)
+});
+
+/**
+ * A page of payments and the totals of the whole filtered range.
+ */
+export const zListPaymentsResponse = zPaymentList;
+
+export const zResendPostbackPath = z.object({
+    id: zPaymentId
+});
+
+/**
+ * The postback is queued.
+ */
+export const zResendPostbackResponse = zRedeliveryAccepted;
 
 export const zOpenPayLinkQuery = z.object({
     id: z.string().max(64).register(z.globalRegistry, {
@@ -707,6 +812,36 @@ export const zAdminListDeadLettersQuery = z.object({
  * A page of dead-lettered postbacks, oldest first.
  */
 export const zAdminListDeadLettersResponse = zDeadLetterList;
+
+export const zAdminListMembersPath = z.object({
+    shopId: zShopId
+});
+
+/**
+ * The shop's members, oldest first.
+ */
+export const zAdminListMembersResponse = zMemberList;
+
+export const zAdminInviteMemberBody = zInviteMemberRequest;
+
+export const zAdminInviteMemberPath = z.object({
+    shopId: zShopId
+});
+
+/**
+ * The member and the invite link (shown once).
+ */
+export const zAdminInviteMemberResponse = zMemberInvite;
+
+export const zAdminRemoveMemberPath = z.object({
+    shopId: zShopId,
+    memberId: z.string().regex(/^mem_[A-Za-z0-9]{16}$/)
+});
+
+/**
+ * The removed member.
+ */
+export const zAdminRemoveMemberResponse = zMember;
 
 export const zPaymentPostbackWebhookRequest = z.object({
     body: zShopPostback,

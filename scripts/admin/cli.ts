@@ -2,12 +2,13 @@
 // Talks to the admin API through the client generated from openapi.yaml.
 import { parseArgs } from 'node:util';
 import { CliError, connect, DEFAULT_BASE_URL } from './client';
+import { memberCommands } from './commands/members';
 import { paymentCommands } from './commands/payments';
 import { shopCommands } from './commands/shops';
 import { REVOCATION_DELAY_NOTE, tokenCommands } from './commands/tokens';
 import type { Command } from './commands/types';
 
-const commands: Command[] = [...shopCommands, ...tokenCommands, ...paymentCommands];
+const commands: Command[] = [...shopCommands, ...tokenCommands, ...paymentCommands, ...memberCommands];
 
 const globalOptions = {
   'base-url': { type: 'string' },
@@ -35,6 +36,7 @@ function usage(): string {
     ...GLOBAL_HELP,
     '',
     'Onboarding a shop: shops create → tokens issue --mode test → the shop calls init-payment.',
+    'Shop app access: members invite --shop <id> --email <address> → send the one-time link (72 h).',
     `Revocation: ${REVOCATION_DELAY_NOTE}`,
     'Exit codes: 0 ok, 1 the API refused or could not be reached, 2 wrong usage.',
   ].join('\n');

@@ -29,6 +29,7 @@ export const GUIDES = {
     'public/retries-and-status.md',
     'public/errors.md',
     'public/go-live-checklist.md',
+    'public/shop-app.md',
   ],
   INTERNAL_GUIDE: [
     'internal/shops-and-tokens.md',
@@ -37,6 +38,8 @@ export const GUIDES = {
     'internal/deploy.md',
     'internal/runbook.md',
     'internal/internal-docs-access.md',
+    'internal/shop-app-members.md',
+    'internal/payments-index.md',
   ],
 };
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Client } from '../../generated/api/client/index.ts';
-import { adminCreateShop, adminGetShop, adminIssueToken, adminListTokens } from '../../generated/api/sdk.gen.ts';
+import { adminCreateShop, adminGetShop, adminInviteMember, adminIssueToken, adminListMembers, adminListTokens } from '../../generated/api/sdk.gen.ts';
 
 /** The demo shop's credentials, kept beside the Worker's local state (gitignored). */
 export interface DemoCredentials {
@@ -72,4 +72,28 @@ async function stillValid(admin: Client, c: DemoCredentials): Promise<boolean> {
 function describe(result: { error?: unknown; response?: Response }): string {
   const p = result.error as { code?: string; detail?: string } | undefined;
   return `${result.response?.status ?? 'no answer'} ${p?.code ?? ''} ${p?.detail ?? String(result.error ?? '')}`.trim();
+}
+
+/** The demo shop's member in the shop app (/app). */
+export const DEMO_MEMBER_EMAIL = 'staff@demo-shop.example';
+
+export interface DemoMember {
+  email: string;
+  /** A fresh one-time link to set the password (72 h); using it again later is a password reset. */
+  inviteUrl: string;
+  /** True when the member has set a password already (sign in with it, or use the link to reset it). */
+  active: boolean;
+}
+
+/**
+ * Every start prints a fresh invite link for the demo member: it sets the password on first use
+ * and resets it later. An unused link changes nothing, so printing one each time is harmless.
+ */
+export async function ensureDemoMember(admin: Client, shopId: string): Promise<DemoMember> {
+  const list = await adminListMembers({ client: admin, path: { shopId } });
+  if (!list.data) throw new Error(`listing the demo shop's members failed: ${describe(list)}`);
+  const active = list.data.items.some((m) => m.email === DEMO_MEMBER_EMAIL && m.status === 'active');
+  const invite = await adminInviteMember({ client: admin, path: { shopId }, body: { email: DEMO_MEMBER_EMAIL } });
+  if (!invite.data) throw new Error(`inviting the demo member failed: ${describe(invite)}`);
+  return { email: DEMO_MEMBER_EMAIL, inviteUrl: invite.data.inviteUrl, active };
 }

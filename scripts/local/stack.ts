@@ -11,7 +11,7 @@ import { startBanskySandbox } from '../../sandbox/bansky/server.ts';
 import { DEMO_PRODUCT, startDemoShop } from '../../sandbox/demo-shop/server.ts';
 import { readDevVars } from '../admin/client.ts';
 import { startWorker } from '../lib/wrangler-dev.mjs';
-import { ensureDemoShop, type DemoCredentials } from './demo-credentials.ts';
+import { ensureDemoMember, ensureDemoShop, type DemoCredentials, type DemoMember } from './demo-credentials.ts';
 import { ensureBigQueryEmulator } from './ensure-emulator.ts';
 import { startLocalMetabase } from './metabase.ts';
 
@@ -29,6 +29,8 @@ export interface StackOptions {
   log: (line: string) => void;
   /** Where METABASE_URL / METABASE_JAR / credentials are read; without it Metabase is not started (tests). */
   env?: NodeJS.ProcessEnv;
+  /** Extra Worker vars (tests shorten timings with them). */
+  workerVars?: Record<string, string>;
 }
 
 export interface Stack {
@@ -43,6 +45,8 @@ export interface Stack {
   metabaseNote: string;
   demo: DemoCredentials;
   demoShopCreated: boolean;
+  /** The demo shop's member in the shop app and a one-time link to set (or reset) the password. */
+  demoMember: DemoMember;
   stop(): Promise<void>;
 }
 
@@ -119,6 +123,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         ...(bigquery ? { BIGQUERY_BASE_URL: bigquery.url, BIGQUERY_PROJECT: bigquery.project } : {}),
         ...(metabase.url && metabase.embedSecret ? { METABASE_SITE_URL: metabase.url, METABASE_EMBED_SECRET: metabase.embedSecret } : {}),
         ...(metabase.dashboardId && metabase.dashboardId > 0 ? { METABASE_DASHBOARD_ID: String(metabase.dashboardId) } : {}),
+        ...(opts.workerVars ?? {}),
       },
       // wrangler's start-up banner is noise here; request logs after start are useful.
       onLine: (line) => ready && log(`[worker] ${line}`),
@@ -128,6 +133,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     const admin = createClient({ baseUrl: worker.url, auth: secrets.ADMIN_TOKEN });
     const { creds, created } = await ensureDemoShop(admin, join(opts.stateDir, 'demo-shop.json'), log);
+    const demoMember = await ensureDemoMember(admin, creds.shopId);
 
     const shop = await startDemoShop({
       port: opts.shopPort,
@@ -148,6 +154,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       metabaseNote: metabase.note,
       demo: creds,
       demoShopCreated: created,
+      demoMember,
       stop: stopAll,
     };
   } catch (err) {
@@ -218,6 +225,12 @@ export function banner(stack: Stack): string[] {
     `ORDER=${order}; curl -sS -X POST ${stack.workerUrl}/api/v1/init-payment -H 'Authorization: Bearer ${stack.demo.token}' -H 'Content-Type: application/json' -d '${body}'`,
     '',
     `Or open ${stack.shopUrl} and click Buy. Verified postbacks show on the demo shop's pages.`,
+    '',
+    `Shop app (payments, postbacks, tokens): ${stack.workerUrl}/app — the demo shop's member is ${stack.demoMember.email}.`,
+    stack.demoMember.active
+      ? `  Sign in at ${stack.workerUrl}/app/sign-in with the password you set. Forgot it? This one-time link sets a new one (72 h):`
+      : '  Open this one-time link (valid 72 h) to set a password and sign in:',
+    `  ${stack.demoMember.inviteUrl}`,
     'Operator CLI: npm run admin -- --help. Press Ctrl-C to stop everything.',
   ];
 }

@@ -29,6 +29,8 @@ const TITLES: Record<ErrorCode, string> = {
   invalid_signature: 'Invalid signature',
   postback_mismatch: 'Postback does not match the payment',
   rate_limited: 'Too many requests',
+  member_not_found: 'Member not found',
+  member_conflict: 'Member of another shop',
   internal_error: 'Internal error',
   service_unavailable: 'Service unavailable',
   bansky_error: 'Payment provider error',

@@ -24,11 +24,11 @@ export class Limiter {
    * stopping at the first refusal. Each key is atomic on its own, so the number of allowed
    * attempts is at most the smallest budget among them.
    */
-  async attemptAll(entries: Array<{ key: string; policy: LockoutPolicy }>, now: Date): Promise<Verdict> {
+  async attemptAll(entries: Array<{ key: string; policy: LockoutPolicy }>, now: Date): Promise<Verdict & { refusedBy?: string }> {
     let remaining = Infinity;
     for (const { key, policy } of entries) {
       const verdict = await this.attempt(key, policy, now);
-      if (!verdict.allowed) return verdict;
+      if (!verdict.allowed) return { ...verdict, refusedBy: key };
       remaining = Math.min(remaining, verdict.remaining);
     }
     return { allowed: true, remaining };

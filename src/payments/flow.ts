@@ -4,14 +4,14 @@ import { BanskyFailure } from '../bansky/gateway';
 import type { Services } from '../services';
 import { sameAmount } from './amount';
 import { isFinal, type PaymentRecord, wantsPostback } from './record';
-import { canTransition, type NewPayment, needsLateCheck, newRecord, transition } from './state';
+import { canTransition, indexBehind, indexRetryDelayMs, type NewPayment, needsLateCheck, newRecord, transition } from './state';
 
 export type PostbackOutcome =
   | { kind: 'not_found' }
   | { kind: 'mismatch'; detail: string }
   | { kind: 'accepted' | 'ignored'; status: PaymentRecord['status'] };
 
-export type RedeliveryOutcome = { ok: true; webhookId: string } | { ok: false; reason: string } | null;
+export type RedeliveryOutcome = { ok: true; webhookId: string } | { ok: false; reason: string; retryAfterSeconds?: number } | null;
 
 /**
  * One payment's storage as the flow needs it. The Durable Object implements it over its own
@@ -144,12 +144,20 @@ export class PaymentFlow {
     return next;
   }
 
-  /** Queues the final-state postback again (operator redelivery); same webhook-id. */
-  async redeliverPostback(): Promise<RedeliveryOutcome> {
+  /**
+   * Sends the final-state postback again, same webhook-id: an operator's redelivery, or a shop's
+   * resend, which `notWithinMs` limits per payment (checked here, where two requests cannot race).
+   */
+  async redeliverPostback(opts: { notWithinMs?: number } = {}): Promise<RedeliveryOutcome> {
     const r = await this.storage.read();
     if (!r) return null;
     if (!wantsPostback(r)) return { ok: false, reason: 'The payment has no shop transaction id or postback URL.' };
     if (!r.postback.webhookId) return { ok: false, reason: `The payment is ${r.status}: there is no final-state postback to send.` };
+    const sinceQueuedMs = r.postback.queuedAt ? this.now().getTime() - Date.parse(r.postback.queuedAt) : Infinity;
+    if (opts.notWithinMs && sinceQueuedMs < opts.notWithinMs) {
+      const retryAfterSeconds = Math.ceil((opts.notWithinMs - sinceQueuedMs) / 1000);
+      return { ok: false, reason: `This postback was queued ${Math.floor(sinceQueuedMs / 1000)} s ago; resend again in ${retryAfterSeconds} s.`, retryAfterSeconds };
+    }
     const at = this.now().toISOString();
     const next: PaymentRecord = { ...r, postback: { ...r.postback, status: 'pending', queuedAt: at, nextAttemptAt: at, deadLetterKey: null } };
     await this.storage.write(next); // before any other await: nothing can interleave between read and write
@@ -171,8 +179,32 @@ export class PaymentFlow {
       if (checked.status === 'init_failed') await this.storage.write({ ...checked, lateCheckAt: this.now().toISOString() });
     }
     const r = await this.expireIfDue();
-    if (r) await this.storage.write(r); // re-arms the alarm for what is left
-    return r?.postback.status === 'pending';
+    if (r && indexBehind(r)) await this.syncIndex(r, true);
+    const current = await this.storage.read();
+    if (current) await this.storage.write(current); // re-arms the alarm for what is left
+    return current?.postback.status === 'pending';
+  }
+
+  /**
+   * Brings the payment's row in the shop's payments index up to this record's version. Run after
+   * every commit (the answer does not wait for it) and by the alarm until it succeeds; the shard
+   * ignores a version it already has, so repeats are harmless.
+   */
+  private async syncIndex(r: PaymentRecord, fromAlarm = false): Promise<void> {
+    try {
+      await this.s.paymentsIndex.record(r);
+      const current = await this.storage.read();
+      if (current && current.transitions.length === r.transitions.length && indexBehind(current)) {
+        await this.storage.write({ ...current, indexedVersion: r.transitions.length, indexRetryAt: null, indexAttempts: 0 });
+      }
+    } catch (err) {
+      this.s.log.warn('payments index write failed; the alarm retries it', { err, paymentId: r.id });
+      const current = await this.storage.read();
+      if (fromAlarm && current) {
+        const attempts = (current.indexAttempts ?? 0) + 1;
+        await this.storage.write({ ...current, indexAttempts: attempts, indexRetryAt: new Date(this.now().getTime() + indexRetryDelayMs(attempts)).toISOString() });
+      }
+    }
   }
 
   /**
@@ -186,7 +218,7 @@ export class PaymentFlow {
     const last = r.transitions.at(-1)!;
     const changed: AnalyticsEventInput = { ...this.fields(r), event_type: 'status_changed', attributes: { reason: last.reason } };
     const txlog = this.s.txlog.write(r).catch((err) => this.s.log.error('txlog write failed', { err, paymentId: r.id }));
-    this.storage.defer(Promise.all([this.s.analytics.emit(...events, changed), txlog]));
+    this.storage.defer(Promise.all([this.s.analytics.emit(...events, changed), txlog, this.syncIndex(r)]));
   }
 
   private fields(r: PaymentRecord) {

@@ -97,8 +97,8 @@ export class PaymentObject extends DurableObject<Env> {
     return new PostbackDelivery(this.storage, this.services).giveUp(webhookId);
   }
 
-  redeliverPostback(requestId: string): Promise<RedeliveryOutcome> {
-    return this.flow(requestId).redeliverPostback();
+  redeliverPostback(requestId: string, opts: { notWithinMs?: number } = {}): Promise<RedeliveryOutcome> {
+    return this.flow(requestId).redeliverPostback(opts);
   }
 
   /** Expiry of the pay link; safety nets for an init interrupted by eviction and a failed postback enqueue. */

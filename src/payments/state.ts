@@ -93,6 +93,16 @@ export function failedAttemptsThisCycle(r: PaymentRecord): number {
   return since === null ? 0 : r.postback.attempts.filter((a) => !a.ok && a.at >= since).length;
 }
 
+/** The payments index has not seen the latest transition yet. */
+export function indexBehind(r: PaymentRecord): boolean {
+  return (r.indexedVersion ?? 0) < r.transitions.length;
+}
+
+/** After a commit the index is written at once; only if that is lost does the alarm catch up, this much later. */
+export const INDEX_CATCH_UP_MS = 5_000;
+const INDEX_RETRY_MS = [30_000, 120_000, 600_000, 3_600_000];
+export const indexRetryDelayMs = (attempts: number) => INDEX_RETRY_MS[Math.min(attempts, INDEX_RETRY_MS.length) - 1] ?? 30_000;
+
 /**
  * An init that timed out may still have a checkout at Bansky that the customer can pay: ask
  * Bansky once, when the pay link would have expired, so money that moved is not left unrecorded.
@@ -109,6 +119,7 @@ export function needsLateCheck(r: PaymentRecord): boolean {
 export function nextAlarmAt(r: PaymentRecord, opts: { initTimeoutMs: number; sweepGraceMs: number }): number | null {
   const times: number[] = [];
   if (needsLateCheck(r)) times.push(Date.parse(r.expiresAt));
+  if (indexBehind(r)) times.push(r.indexRetryAt ? Date.parse(r.indexRetryAt) : Date.parse(r.updatedAt) + INDEX_CATCH_UP_MS);
   if (r.status === 'created') times.push(Date.parse(r.createdAt) + opts.initTimeoutMs);
   if (r.status === 'created' || r.status === 'awaiting_payment') times.push(Date.parse(r.expiresAt));
   if (r.postback.status === 'pending' && r.postback.nextAttemptAt) times.push(Date.parse(r.postback.nextAttemptAt) + opts.sweepGraceMs);

@@ -49,7 +49,7 @@ export function activeWebhookSecrets(shop: ShopRecord, now: Date): string[] {
 
 export function publicShop(shop: ShopRecord): Shop {
   const { webhookSecrets: _secrets, ...rest } = shop;
-  return rest;
+  return { ...rest, liveEnabled: shop.liveEnabled ?? false }; // shops created before the flag existed: not live-enabled
 }
 
 export function publicToken(token: TokenRecord): TokenInfo {
@@ -71,6 +71,7 @@ export class ShopStore {
       name: input.name,
       allowedRedirectHosts: normaliseHosts(input.allowedRedirectHosts),
       disabled: false,
+      liveEnabled: false,
       createdAt: at,
       updatedAt: at,
       webhookSecrets: [{ secret: webhookSecret, createdAt: at, expiresAt: null }],
@@ -88,7 +89,7 @@ export class ShopStore {
 
   async updateShop(
     shopId: string,
-    patch: { name?: string; allowedRedirectHosts?: string[]; disabled?: boolean },
+    patch: { name?: string; allowedRedirectHosts?: string[]; disabled?: boolean; liveEnabled?: boolean },
   ): Promise<ShopRecord | null> {
     const shop = await this.getShop(shopId);
     if (!shop) return null;
@@ -98,6 +99,7 @@ export class ShopStore {
       ...(patch.allowedRedirectHosts !== undefined ? { allowedRedirectHosts: normaliseHosts(patch.allowedRedirectHosts) } : {}),
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
       updatedAt: this.clock.now().toISOString(),
+      ...(patch.liveEnabled !== undefined ? { liveEnabled: patch.liveEnabled } : {}),
     };
     await this.kv.put(shopKey(shopId), JSON.stringify(next));
     return next;

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/docs/login-throttle';
+import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/limits/login-throttle';
 import { issueSession } from '../../src/docs/session';
 import { Limiter } from '../../src/limits/limiter';
 import { buildServices } from '../../src/services';

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/docs/login-throttle';
+import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/limits/login-throttle';
 import { Limiter } from '../../src/limits/limiter';
 
 // The limiter's rules with an explicit clock (the caller passes `now`), one fresh key per test.

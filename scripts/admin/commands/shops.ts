@@ -101,4 +101,15 @@ export const shopCommands: Command[] = [
     positionals: ['shopId'],
     run: (ctx) => setDisabled(ctx, false),
   },
+  {
+    name: 'shops live-enable',
+    summary: "Let the shop's members create live tokens in the shop app (after the go-live checklist)",
+    usage: '<shopId>',
+    positionals: ['shopId'],
+    async run(ctx) {
+      const shop = await unwrap(ctx.conn, adminUpdateShop({ client: ctx.conn.client, path: { shopId: ctx.args[0]! }, body: { liveEnabled: true } }));
+      if (ctx.json) return printJson(shop);
+      console.log(`Shop ${shop.id}: live mode enabled; its members can now create live tokens in the shop app.`);
+    },
+  },
 ];

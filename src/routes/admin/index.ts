@@ -1,6 +1,8 @@
 import { createRouter } from '../../http/openapi';
 import * as routes from './admin.routes';
 import * as meta from './meta.handlers';
+import * as members from './members.handlers';
+import * as memberRoutes from './members.routes';
 import * as payments from './payments.handlers';
 import * as shops from './shops.handlers';
 
@@ -16,4 +18,7 @@ export const adminRouter = createRouter()
   .openapi(routes.getPayment, payments.getPayment)
   .openapi(routes.redeliverPostback, payments.redeliverPostback)
   .openapi(routes.listDeadLetters, payments.listDeadLetters)
-  .openapi(routes.getContract, meta.getContract);
+  .openapi(routes.getContract, meta.getContract)
+  .openapi(memberRoutes.listMembers, members.listMembers)
+  .openapi(memberRoutes.inviteMember, members.inviteMember)
+  .openapi(memberRoutes.removeMember, members.removeMember);

@@ -10,11 +10,14 @@ function page(title: string, message: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${title} · AimbrellaPay</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}</style>
+<link rel="stylesheet" href="/assets/ui.css">
 </head>
-<body>
+<body class="card-page">
+<main class="card">
+<p class="brand brand-solo"><span class="brand-mark" aria-hidden="true">A</span><span class="brand-name">AimbrellaPay</span></p>
 <h1>${title}</h1>
 <p>${message}</p>
+</main>
 </body>
 </html>`;
 }
@@ -35,5 +38,7 @@ export const HTML_HEADERS = {
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  // The shared stylesheet (public/assets/ui.css) and its self-hosted font; nothing else.
+  'content-security-policy': "default-src 'none'; style-src 'self'; font-src 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
 };

@@ -2,9 +2,9 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import contract from '../../../generated/openapi.json';
 import { INTERNAL_GUIDE } from '../../docs/content.gen';
-import { clientIp, LoginThrottle, tryAgainIn } from '../../docs/login-throttle';
+import { clientIp, LoginThrottle, tryAgainIn } from '../../limits/login-throttle';
 import { closedPage, loginPage, SIGN_OUT_FORM } from '../../docs/pages';
-import { parsePasswordHash, verifyPassword } from '../../docs/password';
+import { parsePasswordHash, verifyPassword } from '../../security/password';
 import { renderScalarPage } from '../../docs/scalar-page';
 import {
   DEVICE_COOKIE,

@@ -19,7 +19,7 @@
  * Used by /internal (one account: the operator password gate) and meant for the shop app's
  * member sign-in: `new LoginThrottle(limiter, 'app')` with `account` = the normalised email.
  */
-import { Limiter, type LockoutPolicy, type Verdict } from '../limits/limiter';
+import { Limiter, type LockoutPolicy, type Verdict } from './limiter';
 
 export const IP_POLICY: LockoutPolicy = { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 };
 export const ACCOUNT_POLICY: LockoutPolicy = { maxFailures: 10, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 15 * 60 };
@@ -35,10 +35,28 @@ export interface LoginAttempt {
   device?: string | null;
 }
 
+/**
+ * The shop app's members: staff of one shop often share one office address, so the IP budget is
+ * wider (20) and the per-account lock a plain 15 minutes after 5 tries; each member has their own
+ * account, so a stranger's flood locks one member, not a shared gate.
+ */
+export const APP_SIGN_IN_POLICIES: SignInPolicies = {
+  ip: { maxFailures: 20, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 },
+  account: { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 },
+  device: { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 },
+};
+
+export interface SignInPolicies {
+  ip: LockoutPolicy;
+  account: LockoutPolicy;
+  device: LockoutPolicy;
+}
+
 export class LoginThrottle {
   constructor(
     private readonly limiter: Limiter,
     private readonly realm: string,
+    private readonly policies: SignInPolicies = { ip: IP_POLICY, account: ACCOUNT_POLICY, device: DEVICE_POLICY },
   ) {}
 
   keys(a: LoginAttempt): { ip: string; account: string } {
@@ -50,15 +68,16 @@ export class LoginThrottle {
   }
 
   /** Counts this attempt; `allowed: false` means refuse it without checking the password. */
-  begin(a: LoginAttempt, now: Date): Promise<Verdict> {
+  async begin(a: LoginAttempt, now: Date): Promise<Verdict & { scope?: 'ip' | 'account' }> {
     const k = this.keys(a);
-    return this.limiter.attemptAll(
+    const verdict = await this.limiter.attemptAll(
       [
-        { key: k.ip, policy: IP_POLICY },
-        { key: k.account, policy: a.device ? DEVICE_POLICY : ACCOUNT_POLICY },
+        { key: k.ip, policy: this.policies.ip },
+        { key: k.account, policy: a.device ? this.policies.device : this.policies.account },
       ],
       now,
     );
+    return verdict.allowed ? verdict : { ...verdict, scope: verdict.refusedBy === k.ip ? 'ip' : 'account' };
   }
 
   /** The password was right: clear this IP's and this account's (or device's) failures. */

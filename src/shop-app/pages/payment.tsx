@@ -1,0 +1,141 @@
+/** @jsxImportSource hono/jsx */
+import type { FC } from 'hono/jsx';
+import type { PaymentRecord } from '../../payments/record';
+import { fmtAmount, fmtTime, STATUS_LABELS } from '../format';
+import { AppPage, Csrf, Notice, type Frame } from '../layout';
+import { StatusBadge } from './payments';
+
+export interface ResendNotice {
+  tone: 'ok' | 'bad';
+  text: string;
+}
+
+const DELIVERY_LABELS: Record<PaymentRecord['postback']['status'], string> = {
+  none: 'No postback (no transaction id or postback URL)',
+  waiting: 'Sent when the payment is final',
+  pending: 'Queued',
+  delivered: 'Delivered',
+  dead_lettered: 'Gave up after retrying for 24 h',
+};
+
+export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: string | null; notice?: ResendNotice }> = ({ frame, r, nextRetryAt, notice }) => {
+  const canResend = r.postback.webhookId !== null && r.postbackUrl !== null && r.shopTransactionId !== null;
+  return (
+    <AppPage title={`Payment ${r.shopTransactionId ?? r.id}`} frame={frame} nav="payments">
+      <p class="crumbs">
+        <a href="/app/payments">← Payments</a>
+      </p>
+      <div class="page-head detail-head">
+        <div>
+          <p class="eyebrow mono">{r.id}</p>
+          <h1 class="amount-title">
+            {fmtAmount(r.amount)} <span class="currency">{r.currency}</span>
+          </h1>
+        </div>
+        <StatusBadge status={r.status} />
+      </div>
+
+      {notice ? <Notice tone={notice.tone}>{notice.text}</Notice> : null}
+
+      <div class="grid-2">
+        <section class="panel" aria-labelledby="facts">
+          <h2 id="facts">Details</h2>
+          <dl class="facts">
+            <dt>Transaction id</dt>
+            <dd class="mono">{r.shopTransactionId ?? '—'}</dd>
+            <dt>Customer</dt>
+            <dd>
+              {r.email}
+              {r.name ? ` (${r.name})` : ''}
+            </dd>
+            <dt>Type</dt>
+            <dd>{r.type === 'crypto' ? 'Crypto' : 'Fiat'}</dd>
+            <dt>Created</dt>
+            <dd>{fmtTime(r.createdAt, true)}</dd>
+            <dt>Pay link expires</dt>
+            <dd>{fmtTime(r.expiresAt)}</dd>
+            <dt>Success URL</dt>
+            <dd class="url">{r.successUrl}</dd>
+            <dt>Error URL</dt>
+            <dd class="url">{r.errorUrl}</dd>
+            <dt>Postback URL</dt>
+            <dd class="url">{r.postbackUrl ?? '—'}</dd>
+          </dl>
+        </section>
+
+        <section class="panel" aria-labelledby="timeline">
+          <h2 id="timeline">Timeline</h2>
+          <ol class="timeline">
+            {r.transitions.map((t) => (
+              <li>
+                <span class="timeline-status">{STATUS_LABELS[t.status]}</span>
+                <time datetime={t.at}>{fmtTime(t.at, true)}</time>
+                {t.reason ? <span class="muted"> · {t.reason}</span> : null}
+              </li>
+            ))}
+          </ol>
+        </section>
+      </div>
+
+      <section class="panel" aria-labelledby="postbacks">
+        <div class="panel-head">
+          <div>
+            <h2 id="postbacks">Postbacks</h2>
+            <p class="muted">
+              {DELIVERY_LABELS[r.postback.status]}
+              {r.postback.webhookId ? (
+                <>
+                  {' '}
+                  · webhook-id <code>{r.postback.webhookId}</code>
+                </>
+              ) : null}
+              {nextRetryAt ? ` · next retry about ${fmtTime(nextRetryAt, true)}` : ''}
+            </p>
+          </div>
+          {canResend ? (
+            <form method="post" action={`/app/payments/${r.id}/resend`}>
+              <Csrf token={frame.csrf} />
+              <button type="submit" class="button">
+                Resend postback
+              </button>
+            </form>
+          ) : null}
+        </div>
+        {r.postback.attempts.length === 0 ? (
+          <p class="muted">No delivery attempts yet.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="table attempts">
+              <caption class="visually-hidden">Every postback attempt, oldest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Time</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">Duration</th>
+                  <th scope="col">Your endpoint answered (first 512 bytes)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.postback.attempts.map((a) => (
+                  <tr>
+                    <td data-label="#">{a.attempt}</td>
+                    <td data-label="Time">{fmtTime(a.at, true)}</td>
+                    <td data-label="Result">
+                      <span class={`badge badge-${a.ok ? 'ok' : 'bad'}`}>{a.httpStatus ? `HTTP ${a.httpStatus}` : 'No answer'}</span>
+                      {a.error && !a.httpStatus ? <div class="sub">{a.error}</div> : null}
+                    </td>
+                    <td data-label="Duration">{a.latencyMs === null || a.latencyMs === undefined ? '—' : `${a.latencyMs} ms`}</td>
+                    <td data-label="Answer">
+                      {a.responseBody ? <pre class="answer">{a.responseBody}</pre> : <span class="muted">(empty)</span>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </AppPage>
+  );
+};

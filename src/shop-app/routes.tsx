@@ -1,0 +1,245 @@
+/** @jsxImportSource hono/jsx */
+import { Hono, type Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { zIssueTokenRequest, zListPaymentsQuery } from '../../generated/api/zod.gen';
+import type { Mode } from '../../generated/api/types.gen';
+import { clientIp } from '../limits/login-throttle';
+import { BadCursor, type ListFilters } from '../payments-index/query';
+import { resendShopPostback } from '../payments-index/resend';
+import type { PaymentRecord } from '../payments/record';
+import { isPaymentId } from '../payments/store';
+import { retryDelaySeconds } from '../postbacks/schedule';
+import type { Frame } from './layout';
+import { InvitePage, InviteUnusablePage, MessagePage, SignInPage } from './pages/auth';
+import { DevelopersPage, type DevNotice } from './pages/developers';
+import { PaymentPage, type ResendNotice } from './pages/payment';
+import { PaymentsPage } from './pages/payments';
+import { StatsPage } from './pages/stats';
+import { clearSessionCookie, requireCsrf, requireSession, sameSite, securityHeaders, SESSION_COOKIE, setSessionCookie, type AppPageEnv } from './security';
+import { sendTestPostback } from './test-postback';
+
+/**
+ * /app: the shop app, server-rendered (no client-side JavaScript needed). Handlers only call the
+ * domain (members, the payments index, the payment objects, the shop store) — the same code the
+ * API uses — and render. Every signed-in route goes through requireSession and requireCsrf.
+ */
+export const shopAppRouter = new Hono<AppPageEnv>();
+type C = Context<AppPageEnv>;
+
+const signedIn = [requireSession(), requireCsrf()] as const;
+const WEBHOOK_OVERLAP_SECONDS = 86_400;
+
+shopAppRouter.use('/app', securityHeaders());
+shopAppRouter.use('/app/*', securityHeaders());
+
+function frame(c: C, here: string): Frame {
+  const s = c.var.session;
+  return { shopName: c.var.appShop.name, email: s.email, mode: s.mode, csrf: s.csrf, here };
+}
+
+async function form(c: C): Promise<Record<string, string>> {
+  const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+const crossSite = (c: C) => c.html(<MessagePage title="Sign in from this site" message="This form was sent from another site. Open the AimbrellaPay app directly and try again." />, 403);
+
+shopAppRouter.get('/app', ...signedIn, (c) => c.redirect('/app/payments', 303));
+shopAppRouter.get('/app/', ...signedIn, (c) => c.redirect('/app/payments', 303));
+
+// ── Sign-in, invites, sign-out ──
+shopAppRouter.get('/app/sign-in', async (c) => {
+  if (await c.var.services.members.resolve(getCookie(c, SESSION_COOKIE))) return c.redirect('/app/payments', 303);
+  return c.html(<SignInPage />);
+});
+
+shopAppRouter.post('/app/sign-in', async (c) => {
+  if (!sameSite(c)) return crossSite(c);
+  const f = await form(c);
+  const email = (f.email ?? '').slice(0, 254);
+  const result = await c.var.services.members.signIn(email, f.password ?? '', clientIp(c.req.raw.headers));
+  if (result.ok) {
+    setSessionCookie(c, result.cookie);
+    return c.redirect('/app/payments', 303);
+  }
+  if (result.reason === 'locked') {
+    const minutes = Math.max(1, Math.ceil(result.retryAfterSeconds / 60));
+    const who = result.scope === 'account' ? 'for this account' : 'from your network';
+    c.header('Retry-After', String(result.retryAfterSeconds));
+    const error = `Too many failed sign-ins ${who}. Sign-in is locked for ${minutes} minute${minutes === 1 ? '' : 's'}. If you forgot your password, ask your AimbrellaPay contact for a new invite link.`;
+    return c.html(<SignInPage error={error} email={email} />, 429);
+  }
+  c.var.services.log.warn('app sign-in failed');
+  return c.html(<SignInPage error="Wrong email or password." email={email} />, 401);
+});
+
+shopAppRouter.get('/app/invite/:token', async (c) => {
+  const state = await c.var.services.members.inviteState(c.req.param('token'));
+  if (!state.ok) return c.html(<InviteUnusablePage reason={state.reason} />, state.reason === 'unknown' ? 404 : 410);
+  return c.html(<InvitePage action={`/app/invite/${c.req.param('token')}`} email={state.email} />);
+});
+
+shopAppRouter.post('/app/invite/:token', async (c) => {
+  if (!sameSite(c)) return crossSite(c);
+  const token = c.req.param('token');
+  const state = await c.var.services.members.inviteState(token);
+  if (!state.ok) return c.html(<InviteUnusablePage reason={state.reason} />, state.reason === 'unknown' ? 404 : 410);
+  const f = await form(c);
+  const action = `/app/invite/${token}`;
+  if ((f.password ?? '') !== (f.confirm ?? '')) return c.html(<InvitePage action={action} email={state.email} error="The two passwords differ." />, 400);
+  const result = await c.var.services.members.acceptInvite(token, f.password ?? '');
+  if (!result.ok) {
+    if (result.reason === 'weak') return c.html(<InvitePage action={action} email={state.email} error="Use between 10 and 200 characters." />, 400);
+    return c.html(<InviteUnusablePage reason={result.reason} />, 410);
+  }
+  setSessionCookie(c, result.cookie);
+  return c.redirect('/app/payments', 303);
+});
+
+shopAppRouter.post('/app/sign-out', ...signedIn, async (c) => {
+  await c.var.services.members.signOut(c.var.session);
+  clearSessionCookie(c);
+  return c.redirect('/app/sign-in', 303);
+});
+
+shopAppRouter.post('/app/mode', ...signedIn, async (c) => {
+  const f = await form(c);
+  const mode: Mode = f.mode === 'live' ? 'live' : 'test';
+  await c.var.services.members.setMode(c.var.session, mode);
+  const back = ['/app/developers', '/app/stats'].find((p) => f.back === p) ?? '/app/payments';
+  return c.redirect(back, 303);
+});
+
+// ── Payments ──
+function filtersFrom(c: C): { filters: ListFilters; cursor?: string; error?: string } {
+  const raw = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+  if (raw.currency) raw.currency = raw.currency.toUpperCase();
+  const parsed = zListPaymentsQuery.safeParse({ ...raw, limit: undefined });
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))].join(', ');
+    return { filters: {}, error: `Check the filter${fields.includes(',') ? 's' : ''}: ${fields}.` };
+  }
+  const { cursor, limit: _limit, ...filters } = parsed.data;
+  return { filters, cursor };
+}
+
+shopAppRouter.get('/app/payments', ...signedIn, async (c) => {
+  const { filters, cursor, error } = filtersFrom(c);
+  const { session, appShop, services } = c.var;
+  try {
+    const list = await services.paymentsIndex.list(appShop, session.mode, filters, cursor, 25);
+    return c.html(<PaymentsPage frame={frame(c, '/app/payments')} filters={filters} list={list} error={error} firstPage={!cursor} />);
+  } catch (err) {
+    if (!(err instanceof BadCursor)) throw err;
+    const list = await services.paymentsIndex.list(appShop, session.mode, filters, undefined, 25);
+    return c.html(<PaymentsPage frame={frame(c, '/app/payments')} filters={filters} list={list} error="That page link is not valid any more; showing the newest payments." firstPage />, 400);
+  }
+});
+
+async function ownPayment(c: C): Promise<PaymentRecord | null> {
+  const id = c.req.param('id') ?? '';
+  if (!isPaymentId(id)) return null;
+  const r = await c.var.services.payments.get(id);
+  // Another shop's or the other mode's payment is indistinguishable from a missing one.
+  return r && r.shopId === c.var.session.shopId && r.mode === c.var.session.mode && r.status !== 'created' ? r : null;
+}
+
+/** When the next attempt is due, as the delivery scheduled it (src/postbacks/delivery.ts). */
+function nextRetryAt(r: PaymentRecord): string | null {
+  return r.postback.status === 'pending' ? (r.postback.nextAttemptAt ?? null) : null;
+}
+
+const notFoundPage = (c: C) =>
+  c.html(<MessagePage title="Payment not found" message={`No payment with this id exists for ${c.var.appShop.name} in ${c.var.session.mode} mode.`} />, 404);
+
+/** The outcome of a resend travels as a code in the redirect (post/redirect/get: a reload never resends). */
+function resendNotice(c: C, r: PaymentRecord): ResendNotice | undefined {
+  const outcome = c.req.query('resend');
+  if (outcome === 'queued') return { tone: 'ok', text: `Postback queued again with the same webhook-id (${r.postback.webhookId}). The new attempt appears below within seconds; reload to see it.` };
+  if (outcome === 'limited') return { tone: 'bad', text: `This postback was queued moments ago. Try again in ${Number(c.req.query('retry')) || 60} s.` };
+  if (outcome === 'none') return { tone: 'bad', text: 'This payment has no postback to send (no transaction id or postback URL, or not final yet).' };
+  return undefined;
+}
+
+shopAppRouter.get('/app/payments/:id', ...signedIn, async (c) => {
+  const r = await ownPayment(c);
+  if (!r) return notFoundPage(c);
+  return c.html(<PaymentPage frame={frame(c, '/app/payments')} r={r} nextRetryAt={nextRetryAt(r)} notice={resendNotice(c, r)} />);
+});
+
+shopAppRouter.post('/app/payments/:id/resend', ...signedIn, async (c) => {
+  const r = await ownPayment(c);
+  if (!r) return notFoundPage(c);
+  const outcome = await resendShopPostback(c.var.services, c.var.session.shopId, c.var.session.mode, r.id, c.var.requestId);
+  if (outcome.kind === 'not_found') return notFoundPage(c);
+  const query =
+    outcome.kind === 'queued' ? 'resend=queued' : outcome.kind === 'rate_limited' ? `resend=limited&retry=${outcome.retryAfterSeconds}` : 'resend=none';
+  return c.redirect(`/app/payments/${r.id}?${query}`, 303);
+});
+
+// ── Developers ──
+async function developers(c: C, notice?: DevNotice, status: 200 | 400 | 403 | 404 | 502 = 200, testUrl?: string) {
+  const { services, session } = c.var;
+  const shop = (await services.shops.getShop(session.shopId)) ?? c.var.appShop;
+  const page = await services.shops.listTokens(session.shopId, undefined, 100);
+  const tokens = page.items.filter((t) => t.mode === session.mode).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  return c.html(
+    <DevelopersPage frame={frame(c, '/app/developers')} tokens={tokens} liveEnabled={shop.liveEnabled === true} secrets={shop.webhookSecrets} notice={notice} testUrl={testUrl} />,
+    status,
+  );
+}
+
+shopAppRouter.get('/app/developers', ...signedIn, (c) => developers(c));
+
+shopAppRouter.post('/app/developers/tokens', ...signedIn, async (c) => {
+  const { services, session, appShop } = c.var;
+  const f = await form(c);
+  if (session.mode === 'live' && appShop.liveEnabled !== true) {
+    return developers(c, { kind: 'message', tone: 'bad', text: 'Live mode is not enabled for this shop yet.' }, 403);
+  }
+  const parsed = zIssueTokenRequest.safeParse({ mode: session.mode, ...(f.label?.trim() ? { label: f.label.trim() } : {}) });
+  if (!parsed.success) return developers(c, { kind: 'message', tone: 'bad', text: 'Use a label of at most 100 characters.' }, 400);
+  const { token, record } = await services.shops.issueToken(session.shopId, session.mode, parsed.data.label);
+  services.log.info('token issued in the shop app', { shopId: session.shopId, tokenId: record.id, mode: session.mode, memberId: session.memberId });
+  return developers(c, { kind: 'token', token, label: record.label ?? null });
+});
+
+shopAppRouter.post('/app/developers/tokens/:tokenId/revoke', ...signedIn, async (c) => {
+  const { services, session } = c.var;
+  const tokenId = c.req.param('tokenId');
+  const revoked = /^tok_[A-Za-z0-9]{12,40}$/.test(tokenId) ? await services.shops.revokeToken(session.shopId, tokenId) : null;
+  if (!revoked) return developers(c, { kind: 'message', tone: 'bad', text: 'No such token for this shop.' }, 404);
+  services.log.info('token revoked in the shop app', { shopId: session.shopId, tokenId, memberId: session.memberId });
+  return developers(c, { kind: 'message', tone: 'ok', text: `Token ${revoked.prefix}…${revoked.last4} revoked. It stops working everywhere within about two minutes.` });
+});
+
+shopAppRouter.post('/app/developers/webhook-secret', ...signedIn, async (c) => {
+  const { services, session } = c.var;
+  const rotated = await services.shops.rotateWebhookSecret(session.shopId, WEBHOOK_OVERLAP_SECONDS);
+  if (!rotated) return developers(c, { kind: 'message', tone: 'bad', text: 'The shop no longer exists.' }, 404);
+  services.log.info('webhook secret rotated in the shop app', { shopId: session.shopId, memberId: session.memberId });
+  return developers(c, { kind: 'secret', secret: rotated.webhookSecret, previousUntil: rotated.previousSecretExpiresAt });
+});
+
+shopAppRouter.post('/app/developers/test-postback', ...signedIn, async (c) => {
+  const { services, session } = c.var;
+  const url = ((await form(c)).url ?? '').trim().slice(0, 2048);
+  const shop = (await services.shops.getShop(session.shopId)) ?? c.var.appShop;
+  const result = await sendTestPostback(shop, session.mode, url, services.clock, services.config.postbacks.timeoutMs);
+  if ('refused' in result) return developers(c, { kind: 'message', tone: 'bad', text: `Not sent: ${result.refused}` }, 400, url);
+  return developers(
+    c,
+    { kind: 'test-postback', ok: result.ok, url, httpStatus: result.httpStatus ?? null, latencyMs: result.latencyMs ?? null, error: result.error ?? null, answer: result.responseBody ?? null },
+    200,
+    url,
+  );
+});
+
+// ── Stats (filled by the reporting work) ──
+shopAppRouter.get('/app/stats', ...signedIn, (c) => {
+  const today = c.var.services.clock.now().toISOString().slice(0, 10);
+  return c.html(<StatsPage frame={frame(c, '/app/stats')} monthStart={today.slice(0, 8) + '01'} today={today} />);
+});
+
+// Anything else under /app: signed-out visitors go to sign-in; members get a plain 404.
+shopAppRouter.all('/app/*', ...signedIn, (c) => c.html(<MessagePage title="Page not found" message="There is no page at this address." />, 404));

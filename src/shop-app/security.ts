@@ -1,0 +1,84 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AppEnv } from '../http/context';
+import type { AppSession } from '../members/service';
+import type { ShopRecord } from '../shops/shop-store';
+import { timingSafeEqualStrings } from '../lib/crypto';
+
+/**
+ * The shop app's guards: security headers on every answer, the session cookie, and CSRF.
+ * CSRF, stated: every state-changing form of a signed-in member carries the session's own random
+ * token (`_csrf`, compared in constant time) AND the request must not come from another site
+ * (`Origin`, else `Sec-Fetch-Site`). The sign-in and set-password forms have no session yet and
+ * rely on the Origin check (plus SameSite=Lax on the cookie they set).
+ */
+export const SESSION_COOKIE = 'apay_app_session';
+export const APP_PATH = '/app';
+
+export type AppPageEnv = AppEnv & { Variables: AppEnv['Variables'] & { session: AppSession; appShop: ShopRecord } };
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  await next();
+  c.header('Content-Security-Policy', CSP);
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('X-Frame-Options', 'DENY');
+  // same-origin: invite links carry their secret in the path and never leave in a Referer; with
+  // no-referrer, Chromium would send `Origin: null` on our own forms and the CSRF check would refuse them.
+  c.header('Referrer-Policy', 'same-origin');
+  c.header('Cross-Origin-Opener-Policy', 'same-origin');
+  c.header('Cache-Control', 'no-store');
+  c.header('X-Robots-Tag', 'noindex');
+  if (new URL(c.req.url).protocol === 'https:') c.header('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+};
+
+/** False for a request a browser sent from another site. Requests without either header are not from a browser form. */
+export function sameSite(c: Context): boolean {
+  const origin = c.req.header('origin');
+  if (origin) return origin === new URL(c.req.url).origin;
+  const site = c.req.header('sec-fetch-site');
+  return !site || site === 'same-origin' || site === 'none';
+}
+
+export function setSessionCookie(c: Context, value: string): void {
+  setCookie(c, SESSION_COOKIE, value, { path: APP_PATH, httpOnly: true, secure: true, sameSite: 'Lax' });
+}
+
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: APP_PATH, httpOnly: true, secure: true, sameSite: 'Lax' });
+}
+
+/** Signed-in pages: a valid session of an existing, enabled shop, else back to sign-in. */
+export const requireSession = (): MiddlewareHandler<AppPageEnv> => async (c, next) => {
+  const session = await c.var.services.members.resolve(getCookie(c, SESSION_COOKIE));
+  if (!session) {
+    clearSessionCookie(c);
+    return c.redirect(`${APP_PATH}/sign-in`, 303);
+  }
+  const shop = await c.var.services.shops.getShop(session.shopId);
+  if (!shop || shop.disabled) return c.text('This shop is disabled. Contact AimbrellaPay support.', 403);
+  c.set('session', session);
+  c.set('appShop', shop);
+  await next();
+};
+
+/** Every signed-in POST: same site and the session's CSRF token. */
+export const requireCsrf = (): MiddlewareHandler<AppPageEnv> => async (c, next) => {
+  if (c.req.method !== 'POST') return next();
+  const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  const token = typeof form._csrf === 'string' ? form._csrf : '';
+  if (!sameSite(c) || !(await timingSafeEqualStrings(token, c.var.session.csrf))) {
+    return c.text('This form was sent from another site or has expired. Go back, reload the page and try again.', 403);
+  }
+  await next();
+};

@@ -1,0 +1,209 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyDocsAssets } from '../../scripts/docs/copy-assets.mjs';
+import { freePort } from '../../scripts/lib/ports.mjs';
+import { banner, startStack, type Stack } from '../../scripts/local/stack.ts';
+import { ARTIFACTS, launchChromium, recordPage, type PageRecorder } from './docs.support.ts';
+import { eventually, runCli } from './e2e.support.ts';
+
+const PASSWORD = 'a walk in the shop app';
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(join(ARTIFACTS, 'shop-app'), { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'shop-app', name), fullPage: true });
+}
+
+/**
+ * The newcomer's walk through the shop app in real Chromium, against the whole local stack
+ * (`npm start`'s): set a password from the printed invite link, pay a demo payment at the Bansky
+ * sandbox, find it, see its delivered postback, resend it, create and revoke a test token, rotate
+ * the webhook secret, send a test postback. Screenshots land in test-artifacts/shop-app/.
+ */
+describe('a shop member walks through the app in Chromium', { timeout: 180_000 }, () => {
+  const state = mkdtempSync(join(tmpdir(), 'apay-app-'));
+  let stack: Stack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let rec: PageRecorder;
+  let paymentPath = '';
+
+  beforeAll(async () => {
+    copyDocsAssets();
+    stack = await startStack({
+      workerPort: await freePort(),
+      sandboxPort: await freePort(),
+      shopPort: await freePort(),
+      bigqueryPort: 0,
+      bigquery: false,
+      stateDir: state,
+      log: () => {},
+      workerVars: { POSTBACK_RESEND_INTERVAL_SECONDS: '1' },
+    });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    rec = recordPage(page);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('sets a password from the invite link printed by npm start and lands on Payments', async () => {
+    expect(stack.demoMember.active).toBe(false);
+    expect(banner(stack).join('\n')).toContain(`Open this one-time link (valid 72 h) to set a password and sign in:\n  ${stack.demoMember.inviteUrl}`);
+    await page.goto(stack.demoMember.inviteUrl);
+    expect(await page.textContent('main')).toContain(stack.demoMember.email);
+    await page.getByLabel('New password').fill(PASSWORD);
+    await page.getByLabel('Repeat the password').fill(PASSWORD);
+    await shot(page, '01-set-password.png');
+    await page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await page.waitForURL(`${stack.workerUrl}/app/payments`);
+    expect(await page.textContent('h1')).toBe('Payments');
+  });
+
+  it('pays a demo payment at the Bansky sandbox and finds it in the list', async () => {
+    const customer = await context.newPage();
+    await customer.goto(stack.shopUrl);
+    await customer.getByRole('button', { name: 'Buy' }).click();
+    await customer.waitForURL((url) => url.href.startsWith(`${stack.sandboxUrl}/checkout/`));
+    await customer.getByRole('button', { name: 'Pay', exact: true }).click();
+    await customer.waitForURL((url) => url.href.startsWith(stack.shopUrl + '/success?order='));
+    const order = new URL(customer.url()).searchParams.get('order')!;
+    await customer.close();
+
+    await eventually(async () => {
+      await page.goto(`${stack.workerUrl}/app/payments`);
+      return (await page.locator('tbody tr').first().textContent())?.includes('Paid') ?? false;
+    }, 'the paid payment in the list');
+    const row = page.locator('tbody tr').first();
+    expect(await row.textContent()).toContain(order);
+    await shot(page, '02-payments.png');
+
+    // Search by the shop's own id, exactly.
+    await page.getByLabel('Search by payment id or your transaction id').fill(order);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    expect(await page.locator('tbody tr').count()).toBe(0);
+    await page.getByRole('link', { name: 'Clear' }).click();
+    paymentPath = (await page.locator('tbody tr td.amount a').first().getAttribute('href'))!;
+  });
+
+  it('opens the payment: timeline, URLs and the delivered postback; resends it', async () => {
+    await eventually(async () => {
+      await page.goto(stack.workerUrl + paymentPath);
+      return (await page.locator('table.attempts tbody tr').count()) >= 1;
+    }, 'the delivered postback attempt');
+    const main = (await page.textContent('main'))!;
+    expect(main).toContain('Delivered');
+    expect(main).toContain('HTTP 200');
+    expect(main).toContain(`${stack.shopUrl}/postbacks`);
+    expect(main).toContain('Awaiting payment');
+    await shot(page, '03-payment-detail.png');
+
+    await page.waitForTimeout(1100); // the resend interval of this stack (1 s; 60 s by default)
+    await page.getByRole('button', { name: 'Resend postback' }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('Postback queued again with the same webhook-id');
+    await eventually(async () => {
+      await page.reload();
+      return (await page.locator('table.attempts tbody tr').count()) >= 2;
+    }, 'the resent postback attempt');
+    await shot(page, '04-payment-resent.png');
+
+    // The customer's pay link of a paid payment: the small page in the same shared stylesheet.
+    const customer = await context.newPage();
+    await customer.goto(`${stack.workerUrl}/integration/pay?id=${paymentPath.split('/').pop()}`);
+    expect(await customer.textContent('h1')).toBe('This payment is already complete');
+    await shot(customer, '11-pay-link-paid.png');
+    await customer.close();
+  });
+
+  it('creates and revokes a test token, rotates the webhook secret, sends a test postback', async () => {
+    await page.getByRole('link', { name: 'Developers', exact: true }).click();
+    await page.getByLabel('Label for a new test token').fill('walkthrough');
+    await page.getByRole('button', { name: 'Create test token' }).click();
+    const token = await page.getByLabel('API token', { exact: true }).inputValue();
+    expect(token).toMatch(/^apay_test_[A-Za-z0-9]{43}$/);
+    expect(await page.getByRole('button', { name: 'Copy' }).isVisible()).toBe(true);
+    await shot(page, '05-developers-token-created.png');
+    // The token works against the API until it is revoked.
+    expect((await fetch(`${stack.workerUrl}/api/v1/payments`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+
+    await page.getByRole('button', { name: new RegExp(`Revoke token walkthrough`) }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('revoked');
+    expect(await page.textContent('table.tokens')).toContain('Revoked');
+
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    expect(await page.getByLabel('Webhook secret', { exact: true }).inputValue()).toMatch(/^whsec_/);
+    expect(await page.textContent('main')).toContain('A rotation is in progress');
+
+    await page.getByLabel('Your postback URL').fill(`${stack.shopUrl}/postbacks`);
+    await page.getByRole('button', { name: 'Send test postback' }).click();
+    expect(await page.textContent('main')).toContain('Your endpoint accepted it');
+    await shot(page, '06-developers.png');
+  });
+
+  it('shows the Stats place, switches to live mode and back, reads well at 360 px, signs out and in', async () => {
+    await page.getByRole('link', { name: 'Stats', exact: true }).click();
+    expect(await page.textContent('main')).toContain('Reporting lands here');
+    await shot(page, '07-stats.png');
+
+    await page.getByRole('button', { name: 'Live' }).click();
+    await page.waitForURL(`${stack.workerUrl}/app/stats`);
+    await page.getByRole('link', { name: 'Payments', exact: true }).click();
+    expect(await page.textContent('main')).toContain('No payments match.');
+    await page.getByRole('button', { name: 'Test' }).click();
+
+    const phone = await browser.newContext({ viewport: { width: 360, height: 780 }, storageState: await context.storageState() });
+    const small = await phone.newPage();
+    await small.goto(`${stack.workerUrl}/app/payments`);
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await shot(small, '08-payments-360px.png');
+    await small.goto(stack.workerUrl + paymentPath);
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await shot(small, '09-payment-360px.png');
+    await phone.close();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${stack.workerUrl}/app/sign-in`);
+    await page.getByLabel('Email').fill(stack.demoMember.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await shot(page, '10-sign-in.png');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${stack.workerUrl}/app/payments`);
+
+    expect(rec.foreignRequests(stack.workerUrl)).toEqual([]);
+    expect(await rec.cspViolations()).toEqual([]);
+    expect(rec.consoleErrors).toEqual([]);
+  });
+
+  it('the operator invites, lists and removes a member with the CLI; removal signs them out at once', async () => {
+    const cli = (...args: string[]) => runCli([...args, '--base-url', stack.workerUrl]);
+    const invited = await cli('members', 'invite', '--shop', stack.demo.shopId, '--email', 'second@demo-shop.example');
+    expect(invited.code).toBe(0);
+    const link = /Invite link \(shown once, valid until \S+\): (\S+)/.exec(invited.stdout)![1]!;
+    const second = await browser.newContext();
+    const p2 = await second.newPage();
+    await p2.goto(link);
+    await p2.getByLabel('New password').fill(PASSWORD);
+    await p2.getByLabel('Repeat the password').fill(PASSWORD);
+    await p2.getByRole('button', { name: 'Set password and sign in' }).click();
+    await p2.waitForURL(`${stack.workerUrl}/app/payments`);
+
+    const listed = await cli('members', 'list', '--shop', stack.demo.shopId);
+    expect(listed.stdout).toMatch(/second@demo-shop\.example\s+active/);
+    const id = /(mem_[A-Za-z0-9]{16})\s+second@demo-shop\.example/.exec(listed.stdout)![1]!;
+    const removed = await cli('members', 'remove', '--shop', stack.demo.shopId, id);
+    expect(removed.stdout).toContain('their sessions have ended');
+    await p2.goto(`${stack.workerUrl}/app/payments`);
+    expect(p2.url()).toBe(`${stack.workerUrl}/app/sign-in`);
+    await second.close();
+  });
+});
