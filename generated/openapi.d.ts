@@ -1516,6 +1516,15 @@ export interface operations {
         responses: {
             302: components["responses"]["Redirect"];
             400: components["responses"]["HtmlBadRequest"];
+            /** @description The shop that created this payment is disabled; the page says the payment cannot be made here. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             404: components["responses"]["HtmlNotFound"];
             /** @description The payment is already finished (paid or failed); the page says which. */
             409: {

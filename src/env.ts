@@ -5,6 +5,7 @@ import type { ShopMembersObject } from './members/members-object';
 import type { PaymentsIndexObject } from './payments-index/index-object';
 import type { PaymentObject } from './payments/payment-object';
 import type { PostbackJob } from './postbacks/payload';
+import { parseKeySpec } from './lib/secret-box';
 import type { SessionObject } from './sessions/session-object';
 
 /** The bindings of wrangler.toml: provided by the runtime, typed here, not validated. */
@@ -80,6 +81,16 @@ const varsSchema = z.object({
   INTERNAL_DOCS_PASSWORD_HASH: secret(optionalString),
   BIGQUERY_SERVICE_ACCOUNT_JSON: secret(optionalString),
   METABASE_EMBED_SECRET: secret(optionalString),
+  /** Seals the shops' webhook secrets in KV: `<keyId>:<32 bytes base64url>[,…]`, the first seals (src/lib/secret-box.ts). */
+  WEBHOOK_SECRET_KEYS: secret(
+    z.string().superRefine((spec, ctx) => {
+      try {
+        parseKeySpec(spec);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  ),
 });
 
 export type Vars = z.input<typeof varsSchema>;
@@ -113,6 +124,7 @@ function toConfig(v: z.output<typeof varsSchema>) {
       serviceAccountJson: v.BIGQUERY_SERVICE_ACCOUNT_JSON,
     },
     metabaseEmbedSecret: v.METABASE_EMBED_SECRET,
+    webhookSecretKeys: v.WEBHOOK_SECRET_KEYS,
     logLevel: v.LOG_LEVEL,
     /** Every secret's value, for the logger to redact. */
     secretValues: SECRET_VARS.map((name) => v[name]).filter((s): s is string => typeof s === 'string'),

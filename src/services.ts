@@ -3,6 +3,7 @@ import type { BanskyGateway } from './bansky/gateway';
 import { HttpBanskyGateway } from './bansky/http-gateway';
 import { type Config, type Env, parseConfig } from './env';
 import { type Clock, systemClock } from './lib/clock';
+import { SecretBox } from './lib/secret-box';
 import { APP_SIGN_IN_POLICIES, LoginThrottle } from './limits/login-throttle';
 import { Limiter } from './limits/limiter';
 import { MemberService } from './members/service';
@@ -64,7 +65,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     config,
     clock,
     log,
-    shops: new ShopStore(env.KV, clock),
+    shops: new ShopStore(env.KV, clock, new SecretBox(config.webhookSecretKeys)),
     payments,
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
@@ -108,5 +109,7 @@ function redactedSecrets(config: Config): string[] {
     .replace(/\\n/g, '\n')
     .split('\n')
     .filter((l) => l.length >= 16 && !l.includes('-----'));
-  return [...config.secretValues, ...keyLines];
+  // Each key of WEBHOOK_SECRET_KEYS on its own too, as a line could carry one without the rest.
+  const sealingKeys = config.webhookSecretKeys.split(',').map((k) => k.split(':')[1] ?? '').filter((k) => k.length >= 16);
+  return [...config.secretValues, ...keyLines, ...sealingKeys];
 }

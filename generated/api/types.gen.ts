@@ -771,6 +771,10 @@ export type OpenPayLinkErrors = {
      */
     400: string;
     /**
+     * The shop that created this payment is disabled; the page says the payment cannot be made here.
+     */
+    403: string;
+    /**
      * The link is unknown. An HTML page for the customer that reveals nothing else.
      */
     404: string;

@@ -30,7 +30,7 @@ export const shopAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const presented = credentials(c.req.header('authorization'), SHOP_SCHEMES);
   const token = presented ? await shops.resolveToken(presented) : null;
   if (!token) throw unauthorizedShop();
-  const shop = await shops.getShop(token.shopId, { cacheTtl: 60 });
+  const shop = await shops.getShopCached(token.shopId);
   if (!shop) throw unauthorizedShop();
   if (shop.disabled) throw new ApiError(403, 'shop_disabled', 'This shop is disabled. Contact AimbrellaPay support.');
   c.set('shop', shop);

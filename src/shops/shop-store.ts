@@ -1,18 +1,27 @@
 import type { Mode, Shop, TokenInfo } from '../../generated/api/types.gen';
 import type { Clock } from '../lib/clock';
+import type { Sealed, SecretBox } from '../lib/secret-box';
+import { TtlCache } from '../lib/ttl-cache';
 import { randomBase62, randomBytes, sha256Hex, toBase64 } from '../lib/crypto';
 
 /**
  * Shops and their credentials in Workers KV (read-mostly data; DESIGN §4).
  *
- *   shop:<shopId>                 ShopRecord (incl. webhook signing secrets)
+ *   shop:<shopId>                 ShopRecord (webhook signing secrets sealed with AES-GCM)
  *   token:<sha256(token)>         TokenRecord — the only way a token is ever looked up
  *   shop-token:<shopId>:<tokenId> the token's hash, to list and revoke a shop's tokens
  *
- * Token reads are edge-cached for TOKEN_CACHE_TTL seconds, which bounds how long a revocation
- * takes to be seen in every location.
+ * Token and shop reads on the request path are cached twice, each for half of
+ * REVOCATION_DELAY_SECONDS: at the edge (KV's cacheTtl, 30 s at least) and in the isolate (a
+ * bounded TtlCache). Together they bound how long a revocation or a disabled shop takes to be
+ * seen everywhere: 60 s, as the operator docs say.
  */
-export const TOKEN_CACHE_TTL = 60;
+export const REVOCATION_DELAY_SECONDS = 60;
+const EDGE_CACHE_SECONDS = REVOCATION_DELAY_SECONDS / 2;
+const ISOLATE_CACHE_MS = (REVOCATION_DELAY_SECONDS / 2) * 1000;
+const ISOLATE_CACHE_ENTRIES = 10_000;
+/** KV takes one write per second per key; "last used" is a hint, refreshed at most this often. */
+const TOUCH_EVERY_MS = 10 * 60_000;
 
 export interface WebhookSecret {
   secret: string; // whsec_…
@@ -24,6 +33,11 @@ export interface WebhookSecret {
 export interface ShopRecord extends Shop {
   webhookSecrets: WebhookSecret[];
 }
+
+/** The shop as KV holds it: the secrets sealed (a value from before sealing may still be plain). */
+type StoredShop = Omit<ShopRecord, 'webhookSecrets'> & {
+  webhookSecrets: Array<({ sealed: Sealed } | { secret: string }) & Omit<WebhookSecret, 'secret'>>;
+};
 
 export interface TokenRecord extends TokenInfo {
   hash: string;
@@ -61,7 +75,16 @@ export class ShopStore {
   constructor(
     private readonly kv: KVNamespace,
     private readonly clock: Clock,
-  ) {}
+    private readonly box: SecretBox,
+  ) {
+    this.cachedTokens = new TtlCache(ISOLATE_CACHE_ENTRIES, ISOLATE_CACHE_MS, clock);
+    this.cachedShops = new TtlCache(ISOLATE_CACHE_ENTRIES, ISOLATE_CACHE_MS, clock);
+    this.touched = new TtlCache(ISOLATE_CACHE_ENTRIES, TOUCH_EVERY_MS, clock);
+  }
+
+  private readonly cachedTokens: TtlCache<string, TokenRecord | null>;
+  private readonly cachedShops: TtlCache<string, ShopRecord | null>;
+  private readonly touched: TtlCache<string, true>;
 
   async createShop(input: { name: string; allowedRedirectHosts: string[] }): Promise<{ shop: ShopRecord; webhookSecret: string }> {
     const at = this.clock.now().toISOString();
@@ -76,15 +99,45 @@ export class ShopStore {
       updatedAt: at,
       webhookSecrets: [{ secret: webhookSecret, createdAt: at, expiresAt: null }],
     };
-    await this.kv.put(shopKey(shop.id), JSON.stringify(shop));
+    await this.putShop(shop);
     return { shop, webhookSecret };
   }
 
-  /** Strongly-read shop (no edge cache): for admin reads and writes. */
-  async getShop(shopId: string, opts: { cacheTtl?: number } = {}): Promise<ShopRecord | null> {
-    return opts.cacheTtl
-      ? this.kv.get<ShopRecord>(shopKey(shopId), { type: 'json', cacheTtl: opts.cacheTtl })
-      : this.kv.get<ShopRecord>(shopKey(shopId), 'json');
+  /** The shop as KV has it now: for admin reads and writes, and wherever a secret is used. */
+  async getShop(shopId: string): Promise<ShopRecord | null> {
+    const stored = await this.kv.get<StoredShop>(shopKey(shopId), 'json');
+    return stored ? this.open(stored) : null;
+  }
+
+  /** The shop for the request path (auth, pay links): at most REVOCATION_DELAY_SECONDS stale. */
+  async getShopCached(shopId: string): Promise<ShopRecord | null> {
+    const hit = this.cachedShops.get(shopId);
+    if (hit !== undefined) return hit;
+    const stored = await this.kv.get<StoredShop>(shopKey(shopId), { type: 'json', cacheTtl: EDGE_CACHE_SECONDS });
+    const shop = stored ? await this.open(stored) : null;
+    this.cachedShops.set(shopId, shop);
+    return shop;
+  }
+
+  /** KV holds the webhook secrets sealed (src/lib/secret-box.ts); every write re-seals with the current key. */
+  private async putShop(shop: ShopRecord): Promise<void> {
+    const webhookSecrets = await Promise.all(
+      shop.webhookSecrets.map(async ({ secret, createdAt, expiresAt }) => ({ sealed: await this.box.seal(secret, shop.id), createdAt, expiresAt })),
+    );
+    await this.kv.put(shopKey(shop.id), JSON.stringify({ ...shop, webhookSecrets } satisfies StoredShop));
+    this.cachedShops.delete(shop.id); // this isolate at once; others within REVOCATION_DELAY_SECONDS
+  }
+
+  private async open(stored: StoredShop): Promise<ShopRecord> {
+    const webhookSecrets = await Promise.all(
+      stored.webhookSecrets.map(async (s) => ({
+        // Shops written before secrets were sealed still hold them in the clear until their next write.
+        secret: 'sealed' in s ? await this.box.open(s.sealed, stored.id) : s.secret,
+        createdAt: s.createdAt,
+        expiresAt: s.expiresAt,
+      })),
+    );
+    return { ...stored, webhookSecrets };
   }
 
   async updateShop(
@@ -101,13 +154,16 @@ export class ShopStore {
       updatedAt: this.clock.now().toISOString(),
       ...(patch.liveEnabled !== undefined ? { liveEnabled: patch.liveEnabled } : {}),
     };
-    await this.kv.put(shopKey(shopId), JSON.stringify(next));
+    await this.putShop(next);
     return next;
   }
 
   async listShops(cursor: string | undefined, limit: number): Promise<Page<ShopRecord>> {
     const page = await this.kv.list({ prefix: 'shop:', cursor, limit });
-    const items = await Promise.all(page.keys.map((k) => this.kv.get<ShopRecord>(k.name, 'json')));
+    const items = await Promise.all(page.keys.map(async (k) => {
+      const stored = await this.kv.get<StoredShop>(k.name, 'json');
+      return stored ? this.open(stored) : null;
+    }));
     return {
       items: items.filter((s): s is ShopRecord => s !== null),
       nextCursor: page.list_complete ? null : page.cursor,
@@ -139,7 +195,7 @@ export class ShopStore {
       webhookSecrets: [{ secret: webhookSecret, createdAt: at, expiresAt: null }, ...kept],
       updatedAt: at,
     };
-    await this.kv.put(shopKey(shopId), JSON.stringify(next));
+    await this.putShop(next);
     return { webhookSecret, previousSecretExpiresAt: expiresAt };
   }
 
@@ -183,6 +239,7 @@ export class ShopStore {
     if (record.revokedAt) return record;
     const revoked: TokenRecord = { ...record, revokedAt: this.clock.now().toISOString() };
     await this.kv.put(tokenKey(hash), JSON.stringify(revoked));
+    this.cachedTokens.delete(hash); // this isolate at once; others within REVOCATION_DELAY_SECONDS
     return revoked;
   }
 
@@ -192,18 +249,24 @@ export class ShopStore {
    */
   async resolveToken(token: string): Promise<TokenRecord | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
-    const record = await this.kv.get<TokenRecord>(tokenKey(await sha256Hex(token)), {
-      type: 'json',
-      cacheTtl: TOKEN_CACHE_TTL,
-    });
-    if (!record || record.revokedAt) return null;
-    return record;
+    const hash = await sha256Hex(token);
+    let record = this.cachedTokens.get(hash);
+    if (record === undefined) {
+      record = await this.kv.get<TokenRecord>(tokenKey(hash), { type: 'json', cacheTtl: EDGE_CACHE_SECONDS });
+      this.cachedTokens.set(hash, record); // unknown tokens too: a flood of bad ones costs no KV reads
+    }
+    return record && !record.revokedAt ? record : null;
   }
 
-  /** Records token use at most every 10 minutes (KV allows one write per key per second). */
+  /**
+   * Records token use at most every 10 minutes. Remembered in the isolate too: the cached record
+   * keeps its old `lastUsedAt` for a while, and every request must not re-read and re-write the key.
+   */
   async touchToken(record: TokenRecord): Promise<void> {
     const now = this.clock.now();
-    if (record.lastUsedAt && now.getTime() - Date.parse(record.lastUsedAt) < 10 * 60_000) return;
+    if (this.touched.get(record.hash)) return;
+    if (record.lastUsedAt && now.getTime() - Date.parse(record.lastUsedAt) < TOUCH_EVERY_MS) return;
+    this.touched.set(record.hash, true);
     const fresh = await this.kv.get<TokenRecord>(tokenKey(record.hash), 'json');
     if (!fresh || fresh.revokedAt) return; // never resurrect a revoked token with a stale copy
     await this.kv.put(tokenKey(record.hash), JSON.stringify({ ...fresh, lastUsedAt: now.toISOString() }));

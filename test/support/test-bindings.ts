@@ -9,6 +9,7 @@ export const CANARY = {
   ADMIN_TOKEN: 'canary_admin_token_8b2f6d4e1a9c',
   BIGQUERY_SERVICE_ACCOUNT_JSON: '',
   METABASE_EMBED_SECRET: 'canary_metabase_secret_7e3a9c1f5b2d',
+  WEBHOOK_SECRET_KEYS: 'canary:Y2FuYXJ5X3dlYmhvb2tfc2VhbGluZ19rZXlfMzJieXQ',
   INTERNAL_DOCS_PASSWORD_HASH: 'pbkdf2-sha256:100000:zjf45JN9d9R32Z5ejuSiEw:MVSXajkFv2TKm8NbxunCUQrUV-HQZQLD4sG6EsoZUsg', // password: test/node/docs.support.ts
 } as const;
 

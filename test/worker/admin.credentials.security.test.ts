@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { toBase64Url } from '../../src/lib/crypto';
+import { buildServices } from '../../src/services';
 import { activeWebhookSecrets, type ShopRecord } from '../../src/shops/shop-store';
 import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 
@@ -119,8 +121,9 @@ describe('test and live mode are separate', () => {
 });
 
 describe('webhook secret rotation', () => {
+  /** The shop as the Worker reads it (its secrets opened from KV's sealed copies). */
   async function storedShop(shopId: string): Promise<ShopRecord> {
-    return (await env.KV.get<ShopRecord>(`shop:${shopId}`, 'json'))!;
+    return (await buildServices(env).shops.getShop(shopId))!;
   }
 
   it('keeps the old secret signing until the overlap ends, then only the new one', async () => {
@@ -155,5 +158,41 @@ describe('webhook secret rotation', () => {
       expect(body).not.toContain(webhookSecret);
       expect(body).not.toContain('whsec_');
     }
+  });
+});
+
+describe('webhook secrets at rest', () => {
+  it('KV holds them sealed (AES-GCM, key id beside the ciphertext), never in the clear', async () => {
+    const { shopId, webhookSecret } = await createShopWithToken();
+    const rotated = (await (await adminCall('POST', `/admin/v1/shops/${shopId}/webhook-secret`, { overlapSeconds: 3600 })).json()) as { webhookSecret: string };
+    const raw = (await env.KV.get(`shop:${shopId}`))!;
+    for (const secret of [webhookSecret, rotated.webhookSecret]) {
+      expect(raw).not.toContain(secret);
+      expect(raw).not.toContain(secret.slice('whsec_'.length, 'whsec_'.length + 16));
+    }
+    expect(raw).not.toMatch(/whsec_/);
+    const stored = JSON.parse(raw) as { webhookSecrets: Array<{ sealed: { v: number; keyId: string; iv: string; ct: string } }> };
+    expect(stored.webhookSecrets.map((s) => s.sealed.keyId)).toEqual(['canary', 'canary']);
+    expect(activeWebhookSecrets((await buildServices(env).shops.getShop(shopId))!, new Date())).toEqual([rotated.webhookSecret, webhookSecret]);
+  });
+
+  it('a sealed secret copied onto another shop does not open (bound to its shop)', async () => {
+    const a = await createShopWithToken();
+    const b = await createShopWithToken();
+    const rawA = JSON.parse((await env.KV.get(`shop:${a.shopId}`))!) as { webhookSecrets: unknown };
+    const rawB = JSON.parse((await env.KV.get(`shop:${b.shopId}`))!) as Record<string, unknown>;
+    await env.KV.put(`shop:${b.shopId}`, JSON.stringify({ ...rawB, webhookSecrets: rawA.webhookSecrets }));
+    await expect(buildServices(env).shops.getShop(b.shopId)).rejects.toThrow();
+  });
+
+  it('keys rotate: a secret sealed with the previous key still opens, and the next write re-seals it with the new one', async () => {
+    const { shopId, webhookSecret } = await createShopWithToken();
+    const next = `k2:${toBase64Url(new TextEncoder().encode('a new sealing key of 32 bytes!!!'))}`;
+    const rotatedEnv = { ...env, WEBHOOK_SECRET_KEYS: `${next},${env.WEBHOOK_SECRET_KEYS}` };
+    const shops = buildServices(rotatedEnv).shops;
+    expect(activeWebhookSecrets((await shops.getShop(shopId))!, new Date())).toEqual([webhookSecret]);
+    await shops.updateShop(shopId, { name: 'Re-sealed' });
+    const stored = JSON.parse((await env.KV.get(`shop:${shopId}`))!) as { webhookSecrets: Array<{ sealed: { keyId: string } }> };
+    expect(stored.webhookSecrets[0]!.sealed.keyId).toBe('k2');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BASE, createShopWithToken, worker } from './helpers';
-import { paymentBody, shopApi, txlogByShopTransactionId } from './payments.support';
+import { adminCall, BASE, createShopWithToken, worker } from './helpers';
+import { paymentBody, shopApi, txlogByShopTransactionId, visit } from './payments.support';
 
 async function page(path: string) {
   const res = await worker.fetch(`${BASE}${path}`, { redirect: 'manual' });
@@ -41,5 +41,18 @@ describe('links that do not work reveal nothing', () => {
     expect(res.status).toBe(409);
     expect(res.headers.get('location')).toBeNull();
     expect(text).toContain('could not be started');
+  });
+});
+
+describe('a disabled shop', () => {
+  it("takes no more payments, not even through pay links it already handed out", async () => {
+    const { shopId, token } = await createShopWithToken();
+    const { url } = (await shopApi(token).init(paymentBody())).data!;
+    expect((await visit(url)).status).toBe(302);
+    expect((await adminCall('PATCH', `/admin/v1/shops/${shopId}`, { disabled: true })).status).toBe(200);
+    const page = await visit(url);
+    expect(page.status).toBe(403);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('cannot be made here');
   });
 });

@@ -12,7 +12,7 @@ import type * as routes from './browser.routes';
  * Durable Object is read directly (not KV), so a link works the moment init answered, from any
  * location. A return never changes a payment's status: only Bansky's signed postback does.
  */
-type Status = 400 | 404 | 409 | 410;
+type Status = 400 | 403 | 404 | 409 | 410;
 const html = (c: Context<AppEnv>, status: Status, body: string) => c.body(body, status, HTML_HEADERS);
 
 
@@ -33,6 +33,8 @@ export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
   const r = isPaymentId(id) ? await c.var.services.payments.object(id).expireIfDue(c.var.requestId) : null;
   if (!r || r.status === 'created') return html(c, 404, PAGES.unknown());
   track(c, r, 'pay_link_opened', {});
+  // A disabled shop takes no more payments, not even through links it already handed out.
+  if (r.status === 'awaiting_payment' && (await c.var.services.shops.getShopCached(r.shopId))?.disabled) return html(c, 403, PAGES.shopDisabled());
   switch (r.status) {
     case 'awaiting_payment': {
       const to = safeLocation(r.banskyUrl); // never a Location that makes Headers throw

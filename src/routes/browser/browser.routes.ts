@@ -13,6 +13,7 @@ export const openPayLink = createRoute({
   responses: {
     302: redirect,
     400: htmlContent('Malformed link'),
+    403: htmlContent('Shop disabled'),
     404: htmlContent('Unknown link'),
     409: htmlContent('Payment already finished'),
     410: htmlContent('Link expired'),

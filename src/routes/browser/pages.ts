@@ -30,6 +30,7 @@ export const PAGES = {
   failed: () => page('This payment has already ended', 'This payment was declined or cancelled. Please go back to the shop to try again.'),
   notStarted: () => page('This payment could not be started', 'Please go back to the shop and start the payment again.'),
   noReturn: () => page('We could not take you back to the shop', 'Please go back to the shop yourself.'),
+  shopDisabled: () => page('This payment cannot be made here', 'The shop can no longer take payments through this link. Please contact the shop.'),
 };
 
 /** Browser pages must not be cached or framed, and must not leak where they were opened from. */
