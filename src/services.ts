@@ -6,6 +6,7 @@ import { type Clock, systemClock } from './lib/clock';
 import { SecretBox } from './lib/secret-box';
 import { APP_SIGN_IN_POLICIES, LoginThrottle } from './limits/login-throttle';
 import { Limiter } from './limits/limiter';
+import { RateGate } from './limits/rate-gate';
 import { MemberService } from './members/service';
 import { PaymentsIndex } from './payments-index/query';
 import { derivePaymentId, paymentIdKey } from './payments/ids';
@@ -34,6 +35,7 @@ export interface Services {
   analytics: AnalyticsEmitter;
   txlog: TransactionLog;
   limiter: Limiter;
+  rateGate: RateGate;
   sessions(realm: string): SessionStore;
   /** The shop app's members and their sessions; the payments list shared by the API and /app. */
   members: MemberService;
@@ -73,6 +75,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     analytics: new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV),
     txlog: new TransactionLog(env.KV),
     limiter,
+    rateGate: new RateGate(limiter, clock),
     sessions: (realm) => new SessionStore(env.SESSIONS, realm),
     members: new MemberService({
       ns: env.MEMBERS,

@@ -92,6 +92,21 @@ export class LimiterObject extends DurableObject<Env> {
   }
 
   /** Count one request in a fixed window; refuse it when the window already holds `limit`. */
+  /** `count` requests at once (a RateGate's report); allowed while the window's total stays within the limit. */
+  hitMany(count: number, limit: number, windowSeconds: number, nowMs: number): Verdict {
+    const windowMs = windowSeconds * 1000;
+    const row = this.sql.exec<WindowRow & Record<string, number>>('SELECT window_start, count FROM rate_window').toArray()[0];
+    let start = row?.window_start ?? 0;
+    let total = row?.count ?? 0;
+    if (nowMs - start >= windowMs) {
+      start = nowMs;
+      total = 0;
+    }
+    total += count;
+    this.sql.exec('INSERT OR REPLACE INTO rate_window (id, window_start, count) VALUES (1, ?, ?)', start, total);
+    return total > limit ? { allowed: false, retryAfterSeconds: retryAfter(start + windowMs, nowMs) } : { allowed: true, remaining: limit - total };
+  }
+
   hit(limit: number, windowSeconds: number, nowMs: number): Verdict {
     const windowMs = windowSeconds * 1000;
     const row = this.sql.exec<WindowRow & Record<string, number>>('SELECT window_start, count FROM rate_window').toArray()[0];

@@ -39,6 +39,11 @@ export class Limiter {
     await Promise.all(keys.map((key) => this.stub(key).succeed()));
   }
 
+  /** Count `count` requests at once (see RateGate). */
+  hitMany(key: string, count: number, limit: number, windowSeconds: number, now: Date): Promise<Verdict> {
+    return this.stub(key).hitMany(count, limit, windowSeconds, now.getTime());
+  }
+
   /** Count one request against `limit` per `windowSeconds` (fixed window). */
   hit(key: string, limit: number, windowSeconds: number, now: Date): Promise<Verdict> {
     return this.stub(key).hit(limit, windowSeconds, now.getTime());
