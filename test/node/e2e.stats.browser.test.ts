@@ -45,7 +45,7 @@ const EMBED_JS = `
       const frame = document.createElement('iframe');
       frame.src = cfg.instanceUrl + '/embed/sdk/v1?embed-js-identifier=1';
       frame.title = 'Shop stats (Metabase)';
-      frame.style.cssText = 'display:block;width:100%;height:30rem;border:0';
+      frame.style.cssText = 'display:block;width:100%;height:40rem;border:0';
       this.appendChild(frame);
       fetch(cfg.guestEmbedProviderUri + '?response=json', {
         method: 'POST',
@@ -58,7 +58,7 @@ const EMBED_JS = `
   customElements.define('metabase-dashboard', Dashboard);
 })();`;
 
-const FRAME_HTML = `<!doctype html><html><body style="margin:0;font:14px system-ui;color:#16181d;background:#fff">
+const FRAME_HTML = `<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0;font:14px system-ui;color:#16181d;background:#fff">
 <div style="padding:16px 20px;border-bottom:1px solid #e3e6ec;display:flex;gap:12px;align-items:center">
 <strong style="font-size:16px">Shop stats</strong><span style="color:#6b7280">Metabase stand-in for tests — the real dashboard renders here</span></div>
 <div style="display:flex;gap:12px;padding:16px 20px;color:#6b7280">
@@ -198,6 +198,7 @@ describe('the Stats page shows real figures from the BigQuery emulator, in Chrom
     const phone = await browser.newContext({ viewport: { width: 360, height: 780 }, storageState: await context.storageState() });
     const small = await phone.newPage();
     await small.goto(`${stack.workerUrl}/app/stats`);
+    await small.frameLocator('iframe[title="Shop stats (Metabase)"]').getByText('Shop stats').waitFor();
     expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await shot(small, 'stats-360px.png');
     await phone.close();
