@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PRODUCT } from '../../sandbox/demo-shop/server.ts';
 import { copyDocsAssets } from '../../scripts/docs/copy-assets.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { startStack, type Stack } from '../../scripts/local/stack.ts';
-import { HeadlineFiguresService, type HeadlineFigures } from '../../src/reporting/headline-figures.ts';
-import { verifyMetabaseEmbedToken, type EmbeddableDashboard } from '../support/metabase-jwt-verifier.ts';
-import { ARTIFACTS, launchChromium, recordPage, type PageRecorder } from './docs.support.ts';
+import { type Stack, startStack } from '../../scripts/local/stack.ts';
+import { type HeadlineFigures, HeadlineFiguresService } from '../../src/reporting/headline-figures.ts';
+import { type EmbeddableDashboard, verifyMetabaseEmbedToken } from '../support/metabase-jwt-verifier.ts';
+import { ARTIFACTS, launchChromium, type PageRecorder, recordPage } from './docs.support.ts';
 import { eventually } from './e2e.support.ts';
 
 /**
@@ -126,7 +126,7 @@ describe('the Stats page shows real figures from the BigQuery emulator, in Chrom
     await customer.getByRole('button', { name: 'Buy' }).click();
     await customer.waitForURL((url) => url.href.startsWith(`${stack.sandboxUrl}/checkout/`));
     await customer.getByRole('button', { name: button, exact: true }).click();
-    await customer.waitForURL((url) => url.href.startsWith(stack.shopUrl + '/'));
+    await customer.waitForURL((url) => url.href.startsWith(`${stack.shopUrl}/`));
     await customer.close();
   }
 
@@ -177,7 +177,17 @@ describe('the Stats page shows real figures from the BigQuery emulator, in Chrom
     // The embed: config set by our script before embed.js ran, a token for this member's shop and
     // mode only, the dashboard framed from the Metabase origin, a refreshed token from our endpoint.
     const standin = await eventually(
-      () => page.evaluate(() => (window as unknown as { __standin?: { config: unknown; token?: string; refresh?: { status: number; body: { jwt?: string } } } }).__standin).then((s) => (s?.refresh ? s : undefined)),
+      () =>
+        page
+          .evaluate(
+            () =>
+              (
+                window as unknown as {
+                  __standin?: { config: unknown; token?: string; refresh?: { status: number; body: { jwt?: string } } };
+                }
+              ).__standin,
+          )
+          .then((s) => (s?.refresh ? s : undefined)),
       'the stand-in embed to load and refresh its token',
     );
     expect(standin.config).toEqual({ isGuest: true, instanceUrl: metabase.url, guestEmbedProviderUri: '/app/stats/embed-token' });

@@ -1,10 +1,10 @@
-import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { base64url } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
 import type { Env } from '../../src/env';
-import { MetabaseEmbedError, verifyMetabaseEmbedToken, type EmbeddableDashboard } from '../support/metabase-jwt-verifier';
+import { type EmbeddableDashboard, MetabaseEmbedError, verifyMetabaseEmbedToken } from '../support/metabase-jwt-verifier';
 import { CANARY } from '../support/test-bindings';
 import { appGet, appPost, ORIGIN, signedInMember } from './app.support';
 import { BASE, createShopWithToken } from './helpers';
@@ -20,7 +20,12 @@ import { recorderUrl } from './payments.support';
 const SITE = 'https://metabase.example.com';
 const SECRET = 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const DASHBOARD = 7;
-const withMetabase = { ...env, METABASE_SITE_URL: `${SITE}/`, METABASE_DASHBOARD_ID: String(DASHBOARD), METABASE_EMBED_SECRET: SECRET } as Env;
+const withMetabase = {
+  ...env,
+  METABASE_SITE_URL: `${SITE}/`,
+  METABASE_DASHBOARD_ID: String(DASHBOARD),
+  METABASE_EMBED_SECRET: SECRET,
+} as Env;
 
 // The dashboard as bigquery/metabase/dashboard.ts provisions it (shop_id and mode locked).
 const dashboard: EmbeddableDashboard = {
@@ -48,10 +53,16 @@ function refresh(e: Env, cookie: string | null, body: unknown, headers: Record<s
 }
 
 const tokenIn = (html: string) => /<metabase-dashboard token="([^"]+)"/.exec(html)?.[1] ?? null;
-const claimsOf = (jwt: string) => JSON.parse(new TextDecoder().decode(base64url.decode(jwt.split('.')[1]!))) as { exp: number; iat: number };
+const claimsOf = (jwt: string) =>
+  JSON.parse(new TextDecoder().decode(base64url.decode(jwt.split('.')[1]!))) as { exp: number; iat: number };
 
 function directives(csp: string): Map<string, string[]> {
-  return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values]),
+  );
 }
 
 let shopA: string;
@@ -81,7 +92,9 @@ describe('the Stats page without BigQuery or Metabase (the test bindings)', () =
     expect(html).not.toContain('embed.js');
     expect(html).not.toContain(CANARY.METABASE_EMBED_SECRET);
     const csp = res.headers.get('content-security-policy')!;
-    expect(csp).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+    expect(csp).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    );
     // The internal guide it names exists (behind its password).
     expect((await call(env as Env, '/internal')).status).not.toBe(404);
   });
@@ -104,7 +117,9 @@ describe('the Stats page when BigQuery is unreachable', () => {
     expect(html).toContain('BigQuery cannot be reached right now');
     expect(html).toContain('Interactive dashboard not connected');
 
-    const { requests } = (await (await fetch(`${recorderUrl()}/_recorder/requests?prefix=${prefix}`)).json()) as { requests: Array<{ path: string; body: string }> };
+    const { requests } = (await (await fetch(`${recorderUrl()}/_recorder/requests?prefix=${prefix}`)).json()) as {
+      requests: Array<{ path: string; body: string }>;
+    };
     expect(requests.length).toBeGreaterThan(0);
     for (const r of requests) {
       expect(r.path).toBe(`${prefix}/bigquery/v2/projects/apay-down/queries`);
@@ -156,7 +171,8 @@ describe('the Stats page with Metabase configured', () => {
     expect(d.get('script-src')).toEqual(["'self'", SITE]);
     expect(d.get('frame-src')).toEqual([SITE]);
     expect(d.get('connect-src')).toEqual(["'self'", SITE]);
-    for (const [name, values] of d) if (!['script-src', 'frame-src', 'connect-src'].includes(name)) expect(values, name).not.toContain(SITE);
+    for (const [name, values] of d)
+      if (!['script-src', 'frame-src', 'connect-src'].includes(name)) expect(values, name).not.toContain(SITE);
     expect(d.get('default-src')).toEqual(["'none'"]);
     expect(d.get('frame-ancestors')).toEqual(["'none'"]);
     expect(csp).not.toContain('unsafe-inline');
@@ -180,7 +196,12 @@ describe('the embed token refresh endpoint (guestEmbedProviderUri)', () => {
   const ask = { entityType: 'dashboard', entityId: DASHBOARD, customContext: null };
 
   it("signs a fresh token for the session's shop and mode, whatever the body says", async () => {
-    for (const body of [ask, { ...ask, entityId: String(DASHBOARD) }, { ...ask, customContext: { shop_id: shopB } }, { ...ask, params: { shop_id: [shopB] }, shopId: shopB }]) {
+    for (const body of [
+      ask,
+      { ...ask, entityId: String(DASHBOARD) },
+      { ...ask, customContext: { shop_id: shopB } },
+      { ...ask, params: { shop_id: [shopB] }, shopId: shopB },
+    ]) {
       const res = await refresh(withMetabase, memberA.cookie, body);
       expect(res.status, JSON.stringify(body)).toBe(200);
       expect(res.headers.get('content-type')).toContain('application/json');
@@ -233,7 +254,10 @@ describe('the embed token refresh endpoint (guestEmbedProviderUri)', () => {
       expect(await res.json()).toEqual({ error: 'not signed in' });
     }
     const gone = await signedInMember(shopA);
-    await call(env as Env, `/admin/v1/shops/${shopA}/members/${gone.memberId}`, { method: 'DELETE', headers: { authorization: `Bearer ${CANARY.ADMIN_TOKEN}` } });
+    await call(env as Env, `/admin/v1/shops/${shopA}/members/${gone.memberId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${CANARY.ADMIN_TOKEN}` },
+    });
     expect((await refresh(withMetabase, gone.cookie, ask)).status).toBe(401);
   });
 
