@@ -38,6 +38,24 @@ const optionalInt = (min: number, max: number, fallback: number) =>
     .optional()
     .transform((v) => (v ? Number(v) : fallback))
     .pipe(z.number().int().min(min).max(max));
+/** An http(s) origin (`https://metabase.example.com`, no path): the page's CSP admits exactly this. */
+const optionalOrigin = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return undefined;
+    const u = URL.canParse(v) ? new URL(v) : null;
+    if (!u || !/^https?:$/.test(u.protocol) || u.pathname.replace(/\/+$/, '') !== '' || u.search || u.hash || u.username || u.password) {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) origin such as https://metabase.example.com (no path)' });
+      return z.NEVER;
+    }
+    return u.origin;
+  });
+const optionalPositiveInt = z
+  .string()
+  .optional()
+  .transform((v) => (v ? Number(v) : undefined))
+  .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional());
 /** Secrets carry `secret: true`: the logger redacts exactly these (see `secretValues`). */
 const secret = <T extends z.ZodType>(schema: T) => schema.meta({ secret: true });
 
@@ -72,6 +90,9 @@ const varsSchema = z.object({
   RATE_LIMIT_PER_TOKEN: optionalInt(1, 1_000_000, 600),
   RATE_LIMIT_PER_IP: optionalInt(1, 1_000_000, 300),
   RATE_LIMIT_WINDOW_SECONDS: optionalInt(1, 3600, 60),
+  /** The Stats page embeds Metabase only when the site, the dashboard and the secret are all set. */
+  METABASE_SITE_URL: optionalOrigin,
+  METABASE_DASHBOARD_ID: optionalPositiveInt,
 
   BANSKY_API_TOKEN: secret(z.string().min(8, 'BANSKY_API_TOKEN must be set')),
   BANSKY_POSTBACK_SECRET: secret(z.string().min(8, 'BANSKY_POSTBACK_SECRET must be set')),
@@ -123,8 +144,17 @@ function toConfig(v: z.output<typeof varsSchema>) {
       dataset: v.BIGQUERY_DATASET ?? 'aimbrellapay',
       serviceAccountJson: v.BIGQUERY_SERVICE_ACCOUNT_JSON,
     },
-    metabaseEmbedSecret: v.METABASE_EMBED_SECRET,
     webhookSecretKeys: v.WEBHOOK_SECRET_KEYS,
+    /** The Stats page's guest embed (docs/internal/metabase.md); `embed` is null unless all three are set. */
+    metabase: {
+      siteUrl: v.METABASE_SITE_URL,
+      dashboardId: v.METABASE_DASHBOARD_ID,
+      embedSecret: v.METABASE_EMBED_SECRET,
+      embed:
+        v.METABASE_SITE_URL && v.METABASE_DASHBOARD_ID && v.METABASE_EMBED_SECRET
+          ? { siteUrl: v.METABASE_SITE_URL, dashboardId: v.METABASE_DASHBOARD_ID, secret: v.METABASE_EMBED_SECRET }
+          : null,
+    },
     logLevel: v.LOG_LEVEL,
     /** Every secret's value, for the logger to redact. */
     secretValues: SECRET_VARS.map((name) => v[name]).filter((s): s is string => typeof s === 'string'),

@@ -1,4 +1,6 @@
+import { bigQueryTargetFrom } from './analytics/bigquery-insert';
 import { AnalyticsEmitter } from './analytics/emitter';
+import { BIGQUERY_READ_SCOPE, getAccessToken } from './analytics/google-auth';
 import type { BanskyGateway } from './bansky/gateway';
 import { HttpBanskyGateway } from './bansky/http-gateway';
 import { type Config, type Env, parseConfig } from './env';
@@ -15,6 +17,7 @@ import { isPaymentId, PaymentStore } from './payments/store';
 import { TransactionLog } from './payments/txlog';
 import { PostbackDeadLetters } from './postbacks/dead-letters';
 import { PostbackQueue } from './postbacks/queue';
+import { HeadlineFiguresService } from './reporting/headline-figures';
 import { SessionStore } from './sessions/sessions';
 import { ShopStore } from './shops/shop-store';
 
@@ -40,6 +43,11 @@ export interface Services {
   /** The shop app's members and their sessions; the payments list shared by the API and /app. */
   members: MemberService;
   paymentsIndex: PaymentsIndex;
+  /**
+   * The Stats page's built-in figures, one instance per isolate (its cache); null when BigQuery is
+   * not configured (no BIGQUERY_PROJECT) or misconfigured (logged once when built).
+   */
+  headlineFigures: HeadlineFiguresService | null;
   /** Bindings only the analytics consumer and its safety nets use (queue, dead letters, parked events). */
   analyticsBindings: Pick<Env, 'KV' | 'ANALYTICS_QUEUE' | 'ANALYTICS_DLQ'>;
 }
@@ -91,10 +99,29 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       isPaymentId,
       clock,
     }),
+    headlineFigures: headlineFiguresFrom(config, clock, log),
     analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
   };
   if (!custom) cache.set(env, services);
   return services;
+}
+
+/** Reads with the read-only scope (jobs.query is refused with the insert scope); the emulator needs no token. */
+function headlineFiguresFrom(config: Config, clock: Clock, log: Logger): HeadlineFiguresService | null {
+  let target: ReturnType<typeof bigQueryTargetFrom>;
+  try {
+    target = bigQueryTargetFrom(config.bigQuery);
+  } catch (err) {
+    log.warn('BigQuery is misconfigured; the Stats page shows no figures', { error: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
+  if (!target) return null;
+  const key = target.key;
+  return new HeadlineFiguresService({
+    target,
+    accessToken: key ? () => getAccessToken(key, () => clock.now(), BIGQUERY_READ_SCOPE) : null,
+    now: () => clock.now(),
+  });
 }
 
 /** The same services with a logger that stamps every line with `fields` (request id, consumer…). */

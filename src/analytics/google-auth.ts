@@ -7,6 +7,11 @@ import { systemClock } from '../lib/clock';
  * until shortly before it expires (OAuth 2.0 JWT bearer grant, RFC 7523).
  */
 export const BIGQUERY_SCOPE = 'https://www.googleapis.com/auth/bigquery.insertdata';
+/**
+ * `jobs.query` (the Stats page's headline figures) needs a read scope: insertdata is refused with
+ * 403. The service account then also needs roles/bigquery.jobUser and roles/bigquery.dataViewer.
+ */
+export const BIGQUERY_READ_SCOPE = 'https://www.googleapis.com/auth/bigquery.readonly';
 const DEFAULT_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 const JWT_LIFETIME_S = 3600; // Google's maximum
 const REFRESH_MARGIN_MS = 60_000;
@@ -66,12 +71,13 @@ interface CachedToken {
 // Per isolate: consumer invocations in the same isolate reuse the token instead of re-signing.
 const tokenCache = new Map<string, CachedToken>();
 
-export async function getAccessToken(key: ServiceAccountKey, now: () => Date = systemClock.now): Promise<string> {
-  const cacheKey = `${key.client_email}|${key.token_uri}|${key.private_key_id ?? ''}`;
+/** An access token for `scope` (default: streaming inserts); cached per key and scope. */
+export async function getAccessToken(key: ServiceAccountKey, now: () => Date = systemClock.now, scope: string = BIGQUERY_SCOPE): Promise<string> {
+  const cacheKey = `${key.client_email}|${key.token_uri}|${key.private_key_id ?? ''}|${scope}`;
   const hit = tokenCache.get(cacheKey);
   if (hit && hit.expiresAt - REFRESH_MARGIN_MS > now().getTime()) return hit.accessToken;
 
-  const assertion = await signServiceAccountJwt(key, now());
+  const assertion = await signServiceAccountJwt(key, now(), scope);
   let res: Response;
   try {
     res = await fetch(key.token_uri, {

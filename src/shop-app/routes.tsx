@@ -9,13 +9,26 @@ import { resendShopPostback } from '../payments-index/resend';
 import type { PaymentRecord } from '../payments/record';
 import { isPaymentId } from '../payments/store';
 import { retryDelaySeconds } from '../postbacks/schedule';
+import { refreshDashboardEmbedToken, signDashboardEmbedToken } from '../reporting/embed-token';
+import { BigQueryUnavailableError } from '../reporting/bigquery-query';
 import type { Frame } from './layout';
 import { InvitePage, InviteUnusablePage, MessagePage, SignInPage } from './pages/auth';
 import { DevelopersPage, type DevNotice } from './pages/developers';
 import { PaymentPage, type ResendNotice } from './pages/payment';
 import { PaymentsPage } from './pages/payments';
-import { StatsPage } from './pages/stats';
-import { clearSessionCookie, requireCsrf, requireSession, sameSite, securityHeaders, SESSION_COOKIE, setSessionCookie, type AppPageEnv } from './security';
+import { StatsPage, type EmbedState, type FiguresState } from './pages/stats';
+import {
+  appCsp,
+  clearSessionCookie,
+  requireCsrf,
+  requireSession,
+  sameOriginFetch,
+  sameSite,
+  securityHeaders,
+  SESSION_COOKIE,
+  setSessionCookie,
+  type AppPageEnv,
+} from './security';
 import { sendTestPostback } from './test-postback';
 
 /**
@@ -235,10 +248,87 @@ shopAppRouter.post('/app/developers/test-postback', ...signedIn, async (c) => {
   );
 });
 
-// ── Stats (filled by the reporting work) ──
-shopAppRouter.get('/app/stats', ...signedIn, (c) => {
+// ── Stats ──
+const EMBED_TOKEN_PATH = '/app/stats/embed-token';
+const MAX_REFRESH_BODY = 4096;
+
+async function statsFigures(c: C): Promise<FiguresState> {
+  const { services, session } = c.var;
+  if (!services.headlineFigures) return { kind: 'not_configured' };
+  try {
+    return { kind: 'ok', figures: await services.headlineFigures.get(session.shopId, session.mode) };
+  } catch (err) {
+    // Unreachable or refusing BigQuery is expected now and then; anything else is a bug, logged as one.
+    // Either way the page (and the dashboard below the figures) still renders.
+    const expected = err instanceof BigQueryUnavailableError;
+    services.log[expected ? 'warn' : 'error']('headline figures unavailable', { shopId: session.shopId, error: err instanceof Error ? err.message : String(err) });
+    return { kind: 'unavailable' };
+  }
+}
+
+async function statsEmbed(c: C): Promise<EmbedState> {
+  const { services, session } = c.var;
+  const mb = services.config.metabase;
+  if (!mb.embed) {
+    const missing = [!mb.siteUrl && 'METABASE_SITE_URL', !mb.dashboardId && 'METABASE_DASHBOARD_ID', !mb.embedSecret && 'METABASE_EMBED_SECRET'].filter((m): m is string => !!m);
+    return { kind: 'off', missing };
+  }
+  try {
+    const token = await signDashboardEmbedToken({ secret: mb.embed.secret, dashboardId: mb.embed.dashboardId }, { shopId: session.shopId, mode: session.mode }, services.clock.now());
+    return { kind: 'on', siteUrl: mb.embed.siteUrl, token, providerUri: EMBED_TOKEN_PATH };
+  } catch (err) {
+    services.log.error('metabase embed token not signed', { shopId: session.shopId, error: err instanceof Error ? err.message : String(err) });
+    return { kind: 'error' };
+  }
+}
+
+shopAppRouter.get('/app/stats', ...signedIn, async (c) => {
   const today = c.var.services.clock.now().toISOString().slice(0, 10);
-  return c.html(<StatsPage frame={frame(c, '/app/stats')} monthStart={today.slice(0, 8) + '01'} today={today} />);
+  const [figures, embed] = await Promise.all([statsFigures(c), statsEmbed(c)]);
+  // Only this page, and only with the embed on, admits the Metabase origin (script, frame, connect).
+  if (embed.kind === 'on') c.set('appCsp', appCsp(embed.siteUrl));
+  return c.html(<StatsPage frame={frame(c, '/app/stats')} figures={figures} embed={embed} monthStart={today.slice(0, 8) + '01'} today={today} />);
+});
+
+/**
+ * The guest embed's `guestEmbedProviderUri` (Metabase PR #71075): before its token expires, embed.js
+ * POSTs `{entityType, entityId, customContext}` here (JSON text, `?response=json` appended) with the
+ * page's cookies and expects `{"jwt": "…"}`. The token is signed for the *session's* shop and mode
+ * and only for the configured dashboard; the body only names what the browser wants and is checked
+ * (authorizeEmbedRefresh), never trusted for the scope.
+ *
+ * CSRF: this is a script's fetch, not a form, so it cannot carry our per-session CSRF token (embed.js
+ * sends no custom headers). It is guarded by the Origin check instead: the request must say it
+ * comes from our own origin (Origin, else Sec-Fetch-Site: same-origin; browsers send Origin on
+ * every POST fetch, so a request with neither is refused). A cross-site page could not read the
+ * answer anyway (no CORS headers) and a token for the victim's own shop grants it nothing.
+ * Not in openapi.yaml: like every /app route it is part of the server-rendered app, not the API.
+ */
+shopAppRouter.post(EMBED_TOKEN_PATH, requireSession({ json: true }), async (c) => {
+  const { services, session } = c.var;
+  if (!sameOriginFetch(c)) return c.json({ error: 'cross-site request refused' }, 403);
+  const embed = services.config.metabase.embed;
+  if (!embed) return c.json({ error: 'Metabase is not configured' }, 404);
+  const text = await c.req.text().catch(() => '');
+  let body: unknown = null;
+  if (text.length <= MAX_REFRESH_BODY) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+  const result = await refreshDashboardEmbedToken(
+    { secret: embed.secret, dashboardId: embed.dashboardId },
+    { shopId: session.shopId, mode: session.mode },
+    body && typeof body === 'object' ? body : null,
+    services.clock.now(),
+  );
+  if ('error' in result) {
+    services.log.warn('metabase embed refresh refused', { shopId: session.shopId, memberId: session.memberId, reason: result.error });
+    return c.json({ error: result.error }, 403);
+  }
+  return c.json({ jwt: result.jwt });
 });
 
 // Anything else under /app: signed-out visitors go to sign-in; members get a plain 404.

@@ -15,22 +15,40 @@ import { timingSafeEqualStrings } from '../lib/crypto';
 export const SESSION_COOKIE = 'apay_app_session';
 export const APP_PATH = '/app';
 
-export type AppPageEnv = AppEnv & { Variables: AppEnv['Variables'] & { session: AppSession; appShop: ShopRecord } };
+export type AppPageEnv = AppEnv & {
+  Variables: AppEnv['Variables'] & {
+    session: AppSession;
+    appShop: ShopRecord;
+    /** Set only by a page that needs more than the strict policy (the Stats page's Metabase embed). */
+    appCsp: string | undefined;
+  };
+};
 
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * Our own origin only. With `metabaseOrigin` (the Stats page when Metabase is configured) that one
+ * origin is added exactly where the guest embed needs it and nowhere else: script-src (its
+ * embed.js), frame-src (the dashboard's iframe), connect-src (embed.js talking to Metabase; 'self'
+ * for its POST to our token refresh endpoint). Every other page keeps the strict policy.
+ */
+export function appCsp(metabaseOrigin?: string): string {
+  return [
+    "default-src 'none'",
+    metabaseOrigin ? `script-src 'self' ${metabaseOrigin}` : "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    ...(metabaseOrigin ? [`frame-src ${metabaseOrigin}`, `connect-src 'self' ${metabaseOrigin}`] : []),
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
-export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+const CSP = appCsp();
+
+export const securityHeaders = (): MiddlewareHandler<AppPageEnv> => async (c, next) => {
   await next();
-  c.header('Content-Security-Policy', CSP);
+  c.header('Content-Security-Policy', c.get('appCsp') ?? CSP);
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('X-Frame-Options', 'DENY');
   // same-origin: invite links carry their secret in the path and never leave in a Referer; with
@@ -41,6 +59,17 @@ export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) 
   c.header('X-Robots-Tag', 'noindex');
   if (new URL(c.req.url).protocol === 'https:') c.header('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
 };
+
+/**
+ * For a script's same-origin fetch (no form, so no CSRF token): true only when the browser says so,
+ * `Origin` equal to ours, else `Sec-Fetch-Site: same-origin`. Browsers send Origin on every POST
+ * fetch, so a request with neither header is refused here (stricter than `sameSite`).
+ */
+export function sameOriginFetch(c: Context): boolean {
+  const origin = c.req.header('origin');
+  if (origin) return origin === new URL(c.req.url).origin;
+  return c.req.header('sec-fetch-site') === 'same-origin';
+}
 
 /** False for a request a browser sent from another site. Requests without either header are not from a browser form. */
 export function sameSite(c: Context): boolean {
@@ -58,15 +87,20 @@ export function clearSessionCookie(c: Context): void {
   deleteCookie(c, SESSION_COOKIE, { path: APP_PATH, httpOnly: true, secure: true, sameSite: 'Lax' });
 }
 
-/** Signed-in pages: a valid session of an existing, enabled shop, else back to sign-in. */
-export const requireSession = (): MiddlewareHandler<AppPageEnv> => async (c, next) => {
+/**
+ * Signed-in pages: a valid session of an existing, enabled shop, else back to sign-in. `json`: for
+ * an endpoint a script calls (the embed's token refresh), answer 401/403 JSON instead of a redirect.
+ */
+export const requireSession = (opts: { json?: boolean } = {}): MiddlewareHandler<AppPageEnv> => async (c, next) => {
   const session = await c.var.services.members.resolve(getCookie(c, SESSION_COOKIE));
   if (!session) {
     clearSessionCookie(c);
-    return c.redirect(`${APP_PATH}/sign-in`, 303);
+    return opts.json ? c.json({ error: 'not signed in' }, 401) : c.redirect(`${APP_PATH}/sign-in`, 303);
   }
   const shop = await c.var.services.shops.getShop(session.shopId);
-  if (!shop || shop.disabled) return c.text('This shop is disabled. Contact AimbrellaPay support.', 403);
+  if (!shop || shop.disabled) {
+    return opts.json ? c.json({ error: 'shop disabled' }, 403) : c.text('This shop is disabled. Contact AimbrellaPay support.', 403);
+  }
   c.set('session', session);
   c.set('appShop', shop);
   await next();

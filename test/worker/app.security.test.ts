@@ -4,7 +4,7 @@ import { Limiter } from '../../src/limits/limiter';
 import { APP_SIGN_IN_POLICIES, LoginThrottle } from '../../src/limits/login-throttle';
 import type { ShopMembersObject } from '../../src/members/members-object';
 import { MemberService, type MembersNamespace } from '../../src/members/service';
-import { appGet, appPost, csrfOf, invite, PASSWORD, sessionCookieOf, signedInMember } from './app.support';
+import { appGet, appPost, csrfOf, invite, ORIGIN, PASSWORD, sessionCookieOf, signedInMember } from './app.support';
 import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 import { paymentBody, recorderUrl, shopApi } from './payments.support';
 
@@ -12,7 +12,16 @@ import { paymentBody, recorderUrl, shopApi } from './payments.support';
  * Every /app route against every way in that must fail (DESIGN §9): no session, a tampered
  * cookie, an expired session, a removed member, another shop's member, a cross-site POST.
  */
-type Route = { method: 'GET' | 'POST'; path: (ctx: Ctx) => string; fields?: (ctx: Ctx) => Record<string, string> };
+type Route = {
+  method: 'GET' | 'POST';
+  path: (ctx: Ctx) => string;
+  fields?: (ctx: Ctx) => Record<string, string>;
+  /**
+   * A script's same-origin fetch, not a form (the Metabase embed's token refresh): JSON body, 401
+   * JSON without a session, and no CSRF token to send, so it is guarded by Origin alone.
+   */
+  fetch?: unknown;
+};
 interface Ctx {
   paymentId: string;
   tokenId: string;
@@ -32,6 +41,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: () => '/app/developers/test-postback', fields: () => ({ url: recorderUrl() + '/security-matrix' }) },
   { method: 'POST', path: () => '/app/mode', fields: () => ({ mode: 'live' }) },
   { method: 'POST', path: () => '/app/sign-out' },
+  { method: 'POST', path: () => '/app/stats/embed-token', fetch: { entityType: 'dashboard', entityId: 1, customContext: null } },
 ];
 
 const membersNs = () => env.MEMBERS as unknown as MembersNamespace;
@@ -64,10 +74,26 @@ beforeAll(async () => {
 function call(route: Route, cookie: string | null, csrf = '', origin?: string | null) {
   const path = route.path(ctx);
   if (route.method === 'GET') return appGet(path, cookie);
+  if (route.fetch) return fetchPost(path, route.fetch, cookie, origin === undefined ? ORIGIN : origin);
   return appPost(path, { ...(route.fields?.(ctx) ?? {}), _csrf: csrf }, { cookie, origin });
 }
 
+function fetchPost(path: string, body: unknown, cookie: string | null, origin: string | null, headers: Record<string, string> = {}) {
+  return worker.fetch(BASE + path, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'text/plain;charset=UTF-8', ...(cookie ? { cookie: `apay_app_session=${cookie}` } : {}), ...(origin ? { origin } : {}), ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
 async function expectSignedOut(res: Response) {
+  if (res.headers.get('content-type')?.startsWith('application/json')) {
+    // The fetch route: a script cannot follow a redirect to a sign-in page.
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: 'not signed in' });
+    return;
+  }
   expect(res.status).toBe(303);
   expect(res.headers.get('location')).toBe('/app/sign-in');
   const body = await res.text();
@@ -128,7 +154,23 @@ describe.each(ROUTES.map((r) => [`${r.method} ${r.path({ paymentId: '{payment}',
     await expectVictimUntouched();
   });
 
-  if (route.method === 'POST') {
+  if (route.fetch) {
+    it('cross-site, or without saying where it comes from: refused with 403 (Origin is its CSRF guard)', async () => {
+      const m = await signedInMember(victim.shopId);
+      for (const [origin, headers] of [
+        ['https://evil.example', {}],
+        ['null', {}],
+        [null, { 'sec-fetch-site': 'cross-site' }],
+        [null, { 'sec-fetch-site': 'same-site' }],
+        [null, {}],
+      ] as const) {
+        const res = await fetchPost(route.path(ctx), route.fetch, m.cookie, origin, headers);
+        expect(res.status, `${origin} ${JSON.stringify(headers)}`).toBe(403);
+        expect(await res.text()).not.toContain('eyJ');
+      }
+      await expectVictimUntouched();
+    });
+  } else if (route.method === 'POST') {
     it('cross-site (or without the CSRF token): refused with 403, nothing happens', async () => {
       const m = await signedInMember(victim.shopId);
       const before = await shopState(victim.shopId);
