@@ -4,7 +4,7 @@ import type { Env } from '../env';
 import { type DeliveryResult, PostbackDelivery } from '../postbacks/delivery';
 import { buildServices, type Services, withLogFields } from '../services';
 import { PaymentFlow, type PaymentStorage, type PostbackOutcome, type RedeliveryOutcome } from './flow';
-import type { PaymentRecord } from './record';
+import { isFinal, type PaymentRecord } from './record';
 import { type NewPayment, nextAlarmAt } from './state';
 
 export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };
@@ -58,7 +58,10 @@ export class PaymentObject extends DurableObject<Env> {
   }
 
   /** The payment as a pay link must see it: expired first if its time has come (by this object's clock). */
-  expireIfDue(requestId: string): Promise<PaymentRecord | null> {
+  async expireIfDue(requestId: string): Promise<PaymentRecord | null> {
+    const r = await this.storage.read();
+    // The pay link's common case, a payment not due to expire: answered without building a flow.
+    if (!r || isFinal(r.status) || Date.parse(r.expiresAt) > this.services.clock.now().getTime()) return r;
     return this.flow(requestId).expireIfDue();
   }
 

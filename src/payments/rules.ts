@@ -18,9 +18,16 @@ export function currencyInfo(code: string): { type: PaymentType; decimals: numbe
   const crypto = CRYPTO_DECIMALS[code];
   if (crypto !== undefined) return { type: 'crypto', decimals: crypto };
   if (!isIso4217(code)) return null;
-  const decimals = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits;
-  return { type: 'fiat', decimals: decimals ?? 2 };
+  let decimals = fiatDecimals.get(code);
+  if (decimals === undefined) {
+    // A NumberFormat is costly to build (≈1 ms in workerd, measured in bench/PROFILE.md): once per currency.
+    decimals = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+    fiatDecimals.set(code, decimals);
+  }
+  return { type: 'fiat', decimals };
 }
+
+const fiatDecimals = new Map<string, number>();
 
 /** A payment that passed every rule: its amount canonical (see amount.ts), its type known. */
 export interface ValidatedPayment extends Omit<InitPaymentRequest, 'amount'> {
