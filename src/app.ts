@@ -46,4 +46,3 @@ export function createApp() {
 }
 
 export const app = createApp();
-export type App = typeof app;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { AnalyticsEvent } from './analytics/events';
+import { parseKeySpec } from './lib/secret-box';
 import type { LimiterObject } from './limits/limiter-object';
 import type { ShopMembersObject } from './members/members-object';
-import type { PaymentsIndexObject } from './payments-index/index-object';
 import type { PaymentObject } from './payments/payment-object';
+import type { PaymentsIndexObject } from './payments-index/index-object';
 import type { PostbackJob } from './postbacks/payload';
-import { parseKeySpec } from './lib/secret-box';
 import type { SessionObject } from './sessions/session-object';
 
 /** The bindings of wrangler.toml: provided by the runtime, typed here, not validated. */

@@ -5,10 +5,10 @@ import { handlePostbackBatch, handlePostbackDeadLetters } from './postbacks/cons
 import { buildServices, type Services, withLogFields } from './services';
 
 export { LimiterObject } from './limits/limiter-object';
-export { PaymentObject } from './payments/payment-object';
-export { SessionObject } from './sessions/session-object';
 export { ShopMembersObject } from './members/members-object';
+export { PaymentObject } from './payments/payment-object';
 export { PaymentsIndexObject } from './payments-index/index-object';
+export { SessionObject } from './sessions/session-object';
 
 // Queue names from wrangler.toml; each queue has exactly one consumer module.
 const CONSUMERS: Record<string, (batch: MessageBatch<unknown>, services: Services, ctx: ExecutionContext) => Promise<void>> = {

@@ -6,15 +6,15 @@ import { HttpBanskyGateway } from './bansky/http-gateway';
 import { type Config, type Env, parseConfig } from './env';
 import { type Clock, systemClock } from './lib/clock';
 import { SecretBox } from './lib/secret-box';
-import { APP_SIGN_IN_POLICIES, LoginThrottle } from './limits/login-throttle';
 import { Limiter } from './limits/limiter';
+import { APP_SIGN_IN_POLICIES, LoginThrottle } from './limits/login-throttle';
 import { RateGate } from './limits/rate-gate';
 import { MemberService } from './members/service';
-import { PaymentsIndex } from './payments-index/query';
-import { derivePaymentId, paymentIdKey } from './payments/ids';
 import { createLogger, type Logger } from './observability/logger';
+import { derivePaymentId, paymentIdKey } from './payments/ids';
 import { isPaymentId, PaymentStore } from './payments/store';
 import { TransactionLog } from './payments/txlog';
+import { PaymentsIndex } from './payments-index/query';
 import { PostbackDeadLetters } from './postbacks/dead-letters';
 import { PostbackQueue } from './postbacks/queue';
 import { HeadlineFiguresService } from './reporting/headline-figures';
@@ -140,6 +140,9 @@ function redactedSecrets(config: Config): string[] {
     .split('\n')
     .filter((l) => l.length >= 16 && !l.includes('-----'));
   // Each key of WEBHOOK_SECRET_KEYS on its own too, as a line could carry one without the rest.
-  const sealingKeys = config.webhookSecretKeys.split(',').map((k) => k.split(':')[1] ?? '').filter((k) => k.length >= 16);
+  const sealingKeys = config.webhookSecretKeys
+    .split(',')
+    .map((k) => k.split(':')[1] ?? '')
+    .filter((k) => k.length >= 16);
   return [...config.secretValues, ...keyLines, ...sealingKeys];
 }

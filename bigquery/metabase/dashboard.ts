@@ -43,7 +43,12 @@ export interface CardSpec {
 export const CARDS: CardSpec[] = [
   { key: 'volume_per_currency', name: 'Volume per currency and day', display: 'table', layout: { row: 0, col: 0, size_x: 12, size_y: 6 } },
   { key: 'conversion', name: 'Conversion (created → paid)', display: 'line', layout: { row: 0, col: 12, size_x: 12, size_y: 6 } },
-  { key: 'outcomes', name: 'Outcomes (paid, failed, expired, init failed)', display: 'table', layout: { row: 6, col: 0, size_x: 8, size_y: 5 } },
+  {
+    key: 'outcomes',
+    name: 'Outcomes (paid, failed, expired, init failed)',
+    display: 'table',
+    layout: { row: 6, col: 0, size_x: 8, size_y: 5 },
+  },
   { key: 'failure_reasons', name: 'Why payments failed', display: 'table', layout: { row: 6, col: 8, size_x: 8, size_y: 5 } },
   { key: 'time_to_pay', name: 'Time to pay (median, p95)', display: 'table', layout: { row: 6, col: 16, size_x: 8, size_y: 5 } },
   { key: 'postback_health', name: 'Postback delivery', display: 'table', layout: { row: 11, col: 0, size_x: 24, size_y: 4 } },
@@ -70,7 +75,13 @@ export function templateTags(key: string, sql: string): Record<string, Record<st
   for (const name of templateTagNames(sql)) {
     const filter = FILTERS.find((f) => f.slug === name);
     if (!filter) throw new Error(`card ${key} uses {{${name}}}, which is not a dashboard filter`);
-    tags[name] = { id: stableUuid(`${key}/${name}`), name, 'display-name': filter.name, type: filter.tag, ...(filter.embedding === 'locked' ? { required: true } : {}) };
+    tags[name] = {
+      id: stableUuid(`${key}/${name}`),
+      name,
+      'display-name': filter.name,
+      type: filter.tag,
+      ...(filter.embedding === 'locked' ? { required: true } : {}),
+    };
   }
   return tags;
 }
@@ -91,14 +102,24 @@ export function cardPayload(spec: CardSpec, databaseId: number, collectionId: nu
 
 /** Dashboard parameters (POST/PUT /api/dashboard): text filters are "string/=", dates "date/single". */
 export function dashboardParameters() {
-  return FILTERS.map((f) => ({ id: parameterId(f.slug), slug: f.slug, name: f.name, type: f.tag === 'date' ? 'date/single' : 'string/=', sectionId: f.tag === 'date' ? 'date' : 'string' }));
+  return FILTERS.map((f) => ({
+    id: parameterId(f.slug),
+    slug: f.slug,
+    name: f.name,
+    type: f.tag === 'date' ? 'date/single' : 'string/=',
+    sectionId: f.tag === 'date' ? 'date' : 'string',
+  }));
 }
 
 export const embeddingParams = () => Object.fromEntries(FILTERS.map((f) => [f.slug, f.embedding]));
 
 /** Every card gets a mapping for every variable it uses — and every card uses every locked one. */
 export function parameterMappings(cardId: number, tags: Record<string, unknown>) {
-  return Object.keys(tags).map((slug) => ({ parameter_id: parameterId(slug), card_id: cardId, target: ['variable', ['template-tag', slug]] }));
+  return Object.keys(tags).map((slug) => ({
+    parameter_id: parameterId(slug),
+    card_id: cardId,
+    target: ['variable', ['template-tag', slug]],
+  }));
 }
 
 /** Our objects carry a marker in their description: found again by key, changed when the hash differs. */
@@ -107,4 +128,3 @@ export function parseMarker(description: unknown): { key: string; digest: string
   const m = typeof description === 'string' ? /\[apay:([a-z0-9_-]+):([0-9a-f]+)\]/.exec(description) : null;
   return m ? { key: m[1]!, digest: m[2]! } : null;
 }
-export const digestOf = (value: unknown) => hash(JSON.stringify(value)).slice(0, 16);

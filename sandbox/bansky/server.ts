@@ -129,7 +129,13 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     if (s.faults.has('status_unavailable')) return json(res, 500, { error: 'internal', message: 'temporarily unavailable' });
     statusLookups.set(paymentId, (statusLookups.get(paymentId) ?? 0) + 1);
     const status = s.outcome === 'paid' ? 'paid' : s.outcome === 'declined' ? 'failed' : 'pending';
-    return json(res, 200, { id: paymentId, status, amount: s.request.amount, currency: s.request.currency, transactionId: s.transactionId });
+    return json(res, 200, {
+      id: paymentId,
+      status,
+      amount: s.request.amount,
+      currency: s.request.currency,
+      transactionId: s.transactionId,
+    });
   }
 
   async function completeCheckout(s: SandboxSession, req: IncomingMessage, res: ServerResponse) {

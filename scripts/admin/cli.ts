@@ -43,7 +43,7 @@ function usage(): string {
 }
 
 function commandHelp(c: Command): string {
-  return [`Usage: npm run admin -- ${c.name} ${c.usage}`, '', c.summary + '.', ...(c.notes ?? []), '', ...GLOBAL_HELP].join('\n');
+  return [`Usage: npm run admin -- ${c.name} ${c.usage}`, '', `${c.summary}.`, ...(c.notes ?? []), '', ...GLOBAL_HELP].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -53,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     (asked ? console.log : console.error)(asked ? usage() : `Unknown command: ${argv.slice(0, 2).join(' ') || '(none)'}\n\n${usage()}`);
     return asked ? 0 : 2;
   }
+  // biome-ignore lint/suspicious/noImplicitAnyLet: typed by parseArgs's overloads at the assignment below
   let parsed;
   try {
     parsed = parseArgs({ args: argv.slice(2), options: { ...globalOptions, ...command.options }, allowPositionals: true, strict: true });

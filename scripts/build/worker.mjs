@@ -1,11 +1,11 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 // Builds the Worker bundle that `wrangler dev` and `wrangler deploy` run (wrangler.toml [build]).
 // Our own esbuild step for one reason: zod's `z` namespace is passed around as a value
 // (@hono/zod-openapi's extendZodWithOpenApi(z)), so a plain bundle keeps all 64 of zod's message
 // locales (~260 KiB minified, a third of the Worker). Every message we send is English, so the
 // locales index resolves to English only. Tests run src/ directly (vitest-pool-workers).
 import { build } from 'esbuild';
-import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
 

@@ -79,7 +79,10 @@ function secretsTable() {
 function varsTable() {
   const toml = readFileSync(join(root, 'wrangler.toml'), 'utf8');
   const section = /^\[vars\]\n([\s\S]*?)(?=^\[|$(?![\s\S]))/m.exec(toml)?.[1] ?? '';
-  const vars = commentedSettings(section.split('\n'), (l) => /^([A-Z][A-Z0-9_]*)\s*=\s*"(.*)"/.exec(l) && { name: RegExp.$1, value: RegExp.$2 });
+  const vars = commentedSettings(
+    section.split('\n'),
+    (l) => /^([A-Z][A-Z0-9_]*)\s*=\s*"(.*)"/.exec(l) && { name: RegExp.$1, value: RegExp.$2 },
+  );
   const rows = vars.map((v) => `| \`${v.name}\` | ${v.value ? `\`${v.value}\`` : '(empty)'} | ${v.about.replace(/\|/g, '\\|')} |`);
   return ['| variable | value in wrangler.toml | notes |', '| --- | --- | --- |', ...rows].join('\n');
 }
@@ -88,14 +91,11 @@ const GENERATORS = { 'error-codes': errorCodeTable, secrets: secretsTable, vars:
 
 /** Replaces each generated block's body; throws on an unknown generator name. */
 export function fillGeneratedBlocks(markdown, spec) {
-  return markdown.replace(
-    /(<!-- BEGIN GENERATED: ([a-z-]+)[^>]*-->\n)[\s\S]*?(<!-- END GENERATED -->)/g,
-    (_all, begin, name, end) => {
-      const generate = GENERATORS[name];
-      if (!generate) throw new Error(`unknown generated block "${name}"`);
-      return `${begin}${generate(spec)}\n${end}`;
-    },
-  );
+  return markdown.replace(/(<!-- BEGIN GENERATED: ([a-z-]+)[^>]*-->\n)[\s\S]*?(<!-- END GENERATED -->)/g, (_all, begin, name, end) => {
+    const generate = GENERATORS[name];
+    if (!generate) throw new Error(`unknown generated block "${name}"`);
+    return `${begin}${generate(spec)}\n${end}`;
+  });
 }
 
 const DIAGRAM = /<!-- diagram: ([a-z-]+) "([^"]+)" -->\n```mermaid\n([\s\S]*?)\n```/g;

@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Client } from '../../generated/api/client/index.ts';
-import { adminCreateShop, adminGetShop, adminInviteMember, adminIssueToken, adminListMembers, adminListTokens } from '../../generated/api/sdk.gen.ts';
+import {
+  adminCreateShop,
+  adminGetShop,
+  adminInviteMember,
+  adminIssueToken,
+  adminListMembers,
+  adminListTokens,
+} from '../../generated/api/sdk.gen.ts';
 
 /** The demo shop's credentials, kept beside the Worker's local state (gitignored). */
 export interface DemoCredentials {
@@ -41,7 +48,7 @@ export async function ensureDemoShop(
     webhookSecret: shop.data.webhookSecret,
   };
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
   return { creds, created: true };
 }
 

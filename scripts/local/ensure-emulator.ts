@@ -30,7 +30,14 @@ export async function ensureBigQueryEmulator(log: (line: string) => void, env: N
   log('BigQuery emulator missing: building it now with Go (once; several minutes on a cold Go cache) …');
   const started = Date.now();
   const child = spawn('bash', [SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const forward = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((line) => log(`[emulator build] ${line}`));
+  const forward = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((line) => {
+        log(`[emulator build] ${line}`);
+      });
   child.stdout.on('data', forward);
   child.stderr.on('data', forward);
   const timer = setInterval(() => log(`[emulator build] still compiling … ${Math.round((Date.now() - started) / 1000)} s`), HEARTBEAT_MS);

@@ -41,7 +41,11 @@ export function parseJavaVersion(text: string): number | null {
 function localSettings(stateDir: string): { email: string; password: string; embedSecret: string } {
   const file = join(stateDir, 'metabase.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const settings = { email: 'admin@aimbrellapay.local', password: `apay-${randomBytes(12).toString('hex')}1`, embedSecret: randomBytes(32).toString('hex') };
+  const settings = {
+    email: 'admin@aimbrellapay.local',
+    password: `apay-${randomBytes(12).toString('hex')}1`,
+    embedSecret: randomBytes(32).toString('hex'),
+  };
   writeFileSync(file, JSON.stringify(settings, null, 2), { mode: 0o600 });
   return settings;
 }
@@ -49,9 +53,14 @@ function localSettings(stateDir: string): { email: string; password: string; emb
 async function waitForHealth(url: string, log: (line: string) => void, exited: Promise<unknown>, timeoutMs = 300_000): Promise<void> {
   const started = Date.now();
   let stop = false;
-  void exited.then(() => { stop = true; });
+  void exited.then(() => {
+    stop = true;
+  });
   while (!stop && Date.now() - started < timeoutMs) {
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if ((Date.now() - started) % 15_000 < 1_000) log(`[metabase] starting … ${Math.round((Date.now() - started) / 1000)} s`);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -59,7 +68,11 @@ async function waitForHealth(url: string, log: (line: string) => void, exited: P
   throw new Error(stop ? 'Metabase exited while starting' : 'Metabase did not answer /api/health in 5 minutes');
 }
 
-export async function startLocalMetabase(opts: { env: NodeJS.ProcessEnv; stateDir: string; log: (line: string) => void }): Promise<LocalMetabase> {
+export async function startLocalMetabase(opts: {
+  env: NodeJS.ProcessEnv;
+  stateDir: string;
+  log: (line: string) => void;
+}): Promise<LocalMetabase> {
   const { env, log } = opts;
   let url = env.METABASE_URL?.replace(/\/+$/, '') ?? null;
   let stop = async () => {};
@@ -75,11 +88,17 @@ export async function startLocalMetabase(opts: { env: NodeJS.ProcessEnv; stateDi
     mkdirSync(dataDir, { recursive: true });
     log(`Starting Metabase from ${env.METABASE_JAR} on ${url} (a minute or two) …`);
     const child = spawn('java', ['-jar', env.METABASE_JAR!], {
-      cwd: dataDir, stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: dataDir,
+      stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...env, MB_JETTY_PORT: port, MB_DB_FILE: join(dataDir, 'metabase.db'), MB_CHECK_FOR_UPDATES: 'false' },
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    stop = async () => { if (child.exitCode === null) { child.kill('SIGTERM'); await exited; } };
+    stop = async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    };
     try {
       await waitForHealth(url, log, exited);
     } catch (err) {
@@ -89,12 +108,21 @@ export async function startLocalMetabase(opts: { env: NodeJS.ProcessEnv; stateDi
   }
   const embedSecret = env.METABASE_EMBED_SECRET || local.embedSecret;
   try {
-    const result = await provision({
-      url,
-      credentials: env.METABASE_API_KEY ? { apiKey: env.METABASE_API_KEY } : { email: env.METABASE_ADMIN_EMAIL || local.email, password: env.METABASE_ADMIN_PASSWORD || local.password },
-      embedSecret,
-      bigQuery: { project: env.BIGQUERY_PROJECT || 'aimbrellapay-local', dataset: env.BIGQUERY_DATASET || 'aimbrellapay', serviceAccountJson: env.BIGQUERY_SERVICE_ACCOUNT_JSON || null },
-    }, { log: (line) => log(`[metabase] ${line}`) });
+    const result = await provision(
+      {
+        url,
+        credentials: env.METABASE_API_KEY
+          ? { apiKey: env.METABASE_API_KEY }
+          : { email: env.METABASE_ADMIN_EMAIL || local.email, password: env.METABASE_ADMIN_PASSWORD || local.password },
+        embedSecret,
+        bigQuery: {
+          project: env.BIGQUERY_PROJECT || 'aimbrellapay-local',
+          dataset: env.BIGQUERY_DATASET || 'aimbrellapay',
+          serviceAccountJson: env.BIGQUERY_SERVICE_ACCOUNT_JSON || null,
+        },
+      },
+      { log: (line) => log(`[metabase] ${line}`) },
+    );
     const note = result.blocked ? `provisioned without cards: ${result.blocked}` : `provisioned, dashboard #${result.dashboardId}`;
     return { url, dashboardId: result.dashboardId, embedSecret, note, stop };
   } catch (err) {

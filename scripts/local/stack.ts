@@ -11,7 +11,7 @@ import { startBanskySandbox } from '../../sandbox/bansky/server.ts';
 import { DEMO_PRODUCT, startDemoShop } from '../../sandbox/demo-shop/server.ts';
 import { readDevVars } from '../admin/client.ts';
 import { startWorker } from '../lib/wrangler-dev.mjs';
-import { ensureDemoMember, ensureDemoShop, type DemoCredentials, type DemoMember } from './demo-credentials.ts';
+import { type DemoCredentials, type DemoMember, ensureDemoMember, ensureDemoShop } from './demo-credentials.ts';
 import { ensureBigQueryEmulator } from './ensure-emulator.ts';
 import { startLocalMetabase } from './metabase.ts';
 
@@ -217,7 +217,9 @@ export function banner(stack: Stack): string[] {
     `  BigQuery emulator              ${stack.bigqueryUrl ? `${stack.bigqueryUrl}   (figures: npm run stats)` : 'not running'}`,
     `  Metabase                       ${stack.metabaseUrl ? `${stack.metabaseUrl}   (${stack.metabaseNote})` : stack.metabaseNote}`,
     '',
-    stack.demoShopCreated ? `Created the demo shop ${stack.demo.shopId} (test mode).` : `Reusing the demo shop ${stack.demo.shopId} (test mode).`,
+    stack.demoShopCreated
+      ? `Created the demo shop ${stack.demo.shopId} (test mode).`
+      : `Reusing the demo shop ${stack.demo.shopId} (test mode).`,
     `Demo shop token: ${stack.demo.token}`,
     `Demo shop webhook secret: ${stack.demo.webhookSecret}`,
     '',

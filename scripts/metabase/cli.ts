@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MetabaseApiError } from './client';
 import type { Credentials } from './connect';
-import { provision, type ProvisionConfig } from './provision';
+import { type ProvisionConfig, provision } from './provision';
 
 const USAGE = `Usage: npm run metabase -- provision [--dry-run] [--json]
 
@@ -42,9 +42,14 @@ function fail(message: string): never {
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console.log): Promise<number> {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: typed by parseArgs's overloads at the assignment below
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (err) {
     out(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
@@ -66,9 +71,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console
     }
     return result.blocked ? 3 : 0;
   } catch (err) {
-    if (err instanceof UsageError) { out(`${err.message}\n\n${USAGE}`); return 2; }
-    if (err instanceof MetabaseApiError) { out(`Metabase: ${err.message}`); return 1; }
-    if (err instanceof Error && /embedding secret/.test(err.message)) { out(err.message); return 2; }
+    if (err instanceof UsageError) {
+      out(`${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof MetabaseApiError) {
+      out(`Metabase: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof Error && /embedding secret/.test(err.message)) {
+      out(err.message);
+      return 2;
+    }
     throw err;
   }
 }

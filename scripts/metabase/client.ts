@@ -3,7 +3,11 @@
  * name the operation and Metabase's message (never a password or a key).
  */
 export class MetabaseApiError extends Error {
-  constructor(readonly status: number, readonly operation: string, detail: string) {
+  constructor(
+    readonly status: number,
+    readonly operation: string,
+    detail: string,
+  ) {
     super(`${operation} → HTTP ${status}${detail ? `: ${detail}` : ''}`);
   }
 }
@@ -11,7 +15,11 @@ export class MetabaseApiError extends Error {
 export type Auth = { session: string } | { apiKey: string } | null;
 
 export class MetabaseClient {
-  constructor(readonly baseUrl: string, private auth: Auth = null, private readonly doFetch: typeof fetch = fetch) {
+  constructor(
+    readonly baseUrl: string,
+    private auth: Auth = null,
+    private readonly doFetch: typeof fetch = fetch,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -31,9 +39,18 @@ export class MetabaseClient {
     const operation = `${method} ${path.split('?')[0]}`;
     let res: Response;
     try {
-      res = await this.doFetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+      res = await this.doFetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
     } catch (err) {
-      throw new MetabaseApiError(0, operation, `Metabase unreachable at ${this.baseUrl} (${err instanceof Error ? err.message : String(err)})`);
+      throw new MetabaseApiError(
+        0,
+        operation,
+        `Metabase unreachable at ${this.baseUrl} (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
     const text = await res.text();
     if (!res.ok) throw new MetabaseApiError(res.status, operation, describe(text));

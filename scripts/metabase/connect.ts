@@ -1,4 +1,4 @@
-import { MetabaseApiError, MetabaseClient } from './client';
+import { MetabaseApiError, type MetabaseClient } from './client';
 
 /**
  * Gets an authenticated client: an API key as given; otherwise the admin's email and password —
@@ -13,16 +13,29 @@ export interface Connected {
   steps: string[];
 }
 
-interface SessionProperties { 'setup-token'?: string | null; 'has-user-setup'?: boolean }
+interface SessionProperties {
+  'setup-token'?: string | null;
+  'has-user-setup'?: boolean;
+}
 
-export async function connect(anonymous: MetabaseClient, credentials: Credentials, opts: { dryRun: boolean; siteName: string }): Promise<Connected> {
-  if ('apiKey' in credentials) return { client: anonymous.withAuth({ apiKey: credentials.apiKey }), fresh: false, steps: ['auth: API key'] };
+export async function connect(
+  anonymous: MetabaseClient,
+  credentials: Credentials,
+  opts: { dryRun: boolean; siteName: string },
+): Promise<Connected> {
+  if ('apiKey' in credentials)
+    return { client: anonymous.withAuth({ apiKey: credentials.apiKey }), fresh: false, steps: ['auth: API key'] };
   const props = await anonymous.get<SessionProperties>('/api/session/properties');
   if (!props['has-user-setup'] && props['setup-token']) {
     if (opts.dryRun) return { client: null, fresh: true, steps: [`create  first admin ${credentials.email} (setup token)`] };
     const { id } = await anonymous.post<{ id: string }>('/api/setup', {
       token: props['setup-token'],
-      user: { email: credentials.email, password: credentials.password, first_name: credentials.firstName ?? 'AimbrellaPay', last_name: credentials.lastName ?? 'Admin' },
+      user: {
+        email: credentials.email,
+        password: credentials.password,
+        first_name: credentials.firstName ?? 'AimbrellaPay',
+        last_name: credentials.lastName ?? 'Admin',
+      },
       prefs: { site_name: opts.siteName },
     });
     return { client: anonymous.withAuth({ session: id }), fresh: true, steps: [`create  first admin ${credentials.email} (setup token)`] };
@@ -32,7 +45,11 @@ export async function connect(anonymous: MetabaseClient, credentials: Credential
     return { client: anonymous.withAuth({ session: id }), fresh: false, steps: [`auth: session for ${credentials.email}`] };
   } catch (err) {
     if (err instanceof MetabaseApiError && (err.status === 401 || err.status === 400)) {
-      throw new MetabaseApiError(err.status, 'POST /api/session', `Metabase refused the login for ${credentials.email} (set METABASE_ADMIN_EMAIL / METABASE_ADMIN_PASSWORD, or METABASE_API_KEY)`);
+      throw new MetabaseApiError(
+        err.status,
+        'POST /api/session',
+        `Metabase refused the login for ${credentials.email} (set METABASE_ADMIN_EMAIL / METABASE_ADMIN_PASSWORD, or METABASE_API_KEY)`,
+      );
     }
     throw err;
   }

@@ -4,10 +4,19 @@
  * nothing. `dryRun` reads but never writes and reports what it would do.
  */
 import {
-  CARDS, COLLECTION_NAME, DASHBOARD_KEY, DASHBOARD_NAME, cardPayload, dashboardParameters, embeddingParams, marker, parameterMappings, parseMarker,
+  CARDS,
+  COLLECTION_NAME,
+  cardPayload,
+  DASHBOARD_KEY,
+  DASHBOARD_NAME,
+  dashboardParameters,
+  embeddingParams,
+  marker,
+  parameterMappings,
+  parseMarker,
 } from '../../bigquery/metabase/dashboard.ts';
 import { MetabaseClient } from './client';
-import { connect, type Credentials } from './connect';
+import { type Credentials, connect } from './connect';
 
 export interface ProvisionConfig {
   url: string;
@@ -27,25 +36,45 @@ export interface ProvisionResult {
   blocked: string | null;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: Metabase's answers are JSON the tool reads field by field.
 type Obj = Record<string, any>;
 const PLANNED = -1; // id of an object a dry run would create
 
-export async function provision(config: ProvisionConfig, opts: { dryRun?: boolean; fetch?: typeof fetch; log?: (line: string) => void } = {}): Promise<ProvisionResult> {
+export async function provision(
+  config: ProvisionConfig,
+  opts: { dryRun?: boolean; fetch?: typeof fetch; log?: (line: string) => void } = {},
+): Promise<ProvisionResult> {
   const dryRun = opts.dryRun ?? false;
   const result: ProvisionResult = { steps: [], changes: 0, dashboardId: null, blocked: null };
-  const step = (line: string) => { result.steps.push(line); opts.log?.(line); if (/^(create|update|set)\b/.test(line)) result.changes++; };
-  if (!/^[0-9a-f]{64}$/i.test(config.embedSecret)) throw new Error('the embedding secret must be 64 hexadecimal characters (Metabase refuses anything else)');
+  const step = (line: string) => {
+    result.steps.push(line);
+    opts.log?.(line);
+    if (/^(create|update|set)\b/.test(line)) result.changes++;
+  };
+  if (!/^[0-9a-f]{64}$/i.test(config.embedSecret))
+    throw new Error('the embedding secret must be 64 hexadecimal characters (Metabase refuses anything else)');
 
-  const connected = await connect(new MetabaseClient(config.url, null, opts.fetch), config.credentials, { dryRun, siteName: config.siteName ?? 'AimbrellaPay' });
+  const connected = await connect(new MetabaseClient(config.url, null, opts.fetch), config.credentials, {
+    dryRun,
+    siteName: config.siteName ?? 'AimbrellaPay',
+  });
   connected.steps.forEach(step);
   const mb = connected.client; // null: a dry run on a fresh instance, where everything would be created
   const write = async <T>(action: () => Promise<T>): Promise<T | null> => (dryRun ? null : action());
 
   // 1. Embedding: the secret first, since enabling embedding without one makes Metabase invent one.
-  for (const [key, value] of [['embedding-secret-key', config.embedSecret], ['enable-embedding-static', true]] as const) {
+  for (const [key, value] of [
+    ['embedding-secret-key', config.embedSecret],
+    ['enable-embedding-static', true],
+  ] as const) {
     const current = mb ? await mb.get<unknown>(`/api/setting/${key}`) : undefined;
-    if (current === value) { step(`ok      setting ${key}`); continue; }
-    step(`${current === undefined || current === null ? 'set    ' : 'update '} setting ${key}${key === 'embedding-secret-key' ? ' (value not shown)' : ` = ${value}`}`);
+    if (current === value) {
+      step(`ok      setting ${key}`);
+      continue;
+    }
+    step(
+      `${current === undefined || current === null ? 'set    ' : 'update '} setting ${key}${key === 'embedding-secret-key' ? ' (value not shown)' : ` = ${value}`}`,
+    );
     await write(() => mb!.put(`/api/setting/${key}`, { value }));
   }
 
@@ -54,20 +83,33 @@ export async function provision(config: ProvisionConfig, opts: { dryRun?: boolea
   const dbs = mb ? list(await mb.get<Obj>('/api/database')) : [];
   let db = dbs.find((d) => d.name === dbName && d.engine === 'bigquery-cloud-sdk');
   const details = (sa: string | null) => ({
-    'project-id': config.bigQuery.project, ...(sa ? { 'service-account-json': sa } : {}),
-    'dataset-filters-type': 'inclusion', 'dataset-filters-patterns': config.bigQuery.dataset,
+    'project-id': config.bigQuery.project,
+    ...(sa ? { 'service-account-json': sa } : {}),
+    'dataset-filters-type': 'inclusion',
+    'dataset-filters-patterns': config.bigQuery.dataset,
   });
   if (!db && !config.bigQuery.serviceAccountJson) {
-    result.blocked = 'no BigQuery credentials (BIGQUERY_SERVICE_ACCOUNT_JSON or GOOGLE_APPLICATION_CREDENTIALS): Metabase cannot use the local emulator (metabase#49274), so cards and dashboard were not created';
+    result.blocked =
+      'no BigQuery credentials (BIGQUERY_SERVICE_ACCOUNT_JSON or GOOGLE_APPLICATION_CREDENTIALS): Metabase cannot use the local emulator (metabase#49274), so cards and dashboard were not created';
     step(`skip    database "${dbName}" and everything after it: ${result.blocked}`);
     return result;
   }
   if (!db) {
     step(`create  database "${dbName}" (bigquery-cloud-sdk, ${config.bigQuery.project}, dataset ${config.bigQuery.dataset} only)`);
-    db = (await write(() => mb!.post<Obj>('/api/database', { name: dbName, engine: 'bigquery-cloud-sdk', details: details(config.bigQuery.serviceAccountJson), is_full_sync: true }))) ?? { id: PLANNED };
+    db = (await write(() =>
+      mb!.post<Obj>('/api/database', {
+        name: dbName,
+        engine: 'bigquery-cloud-sdk',
+        details: details(config.bigQuery.serviceAccountJson),
+        is_full_sync: true,
+      }),
+    )) ?? { id: PLANNED };
   } else {
     const d = db.details ?? {};
-    const same = d['project-id'] === config.bigQuery.project && d['dataset-filters-type'] === 'inclusion' && d['dataset-filters-patterns'] === config.bigQuery.dataset;
+    const same =
+      d['project-id'] === config.bigQuery.project &&
+      d['dataset-filters-type'] === 'inclusion' &&
+      d['dataset-filters-patterns'] === config.bigQuery.dataset;
     if (same) step(`ok      database "${dbName}"`);
     else {
       step(`update  database "${dbName}" (project / dataset filter)`);
@@ -81,9 +123,15 @@ export async function provision(config: ProvisionConfig, opts: { dryRun?: boolea
   if (collection) step(`ok      collection "${COLLECTION_NAME}"`);
   else {
     step(`create  collection "${COLLECTION_NAME}"`);
-    collection = (await write(() => mb!.post<Obj>('/api/collection', { name: COLLECTION_NAME, description: 'Dashboards embedded in the AimbrellaPay shop app. Managed by npm run metabase -- provision.' }))) ?? { id: PLANNED };
+    collection = (await write(() =>
+      mb!.post<Obj>('/api/collection', {
+        name: COLLECTION_NAME,
+        description: 'Dashboards embedded in the AimbrellaPay shop app. Managed by npm run metabase -- provision.',
+      }),
+    )) ?? { id: PLANNED };
   }
-  const items = mb && collection.id !== PLANNED ? list(await mb.get<Obj>(`/api/collection/${collection.id}/items?models=card&models=dashboard`)) : [];
+  const items =
+    mb && collection.id !== PLANNED ? list(await mb.get<Obj>(`/api/collection/${collection.id}/items?models=card&models=dashboard`)) : [];
   const byKey = (model: string, key: string) => items.find((i) => i.model === model && parseMarker(i.description)?.key === key);
 
   // 4. Cards: found by the key in their description, updated in place when the definition changed.
@@ -112,18 +160,33 @@ export async function provision(config: ProvisionConfig, opts: { dryRun?: boolea
   let dash: Obj | null = byKey('dashboard', DASHBOARD_KEY) ?? null;
   if (!dash) {
     step(`create  dashboard "${DASHBOARD_NAME}"`);
-    dash = await write(() => mb!.post<Obj>('/api/dashboard', { name: DASHBOARD_NAME, collection_id: collection!.id, description: marker(DASHBOARD_KEY, '0'), parameters }));
+    dash = await write(() =>
+      mb!.post<Obj>('/api/dashboard', {
+        name: DASHBOARD_NAME,
+        collection_id: collection!.id,
+        description: marker(DASHBOARD_KEY, '0'),
+        parameters,
+      }),
+    );
   } else dash = await mb!.get<Obj>(`/api/dashboard/${dash.id}`);
   const current = dash ?? { id: PLANNED, dashcards: [], parameters: [] };
   const dashcards = CARDS.map((spec, i) => {
     const cardId = cardIds.get(spec.key)!;
     const reuse = (current.dashcards as Obj[]).find((dc) => dc.card_id === cardId && cardId !== PLANNED);
-    return { id: reuse?.id ?? -(i + 1), card_id: cardId, ...spec.layout, parameter_mappings: parameterMappings(cardId, cardTags.get(spec.key)!) };
+    return {
+      id: reuse?.id ?? -(i + 1),
+      card_id: cardId,
+      ...spec.layout,
+      parameter_mappings: parameterMappings(cardId, cardTags.get(spec.key)!),
+    };
   });
   const desired = { parameters, dashcards, enable_embedding: true, embedding_params: embeddingParams() };
-  if (dash && sameDashboard(dash, desired)) step(`ok      dashboard "${DASHBOARD_NAME}" (#${dash.id}), embedding on, shop_id and mode locked`);
+  if (dash && sameDashboard(dash, desired))
+    step(`ok      dashboard "${DASHBOARD_NAME}" (#${dash.id}), embedding on, shop_id and mode locked`);
   else {
-    step(`${dash && byKey('dashboard', DASHBOARD_KEY) ? 'update ' : 'set    '} dashboard "${DASHBOARD_NAME}": ${CARDS.length} cards, filters ${parameters.map((p) => p.slug).join(', ')}; embedding on, shop_id and mode locked`);
+    step(
+      `${dash && byKey('dashboard', DASHBOARD_KEY) ? 'update ' : 'set    '} dashboard "${DASHBOARD_NAME}": ${CARDS.length} cards, filters ${parameters.map((p) => p.slug).join(', ')}; embedding on, shop_id and mode locked`,
+    );
     await write(() => mb!.put(`/api/dashboard/${current.id}`, { ...desired, description: marker(DASHBOARD_KEY, '1') }));
   }
   result.dashboardId = dash?.id ?? null;
@@ -133,11 +196,29 @@ export async function provision(config: ProvisionConfig, opts: { dryRun?: boolea
 /** GET /api/database answers `{data: [...]}` (and a bare array in older versions). */
 const list = (answer: Obj | Obj[] | null): Obj[] => (Array.isArray(answer) ? answer : (answer?.data ?? []));
 
-function sameDashboard(actual: Obj, desired: { parameters: Obj[]; dashcards: Obj[]; enable_embedding: boolean; embedding_params: Obj }): boolean {
+function sameDashboard(
+  actual: Obj,
+  desired: { parameters: Obj[]; dashcards: Obj[]; enable_embedding: boolean; embedding_params: Obj },
+): boolean {
   const params = (ps: Obj[]) => JSON.stringify((ps ?? []).map((p) => [p.id, p.slug, p.name, p.type]).sort());
-  const cards = (dcs: Obj[]) => JSON.stringify((dcs ?? []).map((dc) => [dc.card_id, dc.row, dc.col, dc.size_x, dc.size_y,
-    (dc.parameter_mappings ?? []).map((m: Obj) => [m.parameter_id, m.card_id, JSON.stringify(m.target)]).sort()]).sort());
+  const cards = (dcs: Obj[]) =>
+    JSON.stringify(
+      (dcs ?? [])
+        .map((dc) => [
+          dc.card_id,
+          dc.row,
+          dc.col,
+          dc.size_x,
+          dc.size_y,
+          (dc.parameter_mappings ?? []).map((m: Obj) => [m.parameter_id, m.card_id, JSON.stringify(m.target)]).sort(),
+        ])
+        .sort(),
+    );
   const embed = (e: Obj | null) => JSON.stringify(Object.entries(e ?? {}).sort());
-  return actual.enable_embedding === true && params(actual.parameters) === params(desired.parameters)
-    && cards(actual.dashcards) === cards(desired.dashcards) && embed(actual.embedding_params) === embed(desired.embedding_params);
+  return (
+    actual.enable_embedding === true &&
+    params(actual.parameters) === params(desired.parameters) &&
+    cards(actual.dashcards) === cards(desired.dashcards) &&
+    embed(actual.embedding_params) === embed(desired.embedding_params)
+  );
 }

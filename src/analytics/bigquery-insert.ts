@@ -1,6 +1,6 @@
 import type { Config } from '../env';
 import type { AnalyticsEvent } from './events';
-import { getAccessToken, parseServiceAccountKey, TokenExchangeError, type ServiceAccountKey } from './google-auth';
+import { getAccessToken, parseServiceAccountKey, type ServiceAccountKey, TokenExchangeError } from './google-auth';
 
 export const EVENTS_TABLE = 'payment_events';
 export const MAX_ROWS_PER_INSERT = 500; // BigQuery's recommended maximum per insertAll request
@@ -21,7 +21,8 @@ export interface BigQueryTarget {
 export function bigQueryTargetFrom(config: Config['bigQuery']): BigQueryTarget | null {
   if (!config.project) return null;
   const key = config.serviceAccountJson ? parseServiceAccountKey(config.serviceAccountJson) : null;
-  if (!config.baseUrl && !key) throw new Error('BIGQUERY_PROJECT is set but neither BIGQUERY_BASE_URL nor BIGQUERY_SERVICE_ACCOUNT_JSON is');
+  if (!config.baseUrl && !key)
+    throw new Error('BIGQUERY_PROJECT is set but neither BIGQUERY_BASE_URL nor BIGQUERY_SERVICE_ACCOUNT_JSON is');
   return { baseUrl: (config.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ''), project: config.project, dataset: config.dataset, key };
 }
 

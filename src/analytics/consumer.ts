@@ -1,8 +1,16 @@
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../observability/logger';
 import type { Services } from '../services';
-import { bigQueryTargetFrom, insertAll, isSchemaBehind, MAX_ROWS_PER_INSERT, TransientInsertError, type BigQueryTarget, type RowOutcome } from './bigquery-insert';
-import { parseDeadLetter, recordDeadLetter, type DeadLetter } from './dead-letters';
+import {
+  type BigQueryTarget,
+  bigQueryTargetFrom,
+  insertAll,
+  isSchemaBehind,
+  MAX_ROWS_PER_INSERT,
+  type RowOutcome,
+  TransientInsertError,
+} from './bigquery-insert';
+import { type DeadLetter, parseDeadLetter, recordDeadLetter } from './dead-letters';
 import type { AnalyticsEvent } from './events';
 import { replayPendingEvents } from './pending';
 
@@ -55,7 +63,10 @@ export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, service
 async function insertChunk(dl: DeadLetterDeps, target: BigQueryTarget, chunk: Array<{ msg: Message<unknown>; event: AnalyticsEvent }>) {
   const { log } = dl;
   try {
-    const outcomes = await insertAll(target, chunk.map((c) => c.event));
+    const outcomes = await insertAll(
+      target,
+      chunk.map((c) => c.event),
+    );
     const retried: string[] = [];
     for (const [i, { msg, event }] of chunk.entries()) {
       const outcome: RowOutcome = outcomes[i] ?? { ok: false, retry: true, reason: 'no outcome for this row' };
@@ -67,7 +78,8 @@ async function insertChunk(dl: DeadLetterDeps, target: BigQueryTarget, chunk: Ar
     }
     log.debug('analytics rows streamed', { rows: chunk.length, retried: retried.length });
     const behind = retried.find((reason) => isSchemaBehind(reason));
-    if (behind) log.warn('analytics: payment_events lacks a column; rows wait on the queue until `npm run bq -- setup` runs', { reason: behind });
+    if (behind)
+      log.warn('analytics: payment_events lacks a column; rows wait on the queue until `npm run bq -- setup` runs', { reason: behind });
   } catch (err) {
     if (!(err instanceof TransientInsertError)) throw err; // unexpected: the runtime retries the whole batch
     const attempts = Math.max(...chunk.map((c) => c.msg.attempts));
@@ -91,7 +103,11 @@ interface DeadLetterDeps {
 
 async function deadLetter({ env, log, clock }: DeadLetterDeps, msg: Message<unknown>, letter: Omit<DeadLetter, 'dead_at'>) {
   try {
-    await env.ANALYTICS_DLQ.send({ ...letter, reason: scrubEmails(letter.reason), dead_at: clock.now().toISOString() } satisfies DeadLetter);
+    await env.ANALYTICS_DLQ.send({
+      ...letter,
+      reason: scrubEmails(letter.reason),
+      dead_at: clock.now().toISOString(),
+    } satisfies DeadLetter);
     msg.ack();
   } catch (err) {
     log.error('analytics: dead-letter send failed; message retried', { err: String(err) });

@@ -48,7 +48,16 @@ export type AnalyticsEventInput = Partial<Omit<AnalyticsEvent, 'event_type'>> & 
 
 /** The payment's facts every event about it carries (one place, so no event forgets one). */
 export function paymentEventFields(
-  r: { id: string; shopId: string; mode: Mode; shopTransactionId: string | null; amount: string; currency: string; type: PaymentType; status: PaymentStatus },
+  r: {
+    id: string;
+    shopId: string;
+    mode: Mode;
+    shopTransactionId: string | null;
+    amount: string;
+    currency: string;
+    type: PaymentType;
+    status: PaymentStatus;
+  },
   requestId: string | null,
 ): Omit<AnalyticsEventInput, 'event_type'> {
   return {

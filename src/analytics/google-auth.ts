@@ -58,7 +58,10 @@ export async function signServiceAccountJwt(key: ServiceAccountKey, now: Date, s
 
 /** Raised when the token endpoint refuses; carries the HTTP status, never the response body's secrets. */
 export class TokenExchangeError extends Error {
-  constructor(readonly httpStatus: number | null, detail: string) {
+  constructor(
+    readonly httpStatus: number | null,
+    detail: string,
+  ) {
     super(`service-account token exchange failed: ${detail}`);
   }
 }
@@ -72,7 +75,11 @@ interface CachedToken {
 const tokenCache = new Map<string, CachedToken>();
 
 /** An access token for `scope` (default: streaming inserts); cached per key and scope. */
-export async function getAccessToken(key: ServiceAccountKey, now: () => Date = systemClock.now, scope: string = BIGQUERY_SCOPE): Promise<string> {
+export async function getAccessToken(
+  key: ServiceAccountKey,
+  now: () => Date = systemClock.now,
+  scope: string = BIGQUERY_SCOPE,
+): Promise<string> {
   const cacheKey = `${key.client_email}|${key.token_uri}|${key.private_key_id ?? ''}|${scope}`;
   const hit = tokenCache.get(cacheKey);
   if (hit && hit.expiresAt - REFRESH_MARGIN_MS > now().getTime()) return hit.accessToken;

@@ -65,7 +65,14 @@ export class HttpBanskyGateway implements BanskyGateway {
     const client = createClient({ baseUrl: this.baseUrl(mode), fetch: this.fetchImpl });
     let result: Awaited<ReturnType<typeof banskyGetPayment>>;
     try {
-      result = await banskyGetPayment({ client, path: { id: paymentId }, auth: this.config.apiToken, signal: timeout, redirect: 'manual', parseAs: 'json' });
+      result = await banskyGetPayment({
+        client,
+        path: { id: paymentId },
+        auth: this.config.apiToken,
+        signal: timeout,
+        redirect: 'manual',
+        parseAs: 'json',
+      });
     } catch (err) {
       throw this.failure(timeout, err instanceof Error && err.name === 'ZodError' ? 200 : null);
     }
@@ -82,9 +89,18 @@ export class HttpBanskyGateway implements BanskyGateway {
 
   private failure(timeout: AbortSignal, httpStatus: number | null): BanskyFailure {
     if (timeout.aborted) {
-      return new BanskyFailure('bansky_timeout', `The payment provider did not answer within ${Math.round(this.config.timeoutMs / 1000)} seconds.`, null);
+      return new BanskyFailure(
+        'bansky_timeout',
+        `The payment provider did not answer within ${Math.round(this.config.timeoutMs / 1000)} seconds.`,
+        null,
+      );
     }
-    const what = httpStatus === null ? 'could not be reached' : httpStatus === 200 ? 'answered something unusable' : `refused the payment (HTTP ${httpStatus})`;
+    const what =
+      httpStatus === null
+        ? 'could not be reached'
+        : httpStatus === 200
+          ? 'answered something unusable'
+          : `refused the payment (HTTP ${httpStatus})`;
     return new BanskyFailure('bansky_error', `The payment provider ${what}. Try again with a new transaction id.`, httpStatus);
   }
 }

@@ -7,7 +7,11 @@ import { fromHex, hmacKey, hmacVerify } from '../lib/crypto';
 const HEADER_FORMAT = /^sha256=([0-9a-f]{64})$/;
 
 /** True only for a well-formed header whose MAC matches the raw body (verified in constant time). */
-export async function verifyBanskySignature(rawBody: ArrayBuffer | Uint8Array, header: string | undefined | null, secret: string): Promise<boolean> {
+export async function verifyBanskySignature(
+  rawBody: ArrayBuffer | Uint8Array,
+  header: string | undefined | null,
+  secret: string,
+): Promise<boolean> {
   const m = header ? HEADER_FORMAT.exec(header.trim()) : null;
   if (!m) return false;
   return hmacVerify(await hmacKey(secret, ['verify']), fromHex(m[1]!), rawBody);

@@ -53,7 +53,11 @@ export function scalarConfig({ specUrl, title }: ScalarPageOptions) {
 }
 
 /** Renders the Scalar HTML for a spec URL and lets the caller adjust it (e.g. add a sign-out form). */
-export async function renderScalarPage(c: Context<AppEnv>, options: ScalarPageOptions, transform = (html: string) => html): Promise<string> {
+export async function renderScalarPage(
+  c: Context<AppEnv>,
+  options: ScalarPageOptions,
+  transform = (html: string) => html,
+): Promise<string> {
   const handler = Scalar<AppEnv>(scalarConfig(options));
   const res = await handler(c, async () => {});
   if (!(res instanceof Response)) throw new Error('Scalar rendered no page');

@@ -30,11 +30,19 @@ export async function internalSessions(services: Pick<Services, 'sessions'>, pas
 }
 
 export async function issueSession(services: Pick<Services, 'sessions'>, passwordHash: string, now: Date): Promise<string> {
-  return (await internalSessions(services, passwordHash)).create(OPERATOR, now, { absoluteSeconds: SESSION_TTL_SECONDS, idleSeconds: SESSION_IDLE_SECONDS });
+  return (await internalSessions(services, passwordHash)).create(OPERATOR, now, {
+    absoluteSeconds: SESSION_TTL_SECONDS,
+    idleSeconds: SESSION_IDLE_SECONDS,
+  });
 }
 
 /** True for a cookie whose server-side session is live (unexpired, not signed out). */
-export async function verifySession(services: Pick<Services, 'sessions'>, value: string | undefined, passwordHash: string, now: Date): Promise<boolean> {
+export async function verifySession(
+  services: Pick<Services, 'sessions'>,
+  value: string | undefined,
+  passwordHash: string,
+  now: Date,
+): Promise<boolean> {
   return (await (await internalSessions(services, passwordHash)).get(value, now)) !== null;
 }
 

@@ -125,7 +125,10 @@ export function buildInternalSpec(contract: Json, guide: string): Json {
     const i = INTERNAL_TAG_ORDER.indexOf(String(t.name));
     return i === -1 ? INTERNAL_TAG_ORDER.length : i;
   };
-  doc.tags = tags.map((t, i) => [t, i] as const).sort(([a, i], [b, j]) => rank(a) - rank(b) || i - j).map(([t]) => t);
+  doc.tags = tags
+    .map((t, i) => [t, i] as const)
+    .sort(([a, i], [b, j]) => rank(a) - rank(b) || i - j)
+    .map(([t]) => t);
   dropInternalMarks(doc);
   doc.info = { ...(doc.info as Json), title: `${(doc.info as Json).title} (internal)`, description: guide };
   return doc;

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { limitShopToken } from '../limits/rate-limit';
 import { timingSafeEqualStrings } from '../lib/crypto';
+import { limitShopToken } from '../limits/rate-limit';
 import type { AppEnv } from './context';
 import { ApiError } from './problem';
 
@@ -16,9 +16,14 @@ const ADMIN_SCHEMES = /^bearer$/i;
 const SHOP_CHALLENGE = 'Bearer realm="aimbrellapay", Token realm="aimbrellapay"';
 
 function unauthorizedShop(): ApiError {
-  return new ApiError(401, 'unauthorized', 'Send a valid shop token as "Authorization: Bearer <token>" or "Authorization: Token <token>".', {
-    headers: { 'www-authenticate': SHOP_CHALLENGE },
-  });
+  return new ApiError(
+    401,
+    'unauthorized',
+    'Send a valid shop token as "Authorization: Bearer <token>" or "Authorization: Token <token>".',
+    {
+      headers: { 'www-authenticate': SHOP_CHALLENGE },
+    },
+  );
 }
 
 /**
@@ -36,9 +41,7 @@ export const shopAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   c.set('shop', shop);
   c.set('token', token);
   await limitShopToken(c, token.id); // 429 rate_limited + Retry-After (src/limits/rate-limit.ts)
-  c.executionCtx.waitUntil(
-    shops.touchToken(token).catch((err) => c.var.services.log.warn('token touch failed', { err })),
-  );
+  c.executionCtx.waitUntil(shops.touchToken(token).catch((err) => c.var.services.log.warn('token touch failed', { err })));
   await next();
 };
 

@@ -20,9 +20,16 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (isTransient(err)) {
     // Durable Objects and KV flag overload and restarts as retryable: a 503 tells the client to retry.
     log?.warn('transient failure', { err, requestId, path: c.req.path, method: c.req.method });
-    return problemResponse(503, 'service_unavailable', requestId, 'Briefly unavailable. Retry after 1 second; retrying with the same id is safe.', undefined, {
-      'retry-after': '1',
-    });
+    return problemResponse(
+      503,
+      'service_unavailable',
+      requestId,
+      'Briefly unavailable. Retry after 1 second; retrying with the same id is safe.',
+      undefined,
+      {
+        'retry-after': '1',
+      },
+    );
   }
   if (log) log.error('unhandled error', { err, requestId, path: c.req.path, method: c.req.method });
   else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, error: String(err) }));
@@ -41,7 +48,7 @@ const KNOWN_PATHS: Array<{ re: RegExp; methods: string[] }> = Object.entries(
 )
   .filter(([, item]) => !item.servers) // operations served by Bansky, not by us
   .map(([path, item]) => ({
-    re: new RegExp('^' + path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+') + '$'),
+    re: new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`),
     methods: Object.keys(item)
       .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
       .map((m) => m.toUpperCase()),

@@ -62,10 +62,7 @@ export function coerceQuery<T extends z.ZodObject>(schema: T): T {
   const shape: Record<string, ZodType> = {};
   for (const [key, field] of Object.entries(schema.shape)) {
     const f = field as ZodType;
-    shape[key] = z.preprocess(
-      (v) => (typeof v === 'string' && /^-?\d{1,15}$/.test(v) && !f.safeParse(v).success ? Number(v) : v),
-      f,
-    );
+    shape[key] = z.preprocess((v) => (typeof v === 'string' && /^-?\d{1,15}$/.test(v) && !f.safeParse(v).success ? Number(v) : v), f);
   }
   return z.object(shape) as unknown as T;
 }

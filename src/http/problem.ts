@@ -61,13 +61,7 @@ export class ApiError extends HTTPException {
   }
 }
 
-export function problemBody(
-  status: number,
-  code: ErrorCode,
-  requestId: string,
-  detail?: string,
-  errors?: ValidationIssue[],
-): Problem {
+export function problemBody(status: number, code: ErrorCode, requestId: string, detail?: string, errors?: ValidationIssue[]): Problem {
   const body: Problem = { type: TYPE_BASE + code, title: TITLES[code], status, code, requestId };
   if (detail) body.detail = detail;
   if (errors && errors.length > 0) body.errors = errors;
@@ -87,4 +81,3 @@ export function problemResponse(
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'x-request-id': requestId, ...headers },
   });
 }
-

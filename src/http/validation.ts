@@ -19,10 +19,17 @@ interface ZodIssueLike {
   keys?: string[];
 }
 
-const IN: Record<Target, ValidationIssue['in']> = { json: 'body', form: 'body', query: 'query', param: 'path', header: 'header', cookie: 'header' };
+const IN: Record<Target, ValidationIssue['in']> = {
+  json: 'body',
+  form: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+  cookie: 'header',
+};
 
 export function toPointer(path: PropertyKey[]): string {
-  return '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+  return `/${path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
 }
 
 export function validationIssues(issues: ZodIssueLike[], target: Target, c: Context<AppEnv>): ValidationIssue[] {

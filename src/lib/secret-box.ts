@@ -38,7 +38,11 @@ export class SecretBox {
   async open(sealed: Sealed, owner: string): Promise<string> {
     const key = this.keys.get(sealed.keyId);
     if (!key) throw new Error(`secret sealed with key "${sealed.keyId}", which WEBHOOK_SECRET_KEYS no longer lists`);
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64Url(sealed.iv), additionalData: utf8(owner) }, await key, fromBase64Url(sealed.ct));
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: fromBase64Url(sealed.iv), additionalData: utf8(owner) },
+      await key,
+      fromBase64Url(sealed.ct),
+    );
     return new TextDecoder().decode(plain);
   }
 }

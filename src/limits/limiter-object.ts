@@ -50,8 +50,12 @@ export class LimiterObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS lockout (id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, last_at INTEGER NOT NULL, locked_until INTEGER NOT NULL, level INTEGER NOT NULL)`);
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 1), window_start INTEGER NOT NULL, count INTEGER NOT NULL)`);
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS lockout (id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, last_at INTEGER NOT NULL, locked_until INTEGER NOT NULL, level INTEGER NOT NULL)`,
+    );
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 1), window_start INTEGER NOT NULL, count INTEGER NOT NULL)`,
+    );
   }
 
   /** Check-and-record one sign-in attempt. `allowed` means: go and check the password now. */
@@ -104,7 +108,9 @@ export class LimiterObject extends DurableObject<Env> {
     }
     total += count;
     this.sql.exec('INSERT OR REPLACE INTO rate_window (id, window_start, count) VALUES (1, ?, ?)', start, total);
-    return total > limit ? { allowed: false, retryAfterSeconds: retryAfter(start + windowMs, nowMs) } : { allowed: true, remaining: limit - total };
+    return total > limit
+      ? { allowed: false, retryAfterSeconds: retryAfter(start + windowMs, nowMs) }
+      : { allowed: true, remaining: limit - total };
   }
 
   hit(limit: number, windowSeconds: number, nowMs: number): Verdict {

@@ -19,7 +19,7 @@
  * Used by /internal (one account: the operator password gate) and meant for the shop app's
  * member sign-in: `new LoginThrottle(limiter, 'app')` with `account` = the normalised email.
  */
-import { Limiter, type LockoutPolicy, type Verdict } from './limiter';
+import type { Limiter, LockoutPolicy, Verdict } from './limiter';
 
 export const IP_POLICY: LockoutPolicy = { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 };
 export const ACCOUNT_POLICY: LockoutPolicy = { maxFailures: 10, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 15 * 60 };

@@ -17,9 +17,14 @@ async function enforce(c: Context<AppEnv>, key: string, limit: number, who: stri
   const verdict = rateGate.check(key, limit, windowSeconds, (work) => c.executionCtx.waitUntil(work));
   if (verdict.allowed) return;
   log.warn('rate limited', { key: key.split(':').slice(0, 2).join(':'), retryAfter: verdict.retryAfterSeconds });
-  throw new ApiError(429, 'rate_limited', `Too many requests ${who}: at most ${limit} per ${windowSeconds} s. Retry after ${verdict.retryAfterSeconds} s.`, {
-    headers: { 'retry-after': String(verdict.retryAfterSeconds) },
-  });
+  throw new ApiError(
+    429,
+    'rate_limited',
+    `Too many requests ${who}: at most ${limit} per ${windowSeconds} s. Retry after ${verdict.retryAfterSeconds} s.`,
+    {
+      headers: { 'retry-after': String(verdict.retryAfterSeconds) },
+    },
+  );
 }
 
 /** Called by shopAuth once the token is known: one bucket per token (test and live are separate tokens). */

@@ -52,7 +52,14 @@ export class ShopMembersObject extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() => {
       let row = this.memberByEmail(email);
       if (!row) {
-        this.sql.exec('INSERT INTO members (id, shop_id, email, created_at, invited_at) VALUES (?,?,?,?,?)', newMemberId, shopId, email, nowMs, nowMs);
+        this.sql.exec(
+          'INSERT INTO members (id, shop_id, email, created_at, invited_at) VALUES (?,?,?,?,?)',
+          newMemberId,
+          shopId,
+          email,
+          nowMs,
+          nowMs,
+        );
         row = this.memberByEmail(email)!;
       } else {
         this.sql.exec('UPDATE members SET invited_at = ? WHERE id = ?', nowMs, row.id);
@@ -80,7 +87,9 @@ export class ShopMembersObject extends DurableObject<Env> {
   }
 
   inviteState(inviteHash: string, nowMs: number): InviteState {
-    const row = this.sql.exec('SELECT i.*, m.email FROM invites i JOIN members m ON m.id = i.member_id WHERE i.hash = ?', inviteHash).toArray()[0];
+    const row = this.sql
+      .exec('SELECT i.*, m.email FROM invites i JOIN members m ON m.id = i.member_id WHERE i.hash = ?', inviteHash)
+      .toArray()[0];
     if (!row) return { ok: false, reason: 'unknown' };
     if (row.used_at !== null) return { ok: false, reason: 'used' };
     if (Number(row.expires_at) <= nowMs) return { ok: false, reason: 'expired' };
@@ -119,7 +128,9 @@ export class ShopMembersObject extends DurableObject<Env> {
 
   /** The session if it exists and has neither idled out nor reached its absolute end; slides the idle timer. */
   resolveSession(hash: string, nowMs: number, times: SessionTimes): SessionView | null {
-    const row = this.sql.exec('SELECT s.*, m.email FROM sessions s JOIN members m ON m.id = s.member_id WHERE s.hash = ?', hash).toArray()[0];
+    const row = this.sql
+      .exec('SELECT s.*, m.email FROM sessions s JOIN members m ON m.id = s.member_id WHERE s.hash = ?', hash)
+      .toArray()[0];
     if (!row) return null;
     const view = toSession(row);
     if (nowMs - view.lastSeenAt >= times.idleMs || nowMs - view.createdAt >= times.absoluteMs) {
@@ -139,7 +150,15 @@ export class ShopMembersObject extends DurableObject<Env> {
   }
 
   private insertSession(session: { hash: string; csrf: string }, memberId: string, nowMs: number): void {
-    this.sql.exec('INSERT INTO sessions (hash, member_id, csrf, mode, created_at, last_seen_at) VALUES (?,?,?,?,?,?)', session.hash, memberId, session.csrf, 'test', nowMs, nowMs);
+    this.sql.exec(
+      'INSERT INTO sessions (hash, member_id, csrf, mode, created_at, last_seen_at) VALUES (?,?,?,?,?,?)',
+      session.hash,
+      memberId,
+      session.csrf,
+      'test',
+      nowMs,
+      nowMs,
+    );
   }
 
   private memberByEmail(email: string): Row | undefined {

@@ -1,8 +1,8 @@
 import type { Member, MemberInvite, Mode } from '../../generated/api/types.gen';
-import { hashPassword, parsePasswordHash, verifyPassword } from '../security/password';
 import type { Clock } from '../lib/clock';
 import { randomBase62, sha256Hex } from '../lib/crypto';
 import type { LoginThrottle } from '../limits/login-throttle';
+import { hashPassword, parsePasswordHash, verifyPassword } from '../security/password';
 import type { SessionTimes, SessionView, ShopMembersObject } from './members-object';
 
 export const INVITE_TTL_MS = 72 * 3600_000;
@@ -58,9 +58,13 @@ export class MemberService {
     }
     const secret = randomBase62(43);
     const now = this.d.clock.now().getTime();
-    const member = await this.obj(shopId).invite(shopId, email, 'mem_' + randomBase62(16), await sha256Hex(secret), now, INVITE_TTL_MS);
+    const member = await this.obj(shopId).invite(shopId, email, `mem_${randomBase62(16)}`, await sha256Hex(secret), now, INVITE_TTL_MS);
     await this.d.kv.put(emailKey(await sha256Hex(email)), shopId);
-    return { member, inviteUrl: `${this.d.publicBaseUrl}/app/invite/${shopId}.${secret}`, expiresAt: new Date(now + INVITE_TTL_MS).toISOString() };
+    return {
+      member,
+      inviteUrl: `${this.d.publicBaseUrl}/app/invite/${shopId}.${secret}`,
+      expiresAt: new Date(now + INVITE_TTL_MS).toISOString(),
+    };
   }
 
   list(shopId: string): Promise<Member[]> {
@@ -84,7 +88,12 @@ export class MemberService {
     if (!t) return { ok: false, reason: 'unknown' };
     if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) return { ok: false, reason: 'weak' };
     const session = await newSession();
-    const state = await this.obj(t.shopId).acceptInvite(await sha256Hex(t.secret), await hashPassword(password), session.stored, this.d.clock.now().getTime());
+    const state = await this.obj(t.shopId).acceptInvite(
+      await sha256Hex(t.secret),
+      await hashPassword(password),
+      session.stored,
+      this.d.clock.now().getTime(),
+    );
     return state.ok ? { ok: true, cookie: `${t.shopId}.${session.secret}` } : state;
   }
 
@@ -96,14 +105,16 @@ export class MemberService {
     const email = normaliseEmail(rawEmail);
     const attempt = { ip, account: await sha256Hex(email) };
     const verdict = await this.d.throttle.begin(attempt, this.d.clock.now());
-    if (!verdict.allowed) return { ok: false, reason: 'locked', scope: verdict.scope ?? 'account', retryAfterSeconds: verdict.retryAfterSeconds };
+    if (!verdict.allowed)
+      return { ok: false, reason: 'locked', scope: verdict.scope ?? 'account', retryAfterSeconds: verdict.retryAfterSeconds };
     const shopId = await this.d.kv.get(emailKey(await sha256Hex(email)));
     const creds = shopId ? await this.obj(shopId).credentials(email) : null;
     const stored = parsePasswordHash(creds?.passwordHash);
     const ok = stored ? await verifyPassword(password, stored) : await hashPassword(password).then(() => false); // same cost either way
     if (!ok || !creds || !shopId) return { ok: false, reason: 'wrong' };
     const session = await newSession();
-    if (!(await this.obj(shopId).openSession(creds.memberId, creds.passwordHash, session.stored, this.d.clock.now().getTime()))) return { ok: false, reason: 'wrong' };
+    if (!(await this.obj(shopId).openSession(creds.memberId, creds.passwordHash, session.stored, this.d.clock.now().getTime())))
+      return { ok: false, reason: 'wrong' };
     await this.d.throttle.succeeded(attempt);
     return { ok: true, cookie: `${shopId}.${session.secret}` };
   }

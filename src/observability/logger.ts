@@ -28,8 +28,7 @@ export function createLogger(opts: {
 }): Logger {
   const secrets = opts.secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6);
   const sink =
-    opts.sink ??
-    ((line, level) => (level === 'error' ? console.error(line) : level === 'warn' ? console.warn(line) : console.log(line)));
+    opts.sink ?? ((line, level) => (level === 'error' ? console.error(line) : level === 'warn' ? console.warn(line) : console.log(line)));
   const redact = (text: string) => {
     let out = text;
     for (const s of secrets) out = out.split(s).join('[REDACTED]');

@@ -24,5 +24,5 @@ export function fromMinor(minor: bigint, currency: string): string {
   const whole = s.slice(0, s.length - decimals);
   let fraction = s.slice(s.length - decimals);
   if (info?.type !== 'fiat') fraction = fraction.replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${fraction ? '.' + fraction : ''}`;
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }

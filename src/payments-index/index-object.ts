@@ -57,7 +57,15 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       const minor = toMinor(e.amount, e.currency);
       this.sql.exec(
         'INSERT OR REPLACE INTO payments (id, version, created_at, day, status, currency, amount, amount_minor, entry) VALUES (?,?,?,?,?,?,?,?,?)',
-        e.id, e.version, e.createdAt, day, e.status, e.currency, e.amount, minor.toString(), JSON.stringify(e),
+        e.id,
+        e.version,
+        e.createdAt,
+        day,
+        e.status,
+        e.currency,
+        e.amount,
+        minor.toString(),
+        JSON.stringify(e),
       );
       this.addTotal(day, e.status, e.currency, 1, minor);
       return { applied: true };
@@ -70,13 +78,18 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
       args.push(q.before.createdAt, q.before.createdAt, q.before.id);
     }
-    const sql = `SELECT entry FROM payments ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return this.sql.exec(sql, ...args, Math.min(Math.max(q.limit, 1), 101)).toArray().map((r: Row) => JSON.parse(String(r.entry)) as IndexEntry);
+    const sql = `SELECT entry FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.sql
+      .exec(sql, ...args, Math.min(Math.max(q.limit, 1), 101))
+      .toArray()
+      .map((r: Row) => JSON.parse(String(r.entry)) as IndexEntry);
   }
 
   totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] {
     const { where, args } = filters(q);
-    const rows = this.sql.exec(`SELECT currency, count, minor FROM totals ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`, ...args).toArray();
+    const rows = this.sql
+      .exec(`SELECT currency, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, ...args)
+      .toArray();
     const by = new Map<string, { count: number; minor: bigint }>();
     for (const r of rows) {
       const t = by.get(String(r.currency)) ?? { count: 0, minor: 0n };
@@ -88,10 +101,19 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   }
 
   private addTotal(day: string, status: string, currency: string, count: number, minor: bigint): void {
-    const row = this.sql.exec('SELECT count, minor FROM totals WHERE day = ? AND status = ? AND currency = ?', day, status, currency).toArray()[0];
+    const row = this.sql
+      .exec('SELECT count, minor FROM totals WHERE day = ? AND status = ? AND currency = ?', day, status, currency)
+      .toArray()[0];
     const nextCount = Number(row?.count ?? 0) + count;
     const nextMinor = BigInt(String(row?.minor ?? '0')) + minor;
-    this.sql.exec('INSERT OR REPLACE INTO totals (day, status, currency, count, minor) VALUES (?,?,?,?,?)', day, status, currency, nextCount, nextMinor.toString());
+    this.sql.exec(
+      'INSERT OR REPLACE INTO totals (day, status, currency, count, minor) VALUES (?,?,?,?,?)',
+      day,
+      status,
+      currency,
+      nextCount,
+      nextMinor.toString(),
+    );
   }
 }
 
@@ -99,9 +121,14 @@ export class PaymentsIndexObject extends DurableObject<Env> {
 function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; args: SqlStorageValue[] } {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
-  if (q.status) (where.push('status = ?'), args.push(q.status));
-  if (q.currency) (where.push('currency = ?'), args.push(q.currency));
-  if (q.fromDay) (where.push('day >= ?'), args.push(q.fromDay));
-  if (q.toDay) (where.push('day <= ?'), args.push(q.toDay));
+  const add = (clause: string, value: SqlStorageValue | undefined) => {
+    if (value === undefined || value === '') return;
+    where.push(clause);
+    args.push(value);
+  };
+  add('status = ?', q.status);
+  add('currency = ?', q.currency);
+  add('day >= ?', q.fromDay);
+  add('day <= ?', q.toDay);
   return { where, args };
 }

@@ -2,9 +2,9 @@ import type { CurrencyTotal, Mode, PaymentList, PaymentStatus } from '../../gene
 import type { Clock } from '../lib/clock';
 import type { PaymentRecord } from '../payments/record';
 import { fromMinor, toMinor } from './amounts';
-import { toIndexEntry, toListItem, type IndexEntry } from './entry';
+import { type IndexEntry, toIndexEntry, toListItem } from './entry';
 import type { ShardQuery } from './index-object';
-import { decodeCursor, encodeCursor, monthOf, monthsDescending, shard, type IndexNamespace } from './shards';
+import { decodeCursor, encodeCursor, type IndexNamespace, monthOf, monthsDescending, shard } from './shards';
 
 export interface ListFilters {
   status?: PaymentStatus;
@@ -43,7 +43,13 @@ export class PaymentsIndex {
     await shard(this.deps.ns, r.shopId, r.mode, monthOf(r.createdAt)).upsert(toIndexEntry(r));
   }
 
-  async list(shop: { id: string; createdAt: string }, mode: Mode, f: ListFilters, cursor: string | undefined, limit: number): Promise<PaymentList> {
+  async list(
+    shop: { id: string; createdAt: string },
+    mode: Mode,
+    f: ListFilters,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<PaymentList> {
     if (f.q) return this.search(shop.id, mode, f, f.q);
     const before = cursor ? decodeCursor(cursor) : undefined;
     if (before === null) throw new BadCursor('cursor is not one this API returned');
@@ -56,7 +62,10 @@ export class PaymentsIndex {
     const allMonths = monthsDescending(monthOf(fromDay), monthOf(toDay));
     const pageMonths = before ? allMonths.filter((m) => m <= monthOf(before.createdAt)) : allMonths;
 
-    const [items, totals] = await Promise.all([this.page(shop.id, mode, pageMonths, { ...query, before, limit: limit + 1 }), this.totals(shop.id, mode, allMonths, query)]);
+    const [items, totals] = await Promise.all([
+      this.page(shop.id, mode, pageMonths, { ...query, before, limit: limit + 1 }),
+      this.totals(shop.id, mode, allMonths, query),
+    ]);
     const more = items.length > limit;
     const shown = items.slice(0, limit);
     const last = shown.at(-1);
@@ -82,7 +91,9 @@ export class PaymentsIndex {
       s.minor += BigInt(t.minor);
       sum.set(t.currency, s);
     }
-    return [...sum].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, s]) => ({ currency, count: s.count, amount: fromMinor(s.minor, currency) }));
+    return [...sum]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([currency, s]) => ({ currency, count: s.count, amount: fromMinor(s.minor, currency) }));
   }
 
   /** Exact lookup by our id or by the shop's id (whose payment id we can derive): always current. */
@@ -112,7 +123,12 @@ export class PaymentsIndex {
 
 function matchesFilters(r: PaymentRecord, f: ListFilters): boolean {
   const day = r.createdAt.slice(0, 10);
-  return (!f.status || r.status === f.status) && (!f.currency || r.currency === f.currency) && (!f.from || day >= f.from) && (!f.to || day <= f.to);
+  return (
+    (!f.status || r.status === f.status) &&
+    (!f.currency || r.currency === f.currency) &&
+    (!f.from || day >= f.from) &&
+    (!f.to || day <= f.to)
+  );
 }
 
 const maxOf = (a: string | undefined, b: string) => (a && a > b ? a : b);

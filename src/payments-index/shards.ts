@@ -42,7 +42,10 @@ export interface Position {
 }
 
 export function encodeCursor(p: Position): string {
-  return btoa(JSON.stringify([p.createdAt, p.id])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(JSON.stringify([p.createdAt, p.id]))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 export function decodeCursor(cursor: string): Position | null {

@@ -55,11 +55,17 @@ export class PaymentFlow {
       r = { ...transition(r, 'awaiting_payment', 'bansky accepted', this.now()), banskyUrl: checkout.url };
       events.push({ ...this.fields(r), event_type: 'bansky_init_ok', latency_ms: checkout.latencyMs });
     } catch (err) {
-      const failure = err instanceof BanskyFailure ? err : new BanskyFailure('bansky_error', 'The payment provider could not start this payment.', null);
+      const failure =
+        err instanceof BanskyFailure ? err : new BanskyFailure('bansky_error', 'The payment provider could not start this payment.', null);
       if (!(err instanceof BanskyFailure)) this.s.log.error('bansky init crashed', { err, paymentId: r.id });
       else this.s.log.warn('bansky init failed', { paymentId: r.id, code: failure.code, httpStatus: failure.httpStatus });
       r = { ...transition(r, 'init_failed', failure.code, this.now()), initFailure: { code: failure.code, detail: failure.detail } };
-      events.push({ ...this.fields(r), event_type: 'bansky_init_failed', http_status: failure.httpStatus, attributes: { code: failure.code } });
+      events.push({
+        ...this.fields(r),
+        event_type: 'bansky_init_failed',
+        http_status: failure.httpStatus,
+        attributes: { code: failure.code },
+      });
     }
     await this.commit(r, events);
     return r;
@@ -89,7 +95,8 @@ export class PaymentFlow {
       return { kind: 'ignored', status: r.status };
     }
     const reason = r.status === 'expired' ? 'bansky postback after expiry' : 'bansky postback';
-    if (r.status === 'expired') this.s.log.warn('bansky confirmed a payment after its link expired', { paymentId: r.id, reported: pb.status });
+    if (r.status === 'expired')
+      this.s.log.warn('bansky confirmed a payment after its link expired', { paymentId: r.id, reported: pb.status });
     const next = { ...transition(r, pb.status, reason, this.now()), banskyTransactionId: pb.transactionId ?? null };
     await this.commit(next, [{ ...event, attributes: { reported: pb.status, applied: true } }]);
     return { kind: 'accepted', status: next.status };
@@ -125,10 +132,18 @@ export class PaymentFlow {
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
     } catch (err) {
-      this.s.log.warn('bansky status check failed; carrying on without it', { paymentId: r.id, why, err: err instanceof Error ? err.message : String(err) });
+      this.s.log.warn('bansky status check failed; carrying on without it', {
+        paymentId: r.id,
+        why,
+        err: err instanceof Error ? err.message : String(err),
+      });
       return r;
     }
-    const event: AnalyticsEventInput = { ...this.fields(r), event_type: 'bansky_status_checked', attributes: { why, reported: view?.status ?? 'unknown' } };
+    const event: AnalyticsEventInput = {
+      ...this.fields(r),
+      event_type: 'bansky_status_checked',
+      attributes: { why, reported: view?.status ?? 'unknown' },
+    };
     const current = (await this.storage.read()) ?? r; // the postback may have landed while we asked
     if (!view || (view.status !== 'paid' && view.status !== 'failed') || !canTransition(current.status, view.status)) {
       this.storage.defer(this.s.analytics.emit(event));
@@ -139,7 +154,10 @@ export class PaymentFlow {
       this.storage.defer(this.s.analytics.emit({ ...event, attributes: { ...event.attributes, applied: false, reason: 'mismatch' } }));
       return current;
     }
-    const next = { ...transition(current, view.status, `bansky status check (${why})`, this.now()), banskyTransactionId: view.transactionId ?? current.banskyTransactionId };
+    const next = {
+      ...transition(current, view.status, `bansky status check (${why})`, this.now()),
+      banskyTransactionId: view.transactionId ?? current.banskyTransactionId,
+    };
     await this.commit(next, [{ ...event, attributes: { ...event.attributes, applied: true } }]);
     return next;
   }
@@ -156,10 +174,17 @@ export class PaymentFlow {
     const sinceQueuedMs = r.postback.queuedAt ? this.now().getTime() - Date.parse(r.postback.queuedAt) : Infinity;
     if (opts.notWithinMs && sinceQueuedMs < opts.notWithinMs) {
       const retryAfterSeconds = Math.ceil((opts.notWithinMs - sinceQueuedMs) / 1000);
-      return { ok: false, reason: `This postback was queued ${Math.floor(sinceQueuedMs / 1000)} s ago; resend again in ${retryAfterSeconds} s.`, retryAfterSeconds };
+      return {
+        ok: false,
+        reason: `This postback was queued ${Math.floor(sinceQueuedMs / 1000)} s ago; resend again in ${retryAfterSeconds} s.`,
+        retryAfterSeconds,
+      };
     }
     const at = this.now().toISOString();
-    const next: PaymentRecord = { ...r, postback: { ...r.postback, status: 'pending', queuedAt: at, nextAttemptAt: at, deadLetterKey: null } };
+    const next: PaymentRecord = {
+      ...r,
+      postback: { ...r.postback, status: 'pending', queuedAt: at, nextAttemptAt: at, deadLetterKey: null },
+    };
     await this.storage.write(next); // before any other await: nothing can interleave between read and write
     if (r.postback.deadLetterKey) await this.s.postbackDeadLetters.remove(r.postback.deadLetterKey);
     this.storage.deliverSoon();
@@ -202,7 +227,11 @@ export class PaymentFlow {
       const current = await this.storage.read();
       if (fromAlarm && current) {
         const attempts = (current.indexAttempts ?? 0) + 1;
-        await this.storage.write({ ...current, indexAttempts: attempts, indexRetryAt: new Date(this.now().getTime() + indexRetryDelayMs(attempts)).toISOString() });
+        await this.storage.write({
+          ...current,
+          indexAttempts: attempts,
+          indexRetryAt: new Date(this.now().getTime() + indexRetryDelayMs(attempts)).toISOString(),
+        });
       }
     }
   }

@@ -1,12 +1,13 @@
 import type { Mode } from '../../generated/api/types.gen';
 import { base62Digits, hmacKey, hmacSha256, randomBase62, sha256Hex } from '../lib/crypto';
+
 const ID_CHARS = 22; // 62^22 ≈ 2^131
 
 export const PAYMENT_ID_PATTERN = /^pay_[A-Za-z0-9]{22}$/;
 
 /** A payment without a shop transaction id: 22 random base62 chars (≈131 bits). */
 export function randomPaymentId(): string {
-  return 'pay_' + randomBase62(ID_CHARS);
+  return `pay_${randomBase62(ID_CHARS)}`;
 }
 
 /**
@@ -17,7 +18,7 @@ export function randomPaymentId(): string {
 export async function derivePaymentId(secret: string, shopId: string, mode: Mode, shopTransactionId: string): Promise<string> {
   // '|' cannot occur in shop ids, modes or shop transaction ids, so the input is unambiguous.
   const mac = await hmacSha256(await hmacKey(secret, ['sign']), `${shopId}|${mode}|${shopTransactionId}`);
-  return 'pay_' + base62Digits(mac, ID_CHARS);
+  return `pay_${base62Digits(mac, ID_CHARS)}`;
 }
 
 /**

@@ -29,7 +29,11 @@ export class PaymentObject extends DurableObject<Env> {
   /** From the composition root; tests replace it (runInDurableObject) to move the clock or fake Bansky. */
   services: Services = buildServices(this.env);
 
-  private readonly storage = durableStorage(this.ctx, () => this.services, () => this.ctx.waitUntil(this.deliverPostback()));
+  private readonly storage = durableStorage(
+    this.ctx,
+    () => this.services,
+    () => this.ctx.waitUntil(this.deliverPostback()),
+  );
 
   private flow(requestId: string): PaymentFlow {
     return new PaymentFlow(this.storage, withLogFields(this.services, { requestId }), requestId);

@@ -42,7 +42,12 @@ export type NumberSources = ReadonlyMap<string, string>;
  * The rules the schema cannot express (DESIGN §4). Each failure is a 400 with its own stable
  * code and the offending field as a JSON Pointer in `errors[]`.
  */
-export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode: Mode, numberSources: NumberSources = new Map()): ValidatedPayment {
+export function validatePayment(
+  body: InitPaymentRequest,
+  shop: ShopRecord,
+  mode: Mode,
+  numberSources: NumberSources = new Map(),
+): ValidatedPayment {
   const fail = (code: ConstructorParameters<typeof ApiError>[1], path: string, message: string): never => {
     throw new ApiError(400, code, `${path.slice(1)}: ${message}`, { errors: [{ path, in: 'body', message }] });
   };
@@ -52,7 +57,10 @@ export function validatePayment(body: InitPaymentRequest, shop: ShopRecord, mode
   const { type, decimals } = info!;
   if (body.type && body.type !== type) fail('type_currency_mismatch', '/type', `${body.currency} is a ${type} currency`);
 
-  const decimal = typeof body.amount === 'number' ? decimalFromJsonNumber(body.amount, numberSources.get('/amount')) : { ok: true as const, value: body.amount };
+  const decimal =
+    typeof body.amount === 'number'
+      ? decimalFromJsonNumber(body.amount, numberSources.get('/amount'))
+      : { ok: true as const, value: body.amount };
   if (!decimal.ok) return fail('invalid_amount', '/amount', decimal.message);
   const amount = canonicalAmount(decimal.value, decimals);
   if (!amount.ok) return fail('invalid_amount', '/amount', amount.message);

@@ -1,5 +1,5 @@
 import type { Mode, PaymentStatus, PostbackAttempt } from '../../generated/api/types.gen';
-import { isFinal, wantsPostback, webhookIdFor, type PaymentRecord } from './record';
+import { isFinal, type PaymentRecord, wantsPostback, webhookIdFor } from './record';
 import type { ValidatedPayment } from './rules';
 
 /**
@@ -81,7 +81,15 @@ export function transition(r: PaymentRecord, to: PaymentStatus, reason: string |
     next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at, nextAttemptAt: at };
   } else if ((r.status === 'expired' || r.status === 'init_failed') && to === 'paid' && wantsPostback(r)) {
     // A new event for the shop: its own webhook-id, delivered like any first postback.
-    next.postback = { ...r.postback, status: 'pending', webhookId: webhookIdFor(r.id, to), queuedAt: at, nextAttemptAt: at, deliveredAt: null, deadLetterKey: null };
+    next.postback = {
+      ...r.postback,
+      status: 'pending',
+      webhookId: webhookIdFor(r.id, to),
+      queuedAt: at,
+      nextAttemptAt: at,
+      deliveredAt: null,
+      deadLetterKey: null,
+    };
   }
   if (to === 'init_failed' && r.postback.status === 'waiting') next.postback = { ...r.postback, status: 'none' };
   return next;
@@ -135,7 +143,9 @@ export function recordAttempt(
   deadLetterKey: string | null,
   nextAttemptAt: string | null = null,
 ): PaymentRecord {
-  const attempts = [...r.postback.attempts, { ...attempt, attempt: (r.postback.attempts.at(-1)?.attempt ?? 0) + 1 }].slice(-MAX_RECORDED_ATTEMPTS);
+  const attempts = [...r.postback.attempts, { ...attempt, attempt: (r.postback.attempts.at(-1)?.attempt ?? 0) + 1 }].slice(
+    -MAX_RECORDED_ATTEMPTS,
+  );
   const postback = { ...r.postback, attempts, nextAttemptAt: outcome === 'retrying' ? nextAttemptAt : null };
   if (outcome === 'delivered') {
     postback.status = 'delivered';

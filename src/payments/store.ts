@@ -1,5 +1,5 @@
-import type { PaymentObject } from './payment-object';
 import { PAYMENT_ID_PATTERN } from './ids';
+import type { PaymentObject } from './payment-object';
 import type { PaymentRecord } from './record';
 
 /** Ids that cannot exist never wake an object. */

@@ -19,7 +19,9 @@ import { ApiError } from '../http/problem';
  */
 export type TextKind = 'name' | 'url';
 
-const ALWAYS = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069\u200B\u2060-\u2064\u206A-\u206F\uFEFF\uFFF9-\uFFFB\u115F\u1160\u3164\uFFA0\uFDD0-\uFDEF]/u;
+const ALWAYS =
+  /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069\u200B\u2060-\u2064\u206A-\u206F\uFEFF\uFFF9-\uFFFB\u115F\u1160\u3164\uFFA0\uFDD0-\uFDEF]/u;
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists combining and variation selectors on purpose, one code point each (u flag)
 const URL_ONLY = /[\p{Cf}\u034F\u17B4\u17B5\u180B-\u180F\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 const TAG = /[\u{E0000}-\u{E007F}]/u;
 const BLACK_FLAG = 0x1f3f4; // 🏴, the base of subdivision flags (🏴 + tag letters + cancel tag)
@@ -35,7 +37,7 @@ function describe(cp: number): string {
   return 'an invisible formatting character';
 }
 
-const hex = (cp: number) => 'U+' + cp.toString(16).toUpperCase().padStart(4, '0');
+const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** The first character of `text` this kind of field must not contain, as a message, or null. */
 export function unsafeCharacter(text: string, kind: TextKind): string | null {

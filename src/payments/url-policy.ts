@@ -30,8 +30,21 @@ export const POSTBACK_PORTS: readonly string[] = ['443', '8443'];
  * also catches clones that are not on this list, when the address they carry is private.
  */
 export const REBINDING_DOMAINS: readonly string[] = [
-  'nip.io', 'sslip.io', 'xip.io', 'xip.name', 'localtest.me', 'lvh.me', 'vcap.me', 'lacolhost.com', 'traefik.me',
-  'localhost.run', 'local.gd', 'localho.st', 'fuf.me', '1u.ms', 'rbndr.us',
+  'nip.io',
+  'sslip.io',
+  'xip.io',
+  'xip.name',
+  'localtest.me',
+  'lvh.me',
+  'vcap.me',
+  'lacolhost.com',
+  'traefik.me',
+  'localhost.run',
+  'local.gd',
+  'localho.st',
+  'fuf.me',
+  '1u.ms',
+  'rbndr.us',
 ];
 
 /**
@@ -41,8 +54,23 @@ export const REBINDING_DOMAINS: readonly string[] = [
  * `.example` stays allowed: it resolves nowhere, and the docs use it.
  */
 export const INTERNAL_SUFFIXES: readonly string[] = [
-  'localhost', 'local', 'localdomain', 'internal', 'intranet', 'lan', 'home', 'corp', 'private', 'home.arpa', 'arpa',
-  'test', 'invalid', 'onion', 'alt', 'svc', 'consul',
+  'localhost',
+  'local',
+  'localdomain',
+  'internal',
+  'intranet',
+  'lan',
+  'home',
+  'corp',
+  'private',
+  'home.arpa',
+  'arpa',
+  'test',
+  'invalid',
+  'onion',
+  'alt',
+  'svc',
+  'consul',
 ];
 
 export function parseUrl(raw: string): URL | null {

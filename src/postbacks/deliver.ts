@@ -9,16 +9,31 @@ export type AttemptResult = Omit<PostbackAttempt, 'attempt'>;
  * a short message; of the shop's answer only its first 512 bytes are kept (shown to the shop in
  * its app, to debug its endpoint), and the rest is never read.
  */
-export async function sendPostback(url: string, headers: Record<string, string>, body: string, timeoutMs: number, clock: Clock): Promise<AttemptResult> {
+export async function sendPostback(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<AttemptResult> {
   const at = clock.now();
   try {
     const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     const responseBody = await firstBytes(res, RESPONSE_EXCERPT_BYTES);
     const ok = res.status >= 200 && res.status < 300;
-    return { at: at.toISOString(), ok, httpStatus: res.status, latencyMs: elapsedMs(clock, at), error: ok ? null : `HTTP ${res.status}`, responseBody };
+    return {
+      at: at.toISOString(),
+      ok,
+      httpStatus: res.status,
+      latencyMs: elapsedMs(clock, at),
+      error: ok ? null : `HTTP ${res.status}`,
+      responseBody,
+    };
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    const error = timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200);
+    const error = timedOut
+      ? `no answer within ${timeoutMs} ms`
+      : `network error: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200);
     return { at: at.toISOString(), ok: false, httpStatus: null, latencyMs: elapsedMs(clock, at), error };
   }
 }

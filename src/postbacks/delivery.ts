@@ -34,7 +34,7 @@ export class PostbackDelivery {
   /** One attempt if one is due; `webhookId` (from a queue job) must still be the current event. */
   async deliverIfDue(webhookId?: string): Promise<DeliveryResult> {
     const r = await this.storage.read();
-    if (!r || r.postback.status !== 'pending' || !r.postbackUrl || !r.postback.webhookId) return 'nothing';
+    if (r?.postback.status !== 'pending' || !r.postbackUrl || !r.postback.webhookId) return 'nothing';
     if (webhookId !== undefined && webhookId !== r.postback.webhookId) return 'nothing'; // superseded by a newer event
     const now = this.s.clock.now();
     const due = r.postback.nextAttemptAt ? Date.parse(r.postback.nextAttemptAt) : 0;
@@ -48,7 +48,10 @@ export class PostbackDelivery {
     if (current.postback.webhookId !== r.postback.webhookId || current.postback.queuedAt !== r.postback.queuedAt) {
       // It was sent all the same: keep it in the record, without touching the newer delivery.
       const n = (current.postback.attempts.at(-1)?.attempt ?? 0) + 1;
-      await this.storage.write({ ...current, postback: { ...current.postback, attempts: [...current.postback.attempts, { ...attempt, attempt: n }] } });
+      await this.storage.write({
+        ...current,
+        postback: { ...current.postback, attempts: [...current.postback.attempts, { ...attempt, attempt: n }] },
+      });
       return 'nothing';
     }
     return this.record(current, attempt);
@@ -66,7 +69,8 @@ export class PostbackDelivery {
     const shop = await this.s.shops.getShop(r.shopId);
     const at = this.s.clock.now();
     const secrets = shop ? activeWebhookSecrets(shop, at) : [];
-    if (secrets.length === 0) return { at: at.toISOString(), ok: false, httpStatus: null, latencyMs: null, error: 'the shop has no active webhook secret' };
+    if (secrets.length === 0)
+      return { at: at.toISOString(), ok: false, httpStatus: null, latencyMs: null, error: 'the shop has no active webhook secret' };
     const body = JSON.stringify(buildShopPostback(r));
     return sendPostback(url, signShopPostback(webhookId, body, secrets, at), body, this.s.config.postbacks.timeoutMs, this.s.clock);
   }

@@ -10,7 +10,10 @@ export type QueryRow = Record<string, string | null>;
 /** BigQuery could not be reached or refused; carries no response body beyond a short reason. */
 export class BigQueryUnavailableError extends Error {
   readonly code = 'bigquery_unavailable';
-  constructor(readonly httpStatus: number | null, detail: string) {
+  constructor(
+    readonly httpStatus: number | null,
+    detail: string,
+  ) {
     super(`BigQuery is unavailable: ${detail}`);
     this.name = 'BigQueryUnavailableError';
   }
@@ -67,7 +70,9 @@ export async function runQuery(deps: QueryDeps, sql: string, params: QueryParame
   let answer = await call(doFetch, base, { method: 'POST', headers, body: JSON.stringify(body) }, timeoutMs);
   // A slow query answers jobComplete=false: ask for the results of that job (a few times, then give up).
   for (let i = 0; i < 3 && answer.jobComplete === false && answer.jobReference?.jobId; i++) {
-    const loc = answer.jobReference.location ? `?location=${encodeURIComponent(answer.jobReference.location)}&timeoutMs=${timeoutMs}` : `?timeoutMs=${timeoutMs}`;
+    const loc = answer.jobReference.location
+      ? `?location=${encodeURIComponent(answer.jobReference.location)}&timeoutMs=${timeoutMs}`
+      : `?timeoutMs=${timeoutMs}`;
     answer = await call(doFetch, `${base}/${encodeURIComponent(answer.jobReference.jobId)}${loc}`, { method: 'GET', headers }, timeoutMs);
   }
   if (answer.jobComplete === false) throw new BigQueryUnavailableError(null, 'query did not finish in time');

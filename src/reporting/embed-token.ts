@@ -43,9 +43,11 @@ function checkScope(scope: Partial<EmbedScope> | undefined): EmbedScope {
 
 function checkConfig(config: EmbedTokenConfig): number {
   if (!config.secret) throw new EmbedTokenRefused('METABASE_EMBED_SECRET is not set');
-  if (!Number.isInteger(config.dashboardId) || config.dashboardId <= 0) throw new EmbedTokenRefused('dashboard id must be a positive integer');
+  if (!Number.isInteger(config.dashboardId) || config.dashboardId <= 0)
+    throw new EmbedTokenRefused('dashboard id must be a positive integer');
   const lifetime = config.lifetimeSeconds ?? MAX_EMBED_TOKEN_LIFETIME_S;
-  if (!(lifetime > 0 && lifetime <= MAX_EMBED_TOKEN_LIFETIME_S)) throw new EmbedTokenRefused(`lifetime must be 1..${MAX_EMBED_TOKEN_LIFETIME_S} s`);
+  if (!(lifetime > 0 && lifetime <= MAX_EMBED_TOKEN_LIFETIME_S))
+    throw new EmbedTokenRefused(`lifetime must be 1..${MAX_EMBED_TOKEN_LIFETIME_S} s`);
   return lifetime;
 }
 

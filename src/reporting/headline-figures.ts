@@ -1,4 +1,4 @@
-import { runQuery, type QueryDeps, type QueryParameter, type QueryRow, type QueryTarget } from './bigquery-query';
+import { type QueryDeps, type QueryParameter, type QueryRow, type QueryTarget, runQuery } from './bigquery-query';
 import { SCOPE_SQL, toNamedParameters, withDataset } from './scope-sql';
 
 /**
@@ -89,16 +89,31 @@ export class HeadlineFiguresService {
       { name: 'from', type: 'DATE', value: from },
       { name: 'to', type: 'DATE', value: to },
     ];
-    const [volume, [postbacks]] = await Promise.all([runQuery(this.deps, this.volumeSql, params), runQuery(this.deps, this.postbackSql, params)]);
+    const [volume, [postbacks]] = await Promise.all([
+      runQuery(this.deps, this.volumeSql, params),
+      runQuery(this.deps, this.postbackSql, params),
+    ]);
     const payments = sum(volume, 'payments');
     const paid = sum(volume, 'paid');
     return {
-      window, from, to, payments, paid,
+      window,
+      from,
+      to,
+      payments,
+      paid,
       conversion: payments ? paid / payments : null,
-      paidVolume: volume.map((r) => ({ currency: r.currency ?? '', payments: int(r.payments), paid: int(r.paid), amountPaid: r.amount_paid ?? '0' })),
+      paidVolume: volume.map((r) => ({
+        currency: r.currency ?? '',
+        payments: int(r.payments),
+        paid: int(r.paid),
+        amountPaid: r.amount_paid ?? '0',
+      })),
       postbacks: {
-        postbacks: int(postbacks?.postbacks), delivered: int(postbacks?.delivered), pending: int(postbacks?.pending),
-        deadLettered: int(postbacks?.dead_lettered), attempts: int(postbacks?.attempts),
+        postbacks: int(postbacks?.postbacks),
+        delivered: int(postbacks?.delivered),
+        pending: int(postbacks?.pending),
+        deadLettered: int(postbacks?.dead_lettered),
+        attempts: int(postbacks?.attempts),
       },
     };
   }

@@ -5,7 +5,10 @@ export function fmtTime(iso: string | null | undefined, seconds = false): string
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
-  return d.toISOString().slice(0, seconds ? 19 : 16).replace('T', ' ') + ' UTC';
+  return `${d
+    .toISOString()
+    .slice(0, seconds ? 19 : 16)
+    .replace('T', ' ')} UTC`;
 }
 
 /** Exact amounts as sent ("1,249.90"); never rounded through a float. */

@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/context';
+import { timingSafeEqualStrings } from '../lib/crypto';
 import type { AppSession } from '../members/service';
 import type { ShopRecord } from '../shops/shop-store';
-import { timingSafeEqualStrings } from '../lib/crypto';
 
 /**
  * The shop app's guards: security headers on every answer, the session cookie, and CSRF.
@@ -91,20 +91,22 @@ export function clearSessionCookie(c: Context): void {
  * Signed-in pages: a valid session of an existing, enabled shop, else back to sign-in. `json`: for
  * an endpoint a script calls (the embed's token refresh), answer 401/403 JSON instead of a redirect.
  */
-export const requireSession = (opts: { json?: boolean } = {}): MiddlewareHandler<AppPageEnv> => async (c, next) => {
-  const session = await c.var.services.members.resolve(getCookie(c, SESSION_COOKIE));
-  if (!session) {
-    clearSessionCookie(c);
-    return opts.json ? c.json({ error: 'not signed in' }, 401) : c.redirect(`${APP_PATH}/sign-in`, 303);
-  }
-  const shop = await c.var.services.shops.getShop(session.shopId);
-  if (!shop || shop.disabled) {
-    return opts.json ? c.json({ error: 'shop disabled' }, 403) : c.text('This shop is disabled. Contact AimbrellaPay support.', 403);
-  }
-  c.set('session', session);
-  c.set('appShop', shop);
-  await next();
-};
+export const requireSession =
+  (opts: { json?: boolean } = {}): MiddlewareHandler<AppPageEnv> =>
+  async (c, next) => {
+    const session = await c.var.services.members.resolve(getCookie(c, SESSION_COOKIE));
+    if (!session) {
+      clearSessionCookie(c);
+      return opts.json ? c.json({ error: 'not signed in' }, 401) : c.redirect(`${APP_PATH}/sign-in`, 303);
+    }
+    const shop = await c.var.services.shops.getShop(session.shopId);
+    if (!shop || shop.disabled) {
+      return opts.json ? c.json({ error: 'shop disabled' }, 403) : c.text('This shop is disabled. Contact AimbrellaPay support.', 403);
+    }
+    c.set('session', session);
+    c.set('appShop', shop);
+    await next();
+  };
 
 /** Every signed-in POST: same site and the session's CSRF token. */
 export const requireCsrf = (): MiddlewareHandler<AppPageEnv> => async (c, next) => {

@@ -1,9 +1,9 @@
-import type { Clock } from '../lib/clock';
 import type { Mode, ShopPostback } from '../../generated/api/types.gen';
-import { checkPostbackUrl } from '../payments/url-policy';
-import { sendPostback, type AttemptResult } from '../postbacks/deliver';
-import { signShopPostback } from '../postbacks/payload';
+import type { Clock } from '../lib/clock';
 import { randomBase62 } from '../lib/crypto';
+import { checkPostbackUrl } from '../payments/url-policy';
+import { type AttemptResult, sendPostback } from '../postbacks/deliver';
+import { signShopPostback } from '../postbacks/payload';
 import { activeWebhookSecrets, type ShopRecord } from '../shops/shop-store';
 
 export const TEST_TRANSACTION_ID = 'test-postback';
@@ -14,7 +14,13 @@ export const TEST_TRANSACTION_ID = 'test-postback';
  * secret of the shop exactly like real deliveries. The URL passes the same policy as a payment's
  * postbackUrl (public https in live mode: no requests into private networks).
  */
-export async function sendTestPostback(shop: ShopRecord, mode: Mode, url: string, clock: Clock, timeoutMs: number): Promise<{ refused: string } | AttemptResult> {
+export async function sendTestPostback(
+  shop: ShopRecord,
+  mode: Mode,
+  url: string,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<{ refused: string } | AttemptResult> {
   const now = clock.now();
   const issue = checkPostbackUrl(url, mode);
   if (issue) return { refused: issue };
@@ -25,7 +31,7 @@ export async function sendTestPostback(shop: ShopRecord, mode: Mode, url: string
     type: 'payment.paid',
     timestamp: at,
     data: {
-      id: 'pay_' + 'TEST' + randomBase62(18),
+      id: `pay_TEST${randomBase62(18)}`,
       shopTransactionId: TEST_TRANSACTION_ID,
       status: 'paid',
       mode: 'test',

@@ -1,8 +1,8 @@
 import type { Mode, Shop, TokenInfo } from '../../generated/api/types.gen';
 import type { Clock } from '../lib/clock';
+import { randomBase62, randomBytes, sha256Hex, toBase64 } from '../lib/crypto';
 import type { Sealed, SecretBox } from '../lib/secret-box';
 import { TtlCache } from '../lib/ttl-cache';
-import { randomBase62, randomBytes, sha256Hex, toBase64 } from '../lib/crypto';
 
 /**
  * Shops and their credentials in Workers KV (read-mostly data; DESIGN §4).
@@ -51,14 +51,12 @@ export interface Page<T> {
 const TOKEN_PATTERN = /^apay_(test|live)_[A-Za-z0-9]{43}$/;
 
 export function newWebhookSecret(): string {
-  return 'whsec_' + toBase64(randomBytes(32));
+  return `whsec_${toBase64(randomBytes(32))}`;
 }
 
 /** Webhook secrets that should sign right now: the current one plus any still in overlap. */
 export function activeWebhookSecrets(shop: ShopRecord, now: Date): string[] {
-  return shop.webhookSecrets
-    .filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime())
-    .map((s) => s.secret);
+  return shop.webhookSecrets.filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime()).map((s) => s.secret);
 }
 
 export function publicShop(shop: ShopRecord): Shop {
@@ -90,7 +88,7 @@ export class ShopStore {
     const at = this.clock.now().toISOString();
     const webhookSecret = newWebhookSecret();
     const shop: ShopRecord = {
-      id: 'shop_' + randomBase62(16),
+      id: `shop_${randomBase62(16)}`,
       name: input.name,
       allowedRedirectHosts: normaliseHosts(input.allowedRedirectHosts),
       disabled: false,
@@ -122,7 +120,11 @@ export class ShopStore {
   /** KV holds the webhook secrets sealed (src/lib/secret-box.ts); every write re-seals with the current key. */
   private async putShop(shop: ShopRecord): Promise<void> {
     const webhookSecrets = await Promise.all(
-      shop.webhookSecrets.map(async ({ secret, createdAt, expiresAt }) => ({ sealed: await this.box.seal(secret, shop.id), createdAt, expiresAt })),
+      shop.webhookSecrets.map(async ({ secret, createdAt, expiresAt }) => ({
+        sealed: await this.box.seal(secret, shop.id),
+        createdAt,
+        expiresAt,
+      })),
     );
     await this.kv.put(shopKey(shop.id), JSON.stringify({ ...shop, webhookSecrets } satisfies StoredShop));
     this.cachedShops.delete(shop.id); // this isolate at once; others within REVOCATION_DELAY_SECONDS
@@ -160,10 +162,12 @@ export class ShopStore {
 
   async listShops(cursor: string | undefined, limit: number): Promise<Page<ShopRecord>> {
     const page = await this.kv.list({ prefix: 'shop:', cursor, limit });
-    const items = await Promise.all(page.keys.map(async (k) => {
-      const stored = await this.kv.get<StoredShop>(k.name, 'json');
-      return stored ? this.open(stored) : null;
-    }));
+    const items = await Promise.all(
+      page.keys.map(async (k) => {
+        const stored = await this.kv.get<StoredShop>(k.name, 'json');
+        return stored ? this.open(stored) : null;
+      }),
+    );
     return {
       items: items.filter((s): s is ShopRecord => s !== null),
       nextCursor: page.list_complete ? null : page.cursor,
@@ -205,7 +209,7 @@ export class ShopStore {
     const token = prefix + randomBase62(43); // 43 base62 chars ≈ 256 bits
     const hash = await sha256Hex(token);
     const record: TokenRecord = {
-      id: 'tok_' + randomBase62(16),
+      id: `tok_${randomBase62(16)}`,
       shopId,
       label: label ?? null,
       mode,

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { startWorker, type RunningWorker } from '../../scripts/lib/wrangler-dev.mjs';
+import { type RunningWorker, startWorker } from '../../scripts/lib/wrangler-dev.mjs';
 import { root, runCli } from './e2e.support.ts';
 
 const ADMIN_TOKEN = 'cli_test_admin_token_4f8a2c9e1b7d';
@@ -43,7 +43,18 @@ describe('operator CLI errors', () => {
   });
 
   it('input the contract forbids is refused before sending: exit 2', async () => {
-    const run = await runCli(['shops', 'create', '--name', 'X', '--allow-host', 'https://x.example/', '--base-url', base, '--admin-token', ADMIN_TOKEN]);
+    const run = await runCli([
+      'shops',
+      'create',
+      '--name',
+      'X',
+      '--allow-host',
+      'https://x.example/',
+      '--base-url',
+      base,
+      '--admin-token',
+      ADMIN_TOKEN,
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('Invalid input');
     expect(run.stderr).toContain('allowedRedirectHosts');

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../generated/api/client/index.ts';
 import { initPayment } from '../../generated/api/sdk.gen.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { startStack, type Stack } from '../../scripts/local/stack.ts';
-import { startHttpRecorder, type HttpRecorder, type RecordedRequest } from '../support/node/http-recorder.ts';
+import { type Stack, startStack } from '../../scripts/local/stack.ts';
+import { type HttpRecorder, type RecordedRequest, startHttpRecorder } from '../support/node/http-recorder.ts';
 import { browse, eventually, runCli, submitCheckout } from './e2e.support.ts';
 
 /** An operator onboards a shop with nothing but `npm run admin`, against the running stack. */
@@ -147,7 +147,9 @@ describe('operator CLI against the local stack', () => {
     expect(verifies(shared.webhookSecret, during)).toBe(true);
     expect(verifies(second, during)).toBe(true);
 
-    const third = /New webhook secret .*: (whsec_\S+)/.exec((await cli('webhook-secret', 'rotate', '--shop', shared.shopId, '--overlap-seconds', '0')).stdout)![1]!;
+    const third = /New webhook secret .*: (whsec_\S+)/.exec(
+      (await cli('webhook-secret', 'rotate', '--shop', shared.shopId, '--overlap-seconds', '0')).stdout,
+    )![1]!;
     const next = await startPayment(shared.token, '/corner/after');
     const after = await payAndAwaitPostback(next.data!.url, '/corner/after');
     expect(verifies(third, after)).toBe(true);

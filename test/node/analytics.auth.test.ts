@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Pipeline, startPipeline } from './analytics.pipeline.support.ts';
+import { type Emulator, query, startEmulator } from './analytics.support.ts';
 import { eventually } from './e2e.support.ts';
-import { startPipeline, type Pipeline } from './analytics.pipeline.support.ts';
-import { query, startEmulator, type Emulator } from './analytics.support.ts';
 
 // The Worker streaming with a service-account key, as in production: the key is made here, a
 // token endpoint verifies the Worker's JWT with the public half, and an authenticating front in
@@ -41,9 +41,14 @@ describe('Worker → BigQuery with a service-account key', () => {
     tokenServer = createServer(async (req, res) => {
       const form = new URLSearchParams(await readBody(req));
       try {
-        const { payload } = await jwtVerify(form.get('assertion') ?? '', publicKey, { issuer: CLIENT_EMAIL, audience: `${tokenUrl}/token` });
+        const { payload } = await jwtVerify(form.get('assertion') ?? '', publicKey, {
+          issuer: CLIENT_EMAIL,
+          audience: `${tokenUrl}/token`,
+        });
         exchanges.push({ verified: form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer', claims: payload });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: ACCESS_TOKEN, expires_in: 3600, token_type: 'Bearer' }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: ACCESS_TOKEN, expires_in: 3600, token_type: 'Bearer' }));
       } catch {
         exchanges.push({ verified: false });
         res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
@@ -56,12 +61,23 @@ describe('Worker → BigQuery with a service-account key', () => {
       const authorized = req.headers.authorization === `Bearer ${ACCESS_TOKEN}`;
       if (req.url?.endsWith('/insertAll')) inserts.push({ authorization: req.headers.authorization, status: authorized ? 200 : 401 });
       if (!authorized) return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":401}}');
-      const upstream = await fetch(emu.url + req.url, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' ? undefined : body });
+      const upstream = await fetch(emu.url + req.url, {
+        method: req.method,
+        headers: { 'content-type': 'application/json' },
+        body: req.method === 'GET' ? undefined : body,
+      });
       res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
     });
     const frontUrl = await listen(front);
 
-    const key = { type: 'service_account', project_id: emu.project, private_key_id: 'test-kid', private_key: privatePem, client_email: CLIENT_EMAIL, token_uri: `${tokenUrl}/token` };
+    const key = {
+      type: 'service_account',
+      project_id: emu.project,
+      private_key_id: 'test-kid',
+      private_key: privatePem,
+      client_email: CLIENT_EMAIL,
+      token_uri: `${tokenUrl}/token`,
+    };
     pipeline = await startPipeline({ ...emu, url: frontUrl }, { BIGQUERY_SERVICE_ACCOUNT_JSON: JSON.stringify(key), LOG_LEVEL: 'debug' });
   });
   afterAll(async () => {
@@ -73,12 +89,35 @@ describe('Worker → BigQuery with a service-account key', () => {
 
   it('exchanges a JWT that verifies with the public key, once, and streams with the token', async () => {
     const first = await pipeline.pay({ order: 'order-auth-1', amount: '9.99', currency: 'EUR', button: 'Pay' });
-    await eventually(async () => (await query(emu, `SELECT 1 FROM \`{{dataset}}.payment_events\` WHERE payment_id = '${first}' AND event_type = 'shop_postback_attempt'`)).length > 0, 'rows of the first payment', 60_000);
+    await eventually(
+      async () =>
+        (
+          await query(
+            emu,
+            `SELECT 1 FROM \`{{dataset}}.payment_events\` WHERE payment_id = '${first}' AND event_type = 'shop_postback_attempt'`,
+          )
+        ).length > 0,
+      'rows of the first payment',
+      60_000,
+    );
     const second = await pipeline.pay({ order: 'order-auth-2', amount: '1.00', currency: 'EUR', button: 'Decline' });
-    await eventually(async () => (await query(emu, `SELECT 1 FROM \`{{dataset}}.payment_events\` WHERE payment_id = '${second}' AND event_type = 'shop_postback_attempt'`)).length > 0, 'rows of the second payment', 60_000);
+    await eventually(
+      async () =>
+        (
+          await query(
+            emu,
+            `SELECT 1 FROM \`{{dataset}}.payment_events\` WHERE payment_id = '${second}' AND event_type = 'shop_postback_attempt'`,
+          )
+        ).length > 0,
+      'rows of the second payment',
+      60_000,
+    );
 
     expect(exchanges.length).toBe(1); // cached for every later batch
-    expect(exchanges[0]).toMatchObject({ verified: true, claims: { sub: CLIENT_EMAIL, scope: 'https://www.googleapis.com/auth/bigquery.insertdata' } });
+    expect(exchanges[0]).toMatchObject({
+      verified: true,
+      claims: { sub: CLIENT_EMAIL, scope: 'https://www.googleapis.com/auth/bigquery.insertdata' },
+    });
     expect(inserts.length).toBeGreaterThanOrEqual(2);
     expect(inserts.every((i) => i.authorization === `Bearer ${ACCESS_TOKEN}`)).toBe(true);
   });

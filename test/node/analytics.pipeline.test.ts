@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports.mjs';
+import { type Pipeline, startPipeline } from './analytics.pipeline.support.ts';
+import { type Emulator, query, type Row, startEmulator } from './analytics.support.ts';
 import { eventually } from './e2e.support.ts';
-import { startPipeline, type Pipeline } from './analytics.pipeline.support.ts';
-import { query, startEmulator, type Emulator, type Row } from './analytics.support.ts';
 
 // What one payment leaves in BigQuery today (compared as a multiset: payment_created and
 // bansky_init_ok share a millisecond). The browser events (pay_link_opened, customer_returned)
@@ -11,10 +11,17 @@ const PAID = ['payment_created', 'bansky_init_ok', 'status_changed', 'bansky_pos
 const BROWSER_EVENTS = new Set(['pay_link_opened', 'customer_returned']);
 
 async function eventsOf(emu: Emulator, paymentId: string, table = 'payment_events'): Promise<Row[]> {
-  return query(emu, `SELECT event_id, event_type, status, amount, currency, email, http_status, latency_ms, attributes
-    FROM \`{{dataset}}.${table}\` WHERE payment_id = '${paymentId}' ORDER BY occurred_at, event_type`);
+  return query(
+    emu,
+    `SELECT event_id, event_type, status, amount, currency, email, http_status, latency_ms, attributes
+    FROM \`{{dataset}}.${table}\` WHERE payment_id = '${paymentId}' ORDER BY occurred_at, event_type`,
+  );
 }
-const coreTypes = (rows: Row[]) => rows.map((r) => r.event_type!).filter((t) => !BROWSER_EVENTS.has(t)).sort();
+const coreTypes = (rows: Row[]) =>
+  rows
+    .map((r) => r.event_type!)
+    .filter((t) => !BROWSER_EVENTS.has(t))
+    .sort();
 const arrived = (emu: Emulator, id: string, count: number) => async () => {
   const rows = await eventsOf(emu, id);
   return coreTypes(rows).length >= count ? rows : undefined;
@@ -34,7 +41,12 @@ describe('payments stream their events through the queue into BigQuery', () => {
 
   it('a paid and a declined payment produce exactly their rows, once each', async () => {
     const paidId = await pipeline.pay({ order: 'order-paid-1', amount: '12.50', currency: 'EUR', button: 'Pay' });
-    const declinedId = await pipeline.pay({ order: 'order-declined-1', amount: '0.000000000000000123', currency: 'ETH', button: 'Decline' });
+    const declinedId = await pipeline.pay({
+      order: 'order-declined-1',
+      amount: '0.000000000000000123',
+      currency: 'ETH',
+      button: 'Decline',
+    });
 
     const paid = await eventually(arrived(emu, paidId, PAID.length), 'the paid payment’s rows', 45_000);
     const declined = await eventually(arrived(emu, declinedId, PAID.length), 'the declined payment’s rows', 45_000);
@@ -52,7 +64,10 @@ describe('payments stream their events through the queue into BigQuery', () => {
     expect(Number(paid.find((r) => r.event_type === 'bansky_init_ok')!.latency_ms)).toBeGreaterThanOrEqual(0);
     expect(paid.find((r) => r.event_type === 'shop_postback_attempt')!.http_status).toBe('204');
 
-    const state = await query(emu, `SELECT payment_id, status, amount FROM \`{{dataset}}.payment_state\` WHERE payment_id IN ('${paidId}', '${declinedId}') ORDER BY status DESC`);
+    const state = await query(
+      emu,
+      `SELECT payment_id, status, amount FROM \`{{dataset}}.payment_state\` WHERE payment_id IN ('${paidId}', '${declinedId}') ORDER BY status DESC`,
+    );
     expect(state).toEqual([
       { payment_id: paidId, status: 'paid', amount: '12.5' },
       { payment_id: declinedId, status: 'failed', amount: '0.000000000000000123' },
@@ -63,7 +78,13 @@ describe('payments stream their events through the queue into BigQuery', () => {
     const rows = await query(emu, 'SELECT TO_JSON_STRING(t) AS j FROM `{{dataset}}.payment_events` AS t');
     const all = rows.map((r) => r.j).join('\n');
     expect(all.length).toBeGreaterThan(0);
-    for (const secret of ['bansky_local_sandbox_token', 'bansky_local_postback_secret', 'local_admin_token_change_me', 'local_payment_id_secret_change_me', pipeline.shopToken]) {
+    for (const secret of [
+      'bansky_local_sandbox_token',
+      'bansky_local_postback_secret',
+      'local_admin_token_change_me',
+      'local_payment_id_secret_change_me',
+      pipeline.shopToken,
+    ]) {
       expect(all).not.toContain(secret);
     }
   });
@@ -86,9 +107,14 @@ describe('BigQuery down while payments happen', () => {
   it('payments are unaffected; the events arrive after recovery, with no duplicates in the views', { timeout: 300_000 }, async () => {
     const paidId = await pipeline.pay({ order: 'order-outage-paid', amount: '20.00', currency: 'EUR', button: 'Pay' });
     const declinedId = await pipeline.pay({ order: 'order-outage-declined', amount: '3.10', currency: 'USD', button: 'Decline' });
-    for (const [id, status] of [[paidId, 'paid'], [declinedId, 'failed']] as const) {
+    for (const [id, status] of [
+      [paidId, 'paid'],
+      [declinedId, 'failed'],
+    ] as const) {
       await eventually(async () => {
-        const res = await fetch(`${pipeline.workerUrl}/api/v1/payments/${id}`, { headers: { authorization: `Bearer ${pipeline.shopToken}` } });
+        const res = await fetch(`${pipeline.workerUrl}/api/v1/payments/${id}`, {
+          headers: { authorization: `Bearer ${pipeline.shopToken}` },
+        });
         return ((await res.json()) as { status?: string }).status === status;
       }, `${id} to be ${status} while BigQuery is down`);
     }
@@ -104,9 +130,15 @@ describe('BigQuery down while payments happen', () => {
     expect(coreTypes(paid)).toEqual([...PAID].sort());
     expect(coreTypes(declined)).toEqual([...PAID].sort());
 
-    const [counts] = await query(emu, `SELECT COUNT(*) AS clean, COUNT(DISTINCT event_id) AS ids FROM \`{{dataset}}.events_clean\` WHERE payment_id IN ('${paidId}', '${declinedId}')`);
+    const [counts] = await query(
+      emu,
+      `SELECT COUNT(*) AS clean, COUNT(DISTINCT event_id) AS ids FROM \`{{dataset}}.events_clean\` WHERE payment_id IN ('${paidId}', '${declinedId}')`,
+    );
     expect(counts!.clean).toBe(counts!.ids);
-    const state = await query(emu, `SELECT payment_id, status FROM \`{{dataset}}.payment_state\` WHERE payment_id IN ('${paidId}', '${declinedId}') ORDER BY status DESC`);
+    const state = await query(
+      emu,
+      `SELECT payment_id, status FROM \`{{dataset}}.payment_state\` WHERE payment_id IN ('${paidId}', '${declinedId}') ORDER BY status DESC`,
+    );
     expect(state).toEqual([
       { payment_id: paidId, status: 'paid' },
       { payment_id: declinedId, status: 'failed' },

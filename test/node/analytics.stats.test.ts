@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/lib/ports.mjs';
-import { startStack, type Stack } from '../../scripts/local/stack.ts';
 import { DEMO_PRODUCT } from '../../sandbox/demo-shop/server.ts';
+import { freePort } from '../../scripts/lib/ports.mjs';
+import { type Stack, startStack } from '../../scripts/local/stack.ts';
 import { browse, eventually, root, submitCheckout } from './e2e.support.ts';
 
 // The local path a newcomer takes: the stack `npm start` runs (with its BigQuery emulator), one
@@ -45,14 +45,27 @@ describe('npm run stats after a local demo payment', () => {
     const bought = await browse(`${stack.shopUrl}/buy`, { method: 'POST' });
     await submitCheckout(bought.hops.at(-1)!.url, 'Pay');
 
-    type ShopStats = { shopId: string; payments: number; paid: number; volume: Array<{ currency: string; amountPaid: string }>; bansky: { calls: number } | null; postbacks: { delivered: number } | null };
-    const mine = await eventually(async () => {
-      const all = JSON.parse(await stats('--json', '--days', '1')) as ShopStats[];
-      const shop = all.find((s) => s.shopId === stack.demo.shopId);
-      return shop?.paid === 1 && shop.postbacks?.delivered === 1 ? shop : undefined;
-    }, 'the demo payment in npm run stats', 60_000);
+    type ShopStats = {
+      shopId: string;
+      payments: number;
+      paid: number;
+      volume: Array<{ currency: string; amountPaid: string }>;
+      bansky: { calls: number } | null;
+      postbacks: { delivered: number } | null;
+    };
+    const mine = await eventually(
+      async () => {
+        const all = JSON.parse(await stats('--json', '--days', '1')) as ShopStats[];
+        const shop = all.find((s) => s.shopId === stack.demo.shopId);
+        return shop?.paid === 1 && shop.postbacks?.delivered === 1 ? shop : undefined;
+      },
+      'the demo payment in npm run stats',
+      60_000,
+    );
     expect(mine).toMatchObject({ payments: 1, paid: 1, bansky: { calls: 1 }, postbacks: { delivered: 1 } });
-    expect(mine.volume).toEqual([expect.objectContaining({ currency: DEMO_PRODUCT.currency, amountPaid: String(Number(DEMO_PRODUCT.amount)) })]);
+    expect(mine.volume).toEqual([
+      expect.objectContaining({ currency: DEMO_PRODUCT.currency, amountPaid: String(Number(DEMO_PRODUCT.amount)) }),
+    ]);
 
     const text = await stats('--days', '1');
     expect(text).toContain(`shop ${stack.demo.shopId} (test)`);

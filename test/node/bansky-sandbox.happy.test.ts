@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zBanskyInitResponse, zBanskyPostback } from '../../generated/api/zod.gen.ts';
 import { signBanskyPostback } from '../../sandbox/bansky/postbacks.ts';
-import { startBanskySandbox, type BanskySandbox } from '../../sandbox/bansky/server.ts';
+import { type BanskySandbox, startBanskySandbox } from '../../sandbox/bansky/server.ts';
 
 // The sandbox must speak the bansky-upstream contract, or tests against it prove nothing.
 describe('Bansky sandbox speaks the Bansky contract', () => {

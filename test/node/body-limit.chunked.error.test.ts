@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDevVars } from '../../scripts/admin/client.ts';
-import { startWorker, type RunningWorker } from '../../scripts/lib/wrangler-dev.mjs';
+import { type RunningWorker, startWorker } from '../../scripts/lib/wrangler-dev.mjs';
 import { root } from './e2e.support.ts';
 
 /**
@@ -46,14 +46,22 @@ describe('oversized bodies under wrangler dev', () => {
     ['with Content-Length, 10 MiB', { 'content-length': String(10 * 1024 * 1024) }],
   ])('%s → 413 payload_too_large problem', async (_what, sizing) => {
     for (const path of ['/api/v1/init-payment', '/api/payment-verify', '/admin/v1/shops']) {
-      const res = await upload(worker.url + path, { 'content-type': 'application/json', authorization: 'Bearer x', ...sizing }, 10 * 1024 * 1024);
+      const res = await upload(
+        worker.url + path,
+        { 'content-type': 'application/json', authorization: 'Bearer x', ...sizing },
+        10 * 1024 * 1024,
+      );
       expect([path, res.status, res.type]).toEqual([path, 413, 'application/problem+json']);
       expect(JSON.parse(res.body)).toMatchObject({ status: 413, code: 'payload_too_large' });
     }
   });
 
   it('a small chunked body still reaches the handler', async () => {
-    const res = await upload(worker.url + '/api/v1/init-payment', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, 0);
+    const res = await upload(
+      `${worker.url}/api/v1/init-payment`,
+      { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      0,
+    );
     expect(res.status).toBe(401); // auth runs first; the body was not refused
   });
 });

@@ -30,7 +30,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     await page.waitForLoadState('networkidle');
     await screenshot(page, 'docs-public-init-payment.png');
 
-    const body = await page.locator('body').innerText();
+    const body = await page.locator('body').textContent();
     for (const internal of ['Onboard a shop', 'Issue an API token', '/admin/v1', 'Receive Bansky', '[Bansky]']) {
       expect(body, `public docs show "${internal}"`).not.toContain(internal);
     }
@@ -51,7 +51,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     const rec = recordPage(page);
     const refused = await page.goto(`${worker.url}/internal`);
     expect(refused?.status()).toBe(401);
-    const refusedText = await page.locator('body').innerText();
+    const refusedText = await page.locator('body').textContent();
     expect(refusedText).toContain('Password');
     expect(refusedText).not.toMatch(/admin|shop|token|deploy|runbook/i);
     await screenshot(page, 'internal-sign-in.png');
@@ -86,14 +86,20 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     for (let i = 0; i < 6; i++) {
       await page.goto(`${worker.url}/internal`);
       await page.getByLabel('Password').fill(`wrong-guess-${i}`);
-      const [res] = await Promise.all([page.waitForResponse(`${worker.url}/internal/login`), page.getByRole('button', { name: 'Sign in' }).click()]);
+      const [res] = await Promise.all([
+        page.waitForResponse(`${worker.url}/internal/login`),
+        page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
       statuses.push(res.status());
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     await page.getByLabel('Password').fill(TEST_DOCS_PASSWORD);
-    const [locked] = await Promise.all([page.waitForResponse(`${worker.url}/internal/login`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    const [locked] = await Promise.all([
+      page.waitForResponse(`${worker.url}/internal/login`),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
     expect(locked.status()).toBe(429);
-    expect(await page.locator('body').innerText()).toContain('Too many wrong passwords');
+    expect(await page.locator('body').textContent()).toContain('Too many wrong passwords');
     await screenshot(page, 'internal-rate-limited.png');
     expect((await context.cookies()).some((c) => c.name === 'apay_internal_docs')).toBe(false);
     await context.close();

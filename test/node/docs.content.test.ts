@@ -39,10 +39,12 @@ describe('docs content', () => {
   });
 
   it('puts every Markdown file under docs/public and docs/internal in a guide', () => {
-    for (const [dir, guide] of [['public', GUIDES.PUBLIC_GUIDE], ['internal', GUIDES.INTERNAL_GUIDE]] as const) {
+    for (const [dir, guide] of [
+      ['public', GUIDES.PUBLIC_GUIDE],
+      ['internal', GUIDES.INTERNAL_GUIDE],
+    ] as const) {
       const files = readdirSync(join(ROOT, 'docs', dir)).filter((f) => f.endsWith('.md'));
       expect(files.map((f) => `${dir}/${f}`).sort()).toEqual([...guide].sort());
     }
   });
 });
-

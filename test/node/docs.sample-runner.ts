@@ -62,7 +62,6 @@ export async function runShell(
   return { status, stdout, stderr };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON printed by a documented sample; the tests read the fields they document.
 export async function runShellJson<T = Record<string, any>>(block: CodeBlock, opts: Parameters<typeof runShell>[1]): Promise<T> {
   const r = await runShell(block, opts);
   if (r.status !== 0) throw new Error(`${block.where} (${block.name}) exited ${r.status}:\n${r.stderr}\n${r.stdout}`);

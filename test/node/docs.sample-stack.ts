@@ -13,7 +13,6 @@ import { CANARY } from '../support/test-bindings.ts';
 import { type SampleProcess, sampleWorkdir, startSampleProcess } from './docs.sample-runner.ts';
 import { launchChromium, startDocsWorker } from './docs.support.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: API answers the samples print; the tests read the fields they document.
 type Json = Record<string, any>;
 
 export class SampleStack {

@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sample } from './docs.code-blocks.ts';
-import { emptyShopProject, hasCommand, pythonWithStandardWebhooks, runShell, runShellJson, writeSample, type SampleProcess } from './docs.sample-runner.ts';
+import {
+  emptyShopProject,
+  hasCommand,
+  pythonWithStandardWebhooks,
+  runShell,
+  runShellJson,
+  type SampleProcess,
+  writeSample,
+} from './docs.sample-runner.ts';
 import { SampleStack, sendForgedPostback } from './docs.sample-stack.ts';
 import { CHROMIUM_PATH } from './docs.support.ts';
 
@@ -84,10 +92,13 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('the integration 
     expect(await sendForgedPostback(server.url)).toBe(400);
   }, 240_000);
 
-  it.skipIf(!hasCommand('php') && !process.env.CI)('the PHP postback sample verifies a real postback and refuses a forged one', async () => {
-    writeSample(stack.workdir, 'postback.php', sample('verify-postback-php'));
-    const server = await stack.startPostbackServer('php', (port) => ['-S', `127.0.0.1:${port}`, 'postback.php']);
-    await stack.expectRealPostbackVerified(server, 'order-php-1');
-    expect(await sendForgedPostback(server.url)).toBe(400);
-  });
+  it.skipIf(!hasCommand('php') && !process.env.CI)(
+    'the PHP postback sample verifies a real postback and refuses a forged one',
+    async () => {
+      writeSample(stack.workdir, 'postback.php', sample('verify-postback-php'));
+      const server = await stack.startPostbackServer('php', (port) => ['-S', `127.0.0.1:${port}`, 'postback.php']);
+      await stack.expectRealPostbackVerified(server, 'order-php-1');
+      expect(await sendForgedPostback(server.url)).toBe(400);
+    },
+  );
 });

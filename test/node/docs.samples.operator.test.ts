@@ -35,14 +35,22 @@ describe('the operator docs samples work against a local AimbrellaPay', () => {
     const res = await fetch(`${stack.worker.url}/api/v1/init-payment`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'a@example.com', amount: '5.00', currency: 'EUR', successUrl: 'https://shop.example/ok', errorUrl: 'https://checkout.shop.example/err' }),
+      body: JSON.stringify({
+        email: 'a@example.com',
+        amount: '5.00',
+        currency: 'EUR',
+        successUrl: 'https://shop.example/ok',
+        errorUrl: 'https://checkout.shop.example/err',
+      }),
     });
     expect(res.status).toBe(201);
   });
 
   it('the admin API curl samples onboard a shop and issue a token', async () => {
     const created = await runShellJson(sample('onboard-shop-curl'), operator());
-    expect(created).toMatchObject({ shop: { id: expect.stringMatching(/^shop_/), allowedRedirectHosts: ['shop.example', '*.shop.example'] } });
+    expect(created).toMatchObject({
+      shop: { id: expect.stringMatching(/^shop_/), allowedRedirectHosts: ['shop.example', '*.shop.example'] },
+    });
     expect(created.webhookSecret).toMatch(/^whsec_/);
     const issued = await runShellJson(sample('issue-token-curl'), operator({ SHOP_ID: created.shop.id }));
     expect(issued.token).toMatch(/^apay_test_/);

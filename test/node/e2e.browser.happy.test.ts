@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { startStack, type Stack } from '../../scripts/local/stack.ts';
+import { type Stack, startStack } from '../../scripts/local/stack.ts';
 import { launchChromium, screenshot } from './docs.support.ts';
 import { eventually } from './e2e.support.ts';
 

@@ -4,29 +4,39 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CARDS, FILTERS, LOCKED, parameterId } from '../../bigquery/metabase/dashboard.ts';
 import { main } from '../../scripts/metabase/cli.ts';
-import { provision, type ProvisionConfig } from '../../scripts/metabase/provision.ts';
-import { startMetabaseStandin, type MetabaseStandin } from '../support/node/metabase-standin.ts';
+import { type ProvisionConfig, provision } from '../../scripts/metabase/provision.ts';
+import { type MetabaseStandin, startMetabaseStandin } from '../support/node/metabase-standin.ts';
 
 // Provisioning against a loopback Metabase that checks every request body against the request
 // schemas from Metabase's OpenAPI document and keeps what it is given.
-const SECRET = 'c0ffee'.repeat(10) + 'c0ff';
+const SECRET = `${'c0ffee'.repeat(10)}c0ff`;
 const ADMIN = { email: 'ops@aimbrellapay.example', password: 'correct-horse-9' };
 const serviceAccount = () => {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return JSON.stringify({ type: 'service_account', client_email: 'metabase@apay.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }) });
+  return JSON.stringify({
+    type: 'service_account',
+    client_email: 'metabase@apay.iam.gserviceaccount.com',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  });
 };
 const SA = serviceAccount();
 
 let mb: MetabaseStandin;
 const config = (over: Partial<ProvisionConfig> = {}): ProvisionConfig => ({
-  url: mb.url, credentials: ADMIN, embedSecret: SECRET, bigQuery: { project: 'apay-prod', dataset: 'aimbrellapay', serviceAccountJson: SA }, ...over,
+  url: mb.url,
+  credentials: ADMIN,
+  embedSecret: SECRET,
+  bigQuery: { project: 'apay-prod', dataset: 'aimbrellapay', serviceAccountJson: SA },
+  ...over,
 });
 const dashboard = () => mb.state.dashboards[0]!;
 
 afterEach(async () => mb?.close());
 
 describe('a fresh Metabase', () => {
-  beforeEach(async () => { mb = await startMetabaseStandin(); });
+  beforeEach(async () => {
+    mb = await startMetabaseStandin();
+  });
 
   it('is set up: first admin, embedding with our secret, BigQuery on our dataset, collection, cards, dashboard', async () => {
     const result = await provision(config());
@@ -36,7 +46,10 @@ describe('a fresh Metabase', () => {
     expect(mb.state.settings.get('embedding-secret-key')).toBe(SECRET);
     expect(mb.state.settings.get('enable-embedding-static')).toBe(true);
     const [db] = mb.state.databases;
-    expect(db).toMatchObject({ engine: 'bigquery-cloud-sdk', details: { 'project-id': 'apay-prod', 'dataset-filters-type': 'inclusion', 'dataset-filters-patterns': 'aimbrellapay' } });
+    expect(db).toMatchObject({
+      engine: 'bigquery-cloud-sdk',
+      details: { 'project-id': 'apay-prod', 'dataset-filters-type': 'inclusion', 'dataset-filters-patterns': 'aimbrellapay' },
+    });
     expect(mb.state.collections.map((c) => c.name)).toEqual(['AimbrellaPay']);
     expect(mb.state.cards.map((c) => c.name)).toEqual(CARDS.map((c) => c.name));
     for (const card of mb.state.cards) {
@@ -45,7 +58,10 @@ describe('a fresh Metabase', () => {
       expect(card.collection_id).toBe(mb.state.collections[0]!.id);
     }
     expect(mb.state.dashboards).toHaveLength(1);
-    expect(dashboard()).toMatchObject({ enable_embedding: true, embedding_params: { shop_id: 'locked', mode: 'locked', from: 'enabled', to: 'enabled', currency: 'enabled', status: 'enabled' } });
+    expect(dashboard()).toMatchObject({
+      enable_embedding: true,
+      embedding_params: { shop_id: 'locked', mode: 'locked', from: 'enabled', to: 'enabled', currency: 'enabled', status: 'enabled' },
+    });
     expect(dashboard().dashcards).toHaveLength(CARDS.length);
     expect(result.dashboardId).toBe(dashboard().id);
   });
@@ -56,17 +72,24 @@ describe('a fresh Metabase', () => {
     for (const dc of dashboard().dashcards) {
       const card = mb.state.cards.find((c) => c.id === dc.card_id)!;
       for (const slug of LOCKED) {
-        expect(dc.parameter_mappings, `${card.name} → ${slug}`).toContainEqual({ parameter_id: params[slug], card_id: card.id, target: ['variable', ['template-tag', slug]] });
+        expect(dc.parameter_mappings, `${card.name} → ${slug}`).toContainEqual({
+          parameter_id: params[slug],
+          card_id: card.id,
+          target: ['variable', ['template-tag', slug]],
+        });
         const tag = card.dataset_query.native['template-tags'][slug];
         expect(tag, `${card.name} declares {{${slug}}}`).toMatchObject({ name: slug, type: 'text', required: true });
         expect(card.dataset_query.native.query).toContain(`{{${slug}}}`);
       }
     }
     // Every mapping points at a parameter of this dashboard and a tag of that card.
-    for (const dc of dashboard().dashcards) for (const m of dc.parameter_mappings) {
-      expect(dashboard().parameters.map((p: { id: string }) => p.id)).toContain(m.parameter_id);
-      expect(Object.keys(mb.state.cards.find((c) => c.id === dc.card_id)!.dataset_query.native['template-tags'])).toContain(m.target[1][1]);
-    }
+    for (const dc of dashboard().dashcards)
+      for (const m of dc.parameter_mappings) {
+        expect(dashboard().parameters.map((p: { id: string }) => p.id)).toContain(m.parameter_id);
+        expect(Object.keys(mb.state.cards.find((c) => c.id === dc.card_id)!.dataset_query.native['template-tags'])).toContain(
+          m.target[1][1],
+        );
+      }
     expect(FILTERS.map((f) => parameterId(f.slug))).toEqual(dashboard().parameters.map((p: { id: string }) => p.id));
   });
 
@@ -158,7 +181,9 @@ describe('an existing Metabase', () => {
 });
 
 describe('the stand-in refuses what Metabase would refuse', () => {
-  beforeEach(async () => { mb = await startMetabaseStandin({ apiKeys: ['k'] }); });
+  beforeEach(async () => {
+    mb = await startMetabaseStandin({ apiKeys: ['k'] });
+  });
   const call = (method: string, path: string, body: unknown) =>
     fetch(`${mb.url}${path}`, { method, headers: { 'content-type': 'application/json', 'x-api-key': 'k' }, body: JSON.stringify(body) });
 
@@ -186,7 +211,12 @@ describe('the stand-in refuses what Metabase would refuse', () => {
 
 function env(): NodeJS.ProcessEnv {
   return {
-    METABASE_URL: mb.url, METABASE_ADMIN_EMAIL: ADMIN.email, METABASE_ADMIN_PASSWORD: ADMIN.password, METABASE_EMBED_SECRET: SECRET,
-    BIGQUERY_PROJECT: 'apay-prod', BIGQUERY_DATASET: 'aimbrellapay', BIGQUERY_SERVICE_ACCOUNT_JSON: SA,
+    METABASE_URL: mb.url,
+    METABASE_ADMIN_EMAIL: ADMIN.email,
+    METABASE_ADMIN_PASSWORD: ADMIN.password,
+    METABASE_EMBED_SECRET: SECRET,
+    BIGQUERY_PROJECT: 'apay-prod',
+    BIGQUERY_DATASET: 'aimbrellapay',
+    BIGQUERY_SERVICE_ACCOUNT_JSON: SA,
   };
 }

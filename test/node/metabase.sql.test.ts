@@ -1,21 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARDS, FILTERS, LOCKED, cardSql } from '../../bigquery/metabase/dashboard.ts';
-import { BigQueryUnavailableError } from '../../src/reporting/bigquery-query.ts';
-import { HeadlineFiguresService, type FigureWindow } from '../../src/reporting/headline-figures.ts';
+import { CARDS, cardSql, FILTERS, LOCKED } from '../../bigquery/metabase/dashboard.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { substituteLikeMetabase, type DateStyle, type NativeValue } from '../support/node/metabase-native-params.ts';
-import { dec, insertRows, query, startEmulator, type Emulator, type Row } from './analytics.support.ts';
-import { D0, D20, D3, D40, NOW, PAYMENTS, attemptsOf, eventsOf, paymentsIn, statusOf, type Scope } from './metabase.sql.support.ts';
+import { BigQueryUnavailableError } from '../../src/reporting/bigquery-query.ts';
+import { type FigureWindow, HeadlineFiguresService } from '../../src/reporting/headline-figures.ts';
+import { type DateStyle, type NativeValue, substituteLikeMetabase } from '../support/node/metabase-native-params.ts';
+import { dec, type Emulator, insertRows, query, type Row, startEmulator } from './analytics.support.ts';
+import { attemptsOf, D0, D3, D20, D40, eventsOf, NOW, PAYMENTS, paymentsIn, type Scope, statusOf } from './metabase.sql.support.ts';
 
 // Every dashboard card's SQL, with its variables filled in as Metabase fills them, on the real
 // BigQuery emulator: two shops × two modes, several days, a retried batch of duplicate events.
 let emu: Emulator;
-const COMBOS = [['shop_a', 'live'], ['shop_a', 'test'], ['shop_b', 'live'], ['shop_b', 'test']] as const;
+const COMBOS = [
+  ['shop_a', 'live'],
+  ['shop_a', 'test'],
+  ['shop_b', 'live'],
+  ['shop_b', 'test'],
+] as const;
 
 function values(s: Scope): Record<string, NativeValue | undefined> {
-  const text = (v?: string) => (v === undefined ? undefined : ({ type: 'text', value: v }) as const);
-  const date = (v?: string) => (v === undefined ? undefined : ({ type: 'date', value: v }) as const);
-  return { shop_id: text(s.shop), mode: text(s.mode), from: date(s.from), to: date(s.to), currency: text(s.currency), status: text(s.status) };
+  const text = (v?: string) => (v === undefined ? undefined : ({ type: 'text', value: v } as const));
+  const date = (v?: string) => (v === undefined ? undefined : ({ type: 'date', value: v } as const));
+  return {
+    shop_id: text(s.shop),
+    mode: text(s.mode),
+    from: date(s.from),
+    to: date(s.to),
+    currency: text(s.currency),
+    status: text(s.status),
+  };
 }
 
 async function runCard(key: string, s: Scope, dateStyle: DateStyle = 'date'): Promise<Row[]> {
@@ -30,7 +42,10 @@ beforeAll(async () => {
   emu = await startEmulator();
   const rows = PAYMENTS.flatMap(eventsOf);
   await insertRows(emu, rows);
-  await insertRows(emu, rows.filter((_, i) => i % 4 === 0)); // a retried batch: the same event ids again
+  await insertRows(
+    emu,
+    rows.filter((_, i) => i % 4 === 0),
+  ); // a retried batch: the same event ids again
 });
 afterAll(async () => emu?.stop());
 
@@ -45,7 +60,10 @@ describe.each(COMBOS)('cards for %s in %s mode show that shop and mode only', (s
       const k = `${p.day}|${p.currency}`;
       const w = want.get(k) ?? { payments: 0, paid: 0, amountPaid: 0 };
       w.payments++;
-      if (p.outcome === 'paid') { w.paid++; w.amountPaid += Number(p.amount); }
+      if (p.outcome === 'paid') {
+        w.paid++;
+        w.amountPaid += Number(p.amount);
+      }
       want.set(k, w);
     }
     expect(rows.map((r) => `${r.day}|${r.currency}`).sort()).toEqual([...want.keys()].sort());
@@ -96,7 +114,13 @@ describe.each(COMBOS)('cards for %s in %s mode show that shop and mode only', (s
     }
     const [pb] = await runCard('postback_health', scope);
     const withPostback = expected.filter((p) => p.postback);
-    expect({ postbacks: n(pb!.postbacks), delivered: n(pb!.delivered), pending: n(pb!.pending), dead: n(pb!.dead_lettered), attempts: n(pb!.attempts) }).toEqual({
+    expect({
+      postbacks: n(pb!.postbacks),
+      delivered: n(pb!.delivered),
+      pending: n(pb!.pending),
+      dead: n(pb!.dead_lettered),
+      attempts: n(pb!.attempts),
+    }).toEqual({
       postbacks: withPostback.length,
       delivered: withPostback.filter((p) => p.postback === 'delivered').length,
       pending: withPostback.filter((p) => p.postback === 'pending').length,
@@ -117,7 +141,11 @@ describe('the date range, the enabled filters and the locked ones', () => {
   });
 
   it('without dates reads the last 30 days before today (nothing: the seed lies in the past)', async () => {
-    const sql = substituteLikeMetabase(cardSql('conversion', `${emu.project}.${emu.dataset}`), { shop_id: { type: 'text', value: 'shop_a' }, mode: { type: 'text', value: 'live' } }, LOCKED);
+    const sql = substituteLikeMetabase(
+      cardSql('conversion', `${emu.project}.${emu.dataset}`),
+      { shop_id: { type: 'text', value: 'shop_a' }, mode: { type: 'text', value: 'live' } },
+      LOCKED,
+    );
     expect(await query(emu, sql)).toEqual([]);
   });
 
@@ -150,7 +178,8 @@ describe('the date range, the enabled filters and the locked ones', () => {
 });
 
 describe('headline figures (Worker, BigQuery query parameters) equal the cards for the same days', () => {
-  const service = () => new HeadlineFiguresService({ target: { baseUrl: emu.url, project: emu.project, dataset: emu.dataset, key: null }, now: () => NOW });
+  const service = () =>
+    new HeadlineFiguresService({ target: { baseUrl: emu.url, project: emu.project, dataset: emu.dataset, key: null }, now: () => NOW });
 
   it.each(COMBOS)('%s / %s: today, 7 and 30 days', async (shop, mode) => {
     const figures = await service().get(shop, mode);
@@ -161,15 +190,28 @@ describe('headline figures (Worker, BigQuery query parameters) equal the cards f
       const perCurrency = new Map<string, { payments: number; paid: number; amount: number }>();
       for (const r of volume) {
         const c = perCurrency.get(r.currency!) ?? { payments: 0, paid: 0, amount: 0 };
-        perCurrency.set(r.currency!, { payments: c.payments + n(r.payments), paid: c.paid + n(r.paid_payments), amount: c.amount + Number(r.amount_paid) });
+        perCurrency.set(r.currency!, {
+          payments: c.payments + n(r.payments),
+          paid: c.paid + n(r.paid_payments),
+          amount: c.amount + Number(r.amount_paid),
+        });
       }
       expect(w.paidVolume.map((v) => [v.currency, v.payments, v.paid, Number(v.amountPaid)])).toEqual(
         [...perCurrency].sort(([a], [b]) => a.localeCompare(b)).map(([c, v]) => [c, v.payments, v.paid, v.amount]),
       );
       const conversion = await runCard('conversion', scope);
-      expect([w.payments, w.paid]).toEqual([conversion.reduce((a, r) => a + n(r.created), 0), conversion.reduce((a, r) => a + n(r.paid), 0)]);
+      expect([w.payments, w.paid]).toEqual([
+        conversion.reduce((a, r) => a + n(r.created), 0),
+        conversion.reduce((a, r) => a + n(r.paid), 0),
+      ]);
       const [pb] = await runCard('postback_health', scope);
-      expect(w.postbacks).toEqual({ postbacks: n(pb!.postbacks), delivered: n(pb!.delivered), pending: n(pb!.pending), deadLettered: n(pb!.dead_lettered), attempts: n(pb!.attempts) });
+      expect(w.postbacks).toEqual({
+        postbacks: n(pb!.postbacks),
+        delivered: n(pb!.delivered),
+        pending: n(pb!.pending),
+        deadLettered: n(pb!.dead_lettered),
+        attempts: n(pb!.attempts),
+      });
       expect(w.payments).toBe(paymentsIn(scope).length);
     }
     expect(figures.windows[0]!.from).toBe(D0);
@@ -179,8 +221,16 @@ describe('headline figures (Worker, BigQuery query parameters) equal the cards f
   it('caches per shop and mode for the TTL, then asks BigQuery again', async () => {
     let calls = 0;
     let now = NOW;
-    const counting: typeof fetch = (input, init) => { calls++; return fetch(input, init); };
-    const s = new HeadlineFiguresService({ target: { baseUrl: emu.url, project: emu.project, dataset: emu.dataset, key: null }, fetch: counting, now: () => now, ttlMs: 60_000 });
+    const counting: typeof fetch = (input, init) => {
+      calls++;
+      return fetch(input, init);
+    };
+    const s = new HeadlineFiguresService({
+      target: { baseUrl: emu.url, project: emu.project, dataset: emu.dataset, key: null },
+      fetch: counting,
+      now: () => now,
+      ttlMs: 60_000,
+    });
     await s.get('shop_a', 'live');
     const first = calls;
     expect(first).toBeGreaterThan(0);
@@ -195,7 +245,11 @@ describe('headline figures (Worker, BigQuery query parameters) equal the cards f
 
   it('says BigQuery is unavailable when it cannot be reached, and does not cache the failure', async () => {
     const port = await freePort();
-    const s = new HeadlineFiguresService({ target: { baseUrl: `http://127.0.0.1:${port}`, project: 'p', dataset: 'd', key: null }, now: () => NOW, timeoutMs: 2_000 });
+    const s = new HeadlineFiguresService({
+      target: { baseUrl: `http://127.0.0.1:${port}`, project: 'p', dataset: 'd', key: null },
+      now: () => NOW,
+      timeoutMs: 2_000,
+    });
     await expect(s.get('shop_a', 'live')).rejects.toBeInstanceOf(BigQueryUnavailableError);
     await expect(s.get('shop_a', 'live')).rejects.toBeInstanceOf(BigQueryUnavailableError);
   });

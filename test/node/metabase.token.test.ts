@@ -1,13 +1,13 @@
-import { SignJWT, base64url } from 'jose';
+import { base64url, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
-  EmbedTokenRefused,
   authorizeEmbedRefresh,
+  type EmbedScope,
+  EmbedTokenRefused,
   refreshDashboardEmbedToken,
   signDashboardEmbedToken,
-  type EmbedScope,
 } from '../../src/reporting/embed-token.ts';
-import { MetabaseEmbedError, verifyMetabaseEmbedToken, type EmbeddableDashboard } from '../support/metabase-jwt-verifier.ts';
+import { type EmbeddableDashboard, MetabaseEmbedError, verifyMetabaseEmbedToken } from '../support/metabase-jwt-verifier.ts';
 
 // Metabase's embedding-secret-key is 64 hex characters; it signs with the string's bytes.
 const SECRET = 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -20,9 +20,15 @@ const dashboard: EmbeddableDashboard = {
   embedding_params: { shop_id: 'locked', mode: 'locked', from: 'enabled', to: 'enabled', currency: 'enabled', status: 'enabled' },
 };
 const verify = (token: string, more: { now?: Date; urlParams?: Record<string, unknown>; secret?: string } = {}) =>
-  verifyMetabaseEmbedToken(token, { secret: more.secret ?? SECRET, dashboards: { [DASHBOARD]: dashboard, 8: { ...dashboard, enable_embedding: false } }, now: more.now ?? NOW, urlParams: more.urlParams });
+  verifyMetabaseEmbedToken(token, {
+    secret: more.secret ?? SECRET,
+    dashboards: { [DASHBOARD]: dashboard, 8: { ...dashboard, enable_embedding: false } },
+    now: more.now ?? NOW,
+    urlParams: more.urlParams,
+  });
 
-const hs = (payload: Record<string, unknown>, alg = 'HS256') => new SignJWT(payload).setProtectedHeader({ alg }).sign(new TextEncoder().encode(SECRET));
+const hs = (payload: Record<string, unknown>, alg = 'HS256') =>
+  new SignJWT(payload).setProtectedHeader({ alg }).sign(new TextEncoder().encode(SECRET));
 const valid = { resource: { dashboard: DASHBOARD }, params: { shop_id: ['shop_A'], mode: ['live'] } };
 
 describe('our embed tokens pass Metabase’s checks', () => {
@@ -49,11 +55,14 @@ describe('our embed tokens pass Metabase’s checks', () => {
 
 describe('tokens Metabase (or our rule on top of it) refuses', () => {
   const cases: Array<[string, () => Promise<string>]> = [
-    ['tampered payload (shop B swapped in)', async () => {
-      const [h, , s] = (await signDashboardEmbedToken(config, shopA, NOW)).split('.');
-      const forged = base64url.encode(JSON.stringify({ ...valid, params: { shop_id: ['shop_B'], mode: ['live'] }, exp: 9e9 }));
-      return `${h}.${forged}.${s}`;
-    }],
+    [
+      'tampered payload (shop B swapped in)',
+      async () => {
+        const [h, , s] = (await signDashboardEmbedToken(config, shopA, NOW)).split('.');
+        const forged = base64url.encode(JSON.stringify({ ...valid, params: { shop_id: ['shop_B'], mode: ['live'] }, exp: 9e9 }));
+        return `${h}.${forged}.${s}`;
+      },
+    ],
     ['expired', () => signDashboardEmbedToken(config, shopA, new Date(NOW.getTime() - 3_600_000))],
     ['alg none', async () => `${base64url.encode('{"alg":"none"}')}.${base64url.encode(JSON.stringify(valid))}.`],
     ['no alg', async () => `${base64url.encode('{"typ":"JWT"}')}.${base64url.encode(JSON.stringify(valid))}.x`],
@@ -103,7 +112,12 @@ describe('the signer refuses what would widen the view', () => {
 
 describe('refresh requests from embed.js', () => {
   it('signs for the session’s shop only, whatever the body says', async () => {
-    const answer = await refreshDashboardEmbedToken(config, shopA, { entityType: 'dashboard', entityId: DASHBOARD, customContext: { shop_id: 'shop_B' } }, NOW);
+    const answer = await refreshDashboardEmbedToken(
+      config,
+      shopA,
+      { entityType: 'dashboard', entityId: DASHBOARD, customContext: { shop_id: 'shop_B' } },
+      NOW,
+    );
     expect('jwt' in answer).toBe(true);
     const { params } = await verify((answer as { jwt: string }).jwt);
     expect(params.shop_id).toEqual(['shop_A']);
@@ -117,6 +131,8 @@ describe('refresh requests from embed.js', () => {
   });
 
   it('answers an error, not a token, for an unauthorised entity', async () => {
-    expect(await refreshDashboardEmbedToken(config, shopA, { entityType: 'dashboard', entityId: 8 }, NOW)).toEqual({ error: 'not the configured dashboard' });
+    expect(await refreshDashboardEmbedToken(config, shopA, { entityType: 'dashboard', entityId: 8 }, NOW)).toEqual({
+      error: 'not the configured dashboard',
+    });
   });
 });

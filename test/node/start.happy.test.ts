@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -18,7 +18,11 @@ class StartProcess {
   constructor(private readonly env: Record<string, string>) {}
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: root, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: root,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.exit = new Promise((r) => this.child.once('exit', (code) => r(code)));
     const collect = (chunk: Buffer) => this.lines.push(...chunk.toString().split('\n'));
     this.child.stdout!.on('data', collect);
@@ -71,7 +75,10 @@ describe('npm start: the newcomer path', () => {
       APAY_BIGQUERY_BUILD: 'off', // Go is here: without this npm start would build the emulator
       METABASE_URL: '',
       METABASE_JAR: '',
-      PATH: (process.env.PATH ?? '').split(delimiter).filter((dir) => !existsSync(join(dir, 'bigquery-emulator'))).join(delimiter),
+      PATH: (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter((dir) => !existsSync(join(dir, 'bigquery-emulator')))
+        .join(delimiter),
     };
     worker = `http://localhost:${w}`;
     shop = `http://localhost:${s}`;
@@ -148,17 +155,32 @@ describe('npm start: the newcomer path', () => {
     const body = JSON.stringify({
       type: 'payment.paid',
       timestamp: new Date().toISOString(),
-      data: { id: 'pay_ForgedForgedForgedForg', shopTransactionId: 'order-x', status: 'paid', mode: 'test', amount: '1.00', currency: 'EUR', type: 'fiat', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() },
+      data: {
+        id: 'pay_ForgedForgedForgedForg',
+        shopTransactionId: 'order-x',
+        status: 'paid',
+        mode: 'test',
+        amount: '1.00',
+        currency: 'EUR',
+        type: 'fiat',
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+      },
     });
     const post = (signer: Webhook, id: string) => {
       const now = new Date();
       return fetch(`${shop}/postbacks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signer.sign(id, now, body) },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': signer.sign(id, now, body),
+        },
         body,
       });
     };
-    expect((await post(new Webhook('whsec_' + Buffer.alloc(32, 7).toString('base64')), 'msg_forged')).status).toBe(401);
+    expect((await post(new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`), 'msg_forged')).status).toBe(401);
     expect((await post(new Webhook(secret), 'msg_genuine')).status).toBe(200);
   });
 

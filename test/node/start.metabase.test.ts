@@ -5,15 +5,22 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureBigQueryEmulator } from '../../scripts/local/ensure-emulator.ts';
 import { parseJavaVersion, startLocalMetabase } from '../../scripts/local/metabase.ts';
-import { startMetabaseStandin, type MetabaseStandin } from '../support/node/metabase-standin.ts';
+import { type MetabaseStandin, startMetabaseStandin } from '../support/node/metabase-standin.ts';
 
 // What `npm start` does about Metabase and the emulator build, without starting the whole stack.
 let mb: MetabaseStandin | undefined;
 const state = mkdtempSync(join(tmpdir(), 'apay-mb-'));
-afterEach(async () => { await mb?.close(); mb = undefined; });
+afterEach(async () => {
+  await mb?.close();
+  mb = undefined;
+});
 const logs: string[] = [];
 const log = (l: string) => logs.push(l);
-const sa = () => JSON.stringify({ client_email: 'm@p.iam.gserviceaccount.com', private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) });
+const sa = () =>
+  JSON.stringify({
+    client_email: 'm@p.iam.gserviceaccount.com',
+    private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  });
 
 describe('Metabase in npm start', () => {
   it('is left alone when neither METABASE_URL nor METABASE_JAR is set', async () => {
@@ -43,8 +50,12 @@ describe('Metabase in npm start', () => {
     expect(m.dashboardId).toBeNull();
   });
 
-  it('METABASE_JAR needs Java 21+ (Metabase\'s requirement) and a jar that starts', async () => {
-    const m = await startLocalMetabase({ env: { METABASE_JAR: join(state, 'missing.jar'), APAY_METABASE_PORT: '1' }, stateDir: state, log });
+  it("METABASE_JAR needs Java 21+ (Metabase's requirement) and a jar that starts", async () => {
+    const m = await startLocalMetabase({
+      env: { METABASE_JAR: join(state, 'missing.jar'), APAY_METABASE_PORT: '1' },
+      stateDir: state,
+      log,
+    });
     expect(m.url).toBeNull();
     expect(m.note).toMatch(/Java 21\+ is needed|exited while starting/);
   });

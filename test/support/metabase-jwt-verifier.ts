@@ -45,8 +45,7 @@ const fail = (message: string): never => {
 };
 
 const isBlankString = (v: unknown) => typeof v === 'string' && v.trim() === '';
-const presentValues = (params: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(params).filter(([, v]) => !isBlankString(v)));
+const presentValues = (params: Record<string, unknown>) => Object.fromEntries(Object.entries(params).filter(([, v]) => !isBlankString(v)));
 
 export async function verifyMetabaseEmbedToken(token: string, opts: VerifyOptions): Promise<VerifiedEmbed> {
   const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
@@ -76,7 +75,8 @@ export async function verifyMetabaseEmbedToken(token: string, opts: VerifyOption
   const dashboardId = resource?.dashboard ?? fail('Token is missing value for keypath [:resource :dashboard]');
   const tokenParams = (claims.params as Record<string, unknown> | undefined) ?? fail('Token is missing value for keypath [:params]');
   if (typeof tokenParams !== 'object' || Array.isArray(tokenParams)) fail('params must be a map');
-  if (typeof dashboardId !== 'number' || !Number.isInteger(dashboardId) || dashboardId <= 0) fail('dashboard id should be a positive integer.');
+  if (typeof dashboardId !== 'number' || !Number.isInteger(dashboardId) || dashboardId <= 0)
+    fail('dashboard id should be a positive integer.');
 
   const dashboard = opts.dashboards[dashboardId as number] ?? fail('Not found.');
   if (!dashboard.enable_embedding) fail('Embedding is not enabled for this object.');
@@ -86,7 +86,8 @@ export async function verifyMetabaseEmbedToken(token: string, opts: VerifyOption
   const all = { ...fromToken, ...user };
   for (const [name, state] of Object.entries(dashboard.embedding_params)) {
     if (state === 'disabled' && name in all) fail(`You're not allowed to specify a value for ${name}.`);
-    if (state === 'enabled' && name in fromToken && name in user) fail(`You can't specify a value for ${name} if it's already set in the JWT.`);
+    if (state === 'enabled' && name in fromToken && name in user)
+      fail(`You can't specify a value for ${name} if it's already set in the JWT.`);
     if (state === 'locked') {
       if (fromToken[name] === undefined || fromToken[name] === null) fail(`You must specify a value for ${name} in the JWT.`);
       if (name in user) fail(`You can only specify a value for ${name} in the JWT.`);

@@ -9,4 +9,5 @@ declare module 'vitest' {
     recorderUrl: string;
   }
 }
+
 export {};

@@ -30,7 +30,11 @@ export const RELAY_PREFIX = '/relay';
  * sandboxes, our public base URL on the recorder (so Bansky's postbacks are captured and relayed
  * into the Worker by the tests), and postback retries a second apart (the queue redelivers in real time).
  */
-export function workerTestBindingsWith(servers: { banskyTestUrl: string; banskyLiveUrl: string; recorderUrl: string }): Record<string, string> {
+export function workerTestBindingsWith(servers: {
+  banskyTestUrl: string;
+  banskyLiveUrl: string;
+  recorderUrl: string;
+}): Record<string, string> {
   return {
     ...WORKER_TEST_BINDINGS,
     PUBLIC_BASE_URL: servers.recorderUrl + RELAY_PREFIX,

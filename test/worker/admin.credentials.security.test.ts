@@ -164,7 +164,9 @@ describe('webhook secret rotation', () => {
 describe('webhook secrets at rest', () => {
   it('KV holds them sealed (AES-GCM, key id beside the ciphertext), never in the clear', async () => {
     const { shopId, webhookSecret } = await createShopWithToken();
-    const rotated = (await (await adminCall('POST', `/admin/v1/shops/${shopId}/webhook-secret`, { overlapSeconds: 3600 })).json()) as { webhookSecret: string };
+    const rotated = (await (await adminCall('POST', `/admin/v1/shops/${shopId}/webhook-secret`, { overlapSeconds: 3600 })).json()) as {
+      webhookSecret: string;
+    };
     const raw = (await env.KV.get(`shop:${shopId}`))!;
     for (const secret of [webhookSecret, rotated.webhookSecret]) {
       expect(raw).not.toContain(secret);
@@ -173,7 +175,10 @@ describe('webhook secrets at rest', () => {
     expect(raw).not.toMatch(/whsec_/);
     const stored = JSON.parse(raw) as { webhookSecrets: Array<{ sealed: { v: number; keyId: string; iv: string; ct: string } }> };
     expect(stored.webhookSecrets.map((s) => s.sealed.keyId)).toEqual(['canary', 'canary']);
-    expect(activeWebhookSecrets((await buildServices(env).shops.getShop(shopId))!, new Date())).toEqual([rotated.webhookSecret, webhookSecret]);
+    expect(activeWebhookSecrets((await buildServices(env).shops.getShop(shopId))!, new Date())).toEqual([
+      rotated.webhookSecret,
+      webhookSecret,
+    ]);
   });
 
   it('a sealed secret copied onto another shop does not open (bound to its shop)', async () => {

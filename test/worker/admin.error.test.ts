@@ -23,7 +23,9 @@ describe('admin API errors are problems with stable codes', () => {
   });
 
   it('revoking an unknown token → 404 token_not_found', async () => {
-    const { shop } = (await (await adminCall('POST', '/admin/v1/shops', { name: 'S', allowedRedirectHosts: ['s.example'] })).json()) as { shop: { id: string } };
+    const { shop } = (await (await adminCall('POST', '/admin/v1/shops', { name: 'S', allowedRedirectHosts: ['s.example'] })).json()) as {
+      shop: { id: string };
+    };
     await expectProblem(await adminCall('DELETE', `/admin/v1/shops/${shop.id}/tokens/tok_ZZZZZZZZZZZZZZZZ`), 404, 'token_not_found');
   });
 
@@ -37,12 +39,16 @@ describe('admin API errors are problems with stable codes', () => {
   });
 
   it('an empty update → 400 validation_failed', async () => {
-    const { shop } = (await (await adminCall('POST', '/admin/v1/shops', { name: 'E', allowedRedirectHosts: ['e.example'] })).json()) as { shop: { id: string } };
+    const { shop } = (await (await adminCall('POST', '/admin/v1/shops', { name: 'E', allowedRedirectHosts: ['e.example'] })).json()) as {
+      shop: { id: string };
+    };
     await expectProblem(await adminCall('PATCH', `/admin/v1/shops/${shop.id}`, {}), 400, 'validation_failed');
   });
 
   it('a token of an unknown mode → 400 validation_failed', async () => {
-    const { shop } = (await (await adminCall('POST', '/admin/v1/shops', { name: 'M', allowedRedirectHosts: ['m.example'] })).json()) as { shop: { id: string } };
+    const { shop } = (await (await adminCall('POST', '/admin/v1/shops', { name: 'M', allowedRedirectHosts: ['m.example'] })).json()) as {
+      shop: { id: string };
+    };
     await expectProblem(await adminCall('POST', `/admin/v1/shops/${shop.id}/tokens`, { mode: 'prod' }), 400, 'validation_failed');
   });
 

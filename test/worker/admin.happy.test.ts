@@ -10,7 +10,10 @@ interface Shop {
 
 describe('operators manage shops through the admin API', () => {
   it('creates a shop with normalised hosts and a whsec_ secret, then reads it back', async () => {
-    const res = await adminCall('POST', '/admin/v1/shops', { name: 'Kiosk', allowedRedirectHosts: ['kiosk.example', 'kiosk.example', '*.kiosk.example'] });
+    const res = await adminCall('POST', '/admin/v1/shops', {
+      name: 'Kiosk',
+      allowedRedirectHosts: ['kiosk.example', 'kiosk.example', '*.kiosk.example'],
+    });
     expect(res.status).toBe(201);
     const { shop, webhookSecret } = (await res.json()) as { shop: Shop; webhookSecret: string };
     expect(shop.id).toMatch(/^shop_[A-Za-z0-9]{12,40}$/);
@@ -23,10 +26,14 @@ describe('operators manage shops through the admin API', () => {
   });
 
   it('updates name and hosts without touching the rest', async () => {
-    const { shop } = (await (await adminCall('POST', '/admin/v1/shops', { name: 'Old', allowedRedirectHosts: ['old.example'] })).json()) as { shop: Shop };
+    const { shop } = (await (
+      await adminCall('POST', '/admin/v1/shops', { name: 'Old', allowedRedirectHosts: ['old.example'] })
+    ).json()) as { shop: Shop };
     const renamed = (await (await adminCall('PATCH', `/admin/v1/shops/${shop.id}`, { name: 'New' })).json()) as Shop;
     expect(renamed).toMatchObject({ name: 'New', allowedRedirectHosts: ['old.example'], disabled: false });
-    const rehosted = (await (await adminCall('PATCH', `/admin/v1/shops/${shop.id}`, { allowedRedirectHosts: ['new.example'] })).json()) as Shop;
+    const rehosted = (await (
+      await adminCall('PATCH', `/admin/v1/shops/${shop.id}`, { allowedRedirectHosts: ['new.example'] })
+    ).json()) as Shop;
     expect(rehosted).toMatchObject({ name: 'New', allowedRedirectHosts: ['new.example'] });
   });
 
@@ -53,8 +60,12 @@ describe('operators manage shops through the admin API', () => {
   });
 
   it('lists a shop’s tokens with mode, label and revocation', async () => {
-    const { shop } = (await (await adminCall('POST', '/admin/v1/shops', { name: 'Tokens', allowedRedirectHosts: ['t.example'] })).json()) as { shop: Shop };
-    const issued = (await (await adminCall('POST', `/admin/v1/shops/${shop.id}/tokens`, { mode: 'live', label: 'checkout' })).json()) as { id: string };
+    const { shop } = (await (
+      await adminCall('POST', '/admin/v1/shops', { name: 'Tokens', allowedRedirectHosts: ['t.example'] })
+    ).json()) as { shop: Shop };
+    const issued = (await (await adminCall('POST', `/admin/v1/shops/${shop.id}/tokens`, { mode: 'live', label: 'checkout' })).json()) as {
+      id: string;
+    };
     await adminCall('DELETE', `/admin/v1/shops/${shop.id}/tokens/${issued.id}`);
     const list = (await (await adminCall('GET', `/admin/v1/shops/${shop.id}/tokens`)).json()) as { items: Array<Record<string, unknown>> };
     expect(list.items).toHaveLength(1);

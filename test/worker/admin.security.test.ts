@@ -61,9 +61,9 @@ describe.each(adminOperations)('admin %s %s', (method, path, body) => {
 
 describe('admin authentication side effects', () => {
   it('a refused create leaves no shop behind', async () => {
-    const before = await (await adminCall('GET', '/admin/v1/shops?limit=100')).json() as { items: unknown[] };
+    const before = (await (await adminCall('GET', '/admin/v1/shops?limit=100')).json()) as { items: unknown[] };
     await callWith('Bearer wrong', 'POST', '/admin/v1/shops', { name: 'Intruder', allowedRedirectHosts: ['evil.example'] });
-    const after = await (await adminCall('GET', '/admin/v1/shops?limit=100')).json() as { items: { name: string }[] };
+    const after = (await (await adminCall('GET', '/admin/v1/shops?limit=100')).json()) as { items: { name: string }[] };
     expect(after.items.length).toBe(before.items.length);
     expect(after.items.map((s) => s.name)).not.toContain('Intruder');
   });

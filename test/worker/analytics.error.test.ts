@@ -3,8 +3,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { rowOutcomes } from '../../src/analytics/bigquery-insert';
 import { backoffSeconds, handleAnalyticsBatch } from '../../src/analytics/consumer';
-import { buildServices } from '../../src/services';
 import type { AnalyticsEvent } from '../../src/analytics/events';
+import { buildServices } from '../../src/services';
 
 // BigQuery played by the HTTP recorder (a real server on the Node side): it records each
 // insertAll and can be told to fail the next N requests under a path with a given status.
@@ -18,7 +18,11 @@ function setup() {
   const fail = (times: number, status: number) =>
     fetch(`${recorder()}/_recorder/fail`, { method: 'POST', body: JSON.stringify({ prefix, times, status }) });
   const requests = async () =>
-    ((await (await fetch(`${recorder()}/_recorder/requests?prefix=${prefix}`)).json()) as { requests: Array<{ path: string; body: string; answeredStatus: number }> }).requests;
+    (
+      (await (await fetch(`${recorder()}/_recorder/requests?prefix=${prefix}`)).json()) as {
+        requests: Array<{ path: string; body: string; answeredStatus: number }>;
+      }
+    ).requests;
   return { workerEnv, fail, requests };
 }
 
@@ -58,7 +62,9 @@ describe('analytics consumer against a failing BigQuery', () => {
     const result = await consume(workerEnv, messages(3));
     expect(result.explicitAcks.sort()).toEqual(['m1', 'm2', 'm3']);
     const [insert] = await requests();
-    expect(insert!.path).toBe(`/bq-${workerEnv.BIGQUERY_PROJECT}/bigquery/v2/projects/${workerEnv.BIGQUERY_PROJECT}/datasets/aimbrellapay/tables/payment_events/insertAll`);
+    expect(insert!.path).toBe(
+      `/bq-${workerEnv.BIGQUERY_PROJECT}/bigquery/v2/projects/${workerEnv.BIGQUERY_PROJECT}/datasets/aimbrellapay/tables/payment_events/insertAll`,
+    );
     const body = JSON.parse(insert!.body) as { rows: Array<{ insertId: string; json: Record<string, unknown> }> };
     expect(body.rows.map((r) => r.insertId)).toEqual(body.rows.map((r) => r.json.event_id));
     expect(body.rows[0]!.json).toMatchObject({ amount: '1.000000000000000001', attributes: '{"n":1}' });

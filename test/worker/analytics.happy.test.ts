@@ -33,7 +33,12 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 const emitter = (queue: Queue, kv?: KVNamespace) =>
-  new AnalyticsEmitter(queue, createLogger({ level: 'debug', secrets: [], clock: systemClock }), { now: () => new Date('2026-05-01T10:00:00Z') }, kv);
+  new AnalyticsEmitter(
+    queue,
+    createLogger({ level: 'debug', secrets: [], clock: systemClock }),
+    { now: () => new Date('2026-05-01T10:00:00Z') },
+    kv,
+  );
 
 describe('analytics without BigQuery configured (plain local run)', () => {
   it('acks every event and logs it at debug level without the email', async () => {
@@ -60,7 +65,10 @@ describe('analytics emitter', () => {
   });
 
   it('parks events in KV when the queue refuses them, and the consumer re-queues them', async () => {
-    const refusing = { send: async () => Promise.reject(new Error('queue down')), sendBatch: async () => Promise.reject(new Error('queue down')) } as unknown as Queue;
+    const refusing = {
+      send: async () => Promise.reject(new Error('queue down')),
+      sendBatch: async () => Promise.reject(new Error('queue down')),
+    } as unknown as Queue;
     await emitter(refusing, env.KV).emit(input({ payment_id: 'pay_parked' }));
     const parked = await env.KV.list({ prefix: PENDING_PREFIX });
     expect(parked.keys).toHaveLength(1);
@@ -68,7 +76,9 @@ describe('analytics emitter', () => {
 
     // The next consumer run (any batch) sends the parked event to the real analytics queue.
     const sent: unknown[] = [];
-    const recordingQueue = { sendBatch: async (msgs: Array<{ body: unknown }>) => void sent.push(...msgs.map((m) => m.body)) } as unknown as Queue;
+    const recordingQueue = {
+      sendBatch: async (msgs: Array<{ body: unknown }>) => void sent.push(...msgs.map((m) => m.body)),
+    } as unknown as Queue;
     const batch = createMessageBatch('aimbrellapay-analytics', []);
     const ctx = createExecutionContext();
     await handleAnalyticsBatch(batch, buildServices({ ...env, ANALYTICS_QUEUE: recordingQueue, BIGQUERY_PROJECT: '' }), ctx);
@@ -82,7 +92,9 @@ describe('analytics dead letters', () => {
   it('sends a malformed message to the dead-letter queue with the reason and acks it', async () => {
     const dlq: unknown[] = [];
     const recordingDlq = { send: async (body: unknown) => void dlq.push(body) } as unknown as Queue;
-    const batch = createMessageBatch('aimbrellapay-analytics', [{ id: 'bad', timestamp: new Date(), attempts: 1, body: { hello: 'world' } }]);
+    const batch = createMessageBatch('aimbrellapay-analytics', [
+      { id: 'bad', timestamp: new Date(), attempts: 1, body: { hello: 'world' } },
+    ]);
     const ctx = createExecutionContext();
     await handleAnalyticsBatch(batch, buildServices({ ...env, ANALYTICS_DLQ: recordingDlq }), ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(['bad']);

@@ -2,8 +2,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import { BIGQUERY_SCOPE, clearAccessTokenCache, parseServiceAccountKey, signServiceAccountJwt } from '../../src/analytics/google-auth';
 import type { AnalyticsEvent } from '../../src/analytics/events';
+import { BIGQUERY_SCOPE, clearAccessTokenCache, parseServiceAccountKey, signServiceAccountJwt } from '../../src/analytics/google-auth';
 import worker from '../../src/index';
 
 // A key made here, never a real one: the test owns both halves.
@@ -108,7 +108,9 @@ describe('analytics consumer when the token exchange fails', () => {
     expect(logged).not.toContain('secret.customer@example.com');
 
     // What reached the token endpoint was a JWT-bearer grant whose assertion verifies with the public key.
-    const { requests } = (await (await fetch(`${recorder}/_recorder/requests?prefix=${path}`)).json()) as { requests: Array<{ body: string }> };
+    const { requests } = (await (await fetch(`${recorder}/_recorder/requests?prefix=${path}`)).json()) as {
+      requests: Array<{ body: string }>;
+    };
     const form = new URLSearchParams(requests[0]!.body);
     expect(form.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
     await jwtVerify(form.get('assertion')!, sa.publicKey, { audience: recorder + path });

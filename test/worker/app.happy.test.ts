@@ -59,7 +59,9 @@ describe('a shop member signs in and uses the app', () => {
   it('the operator lists members and removing one ends their session at once', async () => {
     const { shopId } = await createShopWithToken();
     const m = await signedInMember(shopId);
-    const list = (await (await adminCall('GET', `/admin/v1/shops/${shopId}/members`)).json()) as { items: { id: string; status: string }[] };
+    const list = (await (await adminCall('GET', `/admin/v1/shops/${shopId}/members`)).json()) as {
+      items: { id: string; status: string }[];
+    };
     expect(list.items).toEqual([expect.objectContaining({ id: m.memberId, status: 'active' })]);
     expect((await adminCall('DELETE', `/admin/v1/shops/${shopId}/members/${m.memberId}`)).status).toBe(200);
     const after = await appGet('/app/payments', m.cookie);

@@ -3,7 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { zShopPostback } from '../../generated/api/zod.gen';
 import { appGet, appPost, signedInMember } from './app.support';
 import { adminCall, createShopWithToken } from './helpers';
-import { checkout, failNext, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
+import {
+  checkout,
+  failNext,
+  paymentBody,
+  recorded,
+  recorderUrl,
+  relayBanskyPostbacks,
+  shopApi,
+  shopHookPath,
+  visit,
+  waitFor,
+} from './payments.support';
 
 const text = async (res: Response) => res.text();
 
@@ -17,7 +28,9 @@ describe('Developers page', { timeout: 60_000 }, () => {
     expect(later).not.toContain(token);
     expect(later).toContain(`apay_test_…${token.slice(-4)}`);
     expect(later).toContain('checkout server');
-    const tokens = (await (await adminCall('GET', `/admin/v1/shops/${shopId}/tokens`)).json()) as { items: { id: string; label: string | null }[] };
+    const tokens = (await (await adminCall('GET', `/admin/v1/shops/${shopId}/tokens`)).json()) as {
+      items: { id: string; label: string | null }[];
+    };
     const id = tokens.items.find((t) => t.label === 'checkout server')!.id;
     const revoked = await appPost(`/app/developers/tokens/${id}/revoke`, { _csrf: m.csrf }, { cookie: m.cookie });
     expect(await text(revoked)).toContain(`Token apay_test_…${token.slice(-4)} revoked.`);
@@ -30,7 +43,9 @@ describe('Developers page', { timeout: 60_000 }, () => {
     const secret = /value="(whsec_[^"]+)"/.exec(rotated)![1]!;
     expect(rotated).toContain('A rotation is in progress');
     const hook = shopHookPath();
-    const sent = await text(await appPost('/app/developers/test-postback', { url: recorderUrl() + hook, _csrf: m.csrf }, { cookie: m.cookie }));
+    const sent = await text(
+      await appPost('/app/developers/test-postback', { url: recorderUrl() + hook, _csrf: m.csrf }, { cookie: m.cookie }),
+    );
     expect(sent).toContain('Your endpoint accepted it');
     const [delivery] = await recorded(hook);
     // Verifies with the new secret and with the old one (both sign during the overlap).

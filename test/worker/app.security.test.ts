@@ -2,9 +2,8 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Limiter } from '../../src/limits/limiter';
 import { APP_SIGN_IN_POLICIES, LoginThrottle } from '../../src/limits/login-throttle';
-import type { ShopMembersObject } from '../../src/members/members-object';
 import { MemberService, type MembersNamespace } from '../../src/members/service';
-import { appGet, appPost, csrfOf, invite, ORIGIN, PASSWORD, sessionCookieOf, signedInMember } from './app.support';
+import { appGet, appPost, invite, ORIGIN, PASSWORD, sessionCookieOf, signedInMember } from './app.support';
 import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 import { paymentBody, recorderUrl, shopApi } from './payments.support';
 
@@ -38,7 +37,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: () => '/app/developers/tokens', fields: () => ({ label: 'intruder' }) },
   { method: 'POST', path: (x) => `/app/developers/tokens/${x.tokenId}/revoke` },
   { method: 'POST', path: () => '/app/developers/webhook-secret' },
-  { method: 'POST', path: () => '/app/developers/test-postback', fields: () => ({ url: recorderUrl() + '/security-matrix' }) },
+  { method: 'POST', path: () => '/app/developers/test-postback', fields: () => ({ url: `${recorderUrl()}/security-matrix` }) },
   { method: 'POST', path: () => '/app/mode', fields: () => ({ mode: 'live' }) },
   { method: 'POST', path: () => '/app/sign-out' },
   { method: 'POST', path: () => '/app/stats/embed-token', fetch: { entityType: 'dashboard', entityId: 1, customContext: null } },
@@ -60,7 +59,11 @@ let ctx: Ctx;
 async function shopState(shopId: string) {
   const shop = (await env.KV.get<{ webhookSecrets: unknown[] }>(`shop:${shopId}`, 'json'))!;
   const tokens = (await (await adminCall('GET', `/admin/v1/shops/${shopId}/tokens`)).json()) as { items: { revokedAt: string | null }[] };
-  return { webhookSecrets: shop.webhookSecrets.length, tokens: tokens.items.length, revoked: tokens.items.filter((t) => t.revokedAt).length };
+  return {
+    webhookSecrets: shop.webhookSecrets.length,
+    tokens: tokens.items.length,
+    revoked: tokens.items.filter((t) => t.revokedAt).length,
+  };
 }
 
 beforeAll(async () => {
@@ -82,7 +85,12 @@ function fetchPost(path: string, body: unknown, cookie: string | null, origin: s
   return worker.fetch(BASE + path, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'text/plain;charset=UTF-8', ...(cookie ? { cookie: `apay_app_session=${cookie}` } : {}), ...(origin ? { origin } : {}), ...headers },
+    headers: {
+      'content-type': 'text/plain;charset=UTF-8',
+      ...(cookie ? { cookie: `apay_app_session=${cookie}` } : {}),
+      ...(origin ? { origin } : {}),
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
 }
@@ -107,89 +115,96 @@ async function expectVictimUntouched() {
   expect((await worker.fetch(`${BASE}/api/v1/payments/${ctx.paymentId}`, { headers: shopHeaders(victim.token) })).status).toBe(200);
 }
 
-describe.each(ROUTES.map((r) => [`${r.method} ${r.path({ paymentId: '{payment}', tokenId: '{token}' })}`, r] as const))('%s', (_name, route) => {
-  it('without a session: sent to sign-in, nothing happens', async () => {
-    await expectSignedOut(await call(route, null));
-    await expectVictimUntouched();
-  });
+describe.each(ROUTES.map((r) => [`${r.method} ${r.path({ paymentId: '{payment}', tokenId: '{token}' })}`, r] as const))(
+  '%s',
+  (_name, route) => {
+    it('without a session: sent to sign-in, nothing happens', async () => {
+      await expectSignedOut(await call(route, null));
+      await expectVictimUntouched();
+    });
 
-  it('with a tampered cookie: sent to sign-in', async () => {
-    const m = await signedInMember(victim.shopId);
-    const [shopId, secret] = m.cookie.split('.') as [string, string];
-    const flipped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
-    for (const cookie of [`${shopId}.${flipped}`, `${shopId}.${secret}x`, `shop_AAAAAAAAAAAAAAAA.${secret}`, secret, 'garbage']) {
-      await expectSignedOut(await call(route, cookie, m.csrf));
-    }
-    await expectVictimUntouched();
-  });
-
-  it('with an expired session: sent to sign-in', async () => {
-    // Signed in 13 h ago (beyond the 12 h absolute limit) with a clock passed to the domain.
-    const past = serviceAt(() => new Date(Date.now() - 13 * 3600_000));
-    const email = `old-${crypto.randomUUID().slice(0, 8)}@shop.example`;
-    const link = await past.invite(victim.shopId, email);
-    const accepted = await past.acceptInvite(link.inviteUrl.split('/app/invite/')[1]!, PASSWORD);
-    expect(accepted.ok).toBe(true);
-    await expectSignedOut(await call(route, accepted.ok ? accepted.cookie : null));
-    await expectVictimUntouched();
-  });
-
-  it('as a removed member: sent to sign-in', async () => {
-    const m = await signedInMember(victim.shopId);
-    expect((await adminCall('DELETE', `/admin/v1/shops/${victim.shopId}/members/${m.memberId}`)).status).toBe(200);
-    await expectSignedOut(await call(route, m.cookie, m.csrf));
-    await expectVictimUntouched();
-  });
-
-  it("as another shop's member: none of the victim's data, none of its objects changed", async () => {
-    const other = await createShopWithToken({ name: 'Other shop' });
-    const m = await signedInMember(other.shopId);
-    const res = await call(route, m.cookie, m.csrf);
-    const body = await res.text();
-    expect(body).not.toContain('Victim shop');
-    expect(body).not.toContain('victim-order');
-    expect(body).not.toContain(victim.token.slice(-4) + '<');
-    if (route.path(ctx).includes(ctx.paymentId)) expect(res.status).toBe(404);
-    if (route.path(ctx).includes(ctx.tokenId)) expect(res.status).toBe(404);
-    await expectVictimUntouched();
-  });
-
-  if (route.fetch) {
-    it('cross-site, or without saying where it comes from: refused with 403 (Origin is its CSRF guard)', async () => {
+    it('with a tampered cookie: sent to sign-in', async () => {
       const m = await signedInMember(victim.shopId);
-      for (const [origin, headers] of [
-        ['https://evil.example', {}],
-        ['null', {}],
-        [null, { 'sec-fetch-site': 'cross-site' }],
-        [null, { 'sec-fetch-site': 'same-site' }],
-        [null, {}],
-      ] as const) {
-        const res = await fetchPost(route.path(ctx), route.fetch, m.cookie, origin, headers);
-        expect(res.status, `${origin} ${JSON.stringify(headers)}`).toBe(403);
-        expect(await res.text()).not.toContain('eyJ');
+      const [shopId, secret] = m.cookie.split('.') as [string, string];
+      const flipped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+      for (const cookie of [`${shopId}.${flipped}`, `${shopId}.${secret}x`, `shop_AAAAAAAAAAAAAAAA.${secret}`, secret, 'garbage']) {
+        await expectSignedOut(await call(route, cookie, m.csrf));
       }
       await expectVictimUntouched();
     });
-  } else if (route.method === 'POST') {
-    it('cross-site (or without the CSRF token): refused with 403, nothing happens', async () => {
-      const m = await signedInMember(victim.shopId);
-      const before = await shopState(victim.shopId);
-      for (const [csrf, origin] of [
-        [m.csrf, 'https://evil.example'],
-        [m.csrf, 'null'],
-        ['', undefined],
-        ['wrong-token', undefined],
-      ] as const) {
-        const res = await call(route, m.cookie, csrf, origin);
-        expect(res.status).toBe(403);
-      }
-      const crossSiteFetch = await appPost(route.path(ctx), { ...(route.fields?.(ctx) ?? {}), _csrf: m.csrf }, { cookie: m.cookie, origin: null, headers: { 'sec-fetch-site': 'cross-site' } });
-      expect(crossSiteFetch.status).toBe(403);
-      expect(await shopState(victim.shopId)).toEqual(before);
-      expect((await appGet('/app/payments', m.cookie)).status).toBe(200); // still signed in: sign-out was refused too
+
+    it('with an expired session: sent to sign-in', async () => {
+      // Signed in 13 h ago (beyond the 12 h absolute limit) with a clock passed to the domain.
+      const past = serviceAt(() => new Date(Date.now() - 13 * 3600_000));
+      const email = `old-${crypto.randomUUID().slice(0, 8)}@shop.example`;
+      const link = await past.invite(victim.shopId, email);
+      const accepted = await past.acceptInvite(link.inviteUrl.split('/app/invite/')[1]!, PASSWORD);
+      expect(accepted.ok).toBe(true);
+      await expectSignedOut(await call(route, accepted.ok ? accepted.cookie : null));
+      await expectVictimUntouched();
     });
-  }
-});
+
+    it('as a removed member: sent to sign-in', async () => {
+      const m = await signedInMember(victim.shopId);
+      expect((await adminCall('DELETE', `/admin/v1/shops/${victim.shopId}/members/${m.memberId}`)).status).toBe(200);
+      await expectSignedOut(await call(route, m.cookie, m.csrf));
+      await expectVictimUntouched();
+    });
+
+    it("as another shop's member: none of the victim's data, none of its objects changed", async () => {
+      const other = await createShopWithToken({ name: 'Other shop' });
+      const m = await signedInMember(other.shopId);
+      const res = await call(route, m.cookie, m.csrf);
+      const body = await res.text();
+      expect(body).not.toContain('Victim shop');
+      expect(body).not.toContain('victim-order');
+      expect(body).not.toContain(`${victim.token.slice(-4)}<`);
+      if (route.path(ctx).includes(ctx.paymentId)) expect(res.status).toBe(404);
+      if (route.path(ctx).includes(ctx.tokenId)) expect(res.status).toBe(404);
+      await expectVictimUntouched();
+    });
+
+    if (route.fetch) {
+      it('cross-site, or without saying where it comes from: refused with 403 (Origin is its CSRF guard)', async () => {
+        const m = await signedInMember(victim.shopId);
+        for (const [origin, headers] of [
+          ['https://evil.example', {}],
+          ['null', {}],
+          [null, { 'sec-fetch-site': 'cross-site' }],
+          [null, { 'sec-fetch-site': 'same-site' }],
+          [null, {}],
+        ] as const) {
+          const res = await fetchPost(route.path(ctx), route.fetch, m.cookie, origin, headers);
+          expect(res.status, `${origin} ${JSON.stringify(headers)}`).toBe(403);
+          expect(await res.text()).not.toContain('eyJ');
+        }
+        await expectVictimUntouched();
+      });
+    } else if (route.method === 'POST') {
+      it('cross-site (or without the CSRF token): refused with 403, nothing happens', async () => {
+        const m = await signedInMember(victim.shopId);
+        const before = await shopState(victim.shopId);
+        for (const [csrf, origin] of [
+          [m.csrf, 'https://evil.example'],
+          [m.csrf, 'null'],
+          ['', undefined],
+          ['wrong-token', undefined],
+        ] as const) {
+          const res = await call(route, m.cookie, csrf, origin);
+          expect(res.status).toBe(403);
+        }
+        const crossSiteFetch = await appPost(
+          route.path(ctx),
+          { ...(route.fields?.(ctx) ?? {}), _csrf: m.csrf },
+          { cookie: m.cookie, origin: null, headers: { 'sec-fetch-site': 'cross-site' } },
+        );
+        expect(crossSiteFetch.status).toBe(403);
+        expect(await shopState(victim.shopId)).toEqual(before);
+        expect((await appGet('/app/payments', m.cookie)).status).toBe(200); // still signed in: sign-out was refused too
+      });
+    }
+  },
+);
 
 describe('sign-in and invite forms without a session', () => {
   it('refuse a cross-site sign-in and a cross-site set-password', async () => {
@@ -233,7 +248,11 @@ describe('lockout', () => {
     const locked = await appPost('/app/sign-in', { email: 'someone@shop.example', password: 'x' }, { headers: from });
     expect(locked.status).toBe(429);
     expect(await locked.text()).toContain('Too many failed sign-ins from your network.');
-    const elsewhere = await appPost('/app/sign-in', { email: 'someone@shop.example', password: 'x' }, { headers: { 'cf-connecting-ip': '198.51.100.78' } });
+    const elsewhere = await appPost(
+      '/app/sign-in',
+      { email: 'someone@shop.example', password: 'x' },
+      { headers: { 'cf-connecting-ip': '198.51.100.78' } },
+    );
     expect(elsewhere.status).toBe(401);
   });
 
@@ -268,7 +287,10 @@ describe('invite expiry and session lifetimes (clock injected)', () => {
     expect(await serviceAt(() => new Date(t0 + 72 * 3600_000)).inviteState(token)).toEqual({ ok: false, reason: 'expired' });
     expect(await serviceAt(() => new Date(t0 + 72 * 3600_000)).acceptInvite(token, PASSWORD)).toEqual({ ok: false, reason: 'expired' });
 
-    const old = await serviceAt(() => new Date(Date.now() - 73 * 3600_000)).invite(shopId, `late-${crypto.randomUUID().slice(0, 8)}@shop.example`);
+    const old = await serviceAt(() => new Date(Date.now() - 73 * 3600_000)).invite(
+      shopId,
+      `late-${crypto.randomUUID().slice(0, 8)}@shop.example`,
+    );
     const oldToken = old.inviteUrl.split('/app/invite/')[1]!;
     const page = await appGet(`/app/invite/${oldToken}`);
     expect(page.status).toBe(410);
@@ -292,7 +314,10 @@ describe('invite expiry and session lifetimes (clock injected)', () => {
     now = t0 + 12 * 3600_000;
     expect(await svc.resolve(cookie)).toBeNull();
 
-    const second = await svc.acceptInvite((await svc.invite(shopId, `idle-${crypto.randomUUID().slice(0, 8)}@shop.example`)).inviteUrl.split('/app/invite/')[1]!, PASSWORD);
+    const second = await svc.acceptInvite(
+      (await svc.invite(shopId, `idle-${crypto.randomUUID().slice(0, 8)}@shop.example`)).inviteUrl.split('/app/invite/')[1]!,
+      PASSWORD,
+    );
     const idleCookie = second.ok ? second.cookie : '';
     const start = now;
     now = start + 2 * 3600_000 - 1;
@@ -325,10 +350,14 @@ describe('live tokens need live mode enabled by the operator', () => {
     const created = await appPost('/app/developers/tokens', { label: 'prod', _csrf: m.csrf }, { cookie: m.cookie });
     expect(created.status).toBe(200);
     expect(await created.text()).toMatch(/value="apay_live_[A-Za-z0-9]{43}"/);
-    const tokens = (await (await adminCall('GET', `/admin/v1/shops/${shopId}/tokens`)).json()) as { items: { mode: string; label: string | null }[] };
-    expect(tokens.items.filter((t) => t.label === 'prod' || t.label === 'ci').map((t) => t.mode).sort()).toEqual(['live', 'test']);
+    const tokens = (await (await adminCall('GET', `/admin/v1/shops/${shopId}/tokens`)).json()) as {
+      items: { mode: string; label: string | null }[];
+    };
+    expect(
+      tokens.items
+        .filter((t) => t.label === 'prod' || t.label === 'ci')
+        .map((t) => t.mode)
+        .sort(),
+    ).toEqual(['live', 'test']);
   });
 });
-
-// Used by the typecheck only: the namespace binding has the members object's methods.
-export type _Check = DurableObjectStub<ShopMembersObject>;

@@ -16,7 +16,7 @@ export async function invite(shopId: string, email: string): Promise<{ token: st
 
 export function sessionCookieOf(res: Response): string | null {
   const set = res.headers.getSetCookie().find((c) => c.startsWith('apay_app_session='));
-  const value = set?.split(';')[0]!.slice('apay_app_session='.length);
+  const value = set?.split(';')[0]?.slice('apay_app_session='.length);
   return value ? value : null;
 }
 

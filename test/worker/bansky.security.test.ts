@@ -23,7 +23,9 @@ async function paymentAtBansky(email: string, action: 'pay' | 'decline' = 'pay',
   const shop = await createShopWithToken();
   const api = shopApi(shop.token);
   const hook = shopHookPath();
-  const init = await api.init(paymentBody({ id: `order-${crypto.randomUUID()}`, email, ...(withPostback ? { postbackUrl: recorderUrl() + hook } : {}) }));
+  const init = await api.init(
+    paymentBody({ id: `order-${crypto.randomUUID()}`, email, ...(withPostback ? { postbackUrl: recorderUrl() + hook } : {}) }),
+  );
   const id = init.data!.id;
   await checkout((await visit(init.data!.url)).headers.get('location')!, action);
   return { api, id, hook };

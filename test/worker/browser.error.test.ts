@@ -45,7 +45,7 @@ describe('links that do not work reveal nothing', () => {
 });
 
 describe('a disabled shop', () => {
-  it("takes no more payments, not even through pay links it already handed out", async () => {
+  it('takes no more payments, not even through pay links it already handed out', async () => {
     const { shopId, token } = await createShopWithToken();
     const { url } = (await shopApi(token).init(paymentBody())).data!;
     expect((await visit(url)).status).toBe(302);

@@ -33,7 +33,7 @@ function verifiedAt(secret: string, d: { body: string; headers: Record<string, s
   return JSON.parse(d.body);
 }
 
-describe('the customer\'s browser', { timeout: 30_000 }, () => {
+describe("the customer's browser", { timeout: 30_000 }, () => {
   it('returns redirect to the shop but never change the status', async () => {
     const api = shopApi((await createShopWithToken()).token);
     const { id } = (await api.init(paymentBody())).data!;

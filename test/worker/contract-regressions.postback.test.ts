@@ -48,16 +48,19 @@ describe('init-payment: the contract states which email addresses the Worker acc
     expect(res.response.status).toBe(201);
   });
 
-  it.each(['#@empty.0c.com', '`3e6@e3s4.org', 'a..b@shop.example', 'jane@localhost'])('%s does not match and is refused as invalid', async (email) => {
-    expect(pattern.test(email)).toBe(false);
-    // Raw fetch: the generated SDK would refuse to send it (it validates against the same rule).
-    const { token } = await createShopWithToken();
-    const res = await worker.fetch(`${BASE}/api/v1/init-payment`, {
-      method: 'POST',
-      headers: shopHeaders(token),
-      body: JSON.stringify(paymentBody({ email })),
-    });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { code: string }).code).toBe('validation_failed');
-  });
+  it.each(['#@empty.0c.com', '`3e6@e3s4.org', 'a..b@shop.example', 'jane@localhost'])(
+    '%s does not match and is refused as invalid',
+    async (email) => {
+      expect(pattern.test(email)).toBe(false);
+      // Raw fetch: the generated SDK would refuse to send it (it validates against the same rule).
+      const { token } = await createShopWithToken();
+      const res = await worker.fetch(`${BASE}/api/v1/init-payment`, {
+        method: 'POST',
+        headers: shopHeaders(token),
+        body: JSON.stringify(paymentBody({ email })),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('validation_failed');
+    },
+  );
 });

@@ -19,7 +19,8 @@ describe('GET /openapi.json is the public contract', () => {
     expect(paths).toEqual(expect.arrayContaining(['/api/v1/init-payment', '/api/v1/payments/{id}', '/integration/pay']));
     expect(paths.filter((p) => p.startsWith('/admin') || p === '/v1/payments' || p === '/api/payment-verify')).toEqual([]);
     const text = JSON.stringify(spec);
-    for (const internal of ['x-internal', 'adminToken', 'banskySignature', 'BANSKY_API_TOKEN', 'AdminCreateShop']) expect(text).not.toContain(internal);
+    for (const internal of ['x-internal', 'adminToken', 'banskySignature', 'BANSKY_API_TOKEN', 'AdminCreateShop'])
+      expect(text).not.toContain(internal);
     expect(Object.keys(spec.components.securitySchemes).sort()).toEqual(['shopToken', 'shopTokenScheme']);
   });
 
@@ -40,7 +41,9 @@ describe('GET /openapi.json is the public contract', () => {
 
 describe('every answer the Worker can give is declared', () => {
   const served = Object.entries(contract.paths as Json).filter(([, item]) => !item.servers);
-  const operations = served.flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => [`${m.toUpperCase()} ${path}`, item[m]] as const));
+  const operations = served.flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m]).map((m) => [`${m.toUpperCase()} ${path}`, item[m]] as const),
+  );
 
   it.each(operations)('%s declares 429 and 503 with Retry-After, and 500', (_key, op) => {
     for (const status of ['429', '500', '503']) expect(Object.keys(op.responses)).toContain(status);

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/limits/login-throttle';
 import { issueSession } from '../../src/docs/session';
 import { Limiter } from '../../src/limits/limiter';
+import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/limits/login-throttle';
 import { buildServices } from '../../src/services';
 import { CANARY } from '../support/test-bindings';
 import { BASE, worker } from './helpers';
@@ -33,7 +33,10 @@ const internalPaths = ['/internal', '/internal/openapi.json', '/internal/anythin
 /** The shared operator account key: cleared before each test so one test's lockout never leaks into the next. */
 const accountKey = new LoginThrottle(new Limiter(env.LIMITER), 'internal-docs').keys({ ip: '', account: 'operator' }).account;
 const cookieOf = (res: Response, name: string) =>
-  res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(';')[0] ?? null;
+  res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0] ?? null;
 
 describe('internal docs (/internal)', { timeout: 30_000 }, () => {
   beforeEach(() => new Limiter(env.LIMITER).reset(accountKey));
@@ -79,7 +82,7 @@ describe('internal docs (/internal)', { timeout: 30_000 }, () => {
     const [name, value] = good.split('=') as [string, string];
     const flipped = value.slice(0, -1) + (value.endsWith('A') ? 'B' : 'A');
     const expired = await issueSession(buildServices(env), CANARY.INTERNAL_DOCS_PASSWORD_HASH, new Date(Date.now() - 9 * 3600 * 1000));
-    const otherKey = await issueSession(buildServices(env), 'pbkdf2-sha256:100000:AAAAAAAAAAAAAAAAAAAAAA:' + 'B'.repeat(43), new Date());
+    const otherKey = await issueSession(buildServices(env), `pbkdf2-sha256:100000:AAAAAAAAAAAAAAAAAAAAAA:${'B'.repeat(43)}`, new Date());
     const oldStateless = `${Math.floor(Date.now() / 1000) + 3600}.${'A'.repeat(43)}`;
     for (const bad of [flipped, expired, otherKey, oldStateless, '', 'x']) {
       const res = await worker.fetch(`${BASE}/internal/openapi.json`, { headers: { cookie: `${name}=${bad}` } });
@@ -139,7 +142,11 @@ describe('internal docs (/internal)', { timeout: 30_000 }, () => {
 describe('internal docs sign-in under attack, and sign-out', { timeout: 60_000 }, () => {
   beforeEach(() => new Limiter(env.LIMITER).reset(accountKey));
 
-  const countStatuses = (statuses: number[]) => statuses.reduce<Record<number, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {});
+  const countStatuses = (statuses: number[]) => {
+    const counts: Record<number, number> = {};
+    for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
+    return counts;
+  };
 
   it('40 parallel wrong passwords from one IP: at most 5 are checked, the rest refused with 429 + Retry-After', async () => {
     const ip = newIp();
@@ -180,7 +187,7 @@ describe('internal docs sign-in under attack, and sign-out', { timeout: 60_000 }
     const operator = await login(PASSWORD, newIp(), { cookie: device! });
     expect(operator.status).toBe(303); // the operator's browser: in
     expect(cookieOf(operator, 'apay_internal_docs')).toMatch(/^apay_internal_docs=[\w-]{43}$/);
-    const forged = await login(PASSWORD, newIp(), { cookie: device!.slice(0, -2) + 'AA' });
+    const forged = await login(PASSWORD, newIp(), { cookie: `${device!.slice(0, -2)}AA` });
     expect(forged.status).toBe(429); // a forged device cookie counts on the shared, locked account
   });
 
@@ -197,4 +204,3 @@ describe('internal docs sign-in under attack, and sign-out', { timeout: 60_000 }
     expect((await worker.fetch(`${BASE}/internal/openapi.json`, { headers: { cookie: other } })).status).toBe(200);
   });
 });
-

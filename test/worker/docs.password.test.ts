@@ -10,7 +10,12 @@ describe('internal docs password hash', { timeout: 30_000 }, () => {
     expect(stored).toMatchObject({ iterations: 100_000 });
     expect(stored.salt).toHaveLength(16);
     expect(await verifyPassword('canary_internal_docs_password_6b0e2f', stored)).toBe(true);
-    for (const wrong of ['', 'canary_internal_docs_password_6b0e2', 'canary_internal_docs_password_6b0e2f ', 'CANARY_internal_docs_password_6b0e2f']) {
+    for (const wrong of [
+      '',
+      'canary_internal_docs_password_6b0e2',
+      'canary_internal_docs_password_6b0e2f ',
+      'CANARY_internal_docs_password_6b0e2f',
+    ]) {
       expect(await verifyPassword(wrong, stored), wrong).toBe(false);
     }
   });

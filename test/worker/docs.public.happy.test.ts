@@ -13,7 +13,7 @@ function operations(doc: Json): Array<{ id: string; tags: string[] }> {
 }
 
 function refs(node: unknown, out = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) node.forEach((n) => refs(n, out));
+  if (Array.isArray(node)) for (const n of node) refs(n, out);
   else if (node && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) k === '$ref' && typeof v === 'string' ? out.add(v) : refs(v, out);
   }
@@ -48,7 +48,11 @@ describe('public docs (/docs)', { timeout: 30_000 }, () => {
     const spec = (await res.json()) as Json;
 
     const expected = operations(contract as Json).filter((op) => !op.tags.some((t) => INTERNAL_TAGS.includes(t)));
-    expect(operations(spec).map((o) => o.id).sort()).toEqual(expected.map((o) => o.id).sort());
+    expect(
+      operations(spec)
+        .map((o) => o.id)
+        .sort(),
+    ).toEqual(expected.map((o) => o.id).sort());
     expect(operations(spec).map((o) => o.id)).toContain('initPayment');
     expect(spec.tags.map((t: Json) => t.name)).toEqual(['payments', 'browser', 'postbacks', 'meta']);
     expect(JSON.stringify(spec)).not.toContain('x-internal');
@@ -76,7 +80,17 @@ describe('public docs (/docs)', { timeout: 30_000 }, () => {
   it('puts the integration guide, with the error codes generated from the spec, in the spec description', async () => {
     const spec = (await (await worker.fetch(`${BASE}/docs/openapi.json`)).json()) as Json;
     const guide = spec.info.description as string;
-    for (const heading of ['# Quick start', '# Payment flow', '# Test and live mode', '# Idempotency', '# Redirect hosts', '# Postbacks', '# Retries and status', '# Errors', '# Go-live checklist']) {
+    for (const heading of [
+      '# Quick start',
+      '# Payment flow',
+      '# Test and live mode',
+      '# Idempotency',
+      '# Redirect hosts',
+      '# Postbacks',
+      '# Retries and status',
+      '# Errors',
+      '# Go-live checklist',
+    ]) {
       expect(guide.split('\n')).toContain(heading);
     }
     const codes = (contract as Json).components.schemas.ErrorCode;

@@ -1,23 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { zErrorCode } from '../../generated/api/zod.gen';
 import '../support/provided-context';
 import { BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 import {
   ALLOWED_REDIRECT_HOSTS,
   AMOUNT_CASES,
+  type FieldCase,
   LINK_QUERIES,
   LIVE_POSTBACK_PRIVATE,
+  type Mode,
   NAME_CASES,
   POSTBACK_ACCEPTED,
   RAW_CASES,
   RAW_VALID,
+  type RawCase,
   REDIRECT_CASES,
   TEST_POSTBACK_PRIVATE,
   URL_TEXT_CASES,
-  type FieldCase,
-  type Mode,
-  type RawCase,
 } from './hostile-input.corpus';
 import { paymentBody, visit } from './payments.support';
 
@@ -28,7 +27,17 @@ import { paymentBody, visit } from './payments.support';
  * success and error wrappers — to prove that no redirect leaves Bansky or the shop's hosts.
  */
 const KNOWN_CODES = new Set<string>(zErrorCode.options);
-const tally = { cases: 0, accepted: 0, refused: 0, serverErrors: 0, notProblem: 0, openRedirects: 0, privateAccepted: 0, redirectsFollowed: 0, upstreamRetries: 0 };
+const tally = {
+  cases: 0,
+  accepted: 0,
+  refused: 0,
+  serverErrors: 0,
+  notProblem: 0,
+  openRedirects: 0,
+  privateAccepted: 0,
+  redirectsFollowed: 0,
+  upstreamRetries: 0,
+};
 const tokens: Record<Mode, string> = { test: '', live: '' };
 let unique = 0;
 
@@ -56,7 +65,8 @@ async function problemIssue(res: Response): Promise<string | null> {
   if (body.status !== res.status) return `status ${body.status} in a ${res.status}`;
   if (!body.code || !KNOWN_CODES.has(body.code)) return `unknown code ${body.code}`;
   if (!body.requestId || body.requestId !== res.headers.get('x-request-id')) return 'no request id';
-  if (body.errors?.some((e) => !/^(\/[^/]*)*$/.test(e.path) || !e.message)) return `errors not JSON Pointers: ${JSON.stringify(body.errors)}`;
+  if (body.errors?.some((e) => !/^(\/[^/]*)*$/.test(e.path) || !e.message))
+    return `errors not JSON Pointers: ${JSON.stringify(body.errors)}`;
   return null;
 }
 
@@ -85,7 +95,10 @@ async function followPayment(mode: Mode, payLink: string, id: string, sent: Reco
   else if (locationIssue(pay.headers.get('location')) || new URL(pay.headers.get('location')!).host !== bansky) {
     issues.push(`pay link sent the customer to ${pay.headers.get('location')}, not Bansky`);
   }
-  for (const [via, field] of [['success', 'successUrl'], ['error', 'errorUrl']] as const) {
+  for (const [via, field] of [
+    ['success', 'successUrl'],
+    ['error', 'errorUrl'],
+  ] as const) {
     const res = await worker.fetch(`${BASE}/integration/${via}?id=${id}`, { redirect: 'manual' });
     tally.redirectsFollowed++;
     if (res.status >= 500) tally.serverErrors++;
@@ -107,7 +120,11 @@ async function followPayment(mode: Mode, payLink: string, id: string, sent: Reco
 }
 
 function initOnce(mode: Mode, fields: Record<string, unknown>): Promise<Response> {
-  return worker.fetch(`${BASE}/api/v1/init-payment`, { method: 'POST', headers: shopHeaders(tokens[mode]), body: JSON.stringify(paymentBody(fields as never)) });
+  return worker.fetch(`${BASE}/api/v1/init-payment`, {
+    method: 'POST',
+    headers: shopHeaders(tokens[mode]),
+    body: JSON.stringify(paymentBody(fields as never)),
+  });
 }
 
 async function upstreamFailure(res: Response): Promise<boolean> {
@@ -123,9 +140,11 @@ function withUniqueId(fields: Record<string, unknown>): Record<string, unknown> 
 /** Runs `fn` over `items`, a few at a time: the Worker is mostly waiting on Bansky and storage. */
 async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>, width = 4): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 /** Runs field cases; returns one line per violated property. */
@@ -232,22 +251,33 @@ describe('hostile-input corpus through the Worker', { timeout: 300_000 }, () => 
 
   it(`raw bodies (JSON, encodings, content types, sizes, methods, tokens): ${RAW_CASES.length} cases`, async () => {
     const violations: string[] = [];
-    await inParallel(RAW_CASES, async (c) => {
-      const issue = await runRawCase(c);
-      if (issue) violations.push(`${c.what}: ${issue}`);
-    }, 4);
+    await inParallel(
+      RAW_CASES,
+      async (c) => {
+        const issue = await runRawCase(c);
+        if (issue) violations.push(`${c.what}: ${issue}`);
+      },
+      4,
+    );
     expect(violations.sort()).toEqual([]);
   });
 
   it(`the customer's links with hostile query strings: ${LINK_QUERIES.length * 3} cases, HTML pages, never a redirect`, async () => {
     const violations: string[] = [];
-    const links = ['/integration/pay', '/integration/success', '/integration/error'].flatMap((path) => LINK_QUERIES.map((q) => [path, q] as const));
+    const links = ['/integration/pay', '/integration/success', '/integration/error'].flatMap((path) =>
+      LINK_QUERIES.map((q) => [path, q] as const),
+    );
     await inParallel(links, async ([path, q]) => {
       tally.cases++;
       const res = await worker.fetch(`${BASE}${path}?${q}`, { redirect: 'manual' });
       if (res.status >= 500) tally.serverErrors++;
       else tally.refused++;
-      if (res.status < 400 || res.status >= 500 || res.headers.get('location') || !res.headers.get('content-type')?.startsWith('text/html')) {
+      if (
+        res.status < 400 ||
+        res.status >= 500 ||
+        res.headers.get('location') ||
+        !res.headers.get('content-type')?.startsWith('text/html')
+      ) {
         violations.push(`${path}?${q.slice(0, 60)}: ${res.status} ${res.headers.get('content-type')} ${res.headers.get('location') ?? ''}`);
       }
       await res.body?.cancel();
@@ -257,7 +287,12 @@ describe('hostile-input corpus through the Worker', { timeout: 300_000 }, () => 
 
   it('the figures: at least 200 cases, 0 5xx, 0 malformed refusals, 0 open redirects, 0 private targets accepted', () => {
     expect(tally.cases).toBeGreaterThanOrEqual(200);
-    expect({ serverErrors: tally.serverErrors, notProblem: tally.notProblem, openRedirects: tally.openRedirects, privateAccepted: tally.privateAccepted }).toEqual({
+    expect({
+      serverErrors: tally.serverErrors,
+      notProblem: tally.notProblem,
+      openRedirects: tally.openRedirects,
+      privateAccepted: tally.privateAccepted,
+    }).toEqual({
       serverErrors: 0,
       notProblem: 0,
       openRedirects: 0,

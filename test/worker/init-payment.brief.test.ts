@@ -120,13 +120,16 @@ describe('the brief’s own request', () => {
     expect(res.status).toBe(201);
   });
 
-  it.each([[true], [null], [[100]], [{ value: 100 }], ['ten']])('a wrong amount type (%j) says which forms are accepted', async (amount) => {
-    const res = await post({ ...BRIEF, id: uniq('type'), amount });
-    expect(res.status).toBe(400);
-    const problem = (await res.json()) as Problem;
-    const issue = problem.errors?.find((e) => e.path === '/amount');
-    expect(issue?.message).toContain('JSON number (100, 19.9) or a decimal string ("19.90")');
-  });
+  it.each([[true], [null], [[100]], [{ value: 100 }], ['ten']])(
+    'a wrong amount type (%j) says which forms are accepted',
+    async (amount) => {
+      const res = await post({ ...BRIEF, id: uniq('type'), amount });
+      expect(res.status).toBe(400);
+      const problem = (await res.json()) as Problem;
+      const issue = problem.errors?.find((e) => e.path === '/amount');
+      expect(issue?.message).toContain('JSON number (100, 19.9) or a decimal string ("19.90")');
+    },
+  );
 
   it.each([
     ['sussessUrl', 'successUrl'],

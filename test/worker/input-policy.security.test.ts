@@ -1,5 +1,5 @@
-import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../generated/api/types.gen';
 import type { PaymentObject } from '../../src/payments/payment-object';
@@ -16,7 +16,11 @@ beforeAll(async () => {
 });
 
 async function init(token: string, overrides: Record<string, unknown>) {
-  const res = await worker.fetch(`${BASE}/api/v1/init-payment`, { method: 'POST', headers: shopHeaders(token), body: JSON.stringify(paymentBody(overrides)) });
+  const res = await worker.fetch(`${BASE}/api/v1/init-payment`, {
+    method: 'POST',
+    headers: shopHeaders(token),
+    body: JSON.stringify(paymentBody(overrides)),
+  });
   return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Problem & { id?: string } };
 }
 
@@ -73,7 +77,7 @@ describe('item 7: control characters, bidi and raw UTF-8', () => {
     ['a tab in the host', 'https://shop.\texample/ok', 'U+0009'],
     ['a BOM at the end', 'https://shop.example/ok\uFEFF', 'U+FEFF'],
     ['a line separator at the end', 'https://shop.example/ok\u2028', 'U+2028'],
-  ])('%s of successUrl (which the schema\'s url() silently strips) → 400 invalid_characters', async (_what, successUrl, cp) => {
+  ])("%s of successUrl (which the schema's url() silently strips) → 400 invalid_characters", async (_what, successUrl, cp) => {
     const { status, body } = await init(testToken, { successUrl });
     expect([status, body.code, body.errors?.[0]?.path]).toEqual([400, 'invalid_characters', '/successUrl']);
     expect(body.errors?.[0]?.message).toContain(cp);
@@ -98,7 +102,7 @@ describe('item 7: control characters, bidi and raw UTF-8', () => {
     }
   });
 
-  it('raw UTF-8 in successUrl is stored and redirected to in the parser\'s ASCII form', async () => {
+  it("raw UTF-8 in successUrl is stored and redirected to in the parser's ASCII form", async () => {
     const { status, body } = await init(testToken, { successUrl: 'https://shop.example/merci/café?q=ü ö' });
     expect(status).toBe(201);
     const res = await worker.fetch(`${BASE}/integration/success?id=${body.id}`, { redirect: 'manual' });
@@ -144,7 +148,12 @@ describe('item 12: upper bound on amount, chunked oversized bodies', () => {
         sent += 64 * 1024;
       },
     });
-    const res = await worker.fetch(`${BASE}/api/v1/init-payment`, { method: 'POST', headers: shopHeaders(testToken), body, duplex: 'half' } as RequestInit);
+    const res = await worker.fetch(`${BASE}/api/v1/init-payment`, {
+      method: 'POST',
+      headers: shopHeaders(testToken),
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect([res.status, res.headers.get('content-type')]).toEqual([413, 'application/problem+json']);
     expect(((await res.json()) as Problem).code).toBe('payload_too_large');
     // Left unread, the upload is torn down under the client (wrangler dev answered a text/plain 503).

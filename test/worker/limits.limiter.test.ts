@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/limits/login-throttle';
 import { Limiter } from '../../src/limits/limiter';
+import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/limits/login-throttle';
 
 // The limiter's rules with an explicit clock (the caller passes `now`), one fresh key per test.
 const limiter = new Limiter(env.LIMITER);
@@ -28,7 +28,7 @@ describe('LimiterObject lockout', () => {
     let t = 0;
     const lengths: number[] = [];
     for (let lock = 1; lock <= 6; lock++) {
-      t += ACCOUNT_POLICY.lockoutSeconds * 2 ** (lock - 1) > 900 ? 900 : ACCOUNT_POLICY.lockoutSeconds * 2 ** (lock - 1);
+      t += Math.min(ACCOUNT_POLICY.lockoutSeconds * 2 ** (lock - 1), 900);
       expect((await limiter.attempt(k, ACCOUNT_POLICY, at(t0, t))).allowed, `after lock ${lock}`).toBe(true);
       const v = await limiter.attempt(k, ACCOUNT_POLICY, at(t0, t));
       expect(v.allowed).toBe(false);

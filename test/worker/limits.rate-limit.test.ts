@@ -1,5 +1,5 @@
-import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
 import type { Env } from '../../src/env';
@@ -54,7 +54,8 @@ describe('rate limits (issue 14 item 10)', () => {
   it('the customer pages (/integration/*) are limited per client IP', async () => {
     const ip = '192.0.2.77';
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await call('/integration/error?id=pay_AAAAAAAAAAAAAAAAAAAAAA', { 'cf-connecting-ip': ip })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await call('/integration/error?id=pay_AAAAAAAAAAAAAAAAAAAAAA', { 'cf-connecting-ip': ip })).status);
     expect(statuses).toEqual([404, 404, 404, 404, 429]);
     await expectRateLimited(await call('/integration/pay?id=pay_AAAAAAAAAAAAAAAAAAAAAA', { 'cf-connecting-ip': ip }), 4);
     expect((await call('/integration/pay?id=pay_AAAAAAAAAAAAAAAAAAAAAA', { 'cf-connecting-ip': '192.0.2.78' })).status).toBe(404);

@@ -4,12 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { createClient } from '../../generated/api/client';
 import { listPayments, resendPostback } from '../../generated/api/sdk.gen';
 import type { PaymentList } from '../../generated/api/types.gen';
-import type { PaymentsIndexObject } from '../../src/payments-index/index-object';
 import type { PaymentObject } from '../../src/payments/payment-object';
 import type { PaymentRecord } from '../../src/payments/record';
+import type { PaymentsIndexObject } from '../../src/payments-index/index-object';
 import { appGet, signedInMember } from './app.support';
 import { BASE, createShopWithToken, worker } from './helpers';
-import { checkout, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
+import {
+  checkout,
+  paymentBody,
+  recorded,
+  recorderUrl,
+  relayBanskyPostbacks,
+  shopApi,
+  shopHookPath,
+  visit,
+  waitFor,
+} from './payments.support';
 
 /** The stated consistency of the list (docs/internal/payments-index.md): a payment shows within seconds. */
 const LIST_WITHIN_MS = 5_000;
@@ -49,13 +59,23 @@ describe('the payments list (API and app share one index)', { timeout: 60_000 },
     const awaiting = (await shopApi(shop.token).init(paymentBody({ id: 'order-5', amount: '7.25', currency: 'USD' }))).data!.id;
     const newestFirst = [awaiting, paidEth2, paidEth1, failedEur, paidEur];
 
-    const all = await waitFor('all five payments in their final state', async () => {
-      const { data } = await api.list();
-      const statuses = data?.items.map((i) => i.status).join(',');
-      return statuses === 'awaiting_payment,paid,paid,failed,paid' ? data : null;
-    }, LIST_WITHIN_MS * 2);
+    const all = await waitFor(
+      'all five payments in their final state',
+      async () => {
+        const { data } = await api.list();
+        const statuses = data?.items.map((i) => i.status).join(',');
+        return statuses === 'awaiting_payment,paid,paid,failed,paid' ? data : null;
+      },
+      LIST_WITHIN_MS * 2,
+    );
     expect(all.items.map((i) => i.id)).toEqual(newestFirst);
-    expect(all.items[0]).toMatchObject({ shopTransactionId: 'order-5', amount: '7.25', currency: 'USD', mode: 'test', email: 'jane@example.com' });
+    expect(all.items[0]).toMatchObject({
+      shopTransactionId: 'order-5',
+      amount: '7.25',
+      currency: 'USD',
+      mode: 'test',
+      email: 'jane@example.com',
+    });
     expect(all.totals).toEqual([
       { currency: 'ETH', count: 2, amount: '0.3' }, // exact: never 0.30000000000000004
       { currency: 'EUR', count: 2, amount: '15.50' },
@@ -107,11 +127,21 @@ describe('the payments list (API and app share one index)', { timeout: 60_000 },
     const a = await createShopWithToken({ allowedRedirectHosts: ['shop.example'] });
     const b = await createShopWithToken({ allowedRedirectHosts: ['shop.example'] });
     const id = (await shopApi(a.token).init(paymentBody({ id: 'mine' }))).data!.id;
-    await waitFor('the payment in shop A’s list', async () => ((await listApi(a.token).list()).data?.items.length === 1 ? true : null), LIST_WITHIN_MS);
+    await waitFor(
+      'the payment in shop A’s list',
+      async () => ((await listApi(a.token).list()).data?.items.length === 1 ? true : null),
+      LIST_WITHIN_MS,
+    );
     expect((await listApi(b.token).list()).data!.items).toEqual([]);
     expect((await listApi(b.token).list({ q: id })).data!.items).toEqual([]);
     expect((await listApi(b.token).list({ q: 'mine' })).data!.items).toEqual([]);
-    const live = await (await worker.fetch(`${BASE}/admin/v1/shops/${a.shopId}/tokens`, { method: 'POST', headers: { authorization: 'Bearer canary_admin_token_8b2f6d4e1a9c', 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'live' }) })).json() as { token: string };
+    const live = (await (
+      await worker.fetch(`${BASE}/admin/v1/shops/${a.shopId}/tokens`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer canary_admin_token_8b2f6d4e1a9c', 'content-type': 'application/json' },
+        body: JSON.stringify({ mode: 'live' }),
+      })
+    ).json()) as { token: string };
     expect((await listApi(live.token).list()).data!.items).toEqual([]);
     expect((await listApi(live.token).list({ q: id })).data!.items).toEqual([]);
   });
@@ -120,7 +150,11 @@ describe('the payments list (API and app share one index)', { timeout: 60_000 },
     const shop = await createShopWithToken({ allowedRedirectHosts: ['shop.example'] });
     const started = Date.now();
     const id = (await shopApi(shop.token).init(paymentBody())).data!.id;
-    await waitFor('the payment in the list', async () => ((await listApi(shop.token).list()).data?.items[0]?.id === id ? true : null), LIST_WITHIN_MS);
+    await waitFor(
+      'the payment in the list',
+      async () => ((await listApi(shop.token).list()).data?.items[0]?.id === id ? true : null),
+      LIST_WITHIN_MS,
+    );
     expect(Date.now() - started).toBeLessThan(LIST_WITHIN_MS);
   });
 });
@@ -131,8 +165,18 @@ describe('the index shard itself', () => {
     return ns.get(ns.idFromName(`pidx:shop_TEST${crypto.randomUUID().slice(0, 8)}:test:2026-12`));
   };
   const entry = (version: number, status: 'awaiting_payment' | 'paid') => ({
-    shopId: 'shop_X', version, id: 'pay_AAAAAAAAAAAAAAAAAAAAAA', shopTransactionId: 'o-1', status, mode: 'test' as const,
-    amount: '12.34', currency: 'EUR', type: 'fiat' as const, email: 'j@example.com', createdAt: '2026-12-01T10:00:00.000Z', updatedAt: '2026-12-01T10:00:00.000Z',
+    shopId: 'shop_X',
+    version,
+    id: 'pay_AAAAAAAAAAAAAAAAAAAAAA',
+    shopTransactionId: 'o-1',
+    status,
+    mode: 'test' as const,
+    amount: '12.34',
+    currency: 'EUR',
+    type: 'fiat' as const,
+    email: 'j@example.com',
+    createdAt: '2026-12-01T10:00:00.000Z',
+    updatedAt: '2026-12-01T10:00:00.000Z',
   });
 
   it('never goes back to an older version, and moves totals between statuses', async () => {
@@ -193,7 +237,12 @@ describe('the payment object keeps the index in step', { timeout: 30_000 }, () =
     await runInDurableObject(paymentStub(id), async (_o, state) => {
       const r = (await state.storage.get<PaymentRecord>('payment'))!;
       const at = new Date().toISOString();
-      const next = { ...r, status: 'failed' as const, updatedAt: at, transitions: [...r.transitions, { status: 'failed' as const, at, reason: 'test' }] };
+      const next = {
+        ...r,
+        status: 'failed' as const,
+        updatedAt: at,
+        transitions: [...r.transitions, { status: 'failed' as const, at, reason: 'test' }],
+      };
       await state.storage.put('payment', next);
       await state.storage.setAlarm(Date.now() + 5_000);
     });

@@ -2,9 +2,9 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InitPaymentRequest, Problem } from '../../generated/api/types.gen';
-import { BASE, adminCall, createShopWithToken, shopHeaders, worker } from './helpers';
 import type { PaymentObject } from '../../src/payments/payment-object';
 import type { PaymentRecord } from '../../src/payments/record';
+import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 import { paymentBody, sandboxStats, shopApi, txlogByShopTransactionId, txlogWhen, visit } from './payments.support';
 
 describe('init-payment when Bansky fails: a problem, and the payment recorded as init_failed', () => {
@@ -19,29 +19,37 @@ describe('init-payment when Bansky fails: a problem, and the payment recorded as
     ['init_garbage', 502, 'bansky_error'],
     ['init_html', 502, 'bansky_error'],
     ['init_timeout', 504, 'bansky_timeout'],
-  ] as const)('Bansky %s → %i %s; a replay answers the same; Bansky was called once', async (fault, status, code) => {
-    const body = paymentBody({ id: `order-${fault}`, email: `jane+${fault}@example.com` });
-    const first = await api.init(body);
-    expect(first.response.status).toBe(status);
-    expect(first.response.headers.get('content-type')).toBe('application/problem+json');
-    const problem = first.error as Problem;
-    expect(problem.code).toBe(code);
-    expect(JSON.stringify(problem)).not.toMatch(/bansky\.example|127\.0\.0\.1|checkout/); // nothing of Bansky's answer leaks
+  ] as const)(
+    'Bansky %s → %i %s; a replay answers the same; Bansky was called once',
+    async (fault, status, code) => {
+      const body = paymentBody({ id: `order-${fault}`, email: `jane+${fault}@example.com` });
+      const first = await api.init(body);
+      expect(first.response.status).toBe(status);
+      expect(first.response.headers.get('content-type')).toBe('application/problem+json');
+      const problem = first.error as Problem;
+      expect(problem.code).toBe(code);
+      expect(JSON.stringify(problem)).not.toMatch(/bansky\.example|127\.0\.0\.1|checkout/); // nothing of Bansky's answer leaks
 
-    const replay = await api.init(body);
-    expect(replay.response.status).toBe(status);
-    expect(replay.response.headers.get('idempotent-replayed')).toBe('true');
+      const replay = await api.init(body);
+      expect(replay.response.status).toBe(status);
+      expect(replay.response.headers.get('idempotent-replayed')).toBe('true');
 
-    // Recorded, not half-written: the status says why, no pay link works, and the log agrees.
-    const ids = await failedPayment(body.id!);
-    expect(ids.initCalls).toBe(1);
-    const admin = await (await adminCall('GET', `/admin/v1/payments/${ids.paymentId}`)).json<{ payment: { status: string }; banskyUrl: string | null; transitions: { status: string; reason: string }[] }>();
-    expect(admin.payment.status).toBe('init_failed');
-    expect(admin.banskyUrl).toBeNull();
-    expect(admin.transitions.map((t) => t.status)).toEqual(['created', 'init_failed']);
-    expect(admin.transitions[1]!.reason).toBe(code);
-    expect((await txlogWhen(ids.paymentId, 'init_failed')).transitions.map((t) => t.status)).toEqual(['created', 'init_failed']);
-  }, 15_000);
+      // Recorded, not half-written: the status says why, no pay link works, and the log agrees.
+      const ids = await failedPayment(body.id!);
+      expect(ids.initCalls).toBe(1);
+      const admin = await (await adminCall('GET', `/admin/v1/payments/${ids.paymentId}`)).json<{
+        payment: { status: string };
+        banskyUrl: string | null;
+        transitions: { status: string; reason: string }[];
+      }>();
+      expect(admin.payment.status).toBe('init_failed');
+      expect(admin.banskyUrl).toBeNull();
+      expect(admin.transitions.map((t) => t.status)).toEqual(['created', 'init_failed']);
+      expect(admin.transitions[1]!.reason).toBe(code);
+      expect((await txlogWhen(ids.paymentId, 'init_failed')).transitions.map((t) => t.status)).toEqual(['created', 'init_failed']);
+    },
+    15_000,
+  );
 
   async function failedPayment(shopTxId: string) {
     const entry = await txlogByShopTransactionId(shopTxId);
@@ -77,7 +85,11 @@ describe('init-payment rules beyond the schema', () => {
   });
 
   async function post(overrides: Record<string, unknown>) {
-    const res = await worker.fetch(`${BASE}/api/v1/init-payment`, { method: 'POST', headers: shopHeaders(token), body: JSON.stringify(paymentBody(overrides)) });
+    const res = await worker.fetch(`${BASE}/api/v1/init-payment`, {
+      method: 'POST',
+      headers: shopHeaders(token),
+      body: JSON.stringify(paymentBody(overrides)),
+    });
     return { status: res.status, problem: (await res.json()) as Problem };
   }
 

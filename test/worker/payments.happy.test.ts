@@ -60,7 +60,10 @@ describe('a payment end to end', { timeout: 30_000 }, () => {
     const verified = new Webhook(shop.webhookSecret).verify(delivery!.body, delivery!.headers);
     const postback = zShopPostback.parse(verified);
     expect(delivery!.headers['webhook-id']).toBe(`msg_${id}_${final}`);
-    expect(postback).toMatchObject({ type: `payment.${final}`, data: { id, shopTransactionId: `order-${action}`, status: final, amount: '49.90', currency: 'EUR', type: 'fiat', mode: 'test' } });
+    expect(postback).toMatchObject({
+      type: `payment.${final}`,
+      data: { id, shopTransactionId: `order-${action}`, status: final, amount: '49.90', currency: 'EUR', type: 'fiat', mode: 'test' },
+    });
 
     const payment = await waitFor('delivery recorded', async () => {
       const p = (await api.get(id)).data!;

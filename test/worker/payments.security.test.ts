@@ -2,7 +2,17 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Problem } from '../../generated/api/types.gen';
 import { CANARY } from '../support/test-bindings';
 import { BASE, createShopWithToken, shopHeaders, worker } from './helpers';
-import { checkout, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
+import {
+  checkout,
+  paymentBody,
+  recorded,
+  recorderUrl,
+  relayBanskyPostbacks,
+  shopApi,
+  shopHookPath,
+  visit,
+  waitFor,
+} from './payments.support';
 
 describe('a payment is visible only to its shop, in its mode', () => {
   it.each([
@@ -39,7 +49,11 @@ describe('URLs a shop may not use', () => {
   });
 
   async function post(token: string, overrides: Record<string, string>) {
-    const res = await worker.fetch(`${BASE}/api/v1/init-payment`, { method: 'POST', headers: shopHeaders(token), body: JSON.stringify(paymentBody(overrides)) });
+    const res = await worker.fetch(`${BASE}/api/v1/init-payment`, {
+      method: 'POST',
+      headers: shopHeaders(token),
+      body: JSON.stringify(paymentBody(overrides)),
+    });
     return { status: res.status, problem: (await res.json()) as Problem };
   }
 
@@ -107,9 +121,12 @@ describe('URLs a shop may not use', () => {
     expect(live.status).toBe(201);
   });
 
-  it.each(['https://93.184.216.34/hook', 'https://[2606:4700:4700::1111]/hook'])('a public IP literal %s is a valid live postbackUrl', async (url) => {
-    expect((await post(liveToken, { postbackUrl: url })).status).toBe(201);
-  });
+  it.each(['https://93.184.216.34/hook', 'https://[2606:4700:4700::1111]/hook'])(
+    'a public IP literal %s is a valid live postbackUrl',
+    async (url) => {
+      expect((await post(liveToken, { postbackUrl: url })).status).toBe(201);
+    },
+  );
 });
 
 describe('secrets never leave the Worker', { timeout: 30_000 }, () => {
@@ -140,7 +157,11 @@ describe('secrets never leave the Worker', { timeout: 30_000 }, () => {
     await relayBanskyPostbacks(id);
     await waitFor('postback', async () => (await api.get(id)).data!.postback.status === 'delivered');
     await api.init(paymentBody({ id: 'order-canary-fail', email: 'jane+init_fail@example.com' }));
-    await worker.fetch(`${BASE}/api/payment-verify`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bansky-signature': 'sha256=00' }, body: '{}' });
+    await worker.fetch(`${BASE}/api/payment-verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-bansky-signature': 'sha256=00' },
+      body: '{}',
+    });
     const badlySigned = await api.init(paymentBody({ id: 'order-canary-bad', email: 'jane+postback_bad_signature@example.com' }));
     await checkout((await visit(badlySigned.data!.url)).headers.get('location')!, 'pay');
     await relayBanskyPostbacks(badlySigned.data!.id);

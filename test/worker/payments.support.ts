@@ -116,7 +116,12 @@ export async function relayBanskyPostbacks(paymentId: string, count = 1): Promis
 export async function sandboxStats(
   mode: 'test' | 'live',
   paymentId: string,
-): Promise<{ initCalls: number; statusLookups: number; sessions: Array<{ session: string; amount: string; currency: string }>; postbacks: unknown[] }> {
+): Promise<{
+  initCalls: number;
+  statusLookups: number;
+  sessions: Array<{ session: string; amount: string; currency: string }>;
+  postbacks: unknown[];
+}> {
   const base = mode === 'live' ? inject('banskyLiveUrl') : inject('banskyTestUrl');
   return (await fetch(`${base}/_sandbox/payments/${paymentId}`)).json();
 }
@@ -125,7 +130,7 @@ export async function sandboxStats(
 export async function signAsBansky(body: string, secret: string = CANARY.BANSKY_POSTBACK_SECRET): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)));
-  return 'sha256=' + [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** Posts a Bansky postback straight to the Worker. */

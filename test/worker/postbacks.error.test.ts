@@ -7,14 +7,27 @@ import { handlePostbackBatch } from '../../src/postbacks/consumer';
 import type { PostbackJob } from '../../src/postbacks/payload';
 import type { Services } from '../../src/services';
 import { adminCall, createShopWithToken } from './helpers';
-import { checkout, failNext, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
+import {
+  checkout,
+  failNext,
+  paymentBody,
+  recorded,
+  recorderUrl,
+  relayBanskyPostbacks,
+  shopApi,
+  shopHookPath,
+  visit,
+  waitFor,
+} from './payments.support';
 import { DAY, FakeClock, HOUR, servicesWith, useInPaymentObject } from './time.support';
 
 async function allDeadLetters(): Promise<DeadLetter[]> {
   const out: DeadLetter[] = [];
   let cursor: string | null = null;
   do {
-    const page: DeadLetterList = await (await adminCall('GET', `/admin/v1/postbacks/dead-letters?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json();
+    const page: DeadLetterList = await (
+      await adminCall('GET', `/admin/v1/postbacks/dead-letters?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    ).json();
     expect(page.items.length).toBeLessThanOrEqual(1);
     out.push(...page.items);
     cursor = page.nextCursor;
@@ -24,7 +37,9 @@ async function allDeadLetters(): Promise<DeadLetter[]> {
 
 /** Runs the postback consumer on one job, as the queue would, with the given services (e.g. a later clock). */
 async function consumeJob(job: PostbackJob, services: Services, attempts = 2) {
-  const batch = createMessageBatch('aimbrellapay-postbacks', [{ id: `job-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body: job }]);
+  const batch = createMessageBatch('aimbrellapay-postbacks', [
+    { id: `job-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body: job },
+  ]);
   await handlePostbackBatch(batch, services);
   return getQueueResult(batch, createExecutionContext());
 }
@@ -61,7 +76,12 @@ describe('shop postbacks that keep failing', { timeout: 60_000 }, () => {
     expect(await recorded(hook)).toHaveLength(dead.postback.attempts); // every attempt reached the shop
 
     const listed = (await allDeadLetters()).find((d) => d.paymentId === id);
-    expect(listed).toMatchObject({ shopId: shop.shopId, webhookId: `msg_${id}_failed`, attempts: dead.postback.attempts, lastError: 'HTTP 503' });
+    expect(listed).toMatchObject({
+      shopId: shop.shopId,
+      webhookId: `msg_${id}_failed`,
+      attempts: dead.postback.attempts,
+      lastError: 'HTTP 503',
+    });
 
     // The shop is fixed; the operator redelivers.
     await failNext(hook, 0);
@@ -89,7 +109,12 @@ describe('jobs the queue itself gave up on (its dead-letter queue)', { timeout: 
     });
 
     const batch = createMessageBatch('aimbrellapay-postbacks-dlq', [
-      { id: 'dlq-1', timestamp: new Date(), attempts: 101, body: { paymentId: id, webhookId: admin.webhookId, queuedAt: admin.payment.updatedAt } },
+      {
+        id: 'dlq-1',
+        timestamp: new Date(),
+        attempts: 101,
+        body: { paymentId: id, webhookId: admin.webhookId, queuedAt: admin.payment.updatedAt },
+      },
     ]);
     const ctx = createExecutionContext();
     await entry.queue(batch, env, ctx); // the Worker's own queue entry point, dispatching by queue name

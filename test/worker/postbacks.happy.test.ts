@@ -2,7 +2,18 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import type { AdminPayment } from '../../generated/api/types.gen';
 import { adminCall, createShopWithToken } from './helpers';
-import { checkout, failNext, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
+import {
+  checkout,
+  failNext,
+  paymentBody,
+  recorded,
+  recorderUrl,
+  relayBanskyPostbacks,
+  shopApi,
+  shopHookPath,
+  visit,
+  waitFor,
+} from './payments.support';
 
 /** A paid payment whose shop postback goes to a fresh recorder path. */
 async function paidPayment(shop: Awaited<ReturnType<typeof createShopWithToken>>, hook: string) {
@@ -54,7 +65,9 @@ describe('shop postbacks (Standard Webhooks, through the queue)', { timeout: 30_
 
   it('during a secret rotation both secrets sign: the shop verifies with either', async () => {
     const shop = await createShopWithToken();
-    const rotated = await (await adminCall('POST', `/admin/v1/shops/${shop.shopId}/webhook-secret`, { overlapSeconds: 3600 })).json<{ webhookSecret: string }>();
+    const rotated = await (await adminCall('POST', `/admin/v1/shops/${shop.shopId}/webhook-secret`, { overlapSeconds: 3600 })).json<{
+      webhookSecret: string;
+    }>();
     const hook = shopHookPath();
     await paidPayment(shop, hook);
     const [delivery] = await waitFor('delivery', async () => {

@@ -2,9 +2,20 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, inject, it } from 'vitest';
 import type { Problem } from '../../generated/api/types.gen';
-import { createShopWithToken } from './helpers';
-import { checkout, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, sandboxStats, shopApi, shopHookPath, visit, waitFor } from './payments.support';
 import { derivePaymentId, paymentIdKey } from '../../src/payments/ids';
+import { createShopWithToken } from './helpers';
+import {
+  checkout,
+  paymentBody,
+  recorded,
+  recorderUrl,
+  relayBanskyPostbacks,
+  sandboxStats,
+  shopApi,
+  shopHookPath,
+  visit,
+  waitFor,
+} from './payments.support';
 import { DAY, FakeClock, paymentStub, servicesWith, useInPaymentObject } from './time.support';
 
 /**
@@ -16,7 +27,9 @@ async function paidAtBanskyWithoutPostback(tags: string) {
   const shop = await createShopWithToken();
   const api = shopApi(shop.token);
   const hook = shopHookPath();
-  const init = await api.init(paymentBody({ id: `order-${crypto.randomUUID().slice(0, 8)}`, email: `jane+${tags}@example.com`, postbackUrl: recorderUrl() + hook }));
+  const init = await api.init(
+    paymentBody({ id: `order-${crypto.randomUUID().slice(0, 8)}`, email: `jane+${tags}@example.com`, postbackUrl: recorderUrl() + hook }),
+  );
   const { id, url } = init.data!;
   const customer = await checkout((await visit(url)).headers.get('location')!, 'pay');
   return { shop, api, hook, id, customer };
@@ -64,7 +77,11 @@ describe('Bansky confirms a payment whose init timed out', { timeout: 30_000 }, 
     const shop = await createShopWithToken();
     const api = shopApi(shop.token);
     const hook = shopHookPath();
-    const body = paymentBody({ id: `order-${crypto.randomUUID().slice(0, 8)}`, email: `jane+${tags}@example.com`, postbackUrl: recorderUrl() + hook });
+    const body = paymentBody({
+      id: `order-${crypto.randomUUID().slice(0, 8)}`,
+      email: `jane+${tags}@example.com`,
+      postbackUrl: recorderUrl() + hook,
+    });
     const init = await api.init(body);
     expect(init.response.status).toBe(504);
     expect((init.error as Problem).code).toBe('bansky_timeout');

@@ -48,7 +48,7 @@ async function sha256Hex(s: string): Promise<string> {
 
 function randomId(): string {
   const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return 'pay_' + [...crypto.getRandomValues(new Uint8Array(22))].map((b) => a[b % 62]).join('');
+  return `pay_${[...crypto.getRandomValues(new Uint8Array(22))].map((b) => a[b % 62]).join('')}`;
 }
 
 const app = new Hono<{ Bindings: Env }>();

@@ -2,10 +2,13 @@ import { adminCreateShop, adminGetShop, adminListShops, adminUpdateShop } from '
 import type { Shop } from '../../../generated/api/types.gen';
 import { CliError, collectPages, unwrap } from '../client';
 import { printJson, printRecord, printTable } from '../output';
-import { limitOf, pageOptions, type Command, type CommandContext } from './types';
+import { type Command, type CommandContext, limitOf, pageOptions } from './types';
 
 function printShop(ctx: CommandContext, shop: Shop): void {
-  if (ctx.json) return printJson(shop);
+  if (ctx.json) {
+    printJson(shop);
+    return;
+  }
   printRecord({
     id: shop.id,
     name: shop.name,
@@ -73,7 +76,7 @@ export const shopCommands: Command[] = [
   },
   {
     name: 'shops update',
-    summary: "Rename a shop or replace its allowed redirect hosts",
+    summary: 'Rename a shop or replace its allowed redirect hosts',
     usage: '<shopId> [--name <name>] [--allow-host <host> …]',
     positionals: ['shopId'],
     options: { name: { type: 'string' }, 'allow-host': { type: 'string', multiple: true } },
@@ -88,7 +91,7 @@ export const shopCommands: Command[] = [
   },
   {
     name: 'shops disable',
-    summary: "Disable a shop: all its tokens answer 403 shop_disabled",
+    summary: 'Disable a shop: all its tokens answer 403 shop_disabled',
     usage: '<shopId>',
     positionals: ['shopId'],
     notes: ['Takes effect within about 60 s everywhere (shop records are edge-cached for 60 s).'],
@@ -107,7 +110,10 @@ export const shopCommands: Command[] = [
     usage: '<shopId>',
     positionals: ['shopId'],
     async run(ctx) {
-      const shop = await unwrap(ctx.conn, adminUpdateShop({ client: ctx.conn.client, path: { shopId: ctx.args[0]! }, body: { liveEnabled: true } }));
+      const shop = await unwrap(
+        ctx.conn,
+        adminUpdateShop({ client: ctx.conn.client, path: { shopId: ctx.args[0]! }, body: { liveEnabled: true } }),
+      );
       if (ctx.json) return printJson(shop);
       console.log(`Shop ${shop.id}: live mode enabled; its members can now create live tokens in the shop app.`);
     },

@@ -40,9 +40,7 @@ export const updateShop = createRoute({
   request: {
     params: g.zAdminUpdateShopPath,
     // minProperties: 1 in the contract: an empty patch is a client mistake, not a no-op.
-    body: jsonBody(
-      g.zAdminUpdateShopBody.strict().refine((b) => Object.keys(b).length > 0, { message: 'at least one field is required' }),
-    ),
+    body: jsonBody(g.zAdminUpdateShopBody.strict().refine((b) => Object.keys(b).length > 0, { message: 'at least one field is required' })),
   },
   responses: { 200: jsonContent(g.zAdminUpdateShopResponse), ...problems(400, 401, 404, 413, 415) },
 });

@@ -1,8 +1,8 @@
 import { createRouter } from '../../http/openapi';
 import * as routes from './admin.routes';
-import * as meta from './meta.handlers';
 import * as members from './members.handlers';
 import * as memberRoutes from './members.routes';
+import * as meta from './meta.handlers';
 import * as payments from './payments.handlers';
 import * as shops from './shops.handlers';
 

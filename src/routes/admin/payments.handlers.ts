@@ -3,7 +3,6 @@ import { ApiError } from '../../http/problem';
 import { toAdminPayment } from '../../payments/record';
 import type * as routes from './admin.routes';
 
-
 const paymentNotFound = () => new ApiError(404, 'payment_not_found', 'No payment with this id.');
 
 /** Any payment with its transitions and every postback attempt (operators only). */

@@ -11,7 +11,9 @@ import type * as routes from './bansky.routes';
 export const receiveBanskyPostback: Handler<typeof routes.receiveBanskyPostback> = async (c) => {
   const pb = c.req.valid('json');
   const { services, requestId } = c.var;
-  const outcome = isPaymentId(pb.id) ? await services.payments.object(pb.id).applyBanskyPostback(pb, requestId) : { kind: 'not_found' as const };
+  const outcome = isPaymentId(pb.id)
+    ? await services.payments.object(pb.id).applyBanskyPostback(pb, requestId)
+    : { kind: 'not_found' as const };
   switch (outcome.kind) {
     case 'not_found':
       services.log.warn('bansky postback for an unknown payment', { paymentId: pb.id, requestId });

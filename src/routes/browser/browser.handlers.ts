@@ -4,8 +4,8 @@ import type { AppEnv, Handler } from '../../http/context';
 import type { PaymentRecord } from '../../payments/record';
 import { isPaymentId } from '../../payments/store';
 import { safeLocation } from '../../payments/url-policy';
-import { HTML_HEADERS, PAGES } from './pages';
 import type * as routes from './browser.routes';
+import { HTML_HEADERS, PAGES } from './pages';
 
 /**
  * The customer's browser: pay link → Bansky, and Bansky's returns → the shop. The payment's
@@ -15,15 +15,17 @@ import type * as routes from './browser.routes';
 type Status = 400 | 403 | 404 | 409 | 410;
 const html = (c: Context<AppEnv>, status: Status, body: string) => c.body(body, status, HTML_HEADERS);
 
-
 function redirectTo(c: Context<AppEnv>, location: string) {
   return c.body(null, 302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
 }
 
-function track(c: Context<AppEnv>, r: PaymentRecord, eventType: 'pay_link_opened' | 'customer_returned', attributes: Record<string, unknown>) {
-  c.executionCtx.waitUntil(
-    c.var.services.analytics.emit({ ...paymentEventFields(r, c.var.requestId), event_type: eventType, attributes }),
-  );
+function track(
+  c: Context<AppEnv>,
+  r: PaymentRecord,
+  eventType: 'pay_link_opened' | 'customer_returned',
+  attributes: Record<string, unknown>,
+) {
+  c.executionCtx.waitUntil(c.var.services.analytics.emit({ ...paymentEventFields(r, c.var.requestId), event_type: eventType, attributes }));
 }
 
 export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
@@ -34,7 +36,8 @@ export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
   if (!r || r.status === 'created') return html(c, 404, PAGES.unknown());
   track(c, r, 'pay_link_opened', {});
   // A disabled shop takes no more payments, not even through links it already handed out.
-  if (r.status === 'awaiting_payment' && (await c.var.services.shops.getShopCached(r.shopId))?.disabled) return html(c, 403, PAGES.shopDisabled());
+  if (r.status === 'awaiting_payment' && (await c.var.services.shops.getShopCached(r.shopId))?.disabled)
+    return html(c, 403, PAGES.shopDisabled());
   switch (r.status) {
     case 'awaiting_payment': {
       const to = safeLocation(r.banskyUrl); // never a Location that makes Headers throw
@@ -49,7 +52,7 @@ export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
     default:
       return html(c, 409, PAGES.notStarted());
   }
-}
+};
 
 async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'error') {
   const r = isPaymentId(id) ? await c.var.services.payments.object(id).customerReturned(which, c.var.requestId) : null;

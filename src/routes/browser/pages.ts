@@ -24,13 +24,19 @@ function page(title: string, message: string): string {
 
 export const PAGES = {
   badLink: () => page('This link is not valid', 'Please go back to the shop and start the payment again.'),
-  unknown: () => page('Payment link not found', 'This payment link does not exist. Please go back to the shop and start the payment again.'),
-  expired: () => page('This payment link has expired', 'Payment links are valid for a limited time. Please go back to the shop and start the payment again.'),
+  unknown: () =>
+    page('Payment link not found', 'This payment link does not exist. Please go back to the shop and start the payment again.'),
+  expired: () =>
+    page(
+      'This payment link has expired',
+      'Payment links are valid for a limited time. Please go back to the shop and start the payment again.',
+    ),
   paid: () => page('This payment is already complete', 'This payment has already been paid. There is nothing more to do.'),
   failed: () => page('This payment has already ended', 'This payment was declined or cancelled. Please go back to the shop to try again.'),
   notStarted: () => page('This payment could not be started', 'Please go back to the shop and start the payment again.'),
   noReturn: () => page('We could not take you back to the shop', 'Please go back to the shop yourself.'),
-  shopDisabled: () => page('This payment cannot be made here', 'The shop can no longer take payments through this link. Please contact the shop.'),
+  shopDisabled: () =>
+    page('This payment cannot be made here', 'The shop can no longer take payments through this link. Please contact the shop.'),
 };
 
 /** Browser pages must not be cached or framed, and must not leak where they were opened from. */

@@ -1,10 +1,8 @@
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import contract from '../../../generated/openapi.json';
 import { INTERNAL_GUIDE } from '../../docs/content.gen';
-import { clientIp, LoginThrottle, tryAgainIn } from '../../limits/login-throttle';
 import { closedPage, loginPage, SIGN_OUT_FORM } from '../../docs/pages';
-import { parsePasswordHash, verifyPassword } from '../../security/password';
 import { renderScalarPage } from '../../docs/scalar-page';
 import {
   DEVICE_COOKIE,
@@ -20,6 +18,8 @@ import {
 } from '../../docs/session';
 import { buildInternalSpec, servedFrom } from '../../docs/specs';
 import type { AppEnv } from '../../http/context';
+import { clientIp, LoginThrottle, tryAgainIn } from '../../limits/login-throttle';
+import { parsePasswordHash, verifyPassword } from '../../security/password';
 
 /** The single account behind the operator password gate. */
 const OPERATOR_ACCOUNT = 'operator';
@@ -86,7 +86,10 @@ internalDocsRouter.post('/internal/login', async (c) => {
   if (!verdict.allowed) {
     c.var.services.log.warn('internal docs: sign-in refused while locked', { retryAfter: verdict.retryAfterSeconds });
     c.header('Retry-After', String(verdict.retryAfterSeconds));
-    return c.html(loginPage(`Too many wrong passwords: sign-in is locked, even with the right password. ${tryAgainIn(verdict.retryAfterSeconds)}`), 429);
+    return c.html(
+      loginPage(`Too many wrong passwords: sign-in is locked, even with the right password. ${tryAgainIn(verdict.retryAfterSeconds)}`),
+      429,
+    );
   }
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   const password = typeof form.password === 'string' ? form.password : '';

@@ -2,6 +2,4 @@ import { createRouter } from '../../http/openapi';
 import * as handlers from './meta.handlers';
 import * as routes from './meta.routes';
 
-export const metaRouter = createRouter()
-  .openapi(routes.getHealth, handlers.getHealth)
-  .openapi(routes.getContract, handlers.getContract);
+export const metaRouter = createRouter().openapi(routes.getHealth, handlers.getHealth).openapi(routes.getContract, handlers.getContract);

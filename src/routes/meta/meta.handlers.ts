@@ -3,8 +3,7 @@ import { buildPublicSpec, servedFrom } from '../../docs/specs';
 import type { Handler } from '../../http/context';
 import type * as routes from './meta.routes';
 
-export const getHealth: Handler<typeof routes.getHealth> = (c) =>
-  c.json({ status: 'ok' as const, version: contract.info.version }, 200);
+export const getHealth: Handler<typeof routes.getHealth> = (c) => c.json({ status: 'ok' as const, version: contract.info.version }, 200);
 
 let publicContract: Record<string, unknown> | undefined;
 

@@ -12,7 +12,10 @@ export const listPayments: RouteHandler<typeof routes.listPayments, AppEnv> = as
   try {
     return c.json(await services.paymentsIndex.list(shop, token.mode, filters, cursor, limit ?? 50), 200);
   } catch (err) {
-    if (err instanceof BadCursor) throw new ApiError(400, 'validation_failed', 'cursor: not a cursor this API returned.', { errors: [{ path: 'cursor', message: err.message }] });
+    if (err instanceof BadCursor)
+      throw new ApiError(400, 'validation_failed', 'cursor: not a cursor this API returned.', {
+        errors: [{ path: 'cursor', message: err.message }],
+      });
     throw err;
   }
 };

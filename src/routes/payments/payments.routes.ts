@@ -1,10 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import {
-  zGetPaymentPath,
-  zGetPaymentResponse,
-  zInitPaymentBody,
-  zInitPaymentResponse,
-} from '../../../generated/api/zod.gen';
+import { zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse } from '../../../generated/api/zod.gen';
 import { shopAuth } from '../../http/auth';
 import { jsonNumberSources } from '../../http/json-body';
 import { jsonBody, jsonContent, problems } from '../../http/openapi';

@@ -17,10 +17,19 @@ const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 function literal(v: NativeValue, dateStyle: DateStyle): string {
   if (v.type === 'text') return quote(v.value);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v.value)) throw new Error(`not a date: ${v.value}`);
-  return dateStyle === 'date' ? `DATE ${quote(v.value)}` : dateStyle === 'timestamp' ? `TIMESTAMP ${quote(`${v.value} 00:00:00`)}` : quote(v.value);
+  return dateStyle === 'date'
+    ? `DATE ${quote(v.value)}`
+    : dateStyle === 'timestamp'
+      ? `TIMESTAMP ${quote(`${v.value} 00:00:00`)}`
+      : quote(v.value);
 }
 
-export function substituteLikeMetabase(sql: string, values: Record<string, NativeValue | undefined>, required: string[], dateStyle: DateStyle = 'date'): string {
+export function substituteLikeMetabase(
+  sql: string,
+  values: Record<string, NativeValue | undefined>,
+  required: string[],
+  dateStyle: DateStyle = 'date',
+): string {
   for (const name of required) if (!values[name]) throw new Error(`missing required parameter ${name}`);
   const kept = sql.replace(/\[\[([\s\S]*?)\]\]/g, (_all, clause: string) =>
     [...clause.matchAll(TAG)].every((m) => values[m[1]!]) ? clause : '',

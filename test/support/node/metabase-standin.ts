@@ -32,7 +32,12 @@ export interface StandinState {
   dashboards: Obj[];
 }
 
-export interface RecordedRequest { method: string; path: string; status: number; body: unknown }
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+}
 
 export interface MetabaseStandin {
   url: string;
@@ -43,13 +48,18 @@ export interface MetabaseStandin {
   close(): Promise<void>;
 }
 
-export async function startMetabaseStandin(opts: { admin?: { email: string; password: string }; apiKeys?: string[] } = {}): Promise<MetabaseStandin> {
+export async function startMetabaseStandin(
+  opts: { admin?: { email: string; password: string }; apiKeys?: string[] } = {},
+): Promise<MetabaseStandin> {
   const state: StandinState = {
     users: opts.admin ? [opts.admin] : [],
     setupToken: opts.admin ? null : randomUUID(),
     sessions: new Set(),
     apiKeys: new Set(opts.apiKeys ?? []),
-    settings: new Map<string, unknown>([['enable-embedding-static', false], ['embedding-secret-key', null]]),
+    settings: new Map<string, unknown>([
+      ['enable-embedding-static', false],
+      ['embedding-secret-key', null],
+    ]),
     databases: [],
     collections: [],
     cards: [],
@@ -90,17 +100,39 @@ export async function startMetabaseStandin(opts: { admin?: { email: string; pass
     return (typeof session === 'string' && state.sessions.has(session)) || (typeof key === 'string' && state.apiKeys.has(key));
   };
   const httpError = (status: number, message: string) => Object.assign(new Error(message), { status });
-  const find = (list: Obj[], id: string | undefined) => list.find((o) => String(o.id) === id) ?? (() => { throw httpError(404, 'Not found.'); })();
-  const newSession = () => { const id = randomUUID(); state.sessions.add(id); return { id }; };
-  const redact = (db: Obj) => ({ ...db, details: { ...db.details, ...(db.details['service-account-json'] ? { 'service-account-json': PROTECTED } : {}) } });
-  const dashboardView = (d: Obj) => ({ ...d, dashcards: d.dashcards.map((dc: Obj) => ({ ...dc, card: state.cards.find((c) => c.id === dc.card_id) ?? null })) });
+  const find = (list: Obj[], id: string | undefined) =>
+    list.find((o) => String(o.id) === id) ??
+    (() => {
+      throw httpError(404, 'Not found.');
+    })();
+  const newSession = () => {
+    const id = randomUUID();
+    state.sessions.add(id);
+    return { id };
+  };
+  const redact = (db: Obj) => ({
+    ...db,
+    details: { ...db.details, ...(db.details['service-account-json'] ? { 'service-account-json': PROTECTED } : {}) },
+  });
+  const dashboardView = (d: Obj) => ({
+    ...d,
+    dashcards: d.dashcards.map((dc: Obj) => ({ ...dc, card: state.cards.find((c) => c.id === dc.card_id) ?? null })),
+  });
 
   function handle(method: string, template: string, p: Record<string, string>, b: Obj, query: URLSearchParams): [number, unknown] {
     switch (`${method} ${template}`) {
       case 'GET /api/session/properties':
-        return [200, { 'setup-token': state.setupToken, 'has-user-setup': state.users.length > 0, 'site-name': state.settings.get('site-name') ?? null }];
+        return [
+          200,
+          {
+            'setup-token': state.setupToken,
+            'has-user-setup': state.users.length > 0,
+            'site-name': state.settings.get('site-name') ?? null,
+          },
+        ];
       case 'POST /api/setup': {
-        if (state.users.length > 0 || !state.setupToken) throw httpError(403, 'The /api/setup route can only be used to create the first user, however a user currently exists.');
+        if (state.users.length > 0 || !state.setupToken)
+          throw httpError(403, 'The /api/setup route can only be used to create the first user, however a user currently exists.');
         if (b.token !== state.setupToken) throw httpError(400, 'Token does not match the setup token.');
         if (!/^(?=.*\d).{6,}$/.test(b.user.password)) throw httpError(400, 'password is too common.');
         state.users.push({ email: b.user.email, password: b.user.password });
@@ -117,17 +149,29 @@ export async function startMetabaseStandin(opts: { admin?: { email: string; pass
         return [200, state.settings.get(p.key!) ?? null];
       case 'PUT /api/setting/{key}': {
         if (p.key === 'embedding-secret-key' && b.value !== null && !/^[0-9a-f]{64}$/i.test(String(b.value))) {
-          throw httpError(400, 'Invalid embedding-secret-key! Secret key must be a hexadecimal-encoded 256-bit key (i.e., a 64-character string).');
+          throw httpError(
+            400,
+            'Invalid embedding-secret-key! Secret key must be a hexadecimal-encoded 256-bit key (i.e., a 64-character string).',
+          );
         }
         state.settings.set(p.key!, b.value);
-        if (p.key === 'enable-embedding-static' && b.value === true && !state.settings.get('embedding-secret-key')) state.settings.set('embedding-secret-key', randomBytes(32).toString('hex'));
+        if (p.key === 'enable-embedding-static' && b.value === true && !state.settings.get('embedding-secret-key'))
+          state.settings.set('embedding-secret-key', randomBytes(32).toString('hex'));
         return [204, undefined];
       }
       case 'GET /api/database':
         return [200, { data: state.databases.map(redact), total: state.databases.length }];
       case 'POST /api/database': {
         checkConnection(b.engine, b.details);
-        const db = { id: nextId(), name: b.name, engine: b.engine, details: b.details, is_full_sync: b.is_full_sync, is_on_demand: b.is_on_demand, created_at: new Date().toISOString() };
+        const db = {
+          id: nextId(),
+          name: b.name,
+          engine: b.engine,
+          details: b.details,
+          is_full_sync: b.is_full_sync,
+          is_on_demand: b.is_on_demand,
+          created_at: new Date().toISOString(),
+        };
         state.databases.push(db);
         return [200, redact(db)];
       }
@@ -145,7 +189,16 @@ export async function startMetabaseStandin(opts: { admin?: { email: string; pass
       case 'GET /api/collection':
         return [200, [{ id: 'root', name: 'Our analytics', can_write: true }, ...state.collections.filter((c) => !c.archived)]];
       case 'POST /api/collection': {
-        const c = { id: nextId(), name: b.name, description: b.description ?? null, parent_id: b.parent_id ?? null, archived: false, location: '/', personal_owner_id: null, entity_id: randomUUID().slice(0, 21) };
+        const c = {
+          id: nextId(),
+          name: b.name,
+          description: b.description ?? null,
+          parent_id: b.parent_id ?? null,
+          archived: false,
+          location: '/',
+          personal_owner_id: null,
+          entity_id: randomUUID().slice(0, 21),
+        };
         state.collections.push(c);
         return [200, c];
       }
@@ -153,14 +206,26 @@ export async function startMetabaseStandin(opts: { admin?: { email: string; pass
         find(state.collections, p.id);
         const models = query.getAll('models');
         const items = [
-          ...state.cards.filter((c) => String(c.collection_id) === p.id && !c.archived).map((c) => ({ id: c.id, name: c.name, description: c.description, model: 'card' })),
-          ...state.dashboards.filter((d) => String(d.collection_id) === p.id && !d.archived).map((d) => ({ id: d.id, name: d.name, description: d.description, model: 'dashboard' })),
+          ...state.cards
+            .filter((c) => String(c.collection_id) === p.id && !c.archived)
+            .map((c) => ({ id: c.id, name: c.name, description: c.description, model: 'card' })),
+          ...state.dashboards
+            .filter((d) => String(d.collection_id) === p.id && !d.archived)
+            .map((d) => ({ id: d.id, name: d.name, description: d.description, model: 'dashboard' })),
         ].filter((i) => !models.length || models.includes(i.model));
         return [200, { data: items, total: items.length, models: [...new Set(items.map((i) => i.model))] }];
       }
       case 'POST /api/card': {
         checkNativeQuery(b.dataset_query);
-        const card = { id: nextId(), entity_id: randomUUID().slice(0, 21), archived: false, enable_embedding: false, type: 'question', ...b, collection_id: b.collection_id ?? null };
+        const card = {
+          id: nextId(),
+          entity_id: randomUUID().slice(0, 21),
+          archived: false,
+          enable_embedding: false,
+          type: 'question',
+          ...b,
+          collection_id: b.collection_id ?? null,
+        };
         state.cards.push(card);
         return [200, card];
       }
@@ -173,7 +238,18 @@ export async function startMetabaseStandin(opts: { admin?: { email: string; pass
         return [200, card];
       }
       case 'POST /api/dashboard': {
-        const d = { id: nextId(), name: b.name, description: b.description ?? null, collection_id: b.collection_id ?? null, parameters: b.parameters ?? [], dashcards: [], tabs: [], enable_embedding: false, embedding_params: null, archived: false };
+        const d = {
+          id: nextId(),
+          name: b.name,
+          description: b.description ?? null,
+          collection_id: b.collection_id ?? null,
+          parameters: b.parameters ?? [],
+          dashcards: [],
+          tabs: [],
+          enable_embedding: false,
+          embedding_params: null,
+          archived: false,
+        };
         state.dashboards.push(d);
         return [200, dashboardView(d)];
       }
@@ -187,23 +263,27 @@ export async function startMetabaseStandin(opts: { admin?: { email: string; pass
   }
 
   function updateDashboard(d: Obj, b: Obj): Obj {
-    if (b.enable_embedding === true && state.settings.get('enable-embedding-static') !== true) throw httpError(400, 'Embedding is not enabled.');
+    if (b.enable_embedding === true && state.settings.get('enable-embedding-static') !== true)
+      throw httpError(400, 'Embedding is not enabled.');
     const parameters = b.parameters ?? d.parameters;
     if (b.dashcards) {
       const seen = new Set<number>();
       const next = b.dashcards.map((dc: Obj) => {
         if (seen.has(dc.id)) throw httpError(400, 'value must be seq of maps in which ids are unique');
         seen.add(dc.id);
-        if (dc.id > 0 && !d.dashcards.some((old: Obj) => old.id === dc.id)) throw httpError(404, `Dashcard ${dc.id} is not on this dashboard.`);
+        if (dc.id > 0 && !d.dashcards.some((old: Obj) => old.id === dc.id))
+          throw httpError(404, `Dashcard ${dc.id} is not on this dashboard.`);
         if (dc.card_id != null && !state.cards.some((c) => c.id === dc.card_id)) throw httpError(400, `Card ${dc.card_id} does not exist.`);
         for (const m of dc.parameter_mappings ?? []) {
-          if (!parameters.some((param: Obj) => param.id === m.parameter_id)) throw httpError(400, `Parameter ${m.parameter_id} is not a dashboard parameter.`);
+          if (!parameters.some((param: Obj) => param.id === m.parameter_id))
+            throw httpError(400, `Parameter ${m.parameter_id} is not a dashboard parameter.`);
         }
         return { ...dc, id: dc.id < 0 ? nextId() : dc.id, dashboard_id: d.id, parameter_mappings: dc.parameter_mappings ?? [] };
       });
       d.dashcards = next;
     }
-    for (const k of ['name', 'description', 'collection_id', 'enable_embedding', 'embedding_params', 'archived', 'width'] as const) if (k in b) d[k] = b[k];
+    for (const k of ['name', 'description', 'collection_id', 'enable_embedding', 'embedding_params', 'archived', 'width'] as const)
+      if (k in b) d[k] = b[k];
     d.parameters = parameters;
     return d;
   }
@@ -212,7 +292,11 @@ export async function startMetabaseStandin(opts: { admin?: { email: string; pass
   function checkConnection(engine: string, details: Obj) {
     if (engine !== 'bigquery-cloud-sdk') throw httpError(400, `Invalid engine: ${engine}`);
     let key: Obj | null = null;
-    try { key = JSON.parse(String(details['service-account-json'])); } catch { /* below */ }
+    try {
+      key = JSON.parse(String(details['service-account-json']));
+    } catch {
+      /* below */
+    }
     if (!key?.client_email || !key?.private_key) throw httpError(400, 'Unable to connect: service account JSON is not valid.');
   }
 
@@ -242,12 +326,21 @@ function matchRoute(method: string, pathname: string): { template: string; param
   for (const [key, ops] of Object.entries(SUBSET.paths as Record<string, Obj>)) {
     const template = key.replace(/\/+$/, '');
     const names: string[] = [];
-    const re = new RegExp(`^${template.replace(/\{([^}]+)\}/g, (_m, n: string) => { names.push(n); return '([^/]+)'; })}$`);
+    const re = new RegExp(
+      `^${template.replace(/\{([^}]+)\}/g, (_m, n: string) => {
+        names.push(n);
+        return '([^/]+)';
+      })}$`,
+    );
     const m = re.exec(path);
     const op = ops[method.toLowerCase()];
     if (!m || !op) continue;
     if (names.includes('id') && !/^\d+$/.test(m[names.indexOf('id') + 1]!)) continue;
-    return { template, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])), schema: op.requestBody?.content?.['application/json']?.schema ?? null };
+    return {
+      template,
+      params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])),
+      schema: op.requestBody?.content?.['application/json']?.schema ?? null,
+    };
   }
   return null;
 }
@@ -259,10 +352,17 @@ async function readJson(req: IncomingMessage): Promise<{ value?: unknown; error?
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text) return {};
-  try { return { value: JSON.parse(text) }; } catch { return { error: true }; }
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return { error: true };
+  }
 }
 
 function send(res: ServerResponse, status: number, payload: unknown) {
-  if (payload === undefined) { res.writeHead(status).end(); return; }
+  if (payload === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
 }
