@@ -135,16 +135,21 @@ def _is_positive(case) -> bool:
     return case.meta is not None and case.meta.generation.mode.is_positive
 
 
-def _steer_amount(raw: object, decimals: int) -> str:
+def _steer_amount(raw: object, decimals: int) -> object:
+    """A valid amount for the currency, near what was generated. The contract takes a JSON number
+    or a decimal string: a generated integer stays a JSON number, so both forms reach the rules."""
     try:
-        value = Decimal(str(raw))
+        value = abs(Decimal(str(raw)))
     except (InvalidOperation, ValueError):
         value = Decimal(1)
-    value = abs(value).quantize(Decimal(1).scaleb(-decimals)) if decimals else abs(value).to_integral_value()
-    if value <= 0 or value >= Decimal(10) ** 12:
+    if not value.is_finite() or value <= 0 or value >= Decimal(10) ** 12:
         value = Decimal("49.90") if decimals >= 2 else Decimal(1500)
-    text = format(value, "f")
-    return text
+    value = value.quantize(Decimal(1).scaleb(-decimals)) if decimals else value.to_integral_value()
+    if value <= 0:
+        value = Decimal("49.90") if decimals >= 2 else Decimal(1500)
+    if isinstance(raw, int) and not isinstance(raw, bool) and value == value.to_integral_value():
+        return int(value)
+    return format(value, "f")
 
 
 _TALLY_LOCK = threading.Lock()

@@ -592,7 +592,7 @@ export interface components {
             /**
              * Format: email
              * @description The customer's email address, already validated by your shop. Letters, digits and
-             *     `_ ' + - .` before the `@` (no leading, trailing or double dot), and a domain whose last
+             *     `_ ' + - .` before the `@` (at most 64 of them; no leading, trailing or double dot), and a domain whose last
              *     label is letters only.
              * @example jane.doe@example.com
              */

@@ -85,8 +85,8 @@ export const zHttpUrl = z.url().max(2048).regex(/^https?:\/\//);
 
 export const zInitPaymentRequest = z.object({
     id: zShopTransactionId.optional(),
-    email: z.email().max(254).regex(/^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/).register(z.globalRegistry, {
-        description: 'The customer\'s email address, already validated by your shop. Letters, digits and\n`_ \' + - .` before the `@` (no leading, trailing or double dot), and a domain whose last\nlabel is letters only.\n'
+    email: z.email().max(254).regex(/^(?=[^@]{1,64}@)(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/).register(z.globalRegistry, {
+        description: 'The customer\'s email address, already validated by your shop. Letters, digits and\n`_ \' + - .` before the `@` (at most 64 of them; no leading, trailing or double dot), and a domain whose last\nlabel is letters only.\n'
     }),
     name: z.string().min(1).max(200).register(z.globalRegistry, {
         description: 'The customer\'s name, shown on Bansky\'s payment page.'
@@ -443,7 +443,7 @@ export const zMemberList = z.object({
 });
 
 export const zInviteMemberRequest = z.object({
-    email: z.email().max(254).regex(/^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/)
+    email: z.email().max(254).regex(/^(?=[^@]{1,64}@)(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/)
 });
 
 export const zMemberInvite = z.object({
