@@ -38,7 +38,7 @@ export interface RunningWorker {
 }
 
 /** The Worker under wrangler dev on `port`, state in `stateDir`; its log lines go to `logFile`. */
-export async function startChaosWorker(opts: { port: number; stateDir: string; vars: Record<string, string>; logFile: string; label: string }): Promise<RunningWorker> {
+export async function startChaosWorker(opts: { port: number; stateDir: string; vars: Record<string, string> & { BANSKY_TEST_BASE_URL: string }; logFile: string; label: string }): Promise<RunningWorker> {
   appendFileSync(opts.logFile, `\n=== ${opts.label} ${new Date().toISOString()} ===\n`);
   const w = await startWorker({
     port: opts.port,

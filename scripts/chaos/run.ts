@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadAverage } from '../../bench/stats.ts';
 import { freePort } from '../lib/ports.mjs';
-import { type Ctx, PAY_LINK_TTL_SECONDS, type Params, SANDBOX, WORKER_VARS } from './common.ts';
+import { type Ctx, PAY_LINK_TTL_SECONDS, type Params, SANDBOX, secs, WORKER_VARS } from './common.ts';
 import { Api, createShop, type RunningWorker, StatusLog, startChaosWorker, startSandbox } from './harness.ts';
 import { type Line, lineOk, save, table } from './report.ts';
 import { loadScenario } from './s1-load.ts';
@@ -66,9 +66,11 @@ const P: Params = short
 
 const SHOPS = (p: Params) => [...Array.from({ length: p.loadShops }, (_, i) => `load${i}`), 'restart', 'outage', 'iso-a', 'iso-b', 'faults', 'recon'];
 
+let log = (line: string) => console.log(line);
+
 async function main(): Promise<number> {
   const started = Date.now();
-  const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+  log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
   console.log(`AimbrellaPay chaos run${short ? ' (--short)' : ''} — ${new Date().toISOString()}, node ${process.version}, load average ${loadAverage()}`);
   const artifacts = join(root, 'test-artifacts', 'chaos');
   mkdirSync(artifacts, { recursive: true });
@@ -81,7 +83,7 @@ async function main(): Promise<number> {
   const statuses = new StatusLog();
   let worker: RunningWorker | null = null;
   try {
-    worker = await startChaosWorker({ port, stateDir, vars: WORKER_VARS, logFile, label: 'first start' });
+    worker = await startChaosWorker({ port, stateDir, vars: { ...WORKER_VARS, BANSKY_TEST_BASE_URL: sandbox.url }, logFile, label: 'first start' });
     const api = new Api(worker.url, statuses);
     const creds = Object.fromEntries(await Promise.all(SHOPS(P).map(async (n) => [n, await createShop(worker!.url, n)] as const)));
     for (const c of Object.values(creds)) shops.addShop(c.name, c.webhookSecret);
@@ -94,7 +96,7 @@ async function main(): Promise<number> {
 
     log('2: SIGKILL mid-load');
     const restart = await restartBefore(ctx, worker, async () => {
-      worker = await startChaosWorker({ port, stateDir, vars: { ...WORKER_VARS, PAY_LINK_TTL_SECONDS: String(PAY_LINK_TTL_SECONDS) }, logFile, label: 'restart after SIGKILL' });
+      worker = await startChaosWorker({ port, stateDir, vars: { ...WORKER_VARS, BANSKY_TEST_BASE_URL: sandbox.url, PAY_LINK_TTL_SECONDS: String(PAY_LINK_TTL_SECONDS) }, logFile, label: 'restart after SIGKILL' });
     });
     log(`  restarted (${worker!.url})`);
     const atDeadline = restartPostbacksAtDeadline(ctx, restart); // sleeps until one retry interval + grace after the restart
@@ -125,14 +127,17 @@ async function main(): Promise<number> {
     console.log(`Saved ${file.slice(root.length + 1)}; the Worker's log is ${logFile.slice(root.length + 1)}`);
     return ok ? 0 : 1;
   } finally {
+    const t = Date.now();
     await (worker as RunningWorker | null)?.stop().catch(() => {});
-    await shops.close();
-    await sandbox.close();
+    await Promise.race([Promise.all([shops.close(), sandbox.close()]), new Promise((r) => setTimeout(r, 3000))]);
     if (!keepState) rmSync(stateDir, { recursive: true, force: true });
+    log(`stopped in ${secs(Date.now() - t)}`);
   }
 }
 
-process.exitCode = await main().catch((err) => {
+const code = await main().catch((err) => {
   console.error(`chaos run failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
   return 2;
 });
+// Keep-alive sockets to the stopped Worker must not hold the run open.
+process.exit(code);

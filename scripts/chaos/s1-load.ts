@@ -19,7 +19,7 @@ export async function loadScenario(ctx: Ctx): Promise<Line> {
     reqs.push({ ...reqs[k]!, key: j % 2 === 0 ? k + 0.5 : Math.random() * unique });
   }
   reqs.sort((a, b) => a.key - b.key);
-  const bodyOf = (r: (typeof reqs)[number]) => body(ctx, r.tx, `load${r.shop}@example.com`, shops.endpoint(loadShops[r.shop]!.name, 'ok'), `${10 + (r.key % 7)}.00`);
+  const bodyOf = (r: (typeof reqs)[number]) => body(ctx, r.tx, `load${r.shop}@example.com`, shops.endpoint(loadShops[r.shop]!.name, 'ok'), `${10 + (r.tx.length % 7)}.00`);
   // The body must be the same for every request of one transaction id: derive it from the id alone.
   const bodies = new Map<string, ReturnType<typeof bodyOf>>();
   for (const r of reqs) if (!bodies.has(r.tx)) bodies.set(r.tx, bodyOf(r));

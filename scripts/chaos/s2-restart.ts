@@ -76,9 +76,9 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
   };
   const lanes = Promise.all(Array.from({ length: 16 }, (_, i) => lane(i)));
   await sleep(P.restartLoadMs);
+  stop = true; // no new inits: the kill cuts off the ones in flight
   const killAt = Date.now();
   const { killed } = await killRuntime(worker);
-  stop = true;
   await lanes;
   ctx.log(`  SIGKILLed workerd ${killed.join(', ')} and wrangler after ${sent} inits (${created.length} got 201); restarting on the same state`);
   await restart();
@@ -163,7 +163,7 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
   if (stuck.length) failed.push(`${stuck.length} pending with no attempt ${Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S} s after the restart`);
   if (notListed.length) failed.push(`${notListed.length} dead-lettered but missing from the dead-letter list`);
   failed.push(...undocumented5xx(ctx, 's2'));
-  const delays = atDeadline.filter((v) => v.firstAfterRestart !== null).map((v) => v.firstAfterRestart! - s.restartAt);
+  const delays = atDeadline.filter((v) => v.firstAfterRestart !== null).map((v) => v.firstAfterRestart! - s.killAt);
   const count = (vs: Verdict[], st: string) => vs.filter((v) => v.status === st).length;
   return {
     scenario: '2b SIGKILL, restart: final postbacks delivered or dead-lettered',
@@ -177,6 +177,6 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
       `${s.retrying.length} mid-retry at the kill, ${s.dead.length} to an endpoint that refuses connections, ${finals.length - s.retrying.length - s.dead.length} paid during the load; ` +
       `${Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S} s after the restart: ${count(atDeadline, 'delivered')} delivered, ${count(atDeadline, 'dead_lettered')} dead-lettered, ` +
       `${atDeadline.filter((v) => v.status === 'pending' && v.attemptsAfterRestart > 0).length} pending with a fresh attempt, ${stuck.length} stuck; ` +
-      `first attempt after the restart at +${delays.length ? secs(Math.max(0, Math.min(...delays))) : '—'} … +${delays.length ? secs(Math.max(...delays)) : '—'}; at the end ${count(end, 'delivered')} delivered, ${count(end, 'dead_lettered')} dead-lettered`,
+      `first attempts after the kill ${delays.length ? `${secs(Math.min(...delays))} … ${secs(Math.max(...delays))}` : '—'} after it (the Worker answered again ${secs(s.restartAt - s.killAt)} after it); at the end ${count(end, 'delivered')} delivered, ${count(end, 'dead_lettered')} dead-lettered`,
   };
 }

@@ -74,10 +74,11 @@ export async function faultsScenario(ctx: Ctx): Promise<FaultsState> {
   const jobs = CASES.flatMap((c) => Array.from({ length: P.perFault }, (_, i) => ({ c, i })));
   const made = await pool(jobs, 12, async ({ c, i }): Promise<Made> => {
     const tags = c.tag.replace('+decline', '');
-    const b = body(ctx, `s5-${tags}-${runId}-${i}`, `f${i}+${tags}@example.com`, shops.endpoint(SHOP, 'ep'));
+    const tx = `s5-${c.tag.replace(/\+/g, '-')}-${runId}-${i}`;
+    const b = body(ctx, tx, `f${i}+${tags}@example.com`, shops.endpoint(SHOP, 'ep'));
     const first = await api.init('s5-init', shop, b);
     const again = await api.init('s5-init', shop, b); // a replay must give the same answer
-    const id = first.id ?? again.id ?? (c.init !== 201 ? paymentIdOf(ctx, `s5-${tags}-${runId}-${i}`) : null);
+    const id = first.id ?? again.id ?? (c.init !== 201 ? paymentIdOf(ctx, tx) : null);
     if (id && c.then) {
       if (c.tag === 'init_timeout') {
         // The customer pays the checkout Bansky did open, although our init gave up on the answer.

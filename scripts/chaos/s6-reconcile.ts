@@ -29,9 +29,10 @@ export async function reconcileStart(ctx: Ctx): Promise<Made[]> {
     if (a.status !== 201) throw new Error(`scenario 6: init answered ${a.status}`);
     let returnedAt: number | null = null;
     if (kind !== 'control') {
+      const before = Date.now();
       const r = await api.customer('s6', a.id!, 'pay', kind === 'return');
       if (!r.ok) throw new Error(`scenario 6: the customer's way through answered ${r.steps.join(' → ')}`);
-      if (kind === 'return') returnedAt = Date.now();
+      if (kind === 'return') returnedAt = before; // from the click on Pay: the return follows at once
     }
     return { id: a.id!, kind, returnedAt };
   });
@@ -73,7 +74,7 @@ export async function reconcileLines(ctx: Ctx, made: Made[]): Promise<Line[]> {
     };
   };
   return [
-    line(['return'], '6a Bansky postback lost, customer returns', 'paid by the status check on /integration/success: return → paid'),
+    line(['return'], '6a Bansky postback lost, customer returns', 'paid by the status check on /integration/success: Pay clicked → paid'),
     line(['expiry', 'control'], '6b Bansky postback lost, nobody returns', `paid by the status check at expiry (${made.filter((m) => m.kind === 'control').length} unpaid controls expired): expiresAt → paid`),
   ];
 }
