@@ -1,7 +1,8 @@
 /** Shared by the scenarios: the run's context, request bodies, and how duplicates are counted. */
+import { createHmac } from 'node:crypto';
 import { percentile } from '../../bench/stats.ts';
 import type { BanskySandbox } from '../../sandbox/bansky/server.ts';
-import type { Api, InitBody, ShopCreds, StatusLog } from './harness.ts';
+import { type Api, type InitBody, SECRETS, type ShopCreds, type StatusLog } from './harness.ts';
 import type { ChaosShops, Receipt } from './shop.ts';
 
 export interface Params {
@@ -103,3 +104,16 @@ export function undocumented5xx(ctx: Ctx, scenario: string, allowed: number[] = 
 export const ms = (n: number) => `${Math.round(n)} ms`;
 export const secs = (n: number) => `${(n / 1000).toFixed(1)} s`;
 export const pct = (xs: number[], p: number) => percentile([...xs].sort((a, b) => a - b), p);
+
+/**
+ * The payment id the Worker derives for a shop transaction id (src/payments/ids.ts
+ * derivePaymentId: HMAC-SHA256 of `shop|mode|tx` with PAYMENT_ID_SECRET, its first 22 base62
+ * digits), for inits whose answer carries none (a 502/504, or one the kill cut off).
+ */
+export function derivedPaymentId(shopId: string, tx: string): string {
+  const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let n = BigInt(`0x${createHmac('sha256', SECRETS.PAYMENT_ID_SECRET).update(`${shopId}|test|${tx}`).digest('hex')}`);
+  let out = 'pay_';
+  for (let i = 0; i < 22; i++, n /= 62n) out += BASE62[Number(n % 62n)];
+  return out;
+}

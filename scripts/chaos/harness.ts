@@ -71,12 +71,23 @@ const alive = (pid: number) => {
   }
 };
 
-/** SIGKILL of the runtime (every workerd of this wrangler dev), then of wrangler itself; waits until all are gone. */
+/**
+ * SIGKILL of the runtime (every workerd of this wrangler dev), then of the rest of its tree:
+ * wrangler's bin wrapper runs the real CLI as a child node process, which runs esbuild. Waits
+ * until all are gone, so the restart finds the state folder and the port free.
+ */
 export async function killRuntime(w: RunningWorker): Promise<{ killed: number[] }> {
   const { wrangler, workerd } = w.pids();
+  const rest = descendants(wrangler).filter((p) => !workerd.includes(p));
   for (const pid of workerd) process.kill(pid, 'SIGKILL');
-  process.kill(wrangler, 'SIGKILL');
-  const all = [...workerd, wrangler];
+  for (const pid of [...rest, wrangler]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  const all = [...workerd, ...rest, wrangler];
   const deadline = Date.now() + 10_000;
   while (all.some(alive) && Date.now() < deadline) await sleep(50);
   return { killed: workerd };

@@ -16,6 +16,8 @@ export interface Line {
   failed: string[];
   /** Figures behind the line, for the reader. */
   notes: string;
+  /** Evidence for the JSON only (e.g. each duplicate with its times): not printed. */
+  details?: unknown;
 }
 
 export const unexplained = (l: Line) => l.duplicated - l.explained;

@@ -19,7 +19,7 @@ import { type Ctx, PAY_LINK_TTL_SECONDS, type Params, SANDBOX, secs, WORKER_VARS
 import { Api, createShop, type RunningWorker, StatusLog, startChaosWorker, startSandbox } from './harness.ts';
 import { type Line, lineOk, save, table } from './report.ts';
 import { loadScenario } from './s1-load.ts';
-import { restartBefore, restartPostbacks, restartPostbacksAtDeadline, restartReadable } from './s2-restart.ts';
+import { restartBefore, restartHalfStarted, restartPostbacks, restartPostbacksAtDeadline, restartReadable } from './s2-restart.ts';
 import { outageScenario } from './s3-outage.ts';
 import { isolationFinish, isolationScenario } from './s4-isolation.ts';
 import { faultsLines, faultsScenario } from './s5-faults.ts';
@@ -92,7 +92,8 @@ async function main(): Promise<number> {
     const lines: Line[] = [];
 
     log('1: load with reused ids');
-    lines.push(await loadScenario(ctx));
+    const load = await loadScenario(ctx);
+    lines.push(load.line);
 
     log('2: SIGKILL mid-load');
     const restart = await restartBefore(ctx, worker, async () => {
@@ -104,20 +105,21 @@ async function main(): Promise<number> {
     const recon = await reconcileStart(ctx);
     log('5: Bansky faults');
     const faults = await faultsScenario(ctx);
-    const s2a = await restartReadable(ctx, restart);
+    const s2a = await restartReadable(ctx, restart, load.payments);
     const s2deadline = await atDeadline;
     log('3: shop endpoint down, then up');
     const outage = await outageScenario(ctx);
     log('4: one shop hanging, another on time');
     const isolation = await isolationScenario(ctx);
     log('waiting for expiries, reconciliations and dead-letters');
-    const [s2b, s4, s5, s6] = await Promise.all([
+    const [s2aEnd, s2b, s4, s5, s6] = await Promise.all([
+      restartHalfStarted(ctx, restart, s2a),
       restartPostbacks(ctx, restart, s2deadline),
       isolationFinish(ctx, isolation),
       faultsLines(ctx, faults),
       reconcileLines(ctx, recon),
     ]);
-    lines.push(s2a, s2b, outage, s4, ...s5, ...s6);
+    lines.push(s2aEnd, s2b, outage, s4, ...s5, ...s6);
 
     const seconds = (Date.now() - started) / 1000;
     console.log(`\n${table(lines)}\n`);

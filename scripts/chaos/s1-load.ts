@@ -8,7 +8,7 @@ import { type Ctx, body, duplicates, ms, pct, undocumented5xx } from './common.t
 import { type InitAnswer, pool } from './harness.ts';
 import type { Line } from './report.ts';
 
-export async function loadScenario(ctx: Ctx): Promise<Line> {
+export async function loadScenario(ctx: Ctx): Promise<{ line: Line; payments: Array<[id: string, shop: string]> }> {
   const { P, api, sandbox, shops, creds, runId } = ctx;
   const loadShops = Array.from({ length: P.loadShops }, (_, i) => creds[`load${i}`]!);
   const unique = Math.round(P.inits * 0.8);
@@ -62,7 +62,7 @@ export async function loadScenario(ctx: Ctx): Promise<Line> {
   failed.push(...undocumented5xx(ctx, 's1'));
   const replays = answers.filter((a) => a.status === 200 && a.replayed).length;
   const lat = answers.filter((a) => a.status).map((a) => a.ms);
-  return {
+  const line: Line = {
     scenario: `1 ${P.inits} inits, ${P.concurrency} concurrent, ${P.loadShops} shops, 20 % reused ids`,
     tried: P.inits,
     succeeded: answers.length - errors,
@@ -72,4 +72,5 @@ export async function loadScenario(ctx: Ctx): Promise<Line> {
     failed,
     notes: `${paymentIds.size} payments (${unique} distinct ids), ${replays} replays answered 200 Idempotent-Replayed, ${banskyCalls} Bansky init calls; ${(P.inits / seconds).toFixed(0)} req/s, p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}`,
   };
+  return { line, payments: [...paymentIds].map(([id, shop]) => [id, loadShops[shop]!.name]) };
 }

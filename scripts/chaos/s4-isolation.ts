@@ -4,13 +4,35 @@
  * hit) is measured alone first, then with A hanging. Expected: B on time, and A's postbacks
  * delivered once its endpoints answer again.
  */
-import { type Ctx, body, duplicates, ms, pct, undocumented5xx } from './common.ts';
+import { type Ctx, body, duplicates, ms, pct, SCHEDULE, undocumented5xx } from './common.ts';
 import { pool, sleep, waitFor } from './harness.ts';
 import type { Line } from './report.ts';
 
 const HANGING = ['h1', 'h2', 'h3', 'h4', 'h5'];
 /** B counts as late when it is this much slower than its own baseline p95. */
 const LATE_MS = 1000;
+/** A retry counts as late this long after its scheduled time (the local queue's batch timeout is 1 s). */
+const RETRY_SLACK_MS = 1500;
+
+/** B's postbacks whose first attempt fails: the retry goes through the postbacks queue, beside A's hanging retries. */
+async function measureBRetries(ctx: Ctx, n: number, spreadMs: number): Promise<Array<number | null>> {
+  const { api, shops, creds, runId } = ctx;
+  const shop = creds['iso-b']!;
+  shops.set('iso-b', 'flaky', 'first-fails');
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = await api.init('s4', shop, body(ctx, `s4-b-retry-${runId}-${i}`, `br${i}@example.com`, shops.endpoint('iso-b', 'flaky')));
+    if (a.status !== 201) throw new Error(`scenario 4: init answered ${a.status}`);
+    await api.banskyPostback('s4', { id: a.id!, status: 'paid', amount: '10.00', currency: 'EUR' });
+    ids.push(a.id!);
+    await sleep(spreadMs / n);
+  }
+  await waitFor(() => ids.every((id) => shops.acked((r) => r.paymentId === id).length > 0), (SCHEDULE[0]! + 10) * 1000, 50);
+  return ids.map((id) => {
+    const times = shops.receipts((r) => r.paymentId === id).map((r) => r.at).sort((x, y) => x - y);
+    return shops.acked((r) => r.paymentId === id).length && times.length >= 2 ? times[1]! - times[0]! : null;
+  });
+}
 
 export interface IsolationState {
   line: Omit<Line, 'lost' | 'succeeded'> & { bLost: number; bOnTime: number };
@@ -45,7 +67,7 @@ export async function isolationScenario(ctx: Ctx): Promise<IsolationState> {
   });
   await waitFor(() => shops.receipts((r) => r.shop === 'iso-a').length >= a.length, 5000, 20);
   const hangingStart = Date.now();
-  const during = await measureB(ctx, P.isolationB, 'hang', 200);
+  const [during, retries] = await Promise.all([measureB(ctx, P.isolationB, 'hang', 200), measureBRetries(ctx, Math.ceil(P.isolationB / 2), P.isolationB * 250)]);
   const hangingFor = Date.now() - hangingStart;
   const hungAttempts = shops.receipts((r) => r.shop === 'iso-a').length;
   for (const h of HANGING) shops.set('iso-a', h, 'ok'); // A recovers; its postbacks go out at their next retry
@@ -57,17 +79,23 @@ export async function isolationScenario(ctx: Ctx): Promise<IsolationState> {
   const failed: string[] = [];
   if (late) failed.push(`${late} of B's postbacks over ${ms(budget)} (baseline p95 + ${LATE_MS} ms)`);
   if (baseline.some((x) => x === null)) failed.push('a baseline postback never arrived');
+  const gaps = retries.filter((x): x is number => x !== null);
+  const retryBudget = SCHEDULE[0]! * 1000 + RETRY_SLACK_MS;
+  const lateRetries = gaps.filter((g) => g > retryBudget).length;
+  if (lateRetries) failed.push(`${lateRetries} of B's retries over ${ms(retryBudget)} after the failed attempt (schedule ${SCHEDULE[0]} s)`);
+  const earlyRetries = gaps.filter((g) => g < SCHEDULE[0]! * 1000 - 500).length;
+  if (earlyRetries) failed.push(`${earlyRetries} of B's retries earlier than the schedule`);
   return {
     a,
     line: {
       scenario: `4 shop A's ${HANGING.length} endpoints hanging, shop B on time`,
-      tried: during.length + a.length,
-      bLost: during.filter((x) => x === null).length,
-      bOnTime: dur.length - late,
+      tried: during.length + retries.length + a.length,
+      bLost: during.filter((x) => x === null).length + retries.filter((x) => x === null).length,
+      bOnTime: dur.length - late + gaps.length - lateRetries - earlyRetries,
       duplicated: 0,
       explained: 0,
       failed,
-      notes: `B p50/p95 alone ${ms(pct(base, 50))}/${ms(pct(base, 95))} → with A hanging ${ms(pct(dur, 50))}/${ms(pct(dur, 95))} (max ${ms(Math.max(...dur))}) over ${(hangingFor / 1000).toFixed(1)} s; A: ${a.length} postbacks, ${hungAttempts} attempts hung on its endpoints`,
+      notes: `B p50/p95 alone ${ms(pct(base, 50))}/${ms(pct(base, 95))} → with A hanging ${ms(pct(dur, 50))}/${ms(pct(dur, 95))} (max ${ms(Math.max(...dur))}) over ${(hangingFor / 1000).toFixed(1)} s; B retry after a failed attempt ${ms(pct(gaps, 50))} p50, max ${ms(Math.max(...gaps))} (schedule ${SCHEDULE[0]} s, budget ${ms(retryBudget)}); A: ${a.length} postbacks, ${hungAttempts} attempts hung on its endpoints`,
     },
   };
 }

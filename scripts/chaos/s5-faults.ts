@@ -5,9 +5,8 @@
  * events the shop receives. Some end only later, by reconciliation at the pay link's expiry.
  */
 import type { PaymentStatus } from '../../generated/api/types.gen.ts';
-import { type Ctx, body, duplicates, undocumented5xx } from './common.ts';
-import { createHmac } from 'node:crypto';
-import { pool, SECRETS, waitFor } from './harness.ts';
+import { type Ctx, body, derivedPaymentId, duplicates, undocumented5xx } from './common.ts';
+import { pool, waitFor } from './harness.ts';
 import type { Line } from './report.ts';
 
 const SHOP = 'faults';
@@ -78,7 +77,7 @@ export async function faultsScenario(ctx: Ctx): Promise<FaultsState> {
     const b = body(ctx, tx, `f${i}+${tags}@example.com`, shops.endpoint(SHOP, 'ep'));
     const first = await api.init('s5-init', shop, b);
     const again = await api.init('s5-init', shop, b); // a replay must give the same answer
-    const id = first.id ?? again.id ?? (c.init !== 201 ? paymentIdOf(ctx, tx) : null);
+    const id = first.id ?? again.id ?? (c.init !== 201 ? derivedPaymentId(shop.shopId, tx) : null);
     if (id && c.then) {
       if (c.tag === 'init_timeout') {
         // The customer pays the checkout Bansky did open, although our init gave up on the answer.
@@ -106,16 +105,6 @@ export async function faultsScenario(ctx: Ctx): Promise<FaultsState> {
     500,
   );
   return { made, firstLook };
-}
-
-/** The payment id of an init that answered 502/504 (the problem has none): derived as the Worker derives it, with the run's key. */
-function paymentIdOf(ctx: Ctx, tx: string): string {
-  // src/payments/ids.ts derivePaymentId: HMAC-SHA256 of `shop|mode|tx`, its first 22 base62 digits.
-  const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let n = BigInt(`0x${createHmac('sha256', SECRETS.PAYMENT_ID_SECRET).update(`${ctx.creds[SHOP]!.shopId}|test|${tx}`).digest('hex')}`);
-  let out = 'pay_';
-  for (let i = 0; i < 22; i++, n /= 62n) out += BASE62[Number(n % 62n)];
-  return out;
 }
 
 /** One line per fault, judged at the end of the run (after the reconciliations at expiry). */

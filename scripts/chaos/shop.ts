@@ -10,7 +10,8 @@ import { Webhook } from 'standardwebhooks';
 import type { ShopPostback } from '../../generated/api/types.gen.ts';
 import { readBody } from '../../sandbox/lib/read-body.ts';
 
-export type Behaviour = 'ok' | 'down' | 'hang';
+/** `first-fails`: 503 the first time a webhook-id arrives, 204 after (one failed attempt, then a retry). */
+export type Behaviour = 'ok' | 'down' | 'hang' | 'first-fails';
 
 export interface Receipt {
   shop: string;
@@ -63,13 +64,14 @@ export async function startChaosShops() {
       answered: null,
       at,
     };
+    const seenBefore = receipts.some((x) => x.webhookId === r.webhookId && x.shop === shop);
     receipts.push(r);
     if (how === 'hang') {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
       return;
     }
-    r.answered = how === 'down' ? 503 : verified ? 204 : 400;
+    r.answered = how === 'down' || (how === 'first-fails' && !seenBefore) ? 503 : verified ? 204 : 400;
     res.writeHead(r.answered).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
