@@ -5,7 +5,7 @@
  * in local dev) and the Worker's own. CPU and RSS are read from the Worker's process only, and
  * requests go straight to its entry socket so the dev-only proxy hop does not dilute every ratio.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { startWorker } from '../scripts/lib/wrangler-dev.mjs';
 
 export interface Target {
@@ -57,11 +57,16 @@ export async function startTarget(name: string, opts: { config?: string; vars?: 
   const w = await startWorker({ ...opts, logLevel: 'warn' });
   try {
     // The Worker's workerd is the one wrangler gave an inspector; the ProxyWorker has none.
-    const pid = descendants(w.pid!).find((p) => cmdline(p)[0]!.endsWith('workerd') && cmdline(p).some((a) => a.startsWith('--inspector-addr')));
+    const pid = descendants(w.pid!).find(
+      (p) => cmdline(p)[0]!.endsWith('workerd') && cmdline(p).some((a) => a.startsWith('--inspector-addr')),
+    );
     if (!pid) throw new Error(`${name}: no workerd with an inspector under wrangler ${w.pid}`);
     for (const port of listeningPorts(pid)) {
       const url = `http://127.0.0.1:${port}`;
-      const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
       const args = cmdline(w.pid!);
       const inspectorPort = Number(args[args.indexOf('--inspector-port') + 1]);
       if (ok) return { name, url, publicUrl: w.url, workerdPid: pid, inspectorPort, stop: () => w.stop() };

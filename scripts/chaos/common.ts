@@ -60,7 +60,15 @@ export interface Ctx {
 
 export function body(ctx: Ctx, tx: string | undefined, email: string, postbackUrl: string | undefined, amount = '10.00'): InitBody {
   const back = `${ctx.shops.url}/return`;
-  return { id: tx, email, amount, currency: 'EUR', successUrl: `${back}/ok`, errorUrl: `${back}/error`, ...(postbackUrl ? { postbackUrl } : {}) };
+  return {
+    id: tx,
+    email,
+    amount,
+    currency: 'EUR',
+    successUrl: `${back}/ok`,
+    errorUrl: `${back}/error`,
+    ...(postbackUrl ? { postbackUrl } : {}),
+  };
 }
 
 export interface Dups {
@@ -103,7 +111,11 @@ export function undocumented5xx(ctx: Ctx, scenario: string, allowed: number[] = 
 
 export const ms = (n: number) => `${Math.round(n)} ms`;
 export const secs = (n: number) => `${(n / 1000).toFixed(1)} s`;
-export const pct = (xs: number[], p: number) => percentile([...xs].sort((a, b) => a - b), p);
+export const pct = (xs: number[], p: number) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
 
 /**
  * The payment id the Worker derives for a shop transaction id (src/payments/ids.ts

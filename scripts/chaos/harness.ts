@@ -5,14 +5,14 @@
  * through the admin API, and small HTTP helpers that record every status the Worker answers.
  */
 import { appendFileSync } from 'node:fs';
+import { cmdline, descendants } from '../../bench/workers.ts';
 import { createClient } from '../../generated/api/client/index.ts';
 import { adminCreateShop, adminIssueToken } from '../../generated/api/sdk.gen.ts';
 import type { AdminPayment, Payment } from '../../generated/api/types.gen.ts';
-import { cmdline, descendants } from '../../bench/workers.ts';
 import { signBanskyPostback } from '../../sandbox/bansky/postbacks.ts';
 import { type BanskySandbox, startBanskySandbox } from '../../sandbox/bansky/server.ts';
-import { DEMO_SHOP_HOSTS } from '../local/demo-credentials.ts';
 import { startWorker } from '../lib/wrangler-dev.mjs';
+import { DEMO_SHOP_HOSTS } from '../local/demo-credentials.ts';
 
 export const SECRETS = {
   BANSKY_API_TOKEN: 'chaos_bansky_token_0123456789',
@@ -38,7 +38,13 @@ export interface RunningWorker {
 }
 
 /** The Worker under wrangler dev on `port`, state in `stateDir`; its log lines go to `logFile`. */
-export async function startChaosWorker(opts: { port: number; stateDir: string; vars: Record<string, string> & { BANSKY_TEST_BASE_URL: string }; logFile: string; label: string }): Promise<RunningWorker> {
+export async function startChaosWorker(opts: {
+  port: number;
+  stateDir: string;
+  vars: Record<string, string> & { BANSKY_TEST_BASE_URL: string };
+  logFile: string;
+  label: string;
+}): Promise<RunningWorker> {
   appendFileSync(opts.logFile, `\n=== ${opts.label} ${new Date().toISOString()} ===\n`);
   const w = await startWorker({
     port: opts.port,
@@ -155,12 +161,21 @@ export class Api {
     });
     const json = (await res.json().catch(() => ({}))) as { id?: string; code?: string };
     this.statuses.note(scenario, res.status);
-    return { status: res.status, id: json.id ?? null, replayed: res.headers.get('idempotent-replayed') === 'true', code: json.code ?? null, ms: performance.now() - t };
+    return {
+      status: res.status,
+      id: json.id ?? null,
+      replayed: res.headers.get('idempotent-replayed') === 'true',
+      code: json.code ?? null,
+      ms: performance.now() - t,
+    };
   }
 
   /** The shop's view (GET /api/v1/payments/{id}); null when not found. */
   async payment(scenario: string, shop: ShopCreds, id: string): Promise<Payment | null> {
-    const res = await fetch(`${this.url}/api/v1/payments/${id}`, { headers: { authorization: `Bearer ${shop.token}` }, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${this.url}/api/v1/payments/${id}`, {
+      headers: { authorization: `Bearer ${shop.token}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     this.statuses.note(scenario, res.status);
     if (res.status === 404) return null;
     if (!res.ok) throw new Error(`GET payment ${id} answered ${res.status}`);
@@ -169,7 +184,10 @@ export class Api {
 
   /** The operator's view: transitions, webhook-id and every postback attempt. */
   async adminPayment(scenario: string, id: string): Promise<AdminPayment | null> {
-    const res = await fetch(`${this.url}/admin/v1/payments/${id}`, { headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${this.url}/admin/v1/payments/${id}`, {
+      headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     this.statuses.note(scenario, res.status);
     if (res.status === 404) return null;
     if (!res.ok) throw new Error(`GET admin payment ${id} answered ${res.status}`);
@@ -180,9 +198,12 @@ export class Api {
     const ids = new Set<string>();
     let cursor: string | null = null;
     do {
-      const res = await fetch(`${this.url}/admin/v1/postbacks/dead-letters?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
-        headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` },
-      });
+      const res = await fetch(
+        `${this.url}/admin/v1/postbacks/dead-letters?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        {
+          headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` },
+        },
+      );
       this.statuses.note(scenario, res.status);
       const page = (await res.json()) as { items: Array<{ paymentId: string }>; nextCursor: string | null };
       for (const d of page.items) ids.add(d.paymentId);
@@ -209,7 +230,12 @@ export class Api {
    * The customer: opens our pay link (302 to Bansky's checkout), clicks Pay or Decline there
    * (303 to our return wrapper), and optionally follows that back to us. Returns the statuses seen.
    */
-  async customer(scenario: string, paymentId: string, action: 'pay' | 'decline', returns: boolean): Promise<{ ok: boolean; steps: number[] }> {
+  async customer(
+    scenario: string,
+    paymentId: string,
+    action: 'pay' | 'decline',
+    returns: boolean,
+  ): Promise<{ ok: boolean; steps: number[] }> {
     const steps: number[] = [];
     const link = await fetch(`${this.url}/integration/pay?id=${paymentId}`, { redirect: 'manual' });
     this.statuses.note(scenario, link.status);
@@ -221,8 +247,19 @@ export class Api {
   }
 
   /** Pay or decline at a Bansky checkout page (also for a session our init timed out on). */
-  async checkout(scenario: string, checkoutUrl: string, action: 'pay' | 'decline', returns: boolean, steps: number[] = []): Promise<{ ok: boolean; steps: number[] }> {
-    const done = await fetch(checkoutUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `action=${action}`, redirect: 'manual' });
+  async checkout(
+    scenario: string,
+    checkoutUrl: string,
+    action: 'pay' | 'decline',
+    returns: boolean,
+    steps: number[] = [],
+  ): Promise<{ ok: boolean; steps: number[] }> {
+    const done = await fetch(checkoutUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `action=${action}`,
+      redirect: 'manual',
+    });
     steps.push(done.status);
     const back = done.headers.get('location');
     await done.arrayBuffer();

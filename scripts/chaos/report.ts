@@ -20,7 +20,7 @@ export interface Line {
   details?: unknown;
 }
 
-export const unexplained = (l: Line) => l.duplicated - l.explained;
+const unexplained = (l: Line) => l.duplicated - l.explained;
 export const lineOk = (l: Line) => l.lost === 0 && unexplained(l) === 0 && l.failed.length === 0;
 
 export function table(lines: Line[]): string {
@@ -36,7 +36,11 @@ export function table(lines: Line[]): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const right = new Set([1, 2, 3, 4, 5]);
-  const fmt = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const notes = lines.map((l) => `  ${l.scenario.split(' ')[0]}  ${l.notes}`);
   return [fmt(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt), '', 'notes:', ...notes].join('\n');
 }
@@ -44,7 +48,11 @@ export function table(lines: Line[]): string {
 export function save(dir: string, meta: Record<string, unknown>, lines: Line[]): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${meta.short ? '-short' : ''}.json`);
-  const body = JSON.stringify({ ...meta, ok: lines.every(lineOk), lines: lines.map((l) => ({ ...l, unexplained: unexplained(l), ok: lineOk(l) })) }, null, 2) + '\n';
+  const body = `${JSON.stringify(
+    { ...meta, ok: lines.every(lineOk), lines: lines.map((l) => ({ ...l, unexplained: unexplained(l), ok: lineOk(l) })) },
+    null,
+    2,
+  )}\n`;
   writeFileSync(file, body);
   writeFileSync(join(dir, meta.short ? 'latest-short.json' : 'latest.json'), body);
   return file;

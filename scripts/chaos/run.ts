@@ -64,14 +64,24 @@ const P: Params = short
       reconcileControls: 3,
     };
 
-const SHOPS = (p: Params) => [...Array.from({ length: p.loadShops }, (_, i) => `load${i}`), 'restart', 'outage', 'iso-a', 'iso-b', 'faults', 'recon'];
+const SHOPS = (p: Params) => [
+  ...Array.from({ length: p.loadShops }, (_, i) => `load${i}`),
+  'restart',
+  'outage',
+  'iso-a',
+  'iso-b',
+  'faults',
+  'recon',
+];
 
 let log = (line: string) => console.log(line);
 
 async function main(): Promise<number> {
   const started = Date.now();
   log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
-  console.log(`AimbrellaPay chaos run${short ? ' (--short)' : ''} — ${new Date().toISOString()}, node ${process.version}, load average ${loadAverage()}`);
+  console.log(
+    `AimbrellaPay chaos run${short ? ' (--short)' : ''} — ${new Date().toISOString()}, node ${process.version}, load average ${loadAverage()}`,
+  );
   const artifacts = join(root, 'test-artifacts', 'chaos');
   mkdirSync(artifacts, { recursive: true });
   const logFile = join(artifacts, `worker${short ? '-short' : ''}.log`);
@@ -83,12 +93,20 @@ async function main(): Promise<number> {
   const statuses = new StatusLog();
   let worker: RunningWorker | null = null;
   try {
-    worker = await startChaosWorker({ port, stateDir, vars: { ...WORKER_VARS, BANSKY_TEST_BASE_URL: sandbox.url }, logFile, label: 'first start' });
+    worker = await startChaosWorker({
+      port,
+      stateDir,
+      vars: { ...WORKER_VARS, BANSKY_TEST_BASE_URL: sandbox.url },
+      logFile,
+      label: 'first start',
+    });
     const api = new Api(worker.url, statuses);
     const creds = Object.fromEntries(await Promise.all(SHOPS(P).map(async (n) => [n, await createShop(worker!.url, n)] as const)));
     for (const c of Object.values(creds)) shops.addShop(c.name, c.webhookSecret);
     const ctx: Ctx = { P, api, sandbox, shops, statuses, creds, runId: Date.now().toString(36), log };
-    log(`Worker on ${worker.url} (state ${stateDir}), sandbox ${sandbox.url}, shops ${shops.url}; ${Object.keys(creds).length} shops onboarded`);
+    log(
+      `Worker on ${worker.url} (state ${stateDir}), sandbox ${sandbox.url}, shops ${shops.url}; ${Object.keys(creds).length} shops onboarded`,
+    );
     const lines: Line[] = [];
 
     log('1: load with reused ids');
@@ -97,7 +115,13 @@ async function main(): Promise<number> {
 
     log('2: SIGKILL mid-load');
     const restart = await restartBefore(ctx, worker, async () => {
-      worker = await startChaosWorker({ port, stateDir, vars: { ...WORKER_VARS, BANSKY_TEST_BASE_URL: sandbox.url, PAY_LINK_TTL_SECONDS: String(PAY_LINK_TTL_SECONDS) }, logFile, label: 'restart after SIGKILL' });
+      worker = await startChaosWorker({
+        port,
+        stateDir,
+        vars: { ...WORKER_VARS, BANSKY_TEST_BASE_URL: sandbox.url, PAY_LINK_TTL_SECONDS: String(PAY_LINK_TTL_SECONDS) },
+        logFile,
+        label: 'restart after SIGKILL',
+      });
     });
     log(`  restarted (${worker!.url})`);
     const atDeadline = restartPostbacksAtDeadline(ctx, restart); // sleeps until one retry interval + grace after the restart
@@ -124,8 +148,23 @@ async function main(): Promise<number> {
     const seconds = (Date.now() - started) / 1000;
     console.log(`\n${table(lines)}\n`);
     const ok = lines.every(lineOk);
-    console.log(`Run took ${seconds.toFixed(0)} s; load average now ${loadAverage()}. ${ok ? 'Every line: 0 lost, 0 unexplained duplicates, every expectation held.' : 'FAILED: see the lines marked FAILED (docs/internal/runbook.md, "Chaos run").'}`);
-    const file = save(artifacts, { at: new Date().toISOString(), short, seconds, node: process.version, params: P, workerVars: WORKER_VARS, payLinkTtlAfterRestart: PAY_LINK_TTL_SECONDS, sandbox: SANDBOX }, lines);
+    console.log(
+      `Run took ${seconds.toFixed(0)} s; load average now ${loadAverage()}. ${ok ? 'Every line: 0 lost, 0 unexplained duplicates, every expectation held.' : 'FAILED: see the lines marked FAILED (docs/internal/runbook.md, "Chaos run").'}`,
+    );
+    const file = save(
+      artifacts,
+      {
+        at: new Date().toISOString(),
+        short,
+        seconds,
+        node: process.version,
+        params: P,
+        workerVars: WORKER_VARS,
+        payLinkTtlAfterRestart: PAY_LINK_TTL_SECONDS,
+        sandbox: SANDBOX,
+      },
+      lines,
+    );
     console.log(`Saved ${file.slice(root.length + 1)}; the Worker's log is ${logFile.slice(root.length + 1)}`);
     return ok ? 0 : 1;
   } finally {

@@ -4,7 +4,7 @@
  * Expected: one payment per transaction id, one 201 and otherwise 200 Idempotent-Replayed, every
  * payment readable, exactly one Bansky init call per payment.
  */
-import { type Ctx, body, duplicates, ms, pct, undocumented5xx } from './common.ts';
+import { body, type Ctx, duplicates, ms, pct, undocumented5xx } from './common.ts';
 import { type InitAnswer, pool } from './harness.ts';
 import type { Line } from './report.ts';
 
@@ -19,21 +19,24 @@ export async function loadScenario(ctx: Ctx): Promise<{ line: Line; payments: Ar
     reqs.push({ ...reqs[k]!, key: j % 2 === 0 ? k + 0.5 : Math.random() * unique });
   }
   reqs.sort((a, b) => a.key - b.key);
-  const bodyOf = (r: (typeof reqs)[number]) => body(ctx, r.tx, `load${r.shop}@example.com`, shops.endpoint(loadShops[r.shop]!.name, 'ok'), `${10 + (r.tx.length % 7)}.00`);
+  const bodyOf = (r: (typeof reqs)[number]) =>
+    body(ctx, r.tx, `load${r.shop}@example.com`, shops.endpoint(loadShops[r.shop]!.name, 'ok'), `${10 + (r.tx.length % 7)}.00`);
   // The body must be the same for every request of one transaction id: derive it from the id alone.
   const bodies = new Map<string, ReturnType<typeof bodyOf>>();
   for (const r of reqs) if (!bodies.has(r.tx)) bodies.set(r.tx, bodyOf(r));
 
   const started = performance.now();
   const answers = await pool(reqs, P.concurrency, (r) =>
-    ctx.api.init('s1', loadShops[r.shop]!, bodies.get(r.tx)!).catch((err): InitAnswer => ({ status: 0, id: null, replayed: false, code: String(err), ms: 0 })),
+    ctx.api
+      .init('s1', loadShops[r.shop]!, bodies.get(r.tx)!)
+      .catch((err): InitAnswer => ({ status: 0, id: null, replayed: false, code: String(err), ms: 0 })),
   );
   const seconds = (performance.now() - started) / 1000;
 
   const failed: string[] = [];
   let duplicated = 0;
   const byTx = new Map<string, InitAnswer[]>();
-  answers.forEach((a, i) => byTx.set(reqs[i]!.tx, [...(byTx.get(reqs[i]!.tx) ?? []), a]));
+  for (const [i, a] of answers.entries()) byTx.set(reqs[i]!.tx, [...(byTx.get(reqs[i]!.tx) ?? []), a]);
   const shopOf = new Map(reqs.map((r) => [r.tx, r.shop]));
   const paymentIds = new Map<string, number>(); // payment id → shop index
   let errors = 0;
@@ -45,7 +48,10 @@ export async function loadScenario(ctx: Ctx): Promise<{ line: Line; payments: Ar
     duplicated += Math.max(0, ids.size - 1) + Math.max(0, created - 1);
     for (const id of ids) paymentIds.set(id, shopOf.get(tx)!);
   }
-  if (errors) failed.push(`${errors} inits answered neither 201 nor 200 replayed (${[...new Set(answers.filter((a) => a.status !== 201 && a.status !== 200).map((a) => a.status))].join(', ')})`);
+  if (errors)
+    failed.push(
+      `${errors} inits answered neither 201 nor 200 replayed (${[...new Set(answers.filter((a) => a.status !== 201 && a.status !== 200).map((a) => a.status))].join(', ')})`,
+    );
 
   // Every payment readable in its shop, and Bansky asked exactly once for it.
   let lost = 0;
@@ -54,7 +60,7 @@ export async function loadScenario(ctx: Ctx): Promise<{ line: Line; payments: Ar
     const p = await api.payment('s1', loadShops[shop]!, id).catch(() => null);
     const calls = sandbox.stats(id).initCalls;
     banskyCalls += calls;
-    if (!p || p.status !== 'awaiting_payment' || calls === 0) lost++;
+    if (p?.status !== 'awaiting_payment' || calls === 0) lost++;
     duplicated += Math.max(0, calls - 1);
   });
   const dups = duplicates(shops.receipts((r) => r.shop.startsWith('load')));

@@ -9,7 +9,7 @@
  * pending without a fresh attempt one retry interval plus the alarm's grace after the restart.
  */
 import { freePort } from '../lib/ports.mjs';
-import { type Ctx, body, derivedPaymentId, duplicates, SCHEDULE, SWEEP_GRACE_S, secs, undocumented5xx } from './common.ts';
+import { body, type Ctx, derivedPaymentId, duplicates, SCHEDULE, SWEEP_GRACE_S, secs, undocumented5xx } from './common.ts';
 import { killRuntime, pool, type RunningWorker, sleep, waitFor } from './harness.ts';
 import type { Line } from './report.ts';
 
@@ -38,13 +38,17 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
   shops.set(SHOP, 'flaky', 'down');
   const deadUrl = `http://127.0.0.1:${await freePort()}/nobody-listens`;
   const make = async (n: number, tag: string, url: string) =>
-    pool(Array.from({ length: n }, (_, i) => i), 10, async (i) => {
-      const a = await api.init('s2', shop, body(ctx, `s2-${tag}-${runId}-${i}`, `r${i}@example.com`, url));
-      if (a.status !== 201) throw new Error(`scenario 2: init answered ${a.status}`);
-      const st = await api.banskyPostback('s2', { id: a.id!, status: i % 2 ? 'failed' : 'paid', amount: '10.00', currency: 'EUR' });
-      if (st !== 200) throw new Error(`scenario 2: Bansky postback answered ${st}`);
-      return a.id!;
-    });
+    pool(
+      Array.from({ length: n }, (_, i) => i),
+      10,
+      async (i) => {
+        const a = await api.init('s2', shop, body(ctx, `s2-${tag}-${runId}-${i}`, `r${i}@example.com`, url));
+        if (a.status !== 201) throw new Error(`scenario 2: init answered ${a.status}`);
+        const st = await api.banskyPostback('s2', { id: a.id!, status: i % 2 ? 'failed' : 'paid', amount: '10.00', currency: 'EUR' });
+        if (st !== 200) throw new Error(`scenario 2: Bansky postback answered ${st}`);
+        return a.id!;
+      },
+    );
   const retrying = await make(P.restartRetrying, 'retry', shops.endpoint(SHOP, 'flaky'));
   const dead = await make(P.restartDead, 'dead', deadUrl);
   // Every retrying postback has failed once; kill while they wait for their next attempt.
@@ -85,7 +89,9 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
   const killAt = Date.now();
   const { killed } = await killRuntime(worker);
   await lanes;
-  ctx.log(`  SIGKILLed workerd ${killed.join(', ')} and wrangler after ${sent} inits (${created.length} got 201); restarting on the same state`);
+  ctx.log(
+    `  SIGKILLed workerd ${killed.join(', ')} and wrangler after ${sent} inits (${created.length} got 201); restarting on the same state`,
+  );
   await restart();
   const restartAt = Date.now();
   shops.set(SHOP, 'flaky', 'ok');
@@ -131,7 +137,14 @@ export async function restartHalfStarted(ctx: Ctx, s: RestartState, line: Line):
   await sleep(Math.max(0, s.killAt + HALF_STARTED_SETTLE_MS + 5000 - Date.now()));
   let states = await look();
   if (states.includes('created')) {
-    await waitFor(async () => !(states = await look()).includes('created'), 10_000, 1000);
+    await waitFor(
+      async () => {
+        states = await look();
+        return !states.includes('created');
+      },
+      10_000,
+      1000,
+    );
   }
   const count = (st: string) => states.filter((x) => x === st).length;
   const failed = [...line.failed];
@@ -172,14 +185,25 @@ async function verdicts(ctx: Ctx, s: RestartState, finals: Array<{ id: string; k
     const p = await ctx.api.adminPayment('s2', id);
     const after = (p?.postbackAttempts ?? []).map((a) => Date.parse(a.at)).filter((t) => t >= s.killAt);
     const attempts = (p?.postbackAttempts ?? []).map((a): [number, boolean] => [Date.parse(a.at) - s.killAt, a.ok]);
-    return { id, kind, status: p?.payment.postback.status ?? 'missing', attempts, attemptsAfterRestart: after.length, firstAfterRestart: after.length ? Math.min(...after) : null };
+    return {
+      id,
+      kind,
+      status: p?.payment.postback.status ?? 'missing',
+      attempts,
+      attemptsAfterRestart: after.length,
+      firstAfterRestart: after.length ? Math.min(...after) : null,
+    };
   });
 }
 
 /** 2b, at the end of the run: delivered (or, for the endpoint that never answers, dead-lettered). */
 export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Verdict[]): Promise<Line> {
   const finals = atDeadline.map(({ id, kind }) => ({ id, kind }));
-  await waitFor(async () => (await verdicts(ctx, s, finals)).every((v) => v.status === (v.kind === 'dead' ? 'dead_lettered' : 'delivered')), 45_000, 1000);
+  await waitFor(
+    async () => (await verdicts(ctx, s, finals)).every((v) => v.status === (v.kind === 'dead' ? 'dead_lettered' : 'delivered')),
+    45_000,
+    1000,
+  );
   const end = await verdicts(ctx, s, finals);
   const deadLetters = await ctx.api.deadLetterIds('s2');
   const stuck = atDeadline.filter((v) => v.status === 'pending' && v.attemptsAfterRestart === 0);
@@ -198,9 +222,15 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
   const dupEvidence = [...new Set(ctx.shops.acked((r) => ids.has(r.paymentId)).map((r) => r.webhookId))]
     .map((w) => ctx.shops.acked((r) => r.webhookId === w))
     .filter((acks) => acks.length > 1)
-    .map((acks) => ({ paymentId: acks[0]!.paymentId, webhookId: acks[0]!.webhookId, acksMsFromKill: acks.map((a) => a.at - s.killAt), recordedAttempts: byId.get(acks[0]!.paymentId)?.attempts }));
+    .map((acks) => ({
+      paymentId: acks[0]!.paymentId,
+      webhookId: acks[0]!.webhookId,
+      acksMsFromKill: acks.map((a) => a.at - s.killAt),
+      recordedAttempts: byId.get(acks[0]!.paymentId)?.attempts,
+    }));
   const failed: string[] = [];
-  if (stuck.length) failed.push(`${stuck.length} pending with no attempt ${Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S} s after the restart`);
+  if (stuck.length)
+    failed.push(`${stuck.length} pending with no attempt ${Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S} s after the restart`);
   if (paidLost.length) failed.push(`${paidLost.length} paid (Bansky's postback answered 200) but not paid after the restart`);
   if (notListed.length) failed.push(`${notListed.length} dead-lettered but missing from the dead-letter list`);
   failed.push(...undocumented5xx(ctx, 's2'));

@@ -3,7 +3,7 @@
  * delivered once the endpoint is back, each under one webhook-id, signatures valid with the
  * shop's whsec_ secret, and the retries spaced as the configured schedule says.
  */
-import { type Ctx, body, duplicates, pct, SCHEDULE, secs, undocumented5xx } from './common.ts';
+import { body, type Ctx, duplicates, pct, SCHEDULE, secs, undocumented5xx } from './common.ts';
 import { pool, sleep, waitFor } from './harness.ts';
 import type { Line } from './report.ts';
 
@@ -13,12 +13,16 @@ export async function outageScenario(ctx: Ctx): Promise<Line> {
   const { P, api, shops, creds, runId } = ctx;
   const shop = creds[SHOP]!;
   shops.set(SHOP, 'ep', 'down');
-  const ids = await pool(Array.from({ length: P.outagePayments }, (_, i) => i), 10, async (i) => {
-    const a = await api.init('s3', shop, body(ctx, `s3-${runId}-${i}`, `o${i}@example.com`, shops.endpoint(SHOP, 'ep')));
-    if (a.status !== 201) throw new Error(`scenario 3: init answered ${a.status}`);
-    await api.banskyPostback('s3', { id: a.id!, status: i % 3 === 2 ? 'failed' : 'paid', amount: '10.00', currency: 'EUR' });
-    return { id: a.id!, type: i % 3 === 2 ? 'payment.failed' : 'payment.paid' };
-  });
+  const ids = await pool(
+    Array.from({ length: P.outagePayments }, (_, i) => i),
+    10,
+    async (i) => {
+      const a = await api.init('s3', shop, body(ctx, `s3-${runId}-${i}`, `o${i}@example.com`, shops.endpoint(SHOP, 'ep')));
+      if (a.status !== 201) throw new Error(`scenario 3: init answered ${a.status}`);
+      await api.banskyPostback('s3', { id: a.id!, status: i % 3 === 2 ? 'failed' : 'paid', amount: '10.00', currency: 'EUR' });
+      return { id: a.id!, type: i % 3 === 2 ? 'payment.failed' : 'payment.paid' };
+    },
+  );
   await sleep(P.outageDownMs);
   shops.set(SHOP, 'ep', 'ok');
   const upAt = Date.now();
@@ -38,7 +42,10 @@ export async function outageScenario(ctx: Ctx): Promise<Line> {
   const late: number[] = [];
   const gaps: number[] = [];
   for (const p of ids) {
-    const times = all.filter((r) => r.paymentId === p.id).map((r) => r.at).sort((a, b) => a - b);
+    const times = all
+      .filter((r) => r.paymentId === p.id)
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
     for (let k = 1; k < times.length; k++) {
       const want = (SCHEDULE[Math.min(k - 1, SCHEDULE.length - 1)] ?? 0) * 1000;
       const gap = times[k]! - times[k - 1]!;

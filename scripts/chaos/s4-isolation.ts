@@ -4,7 +4,7 @@
  * hit) is measured alone first, then with A hanging. Expected: B on time, and A's postbacks
  * delivered once its endpoints answer again.
  */
-import { type Ctx, body, duplicates, ms, pct, SCHEDULE, undocumented5xx } from './common.ts';
+import { body, type Ctx, duplicates, ms, pct, SCHEDULE, undocumented5xx } from './common.ts';
 import { pool, sleep, waitFor } from './harness.ts';
 import type { Line } from './report.ts';
 
@@ -29,7 +29,10 @@ async function measureBRetries(ctx: Ctx, n: number, spreadMs: number): Promise<A
   }
   await waitFor(() => ids.every((id) => shops.acked((r) => r.paymentId === id).length > 0), (SCHEDULE[0]! + 10) * 1000, 50);
   return ids.map((id) => {
-    const times = shops.receipts((r) => r.paymentId === id).map((r) => r.at).sort((x, y) => x - y);
+    const times = shops
+      .receipts((r) => r.paymentId === id)
+      .map((r) => r.at)
+      .sort((x, y) => x - y);
     return shops.acked((r) => r.paymentId === id).length && times.length >= 2 ? times[1]! - times[0]! : null;
   });
 }
@@ -59,15 +62,26 @@ export async function isolationScenario(ctx: Ctx): Promise<IsolationState> {
   const { P, api, shops, creds, runId } = ctx;
   const baseline = await measureB(ctx, P.isolationB, 'base', 50);
   for (const h of HANGING) shops.set('iso-a', h, 'hang');
-  const a = await pool(Array.from({ length: P.isolationA }, (_, i) => i), 10, async (i) => {
-    const r = await api.init('s4', creds['iso-a']!, body(ctx, `s4-a-${runId}-${i}`, `a${i}@example.com`, shops.endpoint('iso-a', HANGING[i % HANGING.length]!)));
-    if (r.status !== 201) throw new Error(`scenario 4: init answered ${r.status}`);
-    await api.banskyPostback('s4', { id: r.id!, status: 'paid', amount: '10.00', currency: 'EUR' });
-    return r.id!;
-  });
+  const a = await pool(
+    Array.from({ length: P.isolationA }, (_, i) => i),
+    10,
+    async (i) => {
+      const r = await api.init(
+        's4',
+        creds['iso-a']!,
+        body(ctx, `s4-a-${runId}-${i}`, `a${i}@example.com`, shops.endpoint('iso-a', HANGING[i % HANGING.length]!)),
+      );
+      if (r.status !== 201) throw new Error(`scenario 4: init answered ${r.status}`);
+      await api.banskyPostback('s4', { id: r.id!, status: 'paid', amount: '10.00', currency: 'EUR' });
+      return r.id!;
+    },
+  );
   await waitFor(() => shops.receipts((r) => r.shop === 'iso-a').length >= a.length, 5000, 20);
   const hangingStart = Date.now();
-  const [during, retries] = await Promise.all([measureB(ctx, P.isolationB, 'hang', 200), measureBRetries(ctx, Math.ceil(P.isolationB / 2), P.isolationB * 250)]);
+  const [during, retries] = await Promise.all([
+    measureB(ctx, P.isolationB, 'hang', 200),
+    measureBRetries(ctx, Math.ceil(P.isolationB / 2), P.isolationB * 250),
+  ]);
   const hangingFor = Date.now() - hangingStart;
   const hungAttempts = shops.receipts((r) => r.shop === 'iso-a').length;
   for (const h of HANGING) shops.set('iso-a', h, 'ok'); // A recovers; its postbacks go out at their next retry
@@ -82,7 +96,8 @@ export async function isolationScenario(ctx: Ctx): Promise<IsolationState> {
   const gaps = retries.filter((x): x is number => x !== null);
   const retryBudget = SCHEDULE[0]! * 1000 + RETRY_SLACK_MS;
   const lateRetries = gaps.filter((g) => g > retryBudget).length;
-  if (lateRetries) failed.push(`${lateRetries} of B's retries over ${ms(retryBudget)} after the failed attempt (schedule ${SCHEDULE[0]} s)`);
+  if (lateRetries)
+    failed.push(`${lateRetries} of B's retries over ${ms(retryBudget)} after the failed attempt (schedule ${SCHEDULE[0]} s)`);
   const earlyRetries = gaps.filter((g) => g < SCHEDULE[0]! * 1000 - 500).length;
   if (earlyRetries) failed.push(`${earlyRetries} of B's retries earlier than the schedule`);
   return {

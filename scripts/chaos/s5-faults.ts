@@ -5,7 +5,7 @@
  * events the shop receives. Some end only later, by reconciliation at the pay link's expiry.
  */
 import type { PaymentStatus } from '../../generated/api/types.gen.ts';
-import { type Ctx, body, derivedPaymentId, duplicates, undocumented5xx } from './common.ts';
+import { body, type Ctx, derivedPaymentId, duplicates, undocumented5xx } from './common.ts';
 import { pool, waitFor } from './harness.ts';
 import type { Line } from './report.ts';
 
@@ -15,7 +15,7 @@ interface Case {
   tag: string;
   init: 201 | 502 | 504;
   /** What the customer does at Bansky (for init_timeout: at the checkout our init never saw). */
-  then?: 'pay' | 'decline';
+  customer?: 'pay' | 'decline';
   /** The state once the dust settles, and the shop's events then. */
   state: PaymentStatus;
   events: string[];
@@ -29,14 +29,28 @@ const CASES: Case[] = [
   { tag: 'init_reject', init: 502, state: 'init_failed', events: [], why: 'Bansky 400 → 502 bansky_error' },
   { tag: 'init_garbage', init: 502, state: 'init_failed', events: [], why: 'not the contract → 502' },
   { tag: 'init_html', init: 502, state: 'init_failed', events: [], why: 'HTML → 502' },
-  { tag: 'init_timeout', init: 504, then: 'pay', state: 'paid', events: ['payment.paid'], why: '504, then paid at the checkout anyway → paid' },
-  { tag: 'postback_duplicate', init: 201, then: 'pay', state: 'paid', events: ['payment.paid'], why: 'sent twice → one event' },
-  { tag: 'postback_out_of_order', init: 201, then: 'pay', state: 'paid', events: ['payment.paid'], why: 'stale "failed" after "paid" ignored' },
-  { tag: 'postback_delay', init: 201, then: 'pay', state: 'paid', events: ['payment.paid'], why: 'late postback applied' },
+  {
+    tag: 'init_timeout',
+    init: 504,
+    customer: 'pay',
+    state: 'paid',
+    events: ['payment.paid'],
+    why: '504, then paid at the checkout anyway → paid',
+  },
+  { tag: 'postback_duplicate', init: 201, customer: 'pay', state: 'paid', events: ['payment.paid'], why: 'sent twice → one event' },
+  {
+    tag: 'postback_out_of_order',
+    init: 201,
+    customer: 'pay',
+    state: 'paid',
+    events: ['payment.paid'],
+    why: 'stale "failed" after "paid" ignored',
+  },
+  { tag: 'postback_delay', init: 201, customer: 'pay', state: 'paid', events: ['payment.paid'], why: 'late postback applied' },
   {
     tag: 'postback_bad_signature',
     init: 201,
-    then: 'pay',
+    customer: 'pay',
     state: 'awaiting_payment',
     events: [],
     later: { state: 'paid', events: ['payment.paid'] },
@@ -45,13 +59,20 @@ const CASES: Case[] = [
   {
     tag: 'postback_wrong_amount',
     init: 201,
-    then: 'pay',
+    customer: 'pay',
     state: 'awaiting_payment',
     events: [],
     later: { state: 'paid', events: ['payment.paid'] },
     why: 'refused (422); paid by reconciliation (status lookup has the right amount)',
   },
-  { tag: 'postback_out_of_order+decline', init: 201, then: 'decline', state: 'failed', events: ['payment.failed'], why: 'declined; stale "paid" ignored' },
+  {
+    tag: 'postback_out_of_order+decline',
+    init: 201,
+    customer: 'decline',
+    state: 'failed',
+    events: ['payment.failed'],
+    why: 'declined; stale "paid" ignored',
+  },
 ];
 
 interface Made {
@@ -78,14 +99,14 @@ export async function faultsScenario(ctx: Ctx): Promise<FaultsState> {
     const first = await api.init('s5-init', shop, b);
     const again = await api.init('s5-init', shop, b); // a replay must give the same answer
     const id = first.id ?? again.id ?? (c.init !== 201 ? derivedPaymentId(shop.shopId, tx) : null);
-    if (id && c.then) {
+    if (id && c.customer) {
       if (c.tag === 'init_timeout') {
         // The customer pays the checkout Bansky did open, although our init gave up on the answer.
         await waitFor(() => sandbox.stats(id).sessions.length > 0, 8000, 100);
         const session = sandbox.stats(id).sessions[0];
-        if (session) await api.checkout('s5', `${sandbox.url}/checkout/${session.session}`, c.then, false);
+        if (session) await api.checkout('s5', `${sandbox.url}/checkout/${session.session}`, c.customer, false);
       } else {
-        await api.customer('s5', id, c.then, false);
+        await api.customer('s5', id, c.customer, false);
       }
     }
     return { c, id, init: first.status, replay: again.status, replayed: again.replayed };
@@ -99,7 +120,9 @@ export async function faultsScenario(ctx: Ctx): Promise<FaultsState> {
         10,
         async (m) => firstLook.set(m.id!, (await api.payment('s5', shop, m.id!).catch(() => null))?.status ?? null),
       );
-      return made.every((m) => m.id && firstLook.get(m.id) === m.c.state && shops.acked((r) => r.paymentId === m.id).length >= m.c.events.length);
+      return made.every(
+        (m) => m.id && firstLook.get(m.id) === m.c.state && shops.acked((r) => r.paymentId === m.id).length >= m.c.events.length,
+      );
     },
     10_000,
     500,
@@ -131,7 +154,8 @@ export async function faultsLines(ctx: Ctx, s: FaultsState): Promise<Line[]> {
       for (const m of mine) {
         const problems: string[] = [];
         if (m.init !== c.init) problems.push(`init ${m.init} (want ${c.init})`);
-        if (m.replay !== (c.init === 201 ? 200 : c.init) || !m.replayed) problems.push(`replay ${m.replay}${m.replayed ? '' : ' without Idempotent-Replayed'}`);
+        if (m.replay !== (c.init === 201 ? 200 : c.init) || !m.replayed)
+          problems.push(`replay ${m.replay}${m.replayed ? '' : ' without Idempotent-Replayed'}`);
         if (!m.id) {
           problems.push('no payment id');
         } else {
