@@ -19,11 +19,20 @@ export interface LoadResult {
 async function run(load: Load, more: Pick<Options, 'duration' | 'amount' | 'connections'>, expect: '2xx' | '3xx'): Promise<LoadResult> {
   const r = await autocannon({ timeout: 10, ...load, ...more });
   const good = r[expect];
-  return { rps: good / r.duration, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, errors: r.errors + r.timeouts + (r.requests.total - good - r.errors - r.timeouts) };
+  return {
+    rps: good / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    total: r.requests.total,
+    errors: r.errors + r.timeouts + (r.requests.total - good - r.errors - r.timeouts),
+  };
 }
 
 /** A-B-A-B… rounds (sequential: each target gets the whole machine); averages per target. */
-export async function throughput(loads: Record<string, Load>, opts: { seconds: number; connections: number; rounds: number; expect: '2xx' | '3xx' }) {
+export async function throughput(
+  loads: Record<string, Load>,
+  opts: { seconds: number; connections: number; rounds: number; expect: '2xx' | '3xx' },
+) {
   const names = Object.keys(loads);
   for (const n of names) await run(loads[n]!, { duration: 1, connections: opts.connections }, opts.expect); // warm-up
   const seen: Record<string, LoadResult[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -34,7 +43,13 @@ export async function throughput(loads: Record<string, Load>, opts: { seconds: n
   return Object.fromEntries(
     names.map((n) => {
       const rs = seen[n]!;
-      const result: LoadResult = { rps: avg(rs.map((r) => r.rps)), p50: avg(rs.map((r) => r.p50)), p99: Math.max(...rs.map((r) => r.p99)), total: rs.reduce((a, r) => a + r.total, 0), errors: rs.reduce((a, r) => a + r.errors, 0) };
+      const result: LoadResult = {
+        rps: avg(rs.map((r) => r.rps)),
+        p50: avg(rs.map((r) => r.p50)),
+        p99: Math.max(...rs.map((r) => r.p99)),
+        total: rs.reduce((a, r) => a + r.total, 0),
+        errors: rs.reduce((a, r) => a + r.errors, 0),
+      };
       return [n, result];
     }),
   );
@@ -52,7 +67,10 @@ export async function idleCpuRate(pids: number[], ms = 2000): Promise<number[]> 
  * so their CPU counters do not mix), then a settle wait long enough for waitUntil work and the
  * queue consumers' batch timeouts (analytics: 5 s) — their CPU belongs to the request too.
  */
-export async function cpuPerRequest(targets: Record<string, { pid: number; load: Load }>, opts: { amount: number; connections: number; settleMs: number; rounds: number }) {
+export async function cpuPerRequest(
+  targets: Record<string, { pid: number; load: Load }>,
+  opts: { amount: number; connections: number; settleMs: number; rounds: number },
+) {
   const names = Object.keys(targets);
   const idle = await idleCpuRate(names.map((n) => targets[n]!.pid));
   const perRequest: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -60,7 +78,9 @@ export async function cpuPerRequest(targets: Record<string, { pid: number; load:
   for (let round = 0; round < opts.rounds; round++) {
     const start = performance.now();
     const before = names.map((n) => cpuMs(targets[n]!.pid));
-    const results = await Promise.all(names.map((n) => run(targets[n]!.load, { amount: opts.amount, connections: opts.connections }, '2xx')));
+    const results = await Promise.all(
+      names.map((n) => run(targets[n]!.load, { amount: opts.amount, connections: opts.connections }, '2xx')),
+    );
     await sleep(opts.settleMs);
     const wall = performance.now() - start;
     names.forEach((n, i) => {
@@ -68,5 +88,15 @@ export async function cpuPerRequest(targets: Record<string, { pid: number; load:
       perRequest[n]!.push((cpuMs(targets[n]!.pid) - before[i]! - idle[i]! * wall) / opts.amount);
     });
   }
-  return Object.fromEntries(names.map((n, i) => [n, { msPerRequest: perRequest[n]!.reduce((a, b) => a + b, 0) / opts.rounds, rounds: perRequest[n]!, idleMsPerS: idle[i]!, errors: errors[n]! }]));
+  return Object.fromEntries(
+    names.map((n, i) => [
+      n,
+      {
+        msPerRequest: perRequest[n]!.reduce((a, b) => a + b, 0) / opts.rounds,
+        rounds: perRequest[n]!,
+        idleMsPerS: idle[i]!,
+        errors: errors[n]!,
+      },
+    ]),
+  );
 }

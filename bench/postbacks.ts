@@ -56,7 +56,14 @@ export async function startRecordingShop(webhookSecret: string) {
  * One payment at a time (a quiet shop: each postback is the first message of its queue batch),
  * so each figure is the whole path, not an artefact of batching with neighbours.
  */
-export async function postbackLatency(opts: { worker: string; token: string; banskySecret: string; webhookSecret: string; samples: number; runId: string }) {
+export async function postbackLatency(opts: {
+  worker: string;
+  token: string;
+  banskySecret: string;
+  webhookSecret: string;
+  samples: number;
+  runId: string;
+}) {
   const shop = await startRecordingShop(opts.webhookSecret);
   const latencies: number[] = [];
   let lost = 0;
@@ -66,12 +73,27 @@ export async function postbackLatency(opts: { worker: string; token: string; ban
       const init = await fetch(`${opts.worker}/api/v1/init-payment`, {
         method: 'POST',
         headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ id: `pb-${opts.runId}-${i}`, email: `pb${i}@example.com`, amount: '12.34', currency: 'EUR', successUrl: `${shop.url}/ok`, errorUrl: `${shop.url}/err`, postbackUrl: `${shop.url}/postbacks` }),
+        body: JSON.stringify({
+          id: `pb-${opts.runId}-${i}`,
+          email: `pb${i}@example.com`,
+          amount: '12.34',
+          currency: 'EUR',
+          successUrl: `${shop.url}/ok`,
+          errorUrl: `${shop.url}/err`,
+          postbackUrl: `${shop.url}/postbacks`,
+        }),
       });
       if (init.status !== 201) throw new Error(`postback bench: init answered ${init.status}: ${await init.text()}`);
       const { id } = (await init.json()) as { id: string };
       // What the sandbox sends after a customer pays, signed the same way (sandbox/bansky/postbacks.ts).
-      const body = JSON.stringify({ id, transactionId: `bnk_tx_bench${i}`, status: 'paid', amount: '12.34', currency: 'EUR', occurredAt: new Date().toISOString() });
+      const body = JSON.stringify({
+        id,
+        transactionId: `bnk_tx_bench${i}`,
+        status: 'paid',
+        amount: '12.34',
+        currency: 'EUR',
+        occurredAt: new Date().toISOString(),
+      });
       const received = shop.next(id, 5_000);
       const res = await fetch(`${opts.worker}/api/payment-verify`, {
         method: 'POST',

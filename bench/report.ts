@@ -29,11 +29,22 @@ export function table(figures: Figure[]): string {
     const r = ratioOf(f);
     const target = `${f.target.op === 'le' ? '≤' : '≥'} ${f.target.ratio ? '×' : ''}${f.target.value}${f.target.ratio ? '' : ` ${f.unit}`}`;
     const extra = f.mustBeZero ? `, ${f.mustBeZero.count} ${f.mustBeZero.what}` : '';
-    return [f.figure, `${fmt(f.ours)} ${f.unit}`, f.baseline ? `${fmt(f.baseline.value)} ${f.unit} (${f.baseline.name})` : '—', r === null ? '—' : `×${r.toFixed(2)}`, target, (met(f) ? 'met' : 'MISSED') + extra];
+    return [
+      f.figure,
+      `${fmt(f.ours)} ${f.unit}`,
+      f.baseline ? `${fmt(f.baseline.value)} ${f.unit} (${f.baseline.name})` : '—',
+      r === null ? '—' : `×${r.toFixed(2)}`,
+      target,
+      (met(f) ? 'met' : 'MISSED') + extra,
+    ];
   });
   const head = ['figure', 'AimbrellaPay', 'baseline', 'ratio', 'target', 'result'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

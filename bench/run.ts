@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClient } from '../generated/api/client/index.ts';
-import { ensureDemoShop } from '../scripts/local/demo-credentials.ts';
 import { freePort } from '../scripts/lib/ports.mjs';
+import { ensureDemoShop } from '../scripts/local/demo-credentials.ts';
 import { bundle } from './bundle.ts';
 import { buildFigures } from './figures.ts';
 import { interleavedLatency } from './latency.ts';
-import { cpuPerRequest, throughput, type Load } from './load.ts';
+import { cpuPerRequest, type Load, throughput } from './load.ts';
 import { postbackLatency } from './postbacks.ts';
 import { save, table } from './report.ts';
 import { spawnSandbox } from './sandbox.ts';
@@ -38,18 +38,31 @@ const secrets = {
 };
 const runId = Date.now().toString(36);
 const json = { 'content-type': 'application/json' };
-const shopBody = (id: string) => ({ id, email: 'bench@example.com', amount: '10.00', currency: 'EUR', successUrl: 'http://127.0.0.1:9/ok', errorUrl: 'http://127.0.0.1:9/err', postbackUrl: 'http://127.0.0.1:9/pb' });
+const shopBody = (id: string) => ({
+  id,
+  email: 'bench@example.com',
+  amount: '10.00',
+  currency: 'EUR',
+  successUrl: 'http://127.0.0.1:9/ok',
+  errorUrl: 'http://127.0.0.1:9/err',
+  postbackUrl: 'http://127.0.0.1:9/pb',
+});
 const banskyBody = (i: number) => ({ ...shopBody('x'), id: `pay_${runId.padEnd(12, '0')}${String(i).padStart(10, '0')}`, type: 'fiat' });
 
 async function main() {
   const started = performance.now();
-  console.log(`AimbrellaPay benchmark${quick ? ' (--quick)' : ''} — ${new Date().toISOString()}, node ${process.version}, load average ${loadAverage()}\n`);
+  console.log(
+    `AimbrellaPay benchmark${quick ? ' (--quick)' : ''} — ${new Date().toISOString()}, node ${process.version}, load average ${loadAverage()}\n`,
+  );
   const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
   const ourPort = await freePort();
   const baseline = (dir: string) => join(root, 'bench/baselines', dir, 'wrangler.toml');
   const sandboxVars = { SANDBOX_URL: sandbox.url, BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN };
   const started4 = await Promise.allSettled([
-    startTarget('ours', { port: ourPort, vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${ourPort}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' } }),
+    startTarget('ours', {
+      port: ourPort,
+      vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${ourPort}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' },
+    }),
     startTarget('passthrough', { config: baseline('passthrough'), vars: { SANDBOX_URL: sandbox.url } }),
     startTarget('skeleton', { config: baseline('skeleton'), vars: sandboxVars }),
     startTarget('bare-302', { config: baseline('bare-302') }),
@@ -60,20 +73,28 @@ async function main() {
     const failed = started4.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const [ours, pass, skel, bare] = targets as [Target, Target, Target, Target];
-    console.log(`Started in ${((performance.now() - started) / 1000).toFixed(0)} s: the sandbox and 4 Workers under wrangler dev; measuring…`);
+    console.log(
+      `Started in ${((performance.now() - started) / 1000).toFixed(0)} s: the sandbox and 4 Workers under wrangler dev; measuring…`,
+    );
 
     // The demo shop, onboarded through the admin API exactly as npm start does; the skeleton gets the same token.
     const credsDir = mkdtempSync(join(tmpdir(), 'apay-bench-'));
-    const { creds } = await ensureDemoShop(createClient({ baseUrl: ours.url, auth: secrets.ADMIN_TOKEN }), join(credsDir, 'demo.json'), () => {});
+    const { creds } = await ensureDemoShop(
+      createClient({ baseUrl: ours.url, auth: secrets.ADMIN_TOKEN }),
+      join(credsDir, 'demo.json'),
+      () => {},
+    );
     rmSync(credsDir, { recursive: true, force: true });
     await fetch(`${skel.url}/_bench/token/${creds.token}`, { method: 'PUT' });
     const auth = { ...json, authorization: `Bearer ${creds.token}` };
-    const post = (url: string, headers: Record<string, string>, body: unknown) => fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+    const post = (url: string, headers: Record<string, string>, body: unknown) =>
+      fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
 
     const latency = await interleavedLatency(
       {
         direct: (i) => post(`${sandbox.url}/v1/payments`, { ...json, authorization: `Bearer ${secrets.BANSKY_API_TOKEN}` }, banskyBody(i)),
-        passthrough: (i) => post(`${pass.url}/v1/payments`, { ...json, authorization: `Bearer ${secrets.BANSKY_API_TOKEN}` }, banskyBody(1_000_000 + i)),
+        passthrough: (i) =>
+          post(`${pass.url}/v1/payments`, { ...json, authorization: `Bearer ${secrets.BANSKY_API_TOKEN}` }, banskyBody(1_000_000 + i)),
         skeleton: (i) => post(`${skel.url}/api/v1/init-payment`, auth, shopBody(`lat-${runId}-${i}`)),
         ours: (i) => post(`${ours.url}/api/v1/init-payment`, auth, shopBody(`lat-${runId}-${i}`)),
       },
@@ -81,8 +102,17 @@ async function main() {
     );
     console.log('  latency done');
 
-    const initLoad = (t: Target): Load => ({ url: `${t.url}/api/v1/init-payment`, method: 'POST', headers: auth, body: JSON.stringify(shopBody('[<id>]')), idReplacement: true });
-    const initTput = await throughput({ ours: initLoad(ours), skeleton: initLoad(skel) }, { seconds: P.seconds, connections: CONNECTIONS, rounds: P.rounds, expect: '2xx' });
+    const initLoad = (t: Target): Load => ({
+      url: `${t.url}/api/v1/init-payment`,
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify(shopBody('[<id>]')),
+      idReplacement: true,
+    });
+    const initTput = await throughput(
+      { ours: initLoad(ours), skeleton: initLoad(skel) },
+      { seconds: P.seconds, connections: CONNECTIONS, rounds: P.rounds, expect: '2xx' },
+    );
     console.log('  init throughput done');
     const cpu = await cpuPerRequest(
       { ours: { pid: ours.workerdPid, load: initLoad(ours) }, skeleton: { pid: skel.workerdPid, load: initLoad(skel) } },
@@ -91,27 +121,57 @@ async function main() {
     console.log('  CPU done');
 
     // Pay links of payments awaiting payment, one per Worker.
-    const payId = async (t: Target) => ((await (await post(`${t.url}/api/v1/init-payment`, auth, shopBody(`link-${runId}`))).json()) as { id: string }).id;
-    const link = (t: Target, id: string | null): Load => ({ url: `${t.url}/integration/pay${id ? `?id=${id}` : ''}`, followRedirect: false });
+    const payId = async (t: Target) =>
+      ((await (await post(`${t.url}/api/v1/init-payment`, auth, shopBody(`link-${runId}`))).json()) as { id: string }).id;
+    const link = (t: Target, id: string | null): Load => ({
+      url: `${t.url}/integration/pay${id ? `?id=${id}` : ''}`,
+      followRedirect: false,
+    });
     const payLink = await throughput(
       { ours: link(ours, await payId(ours)), 'skeleton DO read + 302': link(skel, await payId(skel)), 'bare 302': link(bare, null) },
       { seconds: P.seconds, connections: CONNECTIONS, rounds: P.rounds, expect: '3xx' },
     );
     console.log('  pay link done');
 
-    const postbacks = await postbackLatency({ worker: ours.url, token: creds.token, banskySecret: secrets.BANSKY_POSTBACK_SECRET, webhookSecret: creds.webhookSecret, samples: P.postbacks, runId });
+    const postbacks = await postbackLatency({
+      worker: ours.url,
+      token: creds.token,
+      banskySecret: secrets.BANSKY_POSTBACK_SECRET,
+      webhookSecret: creds.webhookSecret,
+      samples: P.postbacks,
+      runId,
+    });
     console.log('  postbacks done');
     const memory = { ours: memoryKiB(ours.workerdPid), 'bare 302': memoryKiB(bare.workerdPid), skeleton: memoryKiB(skel.workerdPid) };
     await stopAll(); // bundling is CPU-heavy: nothing is measured while it runs
-    const bundles = { ours: bundle(join(root, 'wrangler.toml')), 'bare 302': bundle(baseline('bare-302')), skeleton: bundle(baseline('skeleton')) };
+    const bundles = {
+      ours: bundle(join(root, 'wrangler.toml')),
+      'bare 302': bundle(baseline('bare-302')),
+      skeleton: bundle(baseline('skeleton')),
+    };
 
-    const raw = { latency, initThroughput: initTput, cpu, payLink, postbacks, memory, bundles: Object.fromEntries(Object.entries(bundles).map(([k, b]) => [k, { raw: b.raw, gzip: b.gzip, top: b.inputs.slice(0, 10) }])) };
+    const raw = {
+      latency,
+      initThroughput: initTput,
+      cpu,
+      payLink,
+      postbacks,
+      memory,
+      bundles: Object.fromEntries(Object.entries(bundles).map(([k, b]) => [k, { raw: b.raw, gzip: b.gzip, top: b.inputs.slice(0, 10) }])),
+    };
     const figures = buildFigures(raw);
     const seconds = (performance.now() - started) / 1000;
     console.log(`\n${table(figures)}\n`);
-    console.log(`Context: init p50 direct to the sandbox ${latency.direct!.p50.toFixed(2)} ms, through a pass-through Worker ${latency.passthrough!.p50.toFixed(2)} ms.`);
+    console.log(
+      `Context: init p50 direct to the sandbox ${latency.direct!.p50.toFixed(2)} ms, through a pass-through Worker ${latency.passthrough!.p50.toFixed(2)} ms.`,
+    );
     console.log(`Run took ${seconds.toFixed(0)} s; load average now ${loadAverage()}.`);
-    const file = save(join(root, 'bench/results'), { at: new Date().toISOString(), quick, node: process.version, loadAverage: loadAverage(), seconds, params: P }, figures, raw);
+    const file = save(
+      join(root, 'bench/results'),
+      { at: new Date().toISOString(), quick, node: process.version, loadAverage: loadAverage(), seconds, params: P },
+      figures,
+      raw,
+    );
     console.log(`Saved ${file.slice(root.length + 1)}`);
   } finally {
     await stopAll();

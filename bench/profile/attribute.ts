@@ -1,8 +1,8 @@
 /** Attributes a V8 CPU profile's self time to packages / source files via the bundle's source maps. */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import type { CpuProfile } from './inspector.ts';
 
 // wrangler dev bundles into <config dir>/.wrangler/tmp/dev-XXXX/<main>.js (+ .map); the profile names only <main>.js.
@@ -10,7 +10,9 @@ function devBundle(name: string, configDirs: string[]): string {
   const found = configDirs.flatMap((d) => {
     const tmp = join(d, '.wrangler', 'tmp');
     if (!existsSync(tmp)) return [];
-    return readdirSync(tmp).map((x) => join(tmp, x, name)).filter((f) => existsSync(`${f}.map`));
+    return readdirSync(tmp)
+      .map((x) => join(tmp, x, name))
+      .filter((f) => existsSync(`${f}.map`));
   });
   return found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0] ?? name;
 }
@@ -59,6 +61,16 @@ export function summariseProfile(p: CpuProfile, requests: number, configDirs: st
     fns.set(fn, (fns.get(fn) ?? 0) + us);
   }
   const per = (us: number) => `${(us / 1000 / requests).toFixed(3)} ms/req  ${((100 * us) / busy).toFixed(1)}%`;
-  const list = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `  ${per(us).padEnd(24)} ${k}`);
-  return [`sampled ${(busy / 1000).toFixed(0)} ms = ${(busy / 1000 / requests).toFixed(3)} ms/req (isolate thread not idle; includes blocking native calls such as storage)`, 'by package / file (self time):', ...list(groups), 'by function (self time):', ...list(fns)].join('\n');
+  const list = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `  ${per(us).padEnd(24)} ${k}`);
+  return [
+    `sampled ${(busy / 1000).toFixed(0)} ms = ${(busy / 1000 / requests).toFixed(3)} ms/req (isolate thread not idle; includes blocking native calls such as storage)`,
+    'by package / file (self time):',
+    ...list(groups),
+    'by function (self time):',
+    ...list(fns),
+  ].join('\n');
 }

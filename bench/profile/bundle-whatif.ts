@@ -4,9 +4,10 @@
  * module replaced at a time. Absolute sizes differ from wrangler's by its small shims; the
  * differences are what matter.
  */
-import { build, type Plugin } from 'esbuild';
+
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { build, type Plugin } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '../..');
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -22,7 +23,9 @@ const stub = (name: string, filter: RegExp, contents: string): Plugin => ({
 const STUBS: Record<string, Plugin[]> = {
   'zod locales (keep en only)': [stub('locales', /zod\/v4\/locales\/index\.js$/, `export { default as en } from './en.js';`)],
   'generated/openapi.json (served as a static asset)': [stub('contract', /generated\/openapi\.json$/, 'export default {};')],
-  'src/docs/content.gen.ts (docs Markdown as static assets)': [stub('docs', /src\/docs\/content\.gen\.ts$/, `export const PUBLIC_GUIDE = ''; export const INTERNAL_GUIDE = '';`)],
+  'src/docs/content.gen.ts (docs Markdown as static assets)': [
+    stub('docs', /src\/docs\/content\.gen\.ts$/, `export const PUBLIC_GUIDE = ''; export const INTERNAL_GUIDE = '';`),
+  ],
 };
 STUBS['all three'] = Object.values(STUBS).flat();
 

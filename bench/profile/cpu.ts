@@ -4,28 +4,48 @@
  * sampled time goes (by package / source file, mapped through the bundle's source map) and saves
  * each profile as bench/results/profiles/<name>.cpuprofile (open in Chrome DevTools).
  */
-import { mkdirSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { createClient } from '../../generated/api/client/index.ts';
-import { ensureDemoShop } from '../../scripts/local/demo-credentials.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
+import { ensureDemoShop } from '../../scripts/local/demo-credentials.ts';
 import { spawnSandbox } from '../sandbox.ts';
 import { startTarget, type Target } from '../workers.ts';
-import { inspectorUrl, profileWhile } from './inspector.ts';
 import { summariseProfile } from './attribute.ts';
+import { inspectorUrl, profileWhile } from './inspector.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.split('=')[1] ?? 8);
-const secrets = { BANSKY_API_TOKEN: 'bench_bansky_token_0123456789', BANSKY_POSTBACK_SECRET: 'bench_postback_secret_0123456789', ADMIN_TOKEN: 'bench_admin_token_0123456789abcdef', PAYMENT_ID_SECRET: 'bench_payment_id_secret_0123456789' };
-const shopBody = (id: string) => JSON.stringify({ id, email: 'bench@example.com', amount: '10.00', currency: 'EUR', successUrl: 'http://127.0.0.1:9/ok', errorUrl: 'http://127.0.0.1:9/err', postbackUrl: 'http://127.0.0.1:9/pb' });
+const secrets = {
+  BANSKY_API_TOKEN: 'bench_bansky_token_0123456789',
+  BANSKY_POSTBACK_SECRET: 'bench_postback_secret_0123456789',
+  ADMIN_TOKEN: 'bench_admin_token_0123456789abcdef',
+  PAYMENT_ID_SECRET: 'bench_payment_id_secret_0123456789',
+};
+const shopBody = (id: string) =>
+  JSON.stringify({
+    id,
+    email: 'bench@example.com',
+    amount: '10.00',
+    currency: 'EUR',
+    successUrl: 'http://127.0.0.1:9/ok',
+    errorUrl: 'http://127.0.0.1:9/err',
+    postbackUrl: 'http://127.0.0.1:9/pb',
+  });
 
 const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
 const port = await freePort();
 const [ours, skel] = await Promise.all([
-  startTarget('ours', { port, vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' } }),
-  startTarget('skeleton', { config: join(root, 'bench/baselines/skeleton/wrangler.toml'), vars: { SANDBOX_URL: sandbox.url, BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN } }),
+  startTarget('ours', {
+    port,
+    vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' },
+  }),
+  startTarget('skeleton', {
+    config: join(root, 'bench/baselines/skeleton/wrangler.toml'),
+    vars: { SANDBOX_URL: sandbox.url, BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN },
+  }),
 ]);
 const workerName = { ours: 'aimbrellapay', skeleton: 'aimbrellapay-bench-skeleton' } as const;
 try {
@@ -37,7 +57,10 @@ try {
   const out = join(root, 'bench/results/profiles');
   mkdirSync(out, { recursive: true });
 
-  for (const [name, t] of [['ours', ours], ['skeleton', skel]] as Array<['ours' | 'skeleton', Target]>) {
+  for (const [name, t] of [
+    ['ours', ours],
+    ['skeleton', skel],
+  ] as Array<['ours' | 'skeleton', Target]>) {
     const ws = await inspectorUrl(t.workerdPid, workerName[name]);
     const init = { url: `${t.url}/api/v1/init-payment`, method: 'POST' as const, headers, body: shopBody('[<id>]'), idReplacement: true };
     await autocannon({ ...init, connections: 4, duration: 2 }); // warm-up (JIT), not profiled

@@ -8,7 +8,10 @@ import { listeningPorts } from '../workers.ts';
 export async function inspectorUrl(pid: number, worker: string): Promise<string> {
   for (const port of listeningPorts(pid)) {
     try {
-      const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(1000) })).json()) as Array<{ id: string; webSocketDebuggerUrl: string }>;
+      const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(1000) })).json()) as Array<{
+        id: string;
+        webSocketDebuggerUrl: string;
+      }>;
       const hit = list.find((t) => t.id === `core:user:${worker}`);
       if (hit) return hit.webSocketDebuggerUrl;
     } catch {
@@ -19,7 +22,11 @@ export async function inspectorUrl(pid: number, worker: string): Promise<string>
 }
 
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }>;
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    children?: number[];
+  }>;
   samples: number[];
   timeDeltas: number[];
   startTime: number;

@@ -4,7 +4,7 @@
  * services, the currency rule, the init body's schema. I/O-free, so Node measures them fairly.
  */
 import { zInitPaymentRequest } from '../../generated/api/zod.gen.ts';
-import { loadConfig, type Env } from '../../src/env.ts';
+import { type Env, loadConfig } from '../../src/env.ts';
 import { currencyInfo } from '../../src/payments/rules.ts';
 import { buildServices } from '../../src/services.ts';
 
@@ -17,7 +17,15 @@ const env = {
   ADMIN_TOKEN: 'bench_admin_token_0123456789abcdef',
   LOG_LEVEL: 'warn',
 } as unknown as Env;
-const body = { id: 'order-1', email: 'bench@example.com', amount: '10.00', currency: 'EUR', successUrl: 'http://127.0.0.1:9/ok', errorUrl: 'http://127.0.0.1:9/err', postbackUrl: 'http://127.0.0.1:9/pb' };
+const body = {
+  id: 'order-1',
+  email: 'bench@example.com',
+  amount: '10.00',
+  currency: 'EUR',
+  successUrl: 'http://127.0.0.1:9/ok',
+  errorUrl: 'http://127.0.0.1:9/err',
+  postbackUrl: 'http://127.0.0.1:9/pb',
+};
 
 function time(name: string, fn: () => unknown, n = 20_000) {
   for (let i = 0; i < Math.min(n, 2000); i++) fn(); // warm the JIT

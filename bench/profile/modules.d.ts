@@ -13,5 +13,8 @@ declare module '@jridgewell/trace-mapping' {
   export class TraceMap {
     constructor(map: string);
   }
-  export function originalPositionFor(map: TraceMap, needle: { line: number; column: number }): { source: string | null; line: number | null };
+  export function originalPositionFor(
+    map: TraceMap,
+    needle: { line: number; column: number },
+  ): { source: string | null; line: number | null };
 }

@@ -129,7 +129,13 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     if (s.faults.has('status_unavailable')) return json(res, 500, { error: 'internal', message: 'temporarily unavailable' });
     statusLookups.set(paymentId, (statusLookups.get(paymentId) ?? 0) + 1);
     const status = s.outcome === 'paid' ? 'paid' : s.outcome === 'declined' ? 'failed' : 'pending';
-    return json(res, 200, { id: paymentId, status, amount: s.request.amount, currency: s.request.currency, transactionId: s.transactionId });
+    return json(res, 200, {
+      id: paymentId,
+      status,
+      amount: s.request.amount,
+      currency: s.request.currency,
+      transactionId: s.transactionId,
+    });
   }
 
   async function completeCheckout(s: SandboxSession, req: IncomingMessage, res: ServerResponse) {
@@ -202,6 +208,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     port: Number(process.env.BANSKY_SANDBOX_PORT ?? 8788),
     apiToken: process.env.BANSKY_API_TOKEN ?? 'bansky_local_sandbox_token',
     postbackSecret: process.env.BANSKY_POSTBACK_SECRET ?? 'bansky_local_postback_secret',
+    // Optional, for runs that shorten the faults (npm run chaos): see BanskySandboxOptions.
+    stallMs: process.env.BANSKY_SANDBOX_STALL_MS ? Number(process.env.BANSKY_SANDBOX_STALL_MS) : undefined,
+    postbackDelayMs: process.env.BANSKY_SANDBOX_POSTBACK_DELAY_MS ? Number(process.env.BANSKY_SANDBOX_POSTBACK_DELAY_MS) : undefined,
     log: (line) => console.log(`[bansky-sandbox] ${line}`),
   });
   console.log(`Bansky sandbox on ${sandbox.url}`);

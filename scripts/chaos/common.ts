@@ -1,8 +1,7 @@
 /** Shared by the scenarios: the run's context, request bodies, and how duplicates are counted. */
 import { createHmac } from 'node:crypto';
 import { percentile } from '../../bench/stats.ts';
-import type { BanskySandbox } from '../../sandbox/bansky/server.ts';
-import { type Api, type InitBody, SECRETS, type ShopCreds, type StatusLog } from './harness.ts';
+import { type Api, type ChaosSandbox, type InitBody, SECRETS, type ShopCreds, type StatusLog } from './harness.ts';
 import type { ChaosShops, Receipt } from './shop.ts';
 
 export interface Params {
@@ -35,7 +34,7 @@ export const WORKER_VARS = {
   POSTBACK_DEAD_LETTER_AFTER_SECONDS: '30',
   POSTBACK_TIMEOUT_MS: '3000',
   POSTBACK_RESEND_INTERVAL_SECONDS: '0',
-  BANSKY_TIMEOUT_MS: '1500',
+  BANSKY_TIMEOUT_MS: '2500',
   RATE_LIMIT_PER_TOKEN: '1000000',
   RATE_LIMIT_PER_IP: '1000000',
   LOG_LEVEL: 'warn',
@@ -43,14 +42,14 @@ export const WORKER_VARS = {
 /** After the restart the Worker runs with the shortest pay link allowed, for scenario 6's expiry. */
 export const PAY_LINK_TTL_SECONDS = 60;
 /** The sandbox: init_timeout stalls past our BANSKY_TIMEOUT_MS; postback_delay is short. */
-export const SANDBOX = { stallMs: 4000, postbackDelayMs: 1000 };
+export const SANDBOX = { stallMs: 5000, postbackDelayMs: 1000 };
 /** The payment object's sweep grace: min(30 s, first retry step) (src/payments/payment-object.ts). */
 export const SWEEP_GRACE_S = Math.min(30, SCHEDULE[0]!);
 
 export interface Ctx {
   P: Params;
   api: Api;
-  sandbox: BanskySandbox;
+  sandbox: ChaosSandbox;
   shops: ChaosShops;
   statuses: StatusLog;
   creds: Record<string, ShopCreds>;

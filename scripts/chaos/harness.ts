@@ -5,12 +5,13 @@
  * through the admin API, and small HTTP helpers that record every status the Worker answers.
  */
 import { appendFileSync } from 'node:fs';
+import { spawnSandbox } from '../../bench/sandbox.ts';
 import { cmdline, descendants } from '../../bench/workers.ts';
 import { createClient } from '../../generated/api/client/index.ts';
 import { adminCreateShop, adminIssueToken } from '../../generated/api/sdk.gen.ts';
 import type { AdminPayment, Payment } from '../../generated/api/types.gen.ts';
 import { signBanskyPostback } from '../../sandbox/bansky/postbacks.ts';
-import { type BanskySandbox, startBanskySandbox } from '../../sandbox/bansky/server.ts';
+import type { SandboxPaymentStats } from '../../sandbox/bansky/server.ts';
 import { startWorker } from '../lib/wrangler-dev.mjs';
 import { DEMO_SHOP_HOSTS } from '../local/demo-credentials.ts';
 
@@ -99,8 +100,32 @@ export async function killRuntime(w: RunningWorker): Promise<{ killed: number[] 
   return { killed: workerd };
 }
 
-export function startSandbox(opts: { stallMs: number; postbackDelayMs: number }): Promise<BanskySandbox> {
-  return startBanskySandbox({ port: 0, apiToken: SECRETS.BANSKY_API_TOKEN, postbackSecret: SECRETS.BANSKY_POSTBACK_SECRET, ...opts });
+export interface ChaosSandbox {
+  url: string;
+  /** The sandbox's test hook GET /_sandbox/payments/<id>: init calls, checkout sessions, postbacks sent. */
+  stats(paymentId: string): Promise<SandboxPaymentStats>;
+  close(): Promise<void>;
+}
+
+/**
+ * The sandbox in its own process (bench/sandbox.ts), as the benchmark runs it: sharing this
+ * process's event loop with the load, it answered late enough under load to turn healthy inits
+ * into 504s and dropped connections into 502s.
+ */
+export async function startSandbox(opts: { stallMs: number; postbackDelayMs: number }): Promise<ChaosSandbox> {
+  const sb = await spawnSandbox(SECRETS.BANSKY_API_TOKEN, SECRETS.BANSKY_POSTBACK_SECRET, {
+    BANSKY_SANDBOX_STALL_MS: String(opts.stallMs),
+    BANSKY_SANDBOX_POSTBACK_DELAY_MS: String(opts.postbackDelayMs),
+  });
+  return {
+    url: sb.url,
+    async stats(paymentId) {
+      const res = await fetch(`${sb.url}/_sandbox/payments/${paymentId}`, { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`sandbox stats for ${paymentId} answered ${res.status}`);
+      return (await res.json()) as SandboxPaymentStats;
+    },
+    close: () => sb.stop(),
+  };
 }
 
 /** A shop and a test token, onboarded through the admin API as an operator would (scripts/admin/). */
@@ -237,7 +262,7 @@ export class Api {
     returns: boolean,
   ): Promise<{ ok: boolean; steps: number[] }> {
     const steps: number[] = [];
-    const link = await fetch(`${this.url}/integration/pay?id=${paymentId}`, { redirect: 'manual' });
+    const link = await fetch(`${this.url}/integration/pay?id=${paymentId}`, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     this.statuses.note(scenario, link.status);
     steps.push(link.status);
     const checkout = link.headers.get('location');
@@ -265,7 +290,7 @@ export class Api {
     await done.arrayBuffer();
     if (done.status !== 303 || !back) return { ok: false, steps };
     if (!returns) return { ok: true, steps };
-    const ret = await fetch(back, { redirect: 'manual' });
+    const ret = await fetch(back, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     this.statuses.note(scenario, ret.status);
     steps.push(ret.status);
     await ret.arrayBuffer();

@@ -12,8 +12,10 @@ export interface Line {
   duplicated: number;
   /** Of `duplicated`, the ones at-least-once delivery allows (same webhook-id, redelivered after a crash). */
   explained: number;
-  /** Other expectations of the scenario that did not hold (wrong state, an undocumented 5xx, late postbacks). */
+  /** Other expectations of the scenario that did not hold (wrong state, an undocumented 5xx, a retry earlier than its schedule). */
   failed: string[];
+  /** Timing expectations that did not hold (a postback or retry later than its budget): a finding too, but machine load can cause it. */
+  late?: string[];
   /** Figures behind the line, for the reader. */
   notes: string;
   /** Evidence for the JSON only (e.g. each duplicate with its times): not printed. */
@@ -22,6 +24,13 @@ export interface Line {
 
 const unexplained = (l: Line) => l.duplicated - l.explained;
 export const lineOk = (l: Line) => l.lost === 0 && unexplained(l) === 0 && l.failed.length === 0;
+export const lineOnTime = (l: Line) => !l.late?.length;
+const result = (l: Line) =>
+  !lineOk(l)
+    ? `FAILED${l.failed.length ? `: ${[...l.failed, ...(l.late ?? [])].join('; ')}` : ''}`
+    : lineOnTime(l)
+      ? 'ok'
+      : `LATE: ${l.late!.join('; ')}`;
 
 export function table(lines: Line[]): string {
   const head = ['scenario', 'tried', 'succeeded', 'lost', 'duplicated', 'explained', 'result'];
@@ -32,7 +41,7 @@ export function table(lines: Line[]): string {
     String(l.lost),
     String(l.duplicated),
     String(l.explained),
-    lineOk(l) ? 'ok' : `FAILED${l.failed.length ? `: ${l.failed.join('; ')}` : ''}`,
+    result(l),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const right = new Set([1, 2, 3, 4, 5]);
@@ -49,7 +58,11 @@ export function save(dir: string, meta: Record<string, unknown>, lines: Line[]):
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${meta.short ? '-short' : ''}.json`);
   const body = `${JSON.stringify(
-    { ...meta, ok: lines.every(lineOk), lines: lines.map((l) => ({ ...l, unexplained: unexplained(l), ok: lineOk(l) })) },
+    {
+      ...meta,
+      ok: lines.every(lineOk),
+      lines: lines.map((l) => ({ ...l, unexplained: unexplained(l), ok: lineOk(l), onTime: lineOnTime(l) })),
+    },
     null,
     2,
   )}\n`;

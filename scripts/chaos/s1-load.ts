@@ -58,7 +58,7 @@ export async function loadScenario(ctx: Ctx): Promise<{ line: Line; payments: Ar
   let banskyCalls = 0;
   await pool([...paymentIds], 20, async ([id, shop]) => {
     const p = await api.payment('s1', loadShops[shop]!, id).catch(() => null);
-    const calls = sandbox.stats(id).initCalls;
+    const calls = (await sandbox.stats(id)).initCalls;
     banskyCalls += calls;
     if (p?.status !== 'awaiting_payment' || calls === 0) lost++;
     duplicated += Math.max(0, calls - 1);

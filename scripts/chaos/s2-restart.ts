@@ -105,7 +105,7 @@ export async function restartReadable(ctx: Ctx, s: RestartState, earlier: Array<
   let duplicated = 0;
   await pool(s.created, 20, async (id) => {
     const p = await ctx.api.payment('s2', shop, id).catch(() => null);
-    const calls = ctx.sandbox.stats(id).initCalls;
+    const calls = (await ctx.sandbox.stats(id)).initCalls;
     if (!p || calls === 0) lost++;
     duplicated += Math.max(0, calls - 1);
   });
@@ -127,7 +127,7 @@ export async function restartReadable(ctx: Ctx, s: RestartState, earlier: Array<
 }
 
 /** The payment object's grace for an init cut off mid-call (src/payments/payment-object.ts INIT_GRACE_MS) plus the run's BANSKY_TIMEOUT_MS. */
-const HALF_STARTED_SETTLE_MS = 60_000 + 1500;
+const HALF_STARTED_SETTLE_MS = 60_000 + 2500;
 
 /** 2a, at the end: no payment the kill cut off mid-init is left half-started (`created`) once its alarm was due. */
 export async function restartHalfStarted(ctx: Ctx, s: RestartState, line: Line): Promise<Line> {
@@ -251,5 +251,65 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
       `${atDeadline.filter((v) => v.status === 'pending' && v.attemptsAfterRestart > 0).length} pending with a fresh attempt, ${stuck.length} stuck; ` +
       `first attempts after the kill ${delays.length ? `${secs(Math.min(...delays))} … ${secs(Math.max(...delays))}` : '—'} after it (the Worker answered again ${secs(s.restartAt - s.killAt)} after it); at the end ${count(end, 'delivered')} delivered, ${count(end, 'dead_lettered')} dead-lettered`,
     details: { killAt: new Date(s.killAt).toISOString(), restartMsAfterKill: s.restartAt - s.killAt, duplicates: dupEvidence, paidLost },
+  };
+}
+
+export interface CleanRestartState {
+  stopAt: number;
+  restartAt: number;
+  ids: string[];
+}
+
+/**
+ * 2c: the same for a clean stop (SIGINT, as Ctrl-C on `npm start`): final payments between
+ * retries when wrangler dev is stopped, the endpoint answering again after the restart.
+ */
+export async function cleanRestartBefore(ctx: Ctx, stopAndStart: () => Promise<void>): Promise<CleanRestartState> {
+  const { P, api, shops, creds, runId } = ctx;
+  const shop = creds[SHOP]!;
+  shops.set(SHOP, 'flaky2', 'down');
+  const ids = await pool(
+    Array.from({ length: Math.ceil(P.restartRetrying / 2) }, (_, i) => i),
+    10,
+    async (i) => {
+      const a = await api.init('s2', shop, body(ctx, `s2c-${runId}-${i}`, `c${i}@example.com`, shops.endpoint(SHOP, 'flaky2')));
+      if (a.status !== 201) throw new Error(`scenario 2c: init answered ${a.status}`);
+      await api.banskyPostback('s2', { id: a.id!, status: 'paid', amount: '10.00', currency: 'EUR' });
+      return a.id!;
+    },
+  );
+  await waitFor(() => new Set(shops.receipts((r) => r.endpoint === 'flaky2').map((r) => r.paymentId)).size >= ids.length, 10_000);
+  await sleep(1200);
+  const stopAt = Date.now();
+  await stopAndStart();
+  const restartAt = Date.now();
+  shops.set(SHOP, 'flaky2', 'ok');
+  return { stopAt, restartAt, ids };
+}
+
+export async function cleanRestartLine(ctx: Ctx, s: CleanRestartState): Promise<Line> {
+  const budget = (Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S) * 1000;
+  const delivered = () => s.ids.filter((id) => ctx.shops.acked((r) => r.paymentId === id).length > 0);
+  await waitFor(() => delivered().length === s.ids.length, Math.max(0, s.restartAt + budget - Date.now()), 250);
+  const onTime = delivered();
+  await waitFor(() => delivered().length === s.ids.length, 20_000, 500);
+  const firsts = s.ids
+    .map((id) => Math.min(...ctx.shops.acked((r) => r.paymentId === id).map((r) => r.at)) - s.restartAt)
+    .filter(Number.isFinite);
+  const dups = duplicates(ctx.shops.receipts((r) => s.ids.includes(r.paymentId)));
+  const late =
+    onTime.length < delivered().length
+      ? [`${delivered().length - onTime.length} delivered only after ${secs(budget)} from the restart`]
+      : [];
+  return {
+    scenario: '2c clean stop (SIGINT), restart: postbacks mid-retry delivered',
+    tried: s.ids.length,
+    succeeded: onTime.length,
+    lost: s.ids.length - delivered().length,
+    duplicated: dups.duplicated,
+    explained: dups.explained,
+    failed: undocumented5xx(ctx, 's2'),
+    late,
+    notes: `${s.ids.length} postbacks between retries at the stop; the Worker answered again ${secs(s.restartAt - s.stopAt)} after it; delivered ${firsts.length ? `${secs(Math.min(...firsts))} … ${secs(Math.max(...firsts))}` : '—'} after the restart (budget ${secs(budget)})`,
   };
 }

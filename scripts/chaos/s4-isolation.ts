@@ -91,7 +91,8 @@ export async function isolationScenario(ctx: Ctx): Promise<IsolationState> {
   const budget = pct(base, 95) + LATE_MS;
   const late = dur.filter((x) => x > budget).length;
   const failed: string[] = [];
-  if (late) failed.push(`${late} of B's postbacks over ${ms(budget)} (baseline p95 + ${LATE_MS} ms)`);
+  const lateNotes: string[] = [];
+  if (late) lateNotes.push(`${late} of B's postbacks over ${ms(budget)} (baseline p95 + ${LATE_MS} ms)`);
   if (baseline.some((x) => x === null)) failed.push('a baseline postback never arrived');
   const gaps = retries.filter((x): x is number => x !== null);
   const retryBudget = SCHEDULE[0]! * 1000 + RETRY_SLACK_MS;
@@ -110,6 +111,7 @@ export async function isolationScenario(ctx: Ctx): Promise<IsolationState> {
       duplicated: 0,
       explained: 0,
       failed,
+      late: lateNotes,
       notes: `B p50/p95 alone ${ms(pct(base, 50))}/${ms(pct(base, 95))} → with A hanging ${ms(pct(dur, 50))}/${ms(pct(dur, 95))} (max ${ms(Math.max(...dur))}) over ${(hangingFor / 1000).toFixed(1)} s; B retry after a failed attempt ${ms(pct(gaps, 50))} p50, max ${ms(Math.max(...gaps))} (schedule ${SCHEDULE[0]} s, budget ${ms(retryBudget)}); A: ${a.length} postbacks, ${hungAttempts} attempts hung on its endpoints`,
     },
   };

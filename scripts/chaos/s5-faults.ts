@@ -102,8 +102,8 @@ export async function faultsScenario(ctx: Ctx): Promise<FaultsState> {
     if (id && c.customer) {
       if (c.tag === 'init_timeout') {
         // The customer pays the checkout Bansky did open, although our init gave up on the answer.
-        await waitFor(() => sandbox.stats(id).sessions.length > 0, 8000, 100);
-        const session = sandbox.stats(id).sessions[0];
+        await waitFor(async () => (await sandbox.stats(id)).sessions.length > 0, 8000, 100);
+        const session = (await sandbox.stats(id)).sessions[0];
         if (session) await api.checkout('s5', `${sandbox.url}/checkout/${session.session}`, c.customer, false);
       } else {
         await api.customer('s5', id, c.customer, false);
@@ -164,7 +164,7 @@ export async function faultsLines(ctx: Ctx, s: FaultsState): Promise<Line[]> {
           if (first !== c.state) problems.push(`state ${first} (want ${c.state})`);
           const end = (await ctx.api.payment('s5', shop, m.id).catch(() => null))?.status;
           if (c.later && end !== c.later.state) problems.push(`after expiry ${end} (want ${c.later.state})`);
-          const calls = ctx.sandbox.stats(m.id).initCalls;
+          const calls = (await ctx.sandbox.stats(m.id)).initCalls;
           duplicated += Math.max(0, calls - 1);
           const receipts = ctx.shops.receipts((r) => r.paymentId === m.id);
           const types = new Set(ctx.shops.acked((r) => r.paymentId === m.id).map((r) => r.type));
