@@ -98,7 +98,7 @@ export async function isolationScenario(ctx: Ctx): Promise<IsolationState> {
   const retryBudget = SCHEDULE[0]! * 1000 + RETRY_SLACK_MS;
   const lateRetries = gaps.filter((g) => g > retryBudget).length;
   if (lateRetries)
-    failed.push(`${lateRetries} of B's retries over ${ms(retryBudget)} after the failed attempt (schedule ${SCHEDULE[0]} s)`);
+    lateNotes.push(`${lateRetries} of B's retries over ${ms(retryBudget)} after the failed attempt (schedule ${SCHEDULE[0]} s)`);
   const earlyRetries = gaps.filter((g) => g < SCHEDULE[0]! * 1000 - 500).length;
   if (earlyRetries) failed.push(`${earlyRetries} of B's retries earlier than the schedule`);
   return {
