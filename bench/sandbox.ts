@@ -9,11 +9,16 @@ import { freePort, waitForHttp } from '../scripts/lib/ports.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 
-export async function spawnSandbox(apiToken: string, postbackSecret: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+/** `env` adds settings the sandbox reads (e.g. BANSKY_SANDBOX_STALL_MS, see sandbox/bansky/server.ts). */
+export async function spawnSandbox(
+  apiToken: string,
+  postbackSecret: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'sandbox/bansky/server.ts')], {
     cwd: root,
-    env: { ...process.env, BANSKY_SANDBOX_PORT: String(port), BANSKY_API_TOKEN: apiToken, BANSKY_POSTBACK_SECRET: postbackSecret },
+    env: { ...process.env, ...env, BANSKY_SANDBOX_PORT: String(port), BANSKY_API_TOKEN: apiToken, BANSKY_POSTBACK_SECRET: postbackSecret },
     stdio: ['ignore', 'ignore', 'inherit'], // it logs every init on stdout
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -20,7 +20,8 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-const descendants = (pid: number): number[] => {
+/** Every process under pid (children first-level, then theirs), from /proc. */
+export const descendants = (pid: number): number[] => {
   let kids: number[] = [];
   try {
     kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -30,7 +31,7 @@ const descendants = (pid: number): number[] => {
   return kids.flatMap((k) => [k, ...descendants(k)]);
 };
 
-const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+export const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
 
 /** TCP ports the process listens on (from /proc/<pid>/net/tcp, matched to its own socket fds). */
 export function listeningPorts(pid: number): number[] {

@@ -3,6 +3,8 @@
 //   prerequisites (.ci/setup.d/*.sh) →
 //   spec lint → biome (lint + format) → knip (unused files, exports, dependencies) → type-check
 //   → generated/ is fresh → vitest (workerd + node projects)
+//   → the chaos run's short form (`npm run chaos -- --short`: fails on anything lost, an
+//     unexplained duplicate or a failed expectation; table in test-artifacts/chaos/)
 //   → schemathesis contract tests (when contract-tests/run.mjs exists)
 // Pass-through: `npm test -- --only vitest` runs one step.
 import { spawnSync } from 'node:child_process';
@@ -41,6 +43,8 @@ const steps = [
   ['generated is fresh', process.execPath, ['scripts/check-generated.mjs']],
   // The JSON report feeds the closing count line; the default reporter is what people read.
   ['vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`]],
+  // Bounded (≈2 min), loopback only: its own wrangler dev, sandbox and shops on free ports.
+  ['chaos run (--short)', 'npm', ['run', '--silent', 'chaos', '--', '--short']],
 ];
 if (existsSync(join(root, 'contract-tests', 'run.mjs'))) {
   steps.push(['contract tests (schemathesis)', process.execPath, ['contract-tests/run.mjs']]);

@@ -208,6 +208,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     port: Number(process.env.BANSKY_SANDBOX_PORT ?? 8788),
     apiToken: process.env.BANSKY_API_TOKEN ?? 'bansky_local_sandbox_token',
     postbackSecret: process.env.BANSKY_POSTBACK_SECRET ?? 'bansky_local_postback_secret',
+    // Optional, for runs that shorten the faults (npm run chaos): see BanskySandboxOptions.
+    stallMs: process.env.BANSKY_SANDBOX_STALL_MS ? Number(process.env.BANSKY_SANDBOX_STALL_MS) : undefined,
+    postbackDelayMs: process.env.BANSKY_SANDBOX_POSTBACK_DELAY_MS ? Number(process.env.BANSKY_SANDBOX_POSTBACK_DELAY_MS) : undefined,
     log: (line) => console.log(`[bansky-sandbox] ${line}`),
   });
   console.log(`Bansky sandbox on ${sandbox.url}`);
