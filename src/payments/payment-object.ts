@@ -94,6 +94,11 @@ export class PaymentObject extends DurableObject<Env> {
     }
   }
 
+  /** A queue job's nudge: the attempt runs after this answers (deliverPostback, under waitUntil). */
+  requestDelivery(webhookId: string): void {
+    this.ctx.waitUntil(this.deliverPostback(webhookId).catch((err) => this.services.log.error('postback delivery crashed', { err })));
+  }
+
   /** The customer came back through our success or error wrapper (see PaymentFlow.customerReturned). */
   customerReturned(via: 'success' | 'error', requestId: string): Promise<PaymentRecord | null> {
     return this.flow(requestId).customerReturned(via);

@@ -6,8 +6,9 @@ const CRASH_RETRY_SECONDS = 30;
 
 /**
  * The postbacks queue: each job asks the payment's object to make the attempt that is due
- * (src/postbacks/delivery.ts decides, records and schedules). Jobs run concurrently, so one
- * shop's hanging endpoint never holds up another shop's postback in the same batch.
+ * (src/postbacks/delivery.ts decides, records and schedules) and is acknowledged once the object
+ * has taken it on, not when the shop has answered: one shop's hanging endpoint never holds up
+ * another shop's postback.
  */
 export async function handlePostbackBatch(batch: MessageBatch<unknown>, s: Services): Promise<void> {
   await Promise.all(
@@ -17,7 +18,9 @@ export async function handlePostbackBatch(batch: MessageBatch<unknown>, s: Servi
         return msg.ack();
       }
       try {
-        await s.payments.object(msg.body.paymentId).deliverPostback(msg.body.webhookId);
+        // A nudge: the object makes the attempt after answering, so no shop's endpoint holds up
+        // this batch (or the ones behind it); its alarm sweeps an attempt that gets lost.
+        await s.payments.object(msg.body.paymentId).requestDelivery(msg.body.webhookId);
         msg.ack();
       } catch (err) {
         s.log.error('postback delivery crashed; retrying', { err, paymentId: msg.body.paymentId });

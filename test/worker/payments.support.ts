@@ -78,8 +78,8 @@ export async function recorded(prefix: string): Promise<Recorded[]> {
   return ((await res.json()) as { requests: Recorded[] }).requests;
 }
 
-export async function failNext(prefix: string, times: number, status = 500): Promise<void> {
-  await fetch(`${recorderUrl()}/_recorder/fail`, { method: 'POST', body: JSON.stringify({ prefix, times, status }) });
+export async function failNext(prefix: string, times: number, status = 500, hangMs = 0): Promise<void> {
+  await fetch(`${recorderUrl()}/_recorder/fail`, { method: 'POST', body: JSON.stringify({ prefix, times, status, hangMs }) });
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {

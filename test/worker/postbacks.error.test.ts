@@ -68,7 +68,11 @@ describe('shop postbacks that keep failing', { timeout: 60_000 }, () => {
     await useInPaymentObject(id, { clock: new FakeClock().advance(DAY + HOUR) });
     const job = { paymentId: id, webhookId: failing.webhookId!, queuedAt: failing.payment.updatedAt };
     expect((await consumeJob(job, servicesWith({}))).explicitAcks).toHaveLength(1);
-    const dead = (await api.get(id)).data!;
+    // The job nudges the payment's object, which makes the attempt after answering.
+    const dead = await waitFor('dead-lettering', async () => {
+      const p = (await api.get(id)).data!;
+      return p.postback.status === 'dead_lettered' ? p : null;
+    });
     expect(dead.status).toBe('failed');
     expect(dead.postback.status).toBe('dead_lettered');
     expect(dead.postback.lastHttpStatus).toBe(503);

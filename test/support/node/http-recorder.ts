@@ -5,7 +5,8 @@
  * tests running inside workerd can read it.
  *
  *   GET  /_recorder/requests?prefix=/shop/abc   → { requests: RecordedRequest[] }
- *   POST /_recorder/fail {prefix, times, status} → the next `times` requests answer `status`
+ *   POST /_recorder/fail {prefix, times, status, hangMs?} → the next `times` requests answer
+ *        `status` (after `hangMs`: a shop endpoint that does not answer in time)
  *   anything else                                → recorded; 200 "ok" (or the failure status)
  */
 import { createServer } from 'node:http';
@@ -29,7 +30,7 @@ export interface HttpRecorder {
 
 export async function startHttpRecorder(): Promise<HttpRecorder> {
   const requests: RecordedRequest[] = [];
-  const failures = new Map<string, { times: number; status: number }>();
+  const failures = new Map<string, { times: number; status: number; hangMs: number }>();
   let seq = 0;
 
   const server = createServer(async (req, res) => {
@@ -42,8 +43,8 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
       return send(200, JSON.stringify({ requests: requests.filter((r) => r.path.startsWith(prefix)) }), 'application/json');
     }
     if (url.pathname === '/_recorder/fail' && req.method === 'POST') {
-      const { prefix, times, status } = JSON.parse(body) as { prefix: string; times: number; status?: number };
-      failures.set(prefix, { times, status: status ?? 500 });
+      const { prefix, times, status, hangMs } = JSON.parse(body) as { prefix: string; times: number; status?: number; hangMs?: number };
+      failures.set(prefix, { times, status: status ?? 500, hangMs: hangMs ?? 0 });
       return send(204, '');
     }
 
@@ -51,6 +52,7 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
     const rule = [...failures.entries()].find(([prefix, f]) => path.startsWith(prefix) && f.times > 0);
     const status = rule ? rule[1].status : 200;
     if (rule) rule[1].times--;
+    if (rule?.[1].hangMs) await new Promise((r) => setTimeout(r, rule[1].hangMs));
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     requests.push({ seq: ++seq, at: new Date().toISOString(), method: req.method ?? 'GET', path, headers, body, answeredStatus: status });
