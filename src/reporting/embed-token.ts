@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { systemClock } from '../lib/clock';
 
 /**
  * Signs Metabase guest-embed tokens for the shop app's Stats page.
@@ -52,7 +53,7 @@ function checkConfig(config: EmbedTokenConfig): number {
 }
 
 /** `{resource:{dashboard}, params:{shop_id:[shop], mode:[mode]}, exp}`, HS256. */
-export async function signDashboardEmbedToken(config: EmbedTokenConfig, scope: EmbedScope, now: Date = new Date()): Promise<string> {
+export async function signDashboardEmbedToken(config: EmbedTokenConfig, scope: EmbedScope, now: Date = systemClock.now()): Promise<string> {
   const lifetime = checkConfig(config);
   const { shopId, mode } = checkScope(scope);
   const iat = Math.floor(now.getTime() / 1000);
@@ -89,7 +90,7 @@ export async function refreshDashboardEmbedToken(
   config: EmbedTokenConfig,
   session: EmbedScope,
   body: EmbedRefreshRequest | null | undefined,
-  now: Date = new Date(),
+  now: Date = systemClock.now(),
 ): Promise<{ jwt: string } | { error: string }> {
   const decision = authorizeEmbedRefresh(body, config.dashboardId);
   if (!decision.ok) return { error: decision.reason };

@@ -1,3 +1,4 @@
+import { systemClock } from '../lib/clock';
 import { type QueryDeps, type QueryParameter, type QueryRow, type QueryTarget, runQuery } from './bigquery-query';
 import { SCOPE_SQL, toNamedParameters, withDataset } from './scope-sql';
 
@@ -68,7 +69,7 @@ export class HeadlineFiguresService {
   /** Cached for ttlMs per shop and mode; a failed lookup is not cached. */
   async get(shopId: string, mode: 'test' | 'live'): Promise<HeadlineFigures> {
     if (!shopId.trim()) throw new Error('shop id required');
-    const now = (this.deps.now ?? (() => new Date()))();
+    const now = (this.deps.now ?? systemClock.now)();
     const key = `${shopId}\u0000${mode}`;
     const hit = this.cache.get(key);
     if (hit && hit.expiresAt > now.getTime()) return hit.value;

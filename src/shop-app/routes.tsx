@@ -197,7 +197,7 @@ async function developers(c: C, notice?: DevNotice, status: 200 | 400 | 403 | 40
   const page = await services.shops.listTokens(session.shopId, undefined, 100);
   const tokens = page.items.filter((t) => t.mode === session.mode).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
   return c.html(
-    <DevelopersPage frame={frame(c, '/app/developers')} tokens={tokens} liveEnabled={shop.liveEnabled === true} secrets={shop.webhookSecrets} notice={notice} testUrl={testUrl} />,
+    <DevelopersPage frame={frame(c, '/app/developers')} tokens={tokens} liveEnabled={shop.liveEnabled === true} secrets={shop.webhookSecrets} notice={notice} testUrl={testUrl} now={c.var.services.clock.now()} />,
     status,
   );
 }

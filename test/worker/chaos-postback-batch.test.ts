@@ -9,7 +9,18 @@ import type { AdminPayment } from '../../generated/api/types.gen';
 import { handlePostbackBatch } from '../../src/postbacks/consumer';
 import { buildServices } from '../../src/services';
 import { adminCall, createShopWithToken } from './helpers';
-import { checkout, failNext, paymentBody, recorded, recorderUrl, relayBanskyPostbacks, shopApi, shopHookPath, visit, waitFor } from './payments.support';
+import {
+  checkout,
+  failNext,
+  paymentBody,
+  recorded,
+  recorderUrl,
+  relayBanskyPostbacks,
+  shopApi,
+  shopHookPath,
+  visit,
+  waitFor,
+} from './payments.support';
 
 const SHOP_HANGS_MS = 2_500; // under the tests' POSTBACK_TIMEOUT_MS (3 s): the attempt waits it out
 
@@ -30,7 +41,11 @@ describe('chaos: the postbacks queue and a hanging shop endpoint', { timeout: 30
     const a = await paidWithPostbackTo(hookA); // A's first attempt is now in flight, hanging
     const b = await paidWithPostbackTo(hookB);
     const admin = async (id: string): Promise<AdminPayment> => (await adminCall('GET', `/admin/v1/payments/${id}`)).json();
-    const job = async (id: string) => ({ paymentId: id, webhookId: (await admin(id)).webhookId!, queuedAt: (await admin(id)).payment.updatedAt });
+    const job = async (id: string) => ({
+      paymentId: id,
+      webhookId: (await admin(id)).webhookId!,
+      queuedAt: (await admin(id)).payment.updatedAt,
+    });
 
     const batch = createMessageBatch('aimbrellapay-postbacks', [
       { id: 'a', timestamp: new Date(), attempts: 1, body: await job(a.id) },

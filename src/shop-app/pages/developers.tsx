@@ -44,9 +44,11 @@ export const DevelopersPage: FC<{
   secrets: WebhookSecret[];
   notice?: DevNotice;
   testUrl?: string;
-}> = ({ frame, tokens, liveEnabled, secrets, notice, testUrl }) => {
+  /** The clock's time (services.clock), which decides which secrets still sign. */
+  now: Date;
+}> = ({ frame, tokens, liveEnabled, secrets, notice, testUrl, now: at }) => {
   const canCreate = frame.mode === 'test' || liveEnabled;
-  const now = Date.now();
+  const now = at.getTime();
   const active = secrets.filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now);
   return (
     <AppPage title="Developers" frame={frame} nav="developers" script>
