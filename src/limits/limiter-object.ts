@@ -96,36 +96,30 @@ export class LimiterObject extends DurableObject<Env> {
   }
 
   /** Count one request in a fixed window; refuse it when the window already holds `limit`. */
-  /** `count` requests at once (a RateGate's report); allowed while the window's total stays within the limit. */
-  hitMany(count: number, limit: number, windowSeconds: number, nowMs: number): Verdict {
-    const windowMs = windowSeconds * 1000;
-    const row = this.sql.exec<WindowRow & Record<string, number>>('SELECT window_start, count FROM rate_window').toArray()[0];
-    let start = row?.window_start ?? 0;
-    let total = row?.count ?? 0;
-    if (nowMs - start >= windowMs) {
-      start = nowMs;
-      total = 0;
-    }
-    total += count;
-    this.sql.exec('INSERT OR REPLACE INTO rate_window (id, window_start, count) VALUES (1, ?, ?)', start, total);
-    return total > limit
-      ? { allowed: false, retryAfterSeconds: retryAfter(start + windowMs, nowMs) }
-      : { allowed: true, remaining: limit - total };
+  hit(limit: number, windowSeconds: number, nowMs: number): Verdict {
+    const w = this.window(nowMs, windowSeconds * 1000);
+    if (w.count >= limit) return { allowed: false, retryAfterSeconds: retryAfter(w.end, nowMs) };
+    this.saveWindow(w.start, w.count + 1);
+    return { allowed: true, remaining: limit - w.count - 1 };
   }
 
-  hit(limit: number, windowSeconds: number, nowMs: number): Verdict {
-    const windowMs = windowSeconds * 1000;
+  /** `count` requests at once (a RateGate's report); allowed while the window's total stays within the limit. */
+  hitMany(count: number, limit: number, windowSeconds: number, nowMs: number): Verdict {
+    const w = this.window(nowMs, windowSeconds * 1000);
+    const total = w.count + count;
+    this.saveWindow(w.start, total);
+    return total > limit ? { allowed: false, retryAfterSeconds: retryAfter(w.end, nowMs) } : { allowed: true, remaining: limit - total };
+  }
+
+  /** The current fixed window: the stored one, or a fresh one once `windowMs` has passed since it began. */
+  private window(nowMs: number, windowMs: number): { start: number; end: number; count: number } {
     const row = this.sql.exec<WindowRow & Record<string, number>>('SELECT window_start, count FROM rate_window').toArray()[0];
-    let start = row?.window_start ?? 0;
-    let count = row?.count ?? 0;
-    if (nowMs - start >= windowMs) {
-      start = nowMs;
-      count = 0;
-    }
-    if (count >= limit) return { allowed: false, retryAfterSeconds: retryAfter(start + windowMs, nowMs) };
-    count += 1;
+    const start = row && nowMs - row.window_start < windowMs ? row.window_start : nowMs;
+    return { start, end: start + windowMs, count: start === row?.window_start ? row.count : 0 };
+  }
+
+  private saveWindow(start: number, count: number): void {
     this.sql.exec('INSERT OR REPLACE INTO rate_window (id, window_start, count) VALUES (1, ?, ?)', start, count);
-    return { allowed: true, remaining: limit - count };
   }
 
   /** Operator action and test clean-up: forget everything about this key. */
