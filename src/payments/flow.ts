@@ -4,7 +4,16 @@ import { BanskyFailure } from '../bansky/gateway';
 import type { Services } from '../services';
 import { sameAmount } from './amount';
 import { isFinal, type PaymentRecord, wantsPostback } from './record';
-import { canTransition, indexBehind, indexRetryDelayMs, type NewPayment, needsLateCheck, newRecord, transition } from './state';
+import {
+  canTransition,
+  type IndexState,
+  indexBehind,
+  indexRetryDelayMs,
+  type NewPayment,
+  needsLateCheck,
+  newRecord,
+  transition,
+} from './state';
 
 export type PostbackOutcome =
   | { kind: 'not_found' }
@@ -22,6 +31,11 @@ export type RedeliveryOutcome = { ok: true; webhookId: string } | { ok: false; r
 export interface PaymentStorage {
   read(): Promise<PaymentRecord | null>;
   write(r: PaymentRecord): Promise<void>;
+  /** The payments index's view of this payment (its own key: see state.ts `IndexState`). */
+  readIndex(): Promise<IndexState | null>;
+  writeIndex(s: IndexState): Promise<void>;
+  /** Sets the alarm the stored record (and index state) call for, without writing the record. */
+  rearm(): Promise<void>;
   defer(work: Promise<unknown>): void;
   deliverSoon(): void;
 }
@@ -201,13 +215,14 @@ export class PaymentFlow {
     if (stored.status === 'created' && !initInFlight) await this.settleInterrupted(stored);
     if (needsLateCheck(stored) && Date.parse(stored.expiresAt) <= this.now().getTime()) {
       const checked = await this.reconcile(stored, 'init timed out');
-      if (checked.status === 'init_failed') await this.storage.write({ ...checked, lateCheckAt: this.now().toISOString() });
+      const current = await this.storage.read(); // no await between this read and the write below
+      if (current?.status === 'init_failed' && checked.status === 'init_failed')
+        await this.storage.write({ ...current, lateCheckAt: this.now().toISOString() });
     }
     const r = await this.expireIfDue();
-    if (r && indexBehind(r)) await this.syncIndex(r, true);
-    const current = await this.storage.read();
-    if (current) await this.storage.write(current); // re-arms the alarm for what is left
-    return current?.postback.status === 'pending';
+    if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(r, true);
+    await this.storage.rearm(); // for what is left, without rewriting the record
+    return (await this.storage.read())?.postback.status === 'pending';
   }
 
   /**
@@ -218,20 +233,16 @@ export class PaymentFlow {
   private async syncIndex(r: PaymentRecord, fromAlarm = false): Promise<void> {
     try {
       await this.s.paymentsIndex.record(r);
-      const current = await this.storage.read();
-      if (current && current.transitions.length === r.transitions.length && indexBehind(current)) {
-        await this.storage.write({ ...current, indexedVersion: r.transitions.length, indexRetryAt: null, indexAttempts: 0 });
-      }
+      const index = await this.storage.readIndex();
+      if ((index?.version ?? 0) < r.transitions.length)
+        await this.storage.writeIndex({ version: r.transitions.length, retryAt: null, attempts: 0 });
     } catch (err) {
       this.s.log.warn('payments index write failed; the alarm retries it', { err, paymentId: r.id });
-      const current = await this.storage.read();
-      if (fromAlarm && current) {
-        const attempts = (current.indexAttempts ?? 0) + 1;
-        await this.storage.write({
-          ...current,
-          indexAttempts: attempts,
-          indexRetryAt: new Date(this.now().getTime() + indexRetryDelayMs(attempts)).toISOString(),
-        });
+      if (fromAlarm) {
+        const index = await this.storage.readIndex();
+        const attempts = (index?.attempts ?? 0) + 1;
+        const retryAt = new Date(this.now().getTime() + indexRetryDelayMs(attempts)).toISOString();
+        await this.storage.writeIndex({ version: index?.version ?? 0, retryAt, attempts });
       }
     }
   }

@@ -5,12 +5,13 @@ import { type DeliveryResult, PostbackDelivery } from '../postbacks/delivery';
 import { buildServices, type Services, withLogFields } from '../services';
 import { PaymentFlow, type PaymentStorage, type PostbackOutcome, type RedeliveryOutcome } from './flow';
 import { isFinal, type PaymentRecord } from './record';
-import { type NewPayment, nextAlarmAt } from './state';
+import { type IndexState, type NewPayment, nextAlarmAt } from './state';
 
 export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };
 export type { PostbackOutcome };
 
 const RECORD = 'payment';
+const INDEX = 'payments-index';
 /** An init still `created` this long after Bansky's timeout was cut off by an eviction. */
 const INIT_GRACE_MS = 60_000;
 /** A pending postback's trigger counts as lost this long after it was due (at most one retry interval). */
@@ -125,16 +126,40 @@ export class PaymentObject extends DurableObject<Env> {
  * after the answer, and a way to start the postback attempt that is due.
  */
 export function durableStorage(ctx: DurableObjectState, services: () => Services, deliverSoon: () => void): PaymentStorage {
+  const alarmFor = (r: PaymentRecord, index: IndexState | null) => {
+    const { config } = services();
+    return nextAlarmAt(r, index, {
+      initTimeoutMs: config.bansky.timeoutMs + INIT_GRACE_MS,
+      sweepGraceMs: Math.min(MAX_SWEEP_GRACE_MS, (config.postbacks.retryScheduleSeconds[0] ?? 30) * 1000),
+    });
+  };
+  // The index state is kept in memory once read (every flow reads the record before it writes, and
+  // that read loads both), so `write` never awaits before its put: writes land in the order they
+  // were made, each in one batch with the alarm it calls for.
+  let index: IndexState | null | undefined;
+  const readIndex = async () => {
+    if (index === undefined) index = (await ctx.storage.get<IndexState>(INDEX)) ?? null;
+    return index;
+  };
+  const setAlarm = (at: number | null) => (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at));
   return {
-    read: async () => (await ctx.storage.get<PaymentRecord>(RECORD)) ?? null,
+    read: async () => {
+      const [r] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), readIndex()]);
+      return r ?? null;
+    },
     write: async (r) => {
-      const { config } = services();
-      const alarmAt = nextAlarmAt(r, {
-        initTimeoutMs: config.bansky.timeoutMs + INIT_GRACE_MS,
-        sweepGraceMs: Math.min(MAX_SWEEP_GRACE_MS, (config.postbacks.retryScheduleSeconds[0] ?? 30) * 1000),
-      });
+      const known = index === undefined ? await readIndex() : index;
       // No await between the two: the object's storage commits them in one batch.
-      await Promise.all([ctx.storage.put(RECORD, r), alarmAt === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(alarmAt)]);
+      await Promise.all([ctx.storage.put(RECORD, r), setAlarm(alarmFor(r, known))]);
+    },
+    readIndex,
+    writeIndex: async (s) => {
+      index = s;
+      await ctx.storage.put(INDEX, s);
+    },
+    rearm: async () => {
+      const [r, index] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), readIndex()]);
+      if (r) await setAlarm(alarmFor(r, index));
     },
     defer: (work) => ctx.waitUntil(work),
     deliverSoon,

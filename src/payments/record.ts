@@ -30,14 +30,6 @@ export interface PaymentRecord {
   banskyTransactionId: string | null;
   /** Why init failed, replayed to the shop as the same problem. */
   initFailure: { code: 'bansky_error' | 'bansky_timeout'; detail: string } | null;
-  /**
-   * The payments index (src/payments-index/): the version (number of transitions) last written
-   * to the shop's index shard, and when to try again after a failed write. Behind the record,
-   * the alarm catches up; see state.ts `indexBehind`.
-   */
-  indexedVersion?: number;
-  indexRetryAt?: string | null;
-  indexAttempts?: number;
   /** When Bansky was last asked about a payment it had not answered for (see state.ts `needsLateCheck`). */
   lateCheckAt?: string | null;
   createdAt: string;

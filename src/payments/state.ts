@@ -101,9 +101,21 @@ export function failedAttemptsThisCycle(r: PaymentRecord): number {
   return since === null ? 0 : r.postback.attempts.filter((a) => !a.ok && a.at >= since).length;
 }
 
+/**
+ * How far the shop's payments index has seen this payment: the version (number of transitions)
+ * last written to its shard, and when to try again after a failed write. Kept under its own
+ * storage key, never inside the record, so writing it can never undo a concurrent change to the
+ * payment (a read-modify-write of the record across an await could).
+ */
+export interface IndexState {
+  version: number;
+  retryAt: string | null;
+  attempts: number;
+}
+
 /** The payments index has not seen the latest transition yet. */
-export function indexBehind(r: PaymentRecord): boolean {
-  return (r.indexedVersion ?? 0) < r.transitions.length;
+export function indexBehind(r: PaymentRecord, index: IndexState | null): boolean {
+  return (index?.version ?? 0) < r.transitions.length;
 }
 
 /** After a commit the index is written at once; only if that is lost does the alarm catch up, this much later. */
@@ -124,10 +136,14 @@ export function needsLateCheck(r: PaymentRecord): boolean {
  * an eviction interrupted, to expire the pay link, or to sweep a pending postback whose trigger
  * was lost (one grace period after it was due). Null when nothing is left to do.
  */
-export function nextAlarmAt(r: PaymentRecord, opts: { initTimeoutMs: number; sweepGraceMs: number }): number | null {
+export function nextAlarmAt(
+  r: PaymentRecord,
+  index: IndexState | null,
+  opts: { initTimeoutMs: number; sweepGraceMs: number },
+): number | null {
   const times: number[] = [];
   if (needsLateCheck(r)) times.push(Date.parse(r.expiresAt));
-  if (indexBehind(r)) times.push(r.indexRetryAt ? Date.parse(r.indexRetryAt) : Date.parse(r.updatedAt) + INDEX_CATCH_UP_MS);
+  if (indexBehind(r, index)) times.push(index?.retryAt ? Date.parse(index.retryAt) : Date.parse(r.updatedAt) + INDEX_CATCH_UP_MS);
   if (r.status === 'created') times.push(Date.parse(r.createdAt) + opts.initTimeoutMs);
   if (r.status === 'created' || r.status === 'awaiting_payment') times.push(Date.parse(r.expiresAt));
   if (r.postback.status === 'pending' && r.postback.nextAttemptAt) times.push(Date.parse(r.postback.nextAttemptAt) + opts.sweepGraceMs);

@@ -233,7 +233,7 @@ describe('the payment object keeps the index in step', { timeout: 30_000 }, () =
     const id = (await shopApi(shop.token).init(paymentBody({ id: 'lost-update' }))).data!.id;
     await waitFor('the payment in the list', async () => ((await api.list()).data?.items[0]?.id === id ? true : null), LIST_WITHIN_MS);
     // As if the object committed `failed` and was evicted before the index call: the record says
-    // its index row is behind (indexedVersion), and the alarm that write armed is pending.
+    // its index row is behind (the index state's version), and the alarm that write armed is pending.
     await runInDurableObject(paymentStub(id), async (_o, state) => {
       const r = (await state.storage.get<PaymentRecord>('payment'))!;
       const at = new Date().toISOString();
@@ -251,9 +251,10 @@ describe('the payment object keeps the index in step', { timeout: 30_000 }, () =
     expect((await api.list()).data!.items[0]!.status).toBe('failed');
     const leftover = await runInDurableObject(paymentStub(id), async (_o, state) => ({
       record: (await state.storage.get<PaymentRecord>('payment'))!,
+      index: (await state.storage.get<{ version: number }>('payments-index'))!,
       alarm: await state.storage.getAlarm(),
     }));
-    expect(leftover.record.indexedVersion).toBe(leftover.record.transitions.length);
+    expect(leftover.index.version).toBe(leftover.record.transitions.length);
     expect(leftover.alarm).toBeNull(); // final: no expiry alarm to restore
   });
 });
