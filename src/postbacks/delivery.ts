@@ -10,6 +10,10 @@ import { retryDelaySeconds, shouldDeadLetter } from './schedule';
 
 const EARLY_TOLERANCE_MS = 250;
 
+/** The same event and the same delivery cycle (a redelivery starts a new cycle). */
+const sameDelivery = (a: PaymentRecord, b: PaymentRecord) =>
+  a.postback.webhookId === b.postback.webhookId && a.postback.queuedAt === b.postback.queuedAt;
+
 export type DeliveryResult = 'delivered' | 'retrying' | 'dead_lettered' | 'not_due' | 'nothing';
 
 /**
@@ -45,7 +49,7 @@ export class PostbackDelivery {
     // Re-read: a redelivery or a newer event may have started while the shop was answering.
     const current = await this.storage.read();
     if (!current) return 'nothing';
-    if (current.postback.webhookId !== r.postback.webhookId || current.postback.queuedAt !== r.postback.queuedAt) {
+    if (!sameDelivery(current, r)) {
       // It was sent all the same: keep it in the record, without touching the newer delivery.
       const n = (current.postback.attempts.at(-1)?.attempt ?? 0) + 1;
       await this.storage.write({
@@ -62,7 +66,14 @@ export class PostbackDelivery {
     const r = await this.storage.read();
     if (!r || r.postback.webhookId !== webhookId || r.postback.status === 'delivered' || r.postback.status === 'dead_lettered') return;
     const key = await this.deadLetter(r, null);
-    await this.storage.write({ ...r, postback: { ...r.postback, status: 'dead_lettered', deadLetterKey: key, nextAttemptAt: null } });
+    // Re-read after that await, and write only onto the same delivery: a redelivery or a newer
+    // event that started meanwhile is not undone.
+    const current = await this.storage.read();
+    if (!current || !sameDelivery(current, r) || current.postback.status !== 'pending') return;
+    await this.storage.write({
+      ...current,
+      postback: { ...current.postback, status: 'dead_lettered', deadLetterKey: key, nextAttemptAt: null },
+    });
   }
 
   private async attempt(r: PaymentRecord, webhookId: string, url: string): Promise<AttemptResult> {
@@ -96,7 +107,9 @@ export class PostbackDelivery {
     const failed = failedAttemptsThisCycle(r) + 1;
     if (failed > 1 && shouldDeadLetter(r.postback.queuedAt!, now, s.config.postbacks.deadLetterAfterSeconds)) {
       const key = await this.deadLetter(r, attempt);
-      await this.storage.write(recordAttempt(r, attempt, 'dead_lettered', key));
+      const current = await this.storage.read(); // re-read after the await, as in giveUp
+      if (!current || !sameDelivery(current, r)) return 'nothing';
+      await this.storage.write(recordAttempt(current, attempt, 'dead_lettered', key));
       return 'dead_lettered';
     }
     const delay = retryDelaySeconds(s.config.postbacks.retryScheduleSeconds, failed);
