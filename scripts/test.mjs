@@ -2,10 +2,11 @@
 // `npm test`: every check, in order, stopping at the first failure so the cause is on screen.
 //   prerequisites (.ci/setup.d/*.sh) →
 //   spec lint → biome (lint + format) → knip (unused files, exports, dependencies) → type-check
-//   → generated/ is fresh → vitest (workerd + node projects)
+//   → generated/ is fresh
 //   → the chaos run's short form (`npm run chaos -- --short`: fails on anything lost, an
 //     unexplained duplicate or a failed expectation; table in test-artifacts/chaos/)
 //   → schemathesis contract tests (when contract-tests/run.mjs exists)
+//   → vitest (workerd + node projects), last so its summary closes the log
 // Pass-through: `npm test -- --only vitest` runs one step.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -41,14 +42,16 @@ const steps = [
   ['type-check (Worker)', bin('tsc'), ['--noEmit']],
   ['type-check (Node side)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
   ['generated is fresh', process.execPath, ['scripts/check-generated.mjs']],
-  // The JSON report feeds the closing count line; the default reporter is what people read.
-  ['vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`]],
   // Bounded (≈2 min), loopback only: its own wrangler dev, sandbox and shops on free ports.
   ['chaos run (--short)', 'npm', ['run', '--silent', 'chaos', '--', '--short']],
 ];
 if (existsSync(join(root, 'contract-tests', 'run.mjs'))) {
   steps.push(['contract tests (schemathesis)', process.execPath, ['contract-tests/run.mjs']]);
 }
+// vitest last: its own summary ("Test Files … / Tests …") is then the last block CI keeps of a long
+// log (the chaos table and schemathesis' report used to push it out of the kept tail). The JSON
+// report feeds the closing count lines; the default reporter is what people read.
+steps.push(['vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`]]);
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 let passed = 0;
@@ -70,5 +73,10 @@ console.log(`\nall ${passed} test steps passed`);
 if (existsSync(VITEST_JSON) && (!only || 'vitest'.startsWith(only))) {
   const r = JSON.parse(readFileSync(VITEST_JSON, 'utf8'));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  const files = r.testResults ?? [];
+  const failedFiles = files.filter((f) => f.status === 'failed').length;
+  // vitest's own summary form, then ours: the log's last lines say how many tests ran.
+  console.log(` Test Files  ${failedFiles ? `${failedFiles} failed | ` : ''}${files.length - failedFiles} passed (${files.length})`);
+  console.log(`      Tests  ${r.numFailedTests ? `${r.numFailedTests} failed | ` : ''}${r.numPassedTests} passed (${r.numTotalTests})`);
   console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
 }
