@@ -61,6 +61,13 @@ export function buildFigures(r: Raw): Figure[] {
       mustBeZero: { what: 'errors', count: pl.ours!.errors },
     },
     {
+      figure: '  (bare 302 behind the same [assets])',
+      ours: pl.ours!.rps,
+      unit: 'req/s',
+      baseline: { name: '302+assets', value: pl['bare 302 + assets']!.rps },
+      target: ge(0.8),
+    },
+    {
       figure: '  (skeleton DO read + 302)',
       ours: pl.ours!.rps,
       unit: 'req/s',
@@ -88,6 +95,20 @@ export function buildFigures(r: Raw): Figure[] {
       ours: r.memory.ours!.rss / 1024,
       unit: 'MiB',
       baseline: { name: 'bare 302', value: r.memory['bare 302']!.rss / 1024 },
+      target: le(1.3),
+    },
+    {
+      figure: '  (bare 302 behind the same [assets])',
+      ours: r.memory.ours!.rss / 1024,
+      unit: 'MiB',
+      baseline: { name: '302+assets', value: r.memory['bare 302 + assets']!.rss / 1024 },
+      target: le(1.3),
+    },
+    {
+      figure: '  (skeleton after the same init load)',
+      ours: r.memory.ours!.rss / 1024,
+      unit: 'MiB',
+      baseline: { name: 'skeleton', value: r.memory.skeleton!.rss / 1024 },
       target: le(1.3),
     },
   ];

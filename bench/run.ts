@@ -20,6 +20,7 @@ import { cpuPerRequest, type Load, throughput } from './load.ts';
 import { postbackLatency } from './postbacks.ts';
 import { save, table } from './report.ts';
 import { spawnSandbox } from './sandbox.ts';
+import { BENCH_SECRETS } from './secrets.ts';
 import { loadAverage, memoryKiB } from './stats.ts';
 import { startTarget, type Target } from './workers.ts';
 
@@ -30,16 +31,7 @@ const P = quick
   : { samples: 300, seconds: 5, rounds: 2, cpuRequests: 300, cpuRounds: 2, postbacks: 20 };
 const CONNECTIONS = 16;
 
-const secrets = {
-  BANSKY_API_TOKEN: 'bench_bansky_token_0123456789',
-  BANSKY_POSTBACK_SECRET: 'bench_postback_secret_0123456789',
-  ADMIN_TOKEN: 'bench_admin_token_0123456789abcdef',
-  PAYMENT_ID_SECRET: 'bench_payment_id_secret_0123456789',
-  WEBHOOK_SECRET_KEYS: 'bench:YmVuY2hfd2ViaG9va19zZWFsaW5nX2tleV8zMmJ5dGU',
-  // The load comes from one address and one token: far above what the run sends, so it measures work, not limits.
-  RATE_LIMIT_PER_TOKEN: '1000000',
-  RATE_LIMIT_PER_IP: '1000000',
-};
+const secrets = BENCH_SECRETS;
 const runId = Date.now().toString(36);
 const json = { 'content-type': 'application/json' };
 const shopBody = (id: string) => ({
@@ -70,15 +62,16 @@ async function main() {
     startTarget('passthrough', { config: baseline('passthrough'), vars: { SANDBOX_URL: sandbox.url } }),
     startTarget('skeleton', { config: baseline('skeleton'), vars: sandboxVars }),
     startTarget('bare-302', { config: baseline('bare-302') }),
+    startTarget('bare-302-assets', { config: baseline('bare-302-assets') }),
   ]);
   const targets = started4.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const stopAll = () => Promise.allSettled([...targets.map((t) => t.stop()), sandbox.stop()]);
   try {
     const failed = started4.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    const [ours, pass, skel, bare] = targets as [Target, Target, Target, Target];
+    const [ours, pass, skel, bare, bareAssets] = targets as [Target, Target, Target, Target, Target];
     console.log(
-      `Started in ${((performance.now() - started) / 1000).toFixed(0)} s: the sandbox and 4 Workers under wrangler dev; measuring…`,
+      `Started in ${((performance.now() - started) / 1000).toFixed(0)} s: the sandbox and 5 Workers under wrangler dev; measuring…`,
     );
 
     // The demo shop, onboarded through the admin API exactly as npm start does; the skeleton gets the same token.
@@ -132,7 +125,12 @@ async function main() {
       followRedirect: false,
     });
     const payLink = await throughput(
-      { ours: link(ours, await payId(ours)), 'skeleton DO read + 302': link(skel, await payId(skel)), 'bare 302': link(bare, null) },
+      {
+        ours: link(ours, await payId(ours)),
+        'skeleton DO read + 302': link(skel, await payId(skel)),
+        'bare 302': link(bare, null),
+        'bare 302 + assets': link(bareAssets, null),
+      },
       { seconds: P.seconds, connections: CONNECTIONS, rounds: P.rounds, expect: '3xx' },
     );
     console.log('  pay link done');
@@ -146,7 +144,12 @@ async function main() {
       runId,
     });
     console.log('  postbacks done');
-    const memory = { ours: memoryKiB(ours.workerdPid), 'bare 302': memoryKiB(bare.workerdPid), skeleton: memoryKiB(skel.workerdPid) };
+    const memory = {
+      ours: memoryKiB(ours.workerdPid),
+      'bare 302': memoryKiB(bare.workerdPid),
+      'bare 302 + assets': memoryKiB(bareAssets.workerdPid),
+      skeleton: memoryKiB(skel.workerdPid),
+    };
     await stopAll(); // bundling is CPU-heavy: nothing is measured while it runs
     const bundles = {
       ours: bundle(join(root, 'wrangler.toml')),

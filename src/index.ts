@@ -2,6 +2,7 @@ import { handleAnalyticsBatch, handleAnalyticsDeadLetters } from './analytics/co
 import { app } from './app';
 import type { Env } from './env';
 import { handlePostbackBatch, handlePostbackDeadLetters } from './postbacks/consumer';
+import { payLinkFastLane } from './routes/browser/fast-lane';
 import { buildServices, type Services, withLogFields } from './services';
 
 export { LimiterObject } from './limits/limiter-object';
@@ -18,9 +19,14 @@ const CONSUMERS: Record<string, (batch: MessageBatch<unknown>, services: Service
   'aimbrellapay-analytics-dlq': handleAnalyticsDeadLetters,
 };
 
-/** Worker entry: HTTP via Hono and the Queue consumers, all on services from one composition root. */
+/**
+ * Worker entry: HTTP via Hono (the pay link's common case through its fast lane first) and the
+ * Queue consumers, all on services from one composition root.
+ */
 export default {
-  fetch: app.fetch,
+  fetch(request, env, ctx) {
+    return payLinkFastLane(request, env, ctx, () => app.fetch(request, env, ctx)) ?? app.fetch(request, env, ctx);
+  },
 
   async queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
     const consume = CONSUMERS[batch.queue];

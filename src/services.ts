@@ -1,5 +1,6 @@
 import { bigQueryTargetFrom } from './analytics/bigquery-insert';
 import { AnalyticsEmitter } from './analytics/emitter';
+import { EventCoalescer } from './analytics/event-coalescer';
 import { BIGQUERY_READ_SCOPE, getAccessToken } from './analytics/google-auth';
 import type { BanskyGateway } from './bansky/gateway';
 import { HttpBanskyGateway } from './bansky/http-gateway';
@@ -12,6 +13,7 @@ import { RateGate } from './limits/rate-gate';
 import { MemberService } from './members/service';
 import { createLogger, type Logger } from './observability/logger';
 import { derivePaymentId, paymentIdKey } from './payments/ids';
+import { PayLinkCache } from './payments/pay-link-cache';
 import { isPaymentId, PaymentStore } from './payments/store';
 import { TransactionLog } from './payments/txlog';
 import { PaymentsIndex } from './payments-index/query';
@@ -32,10 +34,14 @@ export interface Services {
   log: Logger;
   shops: ShopStore;
   payments: PaymentStore;
+  /** Pay links answered in the last few seconds (this isolate's memory; see pay-link-cache.ts). */
+  payLinks: PayLinkCache;
   bansky: BanskyGateway;
   postbackQueue: PostbackQueue;
   postbackDeadLetters: PostbackDeadLetters;
   analytics: AnalyticsEmitter;
+  /** Pay link opens: one analytics row per payment per second, with a count (event-coalescer.ts). */
+  payLinkOpens: EventCoalescer;
   txlog: TransactionLog;
   limiter: Limiter;
   rateGate: RateGate;
@@ -71,16 +77,19 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const log = createLogger({ level: config.logLevel, secrets: redactedSecrets(config), clock });
   const payments = new PaymentStore(env.PAYMENTS);
   const limiter = new Limiter(env.LIMITER);
+  const analytics = new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV);
   const services: Services = {
     config,
     clock,
     log,
     shops: new ShopStore(env.KV, clock, new SecretBox(config.webhookSecretKeys)),
     payments,
+    payLinks: new PayLinkCache(clock),
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
     postbackDeadLetters: new PostbackDeadLetters(env.KV),
-    analytics: new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV),
+    analytics,
+    payLinkOpens: new EventCoalescer(analytics, clock),
     txlog: new TransactionLog(env.KV),
     limiter,
     rateGate: new RateGate(limiter, clock),

@@ -12,18 +12,14 @@ import { createClient } from '../../generated/api/client/index.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { ensureDemoShop } from '../../scripts/local/demo-credentials.ts';
 import { spawnSandbox } from '../sandbox.ts';
+import { BENCH_SECRETS } from '../secrets.ts';
 import { startTarget, type Target } from '../workers.ts';
 import { summariseProfile } from './attribute.ts';
 import { inspectorUrl, profileWhile } from './inspector.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.split('=')[1] ?? 8);
-const secrets = {
-  BANSKY_API_TOKEN: 'bench_bansky_token_0123456789',
-  BANSKY_POSTBACK_SECRET: 'bench_postback_secret_0123456789',
-  ADMIN_TOKEN: 'bench_admin_token_0123456789abcdef',
-  PAYMENT_ID_SECRET: 'bench_payment_id_secret_0123456789',
-};
+const secrets = BENCH_SECRETS;
 const shopBody = (id: string) =>
   JSON.stringify({
     id,

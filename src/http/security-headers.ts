@@ -11,6 +11,12 @@ export const HSTS = 'max-age=63072000; includeSubDomains';
  * stays usable). Static files served before the Worker get the same from public/_headers.
  * Registered first in createApp so it wraps everything.
  */
+/** The same headers, for an answer built outside Hono (the pay link's fast lane). */
+export function addSecurityHeaders(headers: Headers, requestUrl: URL): void {
+  headers.set('X-Content-Type-Options', 'nosniff');
+  if (requestUrl.protocol === 'https:') headers.set('Strict-Transport-Security', HSTS);
+}
+
 export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next();
   const https = new URL(c.req.url).protocol === 'https:';

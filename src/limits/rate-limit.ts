@@ -10,21 +10,36 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { clientIp } from '../http/client-ip';
 import type { AppEnv } from '../http/context';
 import { ApiError } from '../http/problem';
+import type { Services } from '../services';
 
-async function enforce(c: Context<AppEnv>, key: string, limit: number, who: string): Promise<void> {
-  const { config, rateGate, log } = c.var.services;
+/** The 429 for `key` when its budget is spent, else null; counts the request either way. */
+export function rateLimitVerdict(
+  services: Services,
+  key: string,
+  limit: number,
+  who: string,
+  waitUntil: (work: Promise<unknown>) => void,
+): ApiError | null {
+  const { config, rateGate, log } = services;
   const { windowSeconds } = config.rateLimits;
-  const verdict = rateGate.check(key, limit, windowSeconds, (work) => c.executionCtx.waitUntil(work));
-  if (verdict.allowed) return;
+  const verdict = rateGate.check(key, limit, windowSeconds, waitUntil);
+  if (verdict.allowed) return null;
   log.warn('rate limited', { key: key.split(':').slice(0, 2).join(':'), retryAfter: verdict.retryAfterSeconds });
-  throw new ApiError(
+  return new ApiError(
     429,
     'rate_limited',
     `Too many requests ${who}: at most ${limit} per ${windowSeconds} s. Retry after ${verdict.retryAfterSeconds} s.`,
-    {
-      headers: { 'retry-after': String(verdict.retryAfterSeconds) },
-    },
+    { headers: { 'retry-after': String(verdict.retryAfterSeconds) } },
   );
+}
+
+/** Per client IP, for the customer pages (no credentials). */
+export const ipRateLimitVerdict = (services: Services, headers: Headers, waitUntil: (work: Promise<unknown>) => void) =>
+  rateLimitVerdict(services, `rate:ip:${clientIp(headers)}`, services.config.rateLimits.perIp, 'from this address', waitUntil);
+
+async function enforce(c: Context<AppEnv>, key: string, limit: number, who: string): Promise<void> {
+  const refused = rateLimitVerdict(c.var.services, key, limit, who, (work) => c.executionCtx.waitUntil(work));
+  if (refused) throw refused;
 }
 
 /** Called by shopAuth once the token is known: one bucket per token (test and live are separate tokens). */
@@ -34,6 +49,7 @@ export function limitShopToken(c: Context<AppEnv>, tokenId: string): Promise<voi
 
 /** Per client IP, for routes without credentials. */
 export const limitPerIp = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  await enforce(c, `rate:ip:${clientIp(c.req.raw.headers)}`, c.var.services.config.rateLimits.perIp, 'from this address');
+  const refused = ipRateLimitVerdict(c.var.services, c.req.raw.headers, (work) => c.executionCtx.waitUntil(work));
+  if (refused) throw refused;
   await next();
 };

@@ -18,7 +18,8 @@ export interface Pipeline {
   shopToken: string;
   shopId: string;
   logs(): string;
-  pay(opts: { order: string; amount: string; currency: string; button: 'Pay' | 'Decline' }): Promise<string>;
+  /** init-payment, the pay link opened (`opens` times, default once), the sandbox's button. */
+  pay(opts: { order: string; amount: string; currency: string; button: 'Pay' | 'Decline'; opens?: number }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -72,7 +73,7 @@ export async function startPipeline(
       shopToken: token,
       shopId: shop.id,
       logs: () => worker.logs(),
-      async pay({ order, amount, currency, button }) {
+      async pay({ order, amount, currency, button, opens = 1 }) {
         const res = await fetch(`${workerUrl}/api/v1/init-payment`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -88,6 +89,10 @@ export async function startPipeline(
         });
         if (!res.ok) throw new Error(`init-payment ${res.status}: ${await res.text()}`);
         const started = (await res.json()) as { id: string; url: string };
+        for (let i = 1; i < opens; i++) {
+          const again = await fetch(started.url, { redirect: 'manual' });
+          if (again.status !== 302) throw new Error(`pay link open ${i + 1}: ${again.status}`);
+        }
         const link = await browse(started.url);
         const toShop = (url: string) => url.startsWith('https://shop.analytics.test/');
         await submitCheckout(link.hops.at(-1)!.url, button, toShop);

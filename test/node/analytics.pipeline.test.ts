@@ -74,6 +74,28 @@ describe('payments stream their events through the queue into BigQuery', () => {
     ]);
   });
 
+  it('a pay link opened again and again is one pay_link_opened row per second with the count', async () => {
+    const id = await pipeline.pay({ order: 'order-opens-1', amount: '5.00', currency: 'EUR', button: 'Pay', opens: 4 });
+    const openedRows = (rows: Row[]) => rows.filter((r) => r.event_type === 'pay_link_opened');
+    const countOf = (r: Row) => (JSON.parse(String(r.attributes)) as { count: number }).count;
+    const total = (rows: Row[]) => openedRows(rows).reduce((a, r) => a + countOf(r), 0);
+    // Held for a second, then queued: wait until every open is counted (or the wait gives up).
+    const rows = await eventually(
+      async () => {
+        const got = await eventsOf(emu, id);
+        return total(got) >= 4 ? got : undefined;
+      },
+      'the pay link opens of the payment opened 4 times',
+      45_000,
+    );
+    const opened = openedRows(rows);
+    // Four opens within about a second: one row (two if the opens straddled the window's end), four counted.
+    expect(total(rows)).toBe(4);
+    expect(opened.length).toBeGreaterThanOrEqual(1);
+    expect(opened.length).toBeLessThanOrEqual(2);
+    expect(opened.every((r) => r.status === 'awaiting_payment')).toBe(true);
+  });
+
   it('no secret reaches an analytics row', async () => {
     const rows = await query(emu, 'SELECT TO_JSON_STRING(t) AS j FROM `{{dataset}}.payment_events` AS t');
     const all = rows.map((r) => r.j).join('\n');
