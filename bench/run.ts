@@ -70,6 +70,8 @@ async function main() {
     const failed = started4.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const [ours, pass, skel, bare, bareAssets] = targets as [Target, Target, Target, Target, Target];
+    // Memory before anything is asked of them: code, runtime and bindings, no storage yet.
+    const idleMemory = { ours: memoryKiB(ours.workerdPid), 'bare 302': memoryKiB(bare.workerdPid), skeleton: memoryKiB(skel.workerdPid) };
     console.log(
       `Started in ${((performance.now() - started) / 1000).toFixed(0)} s: the sandbox and 5 Workers under wrangler dev; measuring…`,
     );
@@ -144,12 +146,10 @@ async function main() {
       runId,
     });
     console.log('  postbacks done');
-    const memory = {
-      ours: memoryKiB(ours.workerdPid),
-      'bare 302': memoryKiB(bare.workerdPid),
-      'bare 302 + assets': memoryKiB(bareAssets.workerdPid),
-      skeleton: memoryKiB(skel.workerdPid),
-    };
+    const memory = { ours: memoryKiB(ours.workerdPid), 'bare 302': memoryKiB(bare.workerdPid), skeleton: memoryKiB(skel.workerdPid) };
+    // Payments each init-taking Worker created (latency samples, throughput, CPU rounds, the pay link's).
+    const created = (n: 'ours' | 'skeleton') => P.samples + initTput[n]!.total + P.cpuRequests * P.cpuRounds + 1;
+    const payments = { ours: created('ours'), skeleton: created('skeleton') };
     await stopAll(); // bundling is CPU-heavy: nothing is measured while it runs
     const bundles = {
       ours: bundle(join(root, 'wrangler.toml')),
@@ -164,6 +164,8 @@ async function main() {
       payLink,
       postbacks,
       memory,
+      idleMemory,
+      payments,
       bundles: Object.fromEntries(Object.entries(bundles).map(([k, b]) => [k, { raw: b.raw, gzip: b.gzip, top: b.inputs.slice(0, 10) }])),
     };
     const figures = buildFigures(raw);
