@@ -61,7 +61,9 @@ const result = await build({
   jsx: 'automatic',
   jsxImportSource: 'hono/jsx',
   minify: true,
-  keepNames: true, // stack traces and error names stay readable in logs
+  // Stack traces in logs (src/observability/logger.ts logs err.stack) keep our function names; wrangler
+  // uploads no source map. Costs ≈ 6 KiB gzip of the ≈ 132 (measured); es2024 instead of es2022: 0.
+  keepNames: true,
   sourcemap: true,
   metafile: true,
   logLevel: 'warning',
