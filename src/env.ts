@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import: esbuild shakes `z.x` member by member then (`import { z }` bundles all of zod).
+import * as z from 'zod';
 import type { AnalyticsEvent } from './analytics/events';
 import { parseKeySpec } from './lib/secret-box';
 import type { LimiterObject } from './limits/limiter-object';

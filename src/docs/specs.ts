@@ -1,5 +1,6 @@
 /**
- * The two documents the docs render, derived from the one contract (generated/openapi.json):
+ * The two documents the docs render, derived from the one contract (openapi.yaml as JSON; the
+ * Worker reads it from its static assets, src/docs/served.ts):
  * the public spec (what a shop uses: no operation or tag marked `x-internal`, and no component
  * only those reach) and the internal spec (everything). Each gets its guide as `info.description`,
  * which Scalar shows as the introduction with one sidebar entry per heading.

@@ -1,6 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import contract from '../../generated/openapi.json';
+import { SERVED_PATHS } from '../../generated/contract-index';
 import type { AppEnv } from './context';
 import { ApiError, problemResponse } from './problem';
 
@@ -42,17 +42,12 @@ function isTransient(err: unknown): boolean {
   return typeof e === 'object' && e !== null && (e.retryable === true || e.overloaded === true);
 }
 
-// Path templates from the contract, to tell "no such endpoint" (404) from "wrong method" (405).
-const KNOWN_PATHS: Array<{ re: RegExp; methods: string[] }> = Object.entries(
-  contract.paths as Record<string, Record<string, unknown> & { servers?: unknown }>,
-)
-  .filter(([, item]) => !item.servers) // operations served by Bansky, not by us
-  .map(([path, item]) => ({
-    re: new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`),
-    methods: Object.keys(item)
-      .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
-      .map((m) => m.toUpperCase()),
-  }));
+// Path templates from the contract (the ones we serve, not Bansky's), to tell "no such endpoint"
+// (404) from "wrong method" (405).
+const KNOWN_PATHS: Array<{ re: RegExp; methods: readonly string[] }> = SERVED_PATHS.map(({ path, methods }) => ({
+  re: new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  methods,
+}));
 
 export const notFound: NotFoundHandler<AppEnv> = (c: Context<AppEnv>) => {
   const requestId = c.get('requestId') ?? crypto.randomUUID();

@@ -1,5 +1,7 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
+// A namespace import: esbuild shakes `z.x` member by member then (`import { z }` bundles all of zod).
+import * as z from 'zod';
 import { zProblem } from '../../generated/api/zod.gen';
 import type { AppEnv } from './context';
 import { ApiError } from './problem';

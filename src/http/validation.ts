@@ -1,16 +1,16 @@
 import type { Context } from 'hono';
 import type { ValidationIssue } from '../../generated/api/types.gen';
-import contract from '../../generated/openapi.json';
+import { type BodySchema, REQUEST_BODIES } from '../../generated/contract-index';
 import type { AppEnv } from './context';
 
 /**
  * Turns the validator's zod issues into `errors[]` entries that say the fix: a JSON Pointer into
  * the part of the request that was wrong (`in`), a "did you mean" for a misspelt field, and the
  * contract's own wording (`x-error-message`) where a schema has one (the amount's two forms).
- * Field names and messages come from openapi.yaml, so the hints cannot drift from the contract.
+ * Field names and messages come from openapi.yaml (through generated/contract-index.ts), so the
+ * hints cannot drift from the contract.
  */
 
-type Json = Record<string, unknown>;
 type Target = 'json' | 'form' | 'query' | 'param' | 'header' | 'cookie';
 interface ZodIssueLike {
   code: string;
@@ -37,42 +37,32 @@ export function validationIssues(issues: ZodIssueLike[], target: Target, c: Cont
   const where = IN[target];
   return issues.flatMap((issue): ValidationIssue[] => {
     if (issue.code === 'unrecognized_keys' && issue.keys) {
-      const known = Object.keys((schemaAt(body, issue.path)?.properties as Json | undefined) ?? {});
+      const known = Object.keys(schemaAt(body, issue.path)?.properties ?? {});
       return issue.keys.map((key) => {
         const guess = closest(key, known);
         const message = guess ? `unknown field "${key}": did you mean "${guess}"?` : `unknown field "${key}"`;
         return { path: toPointer([...issue.path, key]), in: where, message };
       });
     }
-    const hint = schemaAt(body, issue.path)?.['x-error-message'];
-    return [{ path: toPointer(issue.path), in: where, message: typeof hint === 'string' ? hint : issue.message }];
+    return [{ path: toPointer(issue.path), in: where, message: schemaAt(body, issue.path)?.errorMessage ?? issue.message }];
   });
 }
 
+/** `table[key]` when it is the table's own entry (a field named `constructor` is just unknown). */
+const own = <T>(table: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
+  table && Object.hasOwn(table, key) ? table[key] : undefined;
+
 /** The contract's request body schema of the route that matched (`:id` in Hono is `{id}` in OpenAPI). */
-function requestBodySchema(c: Context<AppEnv>): Json | undefined {
+function requestBodySchema(c: Context<AppEnv>): BodySchema | undefined {
   const path = c.req.routePath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-  const op = ((contract.paths as Json)[path] as Json | undefined)?.[c.req.method.toLowerCase()] as Json | undefined;
-  const content = (op?.requestBody as Json | undefined)?.content as Json | undefined;
-  return resolve((content?.['application/json'] as Json | undefined)?.schema);
+  return own(REQUEST_BODIES, `${c.req.method.toLowerCase()} ${path}`);
 }
 
-function resolve(node: unknown): Json | undefined {
-  let n = node as Json | undefined;
-  for (let hops = 0; n && typeof n.$ref === 'string' && hops < 8; hops++) {
-    n = String(n.$ref)
-      .slice(2)
-      .split('/')
-      .reduce<unknown>((at, key) => (at as Json | undefined)?.[key], contract) as Json | undefined;
-  }
-  return n;
-}
-
-function schemaAt(root: Json | undefined, path: PropertyKey[]): Json | undefined {
+function schemaAt(root: BodySchema | undefined, path: PropertyKey[]): BodySchema | undefined {
   let at = root;
   for (const key of path) {
     if (!at) return undefined;
-    at = typeof key === 'number' ? resolve(at.items) : resolve((at.properties as Json | undefined)?.[String(key)]);
+    at = typeof key === 'number' ? at.items : own(at.properties, String(key));
   }
   return at;
 }

@@ -45,6 +45,20 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     await page.close();
   });
 
+  // The contract and the guides are static assets only the Worker reads (src/docs/served.ts):
+  // wrangler.toml routes /_private/* to the Worker, so the asset server never hands them out.
+  it('never serves the files the docs are made from: /_private/* is a 404 from the Worker', async () => {
+    for (const file of ['openapi.json', 'internal-guide.md', 'public-guide.md', 'nothing-here']) {
+      const res = await fetch(`${worker.url}/_private/${file}`);
+      expect(res.status, file).toBe(404);
+      expect(res.headers.get('content-type'), file).toBe('application/problem+json');
+      expect(((await res.json()) as { code: string }).code, file).toBe('not_found');
+    }
+    const docsSpec = await fetch(`${worker.url}/docs/openapi.json`);
+    expect(docsSpec.status).toBe(200);
+    expect(((await docsSpec.json()) as { info: { description: string } }).info.description).toContain('# Quick start');
+  });
+
   it('/internal answers 401 with only the sign-in form, then renders the full reference after sign-in', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();

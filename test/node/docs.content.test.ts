@@ -9,7 +9,7 @@ import { ROOT } from './docs.support.ts';
 // The docs cannot silently drift from the code: what the Worker serves is rebuilt from docs/ and
 // openapi.yaml, and every executable sample is run by a docs.samples.*.test.ts.
 describe('docs content', () => {
-  it('is up to date: docs:build would change nothing (generated tables, src/docs/content.gen.ts)', () => {
+  it('is up to date: docs:build would change nothing (generated tables, public/_private/)', () => {
     expect(staleDocsFiles(), 'run `npm run docs:build` and commit the result').toEqual([]);
   });
 

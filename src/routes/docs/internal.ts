@@ -1,9 +1,8 @@
 import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import contract from '../../../generated/openapi.json';
-import { INTERNAL_GUIDE } from '../../docs/content.gen';
 import { closedPage, loginPage, SIGN_OUT_FORM } from '../../docs/pages';
 import { renderScalarPage } from '../../docs/scalar-page';
+import { internalDocsSpec } from '../../docs/served';
 import {
   DEVICE_COOKIE,
   DEVICE_TTL_SECONDS,
@@ -16,7 +15,7 @@ import {
   verifyDeviceCookie,
   verifySession,
 } from '../../docs/session';
-import { buildInternalSpec, servedFrom } from '../../docs/specs';
+import { servedFrom } from '../../docs/specs';
 import type { AppEnv } from '../../http/context';
 import { clientIp, LoginThrottle, tryAgainIn } from '../../limits/login-throttle';
 import { parsePasswordHash, verifyPassword } from '../../security/password';
@@ -29,9 +28,6 @@ const OPERATOR_ACCOUNT = 'operator';
  * a password. Without a valid session every path answers 401 with the sign-in form and nothing else.
  */
 export const internalDocsRouter = new Hono<AppEnv>();
-
-let internalSpec: Record<string, unknown> | undefined;
-const getInternalSpec = () => (internalSpec ??= buildInternalSpec(contract as Record<string, unknown>, INTERNAL_GUIDE));
 
 const passwordHashOf = (c: Context<AppEnv>) => c.var.services.config.internalDocsPasswordHash;
 
@@ -65,7 +61,7 @@ internalDocsRouter.get('/internal/', (c) => c.redirect('/internal', 301));
 
 internalDocsRouter.get('/internal/openapi.json', async (c) => {
   const refused = await refusal(c);
-  return refused ?? c.json(servedFrom(getInternalSpec(), c.var.services.config.publicBaseUrl));
+  return refused ?? c.json(servedFrom(await internalDocsSpec(c.env.ASSETS), c.var.services.config.publicBaseUrl));
 });
 
 internalDocsRouter.post('/internal/login', async (c) => {
