@@ -20,14 +20,15 @@ const stub = (name: string, filter: RegExp, contents: string): Plugin => ({
   },
 });
 
+// The contract and the docs' Markdown are static assets since issue 15 (public/_private/); what
+// is left to weigh is code.
 const STUBS: Record<string, Plugin[]> = {
   'zod locales (keep en only)': [stub('locales', /zod\/v4\/locales\/index\.js$/, `export { default as en } from './en.js';`)],
-  'generated/openapi.json (served as a static asset)': [stub('contract', /generated\/openapi\.json$/, 'export default {};')],
-  'src/docs/content.gen.ts (docs Markdown as static assets)': [
-    stub('docs', /src\/docs\/content\.gen\.ts$/, `export const PUBLIC_GUIDE = ''; export const INTERNAL_GUIDE = '';`),
+  'standardwebhooks (its fast-sha256 + base64 instead of WebCrypto)': [
+    stub('standardwebhooks', /standardwebhooks\/dist\/index\.js$/, 'export class Webhook { constructor() {} sign() { return ""; } }'),
   ],
 };
-STUBS['all three'] = Object.values(STUBS).flat();
+STUBS.all = Object.values(STUBS).flat();
 
 async function size(plugins: Plugin[]): Promise<{ raw: number; gzip: number }> {
   const r = await build({
