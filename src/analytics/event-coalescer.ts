@@ -10,7 +10,7 @@ const MAX_HELD = 500;
 interface Held {
   input: AnalyticsEventInput;
   count: number;
-  lastAt: string;
+  lastAt: Date;
 }
 
 /**
@@ -31,16 +31,20 @@ export class EventCoalescer {
     private readonly clock: Clock,
   ) {}
 
-  add(input: AnalyticsEventInput, waitUntil: (work: Promise<unknown>) => void): void {
-    const key = `${input.event_type}:${input.payment_id}:${input.status}`; // a status change starts a new row
-    const at = this.clock.now().toISOString();
+  /**
+   * Counts one event under `key` (one row per key and window: e.g. type, payment and status);
+   * `make` builds the row, called only for the first event of a key in a window.
+   */
+  add(key: string, make: () => AnalyticsEventInput, waitUntil: (work: Promise<unknown>) => void): void {
+    const at = this.clock.now();
     const seen = this.held.get(key);
     if (seen) {
       seen.count += 1;
       seen.lastAt = at;
       return;
     }
-    this.held.set(key, { input: { ...input, occurred_at: input.occurred_at ?? at }, count: 1, lastAt: at });
+    const input = make();
+    this.held.set(key, { input: { ...input, occurred_at: input.occurred_at ?? at.toISOString() }, count: 1, lastAt: at });
     if (this.held.size >= MAX_HELD) waitUntil(this.flush());
     else if (!this.flushing) {
       this.flushing = true;
@@ -51,7 +55,7 @@ export class EventCoalescer {
   private flush(): Promise<void> {
     const rows = [...this.held.values()].map(({ input, count, lastAt }) => ({
       ...input,
-      attributes: { ...input.attributes, count, last_at: lastAt },
+      attributes: { ...input.attributes, count, last_at: lastAt.toISOString() },
     }));
     this.held = new Map();
     this.flushing = false;

@@ -14,26 +14,32 @@ export const PAY_LINK_CACHE_SECONDS = 5;
  * for up to PAY_LINK_CACHE_SECONDS after the payment became final, and Bansky's own page then
  * says the checkout is complete. A disabled shop is still checked on every open.
  */
+export interface RememberedLink {
+  record: PaymentRecord;
+  /** Bansky's checkout, already checked as a safe Location. */
+  location: string;
+}
+
 export class PayLinkCache {
-  private readonly entries: TtlCache<string, PaymentRecord>;
+  private readonly entries: TtlCache<string, RememberedLink>;
 
   constructor(private readonly clock: Clock) {
     this.entries = new TtlCache(10_000, PAY_LINK_CACHE_SECONDS * 1000, clock);
   }
 
   /** The payment as last seen here, when it was awaiting payment and its link has not expired. */
-  get(paymentId: string): PaymentRecord | undefined {
-    const r = this.entries.get(paymentId);
-    if (r && Date.parse(r.expiresAt) <= this.clock.now().getTime()) {
+  get(paymentId: string): RememberedLink | undefined {
+    const hit = this.entries.get(paymentId);
+    if (hit && Date.parse(hit.record.expiresAt) <= this.clock.now().getTime()) {
       this.entries.delete(paymentId);
       return undefined;
     }
-    return r;
+    return hit;
   }
 
-  remember(r: PaymentRecord): void {
-    if (r.status === 'awaiting_payment') this.entries.set(r.id, r);
-    else this.entries.delete(r.id);
+  remember(record: PaymentRecord, location: string): void {
+    if (record.status === 'awaiting_payment') this.entries.set(record.id, { record, location });
+    else this.entries.delete(record.id);
   }
 
   forget(paymentId: string): void {

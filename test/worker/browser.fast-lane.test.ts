@@ -96,19 +96,22 @@ describe('remembered pay links (PayLinkCache)', () => {
   it(`answer for ${PAY_LINK_CACHE_SECONDS} s, never past the link's expiry, and only while awaiting payment`, () => {
     const clock = new FakeClock();
     const cache = new PayLinkCache(clock);
-    cache.remember(record({}, clock));
-    expect(cache.get('pay_cache_test')?.status).toBe('awaiting_payment');
+    cache.remember(record({}, clock), 'https://bansky.example/checkout/x');
+    expect(cache.get('pay_cache_test')?.location).toBe('https://bansky.example/checkout/x');
     clock.advance(PAY_LINK_CACHE_SECONDS * 1000);
     expect(cache.get('pay_cache_test')).toBeUndefined();
 
-    cache.remember(record({ expiresAt: new Date(clock.now().getTime() + 1_000).toISOString() }, clock));
+    cache.remember(
+      record({ expiresAt: new Date(clock.now().getTime() + 1_000).toISOString() }, clock),
+      'https://bansky.example/checkout/x',
+    );
     clock.advance(1_000);
     expect(cache.get('pay_cache_test')).toBeUndefined(); // the object expires it; never a redirect past expiry
 
-    cache.remember(record({}, clock));
-    cache.remember(record({ status: 'paid' }, clock));
+    cache.remember(record({}, clock), 'https://bansky.example/checkout/x');
+    cache.remember(record({ status: 'paid' }, clock), 'https://bansky.example/checkout/x');
     expect(cache.get('pay_cache_test')).toBeUndefined();
-    cache.remember(record({}, clock));
+    cache.remember(record({}, clock), 'https://bansky.example/checkout/x');
     cache.forget('pay_cache_test');
     expect(cache.get('pay_cache_test')).toBeUndefined();
   });

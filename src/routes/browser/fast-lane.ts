@@ -4,7 +4,7 @@ import { requestIdOf } from '../../http/request-id';
 import { addSecurityHeaders } from '../../http/security-headers';
 import { ipRateLimitVerdict } from '../../limits/rate-limit';
 import { isPaymentId } from '../../payments/store';
-import { buildServices, withLogFields } from '../../services';
+import { buildServices } from '../../services';
 import { HTML_HEADERS } from './pages';
 import { answerPayLink, REDIRECT_HEADERS } from './pay-link';
 
@@ -32,7 +32,9 @@ export function payLinkFastLane(request: Request, env: Env, ctx: ExecutionContex
 
 async function serve(request: Request, url: URL, id: string, env: Env, ctx: ExecutionContext): Promise<Response> {
   const requestId = requestIdOf(request.headers);
-  const services = withLogFields(buildServices(env), { requestId });
+  // No per-request logger: nothing on this path logs, and a failure is answered (and logged
+  // with the request id) by the router.
+  const services = buildServices(env);
   const waitUntil = (work: Promise<unknown>) => ctx.waitUntil(work);
   const refused = ipRateLimitVerdict(services, request.headers, waitUntil);
   const res = refused

@@ -20,16 +20,21 @@ export async function answerPayLink(
   waitUntil: (work: Promise<unknown>) => void,
 ): Promise<PayLinkAnswer> {
   const cached = s.payLinks.get(id);
-  const r = cached ?? (isPaymentId(id) ? await s.payments.object(id).expireIfDue(requestId) : null);
+  const r = cached?.record ?? (isPaymentId(id) ? await s.payments.object(id).expireIfDue(requestId) : null);
   if (!r || r.status === 'created') return { status: 404, page: PAGES.unknown() };
-  s.payLinkOpens.add({ ...paymentEventFields(r, requestId), event_type: 'pay_link_opened', attributes: {} }, waitUntil);
+  s.payLinkOpens.add(
+    `pay_link_opened:${r.id}:${r.status}`,
+    () => ({ ...paymentEventFields(r, requestId), event_type: 'pay_link_opened' }),
+    waitUntil,
+  );
   switch (r.status) {
     case 'awaiting_payment': {
       // A disabled shop takes no more payments, not even through links it already handed out.
       if ((await s.shops.getShopCached(r.shopId))?.disabled) return { status: 403, page: PAGES.shopDisabled() };
+      if (cached) return { redirect: cached.location };
       const to = safeLocation(r.banskyUrl); // never a Location that makes Headers throw
       if (!to) return { status: 404, page: PAGES.unknown() };
-      if (!cached) s.payLinks.remember(r);
+      s.payLinks.remember(r, to);
       return { redirect: to };
     }
     case 'expired':
