@@ -33,6 +33,7 @@ export interface PaymentStorage {
   write(r: PaymentRecord): Promise<void>;
   /** The payments index's view of this payment (its own key: see state.ts `IndexState`). */
   readIndex(): Promise<IndexState | null>;
+  /** Stores the index state and re-arms the alarm for it (without writing the record). */
   writeIndex(s: IndexState): Promise<void>;
   /** Sets the alarm the stored record (and index state) call for, without writing the record. */
   rearm(): Promise<void>;

@@ -153,9 +153,13 @@ export function durableStorage(ctx: DurableObjectState, services: () => Services
       await Promise.all([ctx.storage.put(RECORD, r), setAlarm(alarmFor(r, known))]);
     },
     readIndex,
+    // With the alarm the new state calls for, in the same batch: the commit armed a catch-up alarm
+    // for the index (in case this write never happens), and once the index has the version that
+    // alarm has nothing to do — left armed, it woke every payment's object once per transition.
     writeIndex: async (s) => {
+      const r = await ctx.storage.get<PaymentRecord>(RECORD);
       index = s;
-      await ctx.storage.put(INDEX, s);
+      await Promise.all([ctx.storage.put(INDEX, s), ...(r ? [setAlarm(alarmFor(r, s))] : [])]);
     },
     rearm: async () => {
       const [r, index] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), readIndex()]);

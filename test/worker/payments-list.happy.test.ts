@@ -227,6 +227,19 @@ function paymentStub(id: string): DurableObjectStub<PaymentObject> {
 }
 
 describe('the payment object keeps the index in step', { timeout: 30_000 }, () => {
+  it('once the index has the version, the alarm is back on the pay link expiry (no catch-up wake-up)', async () => {
+    const shop = await createShopWithToken({ allowedRedirectHosts: ['shop.example'] });
+    const id = (await shopApi(shop.token).init(paymentBody({ id: 'alarm-after-index' }))).data!.id;
+    const state = await waitFor('the index write', () =>
+      runInDurableObject(paymentStub(id), async (_o, st) => {
+        const record = (await st.storage.get<PaymentRecord>('payment'))!;
+        const index = await st.storage.get<{ version: number }>('payments-index');
+        return index?.version === record.transitions.length ? { record, alarm: await st.storage.getAlarm() } : null;
+      }),
+    );
+    expect(state.alarm).toBe(Date.parse(state.record.expiresAt));
+  });
+
   it('an update whose index write did not happen is written by the alarm', async () => {
     const shop = await createShopWithToken({ allowedRedirectHosts: ['shop.example'] });
     const api = listApi(shop.token);
