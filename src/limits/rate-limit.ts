@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { clientIp } from '../http/client-ip';
 import type { AppEnv } from '../http/context';
 import { ApiError } from '../http/problem';
+import type { Logger } from '../observability/logger';
 import type { Services } from '../services';
 
 /** The 429 for `key` when its budget is spent, else null; counts the request either way. */
@@ -19,12 +20,13 @@ export function rateLimitVerdict(
   limit: number,
   who: string,
   waitUntil: (work: Promise<unknown>) => void,
+  log: () => Logger = () => services.log,
 ): ApiError | null {
-  const { config, rateGate, log } = services;
+  const { config, rateGate } = services;
   const { windowSeconds } = config.rateLimits;
   const verdict = rateGate.check(key, limit, windowSeconds, waitUntil);
   if (verdict.allowed) return null;
-  log.warn('rate limited', { key: key.split(':').slice(0, 2).join(':'), retryAfter: verdict.retryAfterSeconds });
+  log().warn('rate limited', { key: key.split(':').slice(0, 2).join(':'), retryAfter: verdict.retryAfterSeconds });
   return new ApiError(
     429,
     'rate_limited',
@@ -34,8 +36,8 @@ export function rateLimitVerdict(
 }
 
 /** Per client IP, for the customer pages (no credentials). */
-export const ipRateLimitVerdict = (services: Services, headers: Headers, waitUntil: (work: Promise<unknown>) => void) =>
-  rateLimitVerdict(services, `rate:ip:${clientIp(headers)}`, services.config.rateLimits.perIp, 'from this address', waitUntil);
+export const ipRateLimitVerdict = (services: Services, headers: Headers, waitUntil: (work: Promise<unknown>) => void, log?: () => Logger) =>
+  rateLimitVerdict(services, `rate:ip:${clientIp(headers)}`, services.config.rateLimits.perIp, 'from this address', waitUntil, log);
 
 async function enforce(c: Context<AppEnv>, key: string, limit: number, who: string): Promise<void> {
   const refused = rateLimitVerdict(c.var.services, key, limit, who, (work) => c.executionCtx.waitUntil(work));

@@ -32,11 +32,11 @@ export function payLinkFastLane(request: Request, env: Env, ctx: ExecutionContex
 
 async function serve(request: Request, url: URL, id: string, env: Env, ctx: ExecutionContext): Promise<Response> {
   const requestId = requestIdOf(request.headers);
-  // No per-request logger: nothing on this path logs, and a failure is answered (and logged
-  // with the request id) by the router.
+  // The request's logger only when something logs (a refusal): the common path does not, and a
+  // failure is answered (and logged with the request id) by the router.
   const services = buildServices(env);
   const waitUntil = (work: Promise<unknown>) => ctx.waitUntil(work);
-  const refused = ipRateLimitVerdict(services, request.headers, waitUntil);
+  const refused = ipRateLimitVerdict(services, request.headers, waitUntil, () => services.log.child({ requestId }));
   const res = refused
     ? problemResponse(refused.status, refused.code, requestId, refused.detail, undefined, refused.headers)
     : await answerPayLink(services, id, requestId, waitUntil).then((answer) =>
