@@ -1,15 +1,42 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, waitForHttp } from './ports.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
+const readVars = (file) => {
+  let text = '';
+  try {
+    text = readFileSync(join(root, file), 'utf8');
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .map((l) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(l.trim()))
+      .filter(Boolean)
+      .map((m) => [m[1], m[2]]),
+  );
+};
+
+/**
+ * The local secrets of .dev.vars.example (safe values, committed) that .dev.vars does not set:
+ * our Worker gets each one the caller did not pass either, so it starts on a fresh clone (no
+ * .dev.vars yet: `npm start` writes it) exactly as on a developer's machine, whose own .dev.vars
+ * values wrangler still reads and these never override.
+ */
+function exampleSecrets() {
+  const own = readVars('.dev.vars');
+  return Object.fromEntries(Object.entries(readVars('.dev.vars.example')).filter(([k, v]) => v !== '' && !(k in own)));
+}
+
 /**
  * Starts the Worker with `wrangler dev` (workerd + local KV/DO/Queues) and resolves once
  * /healthz answers. `vars` override wrangler.toml vars and secrets (passed as --var, so no
- * .dev.vars is needed). State lives in a fresh folder unless `persistTo` is given.
+ * .dev.vars is needed: our Worker's unset secrets come from .dev.vars.example). State lives in a fresh folder unless `persistTo` is given.
  * `config` selects another wrangler config (the benchmark's bare Worker); `readyPath` is polled.
  * Returns { url, port, pid, logs(), stop() }; stop() sends SIGINT so workerd exits with wrangler.
  */
@@ -29,7 +56,8 @@ export async function startWorker({ vars = {}, port, persistTo, logLevel = 'info
     '--log-level', logLevel,
     '--show-interactive-dev-session=false',
   ];
-  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  const all = config ? vars : { ...exampleSecrets(), ...vars };
+  for (const [k, v] of Object.entries(all)) args.push('--var', `${k}:${v}`);
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
