@@ -1,9 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { type Client, createClient } from '../../generated/api/client';
 import type { components, paths } from '../../generated/openapi';
+import { readDevVars } from '../lib/dev-vars.mjs';
 
-const root = resolve(import.meta.dirname, '..', '..');
 export const DEFAULT_BASE_URL = 'http://localhost:8787';
 
 /** An error the CLI reports on one or two lines and exits non-zero with; never a stack trace. */
@@ -20,17 +18,6 @@ export class CliError extends Error {
 export interface Connection {
   baseUrl: string;
   client: Client;
-}
-
-/** Reads KEY=value lines (the .dev.vars format) without ever printing them. */
-export function readDevVars(path = join(root, '.dev.vars')): Record<string, string> {
-  if (!existsSync(path)) return {};
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) vars[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
-  }
-  return vars;
 }
 
 function isLocal(baseUrl: string): boolean {

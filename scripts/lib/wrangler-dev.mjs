@@ -1,26 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readDevVars } from './dev-vars.mjs';
 import { freePort, waitForHttp } from './ports.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
-
-const readVars = (file) => {
-  let text = '';
-  try {
-    text = readFileSync(join(root, file), 'utf8');
-  } catch {
-    return {};
-  }
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .map((l) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(l.trim()))
-      .filter(Boolean)
-      .map((m) => [m[1], m[2]]),
-  );
-};
 
 /**
  * The local secrets of .dev.vars.example (safe values, committed) that .dev.vars does not set:
@@ -29,14 +14,15 @@ const readVars = (file) => {
  * values wrangler still reads and these never override.
  */
 function exampleSecrets() {
-  const own = readVars('.dev.vars');
-  return Object.fromEntries(Object.entries(readVars('.dev.vars.example')).filter(([k, v]) => v !== '' && !(k in own)));
+  const own = readDevVars(join(root, '.dev.vars'));
+  return Object.fromEntries(Object.entries(readDevVars(join(root, '.dev.vars.example'))).filter(([k, v]) => v !== '' && !(k in own)));
 }
 
 /**
  * Starts the Worker with `wrangler dev` (workerd + local KV/DO/Queues) and resolves once
  * /healthz answers. `vars` override wrangler.toml vars and secrets (passed as --var, so no
- * .dev.vars is needed: our Worker's unset secrets come from .dev.vars.example). State lives in a fresh folder unless `persistTo` is given.
+ * .dev.vars is needed: our Worker's unset secrets come from .dev.vars.example). State lives in
+ * a fresh folder unless `persistTo` is given.
  * `config` selects another wrangler config (the benchmark's bare Worker); `readyPath` is polled.
  * Returns { url, port, pid, logs(), stop() }; stop() sends SIGINT so workerd exits with wrangler.
  */

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { createClient } from '../../generated/api/client/index.ts';
 import { startBanskySandbox } from '../../sandbox/bansky/server.ts';
 import { DEMO_PRODUCT, startDemoShop } from '../../sandbox/demo-shop/server.ts';
-import { readDevVars } from '../admin/client.ts';
+import { readDevVars } from '../lib/dev-vars.mjs';
 import { startWorker } from '../lib/wrangler-dev.mjs';
 import { type DemoCredentials, type DemoMember, ensureDemoMember, ensureDemoShop } from './demo-credentials.ts';
 import { ensureBigQueryEmulator } from './ensure-emulator.ts';

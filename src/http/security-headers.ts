@@ -4,6 +4,12 @@ import type { AppEnv } from './context';
 /** Two years, as hstspreload.org asks; includeSubDomains because every host of ours is https. */
 export const HSTS = 'max-age=63072000; includeSubDomains';
 
+/** nosniff always, HSTS over https: set on `headers` (also for answers built outside Hono, the pay link's fast lane). */
+export function addSecurityHeaders(headers: Headers, requestUrl: URL): void {
+  headers.set('X-Content-Type-Options', 'nosniff');
+  if (requestUrl.protocol === 'https:') headers.set('Strict-Transport-Security', HSTS);
+}
+
 /**
  * Headers every response of the Worker carries, whatever produced it (routes, problems from
  * onError, notFound, the docs): `X-Content-Type-Options: nosniff` always, HSTS when the request
@@ -11,23 +17,15 @@ export const HSTS = 'max-age=63072000; includeSubDomains';
  * stays usable). Static files served before the Worker get the same from public/_headers.
  * Registered first in createApp so it wraps everything.
  */
-/** The same headers, for an answer built outside Hono (the pay link's fast lane). */
-export function addSecurityHeaders(headers: Headers, requestUrl: URL): void {
-  headers.set('X-Content-Type-Options', 'nosniff');
-  if (requestUrl.protocol === 'https:') headers.set('Strict-Transport-Security', HSTS);
-}
-
 export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next();
-  const https = new URL(c.req.url).protocol === 'https:';
+  const url = new URL(c.req.url);
   try {
-    c.res.headers.set('X-Content-Type-Options', 'nosniff');
-    if (https) c.res.headers.set('Strict-Transport-Security', HSTS);
+    addSecurityHeaders(c.res.headers, url);
   } catch {
     // A response passed through from fetch() has immutable headers: copy it once.
     const res = new Response(c.res.body, c.res);
-    res.headers.set('X-Content-Type-Options', 'nosniff');
-    if (https) res.headers.set('Strict-Transport-Security', HSTS);
+    addSecurityHeaders(res.headers, url);
     c.res = res;
   }
 };

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startBanskySandbox } from '../../sandbox/bansky/server.ts';
-import { readDevVars } from '../../scripts/admin/client.ts';
+import { readDevVars } from '../../scripts/lib/dev-vars.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { startWorker } from '../../scripts/lib/wrangler-dev.mjs';
 import { browse, root, submitCheckout } from './e2e.support.ts';

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDevVars } from '../../scripts/admin/client.ts';
+import { readDevVars } from '../../scripts/lib/dev-vars.mjs';
 import { type RunningWorker, startWorker } from '../../scripts/lib/wrangler-dev.mjs';
 import { root } from './e2e.support.ts';
 

@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDevVars } from '../../scripts/admin/client.ts';
+import { readDevVars } from '../../scripts/lib/dev-vars.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { browse, eventually, root, secretValues, submitCheckout } from './e2e.support.ts';
 

@@ -20,8 +20,10 @@ function redirectTo(c: Context<AppEnv>, location: string) {
   return c.body(null, 302, { location, ...REDIRECT_HEADERS });
 }
 
-function track(c: Context<AppEnv>, r: PaymentRecord, eventType: 'customer_returned', attributes: Record<string, unknown>) {
-  c.executionCtx.waitUntil(c.var.services.analytics.emit({ ...paymentEventFields(r, c.var.requestId), event_type: eventType, attributes }));
+/** The customer came back through our wrapper: one analytics event, after the answer. */
+function trackReturn(c: Context<AppEnv>, r: PaymentRecord, via: 'success' | 'error') {
+  const event = { ...paymentEventFields(r, c.var.requestId), event_type: 'customer_returned' as const, attributes: { via } };
+  c.executionCtx.waitUntil(c.var.services.analytics.emit(event));
 }
 
 export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
@@ -33,7 +35,7 @@ async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'erro
   const r = isPaymentId(id) ? await c.var.services.payments.object(id).customerReturned(which, c.var.requestId) : null;
   if (!r) return html(c, 404, PAGES.unknown());
   c.var.services.payLinks.forget(id); // back from Bansky: the payment is about to change
-  track(c, r, 'customer_returned', { via: which });
+  trackReturn(c, r, which);
   // Stored normalised since issue 14 item 7; older records are normalised here, never thrown on.
   const to = safeLocation(which === 'success' ? r.successUrl : r.errorUrl);
   return to ? redirectTo(c, to) : html(c, 400, PAGES.noReturn());
