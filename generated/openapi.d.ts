@@ -549,16 +549,20 @@ export interface components {
          */
         Amount: string;
         /**
-         * @description The amount in the currency's major unit, as a JSON number (`100`, `19.9`) or a decimal
-         *     string (`"19.90"`). Both forms follow the same rules: positive, at most as many decimals as
-         *     the currency has (`10.001` USD and `10.5` JPY are refused). A JSON number must be exact as
-         *     written within a double's 15 significant digits; send larger or finer amounts (18-decimal
-         *     crypto) as a string. `100`, `"100"` and `"100.00"` USD are the same amount, also for
-         *     idempotency; we store and answer the canonical string (`"100.00"`).
+         * @description The amount in the currency's major unit. **The decimal string (`"19.90"`) is the exact
+         *     form** and the one to prefer; a JSON number (`100`, `19.9`) is accepted as the brief sends
+         *     it. Both forms follow the same rules: positive, at most as many decimals as the currency
+         *     has (`10.001` USD and `10.5` JPY are refused). A JSON number must be an IEEE 754 double
+         *     written in plain decimal notation with at most 15 significant digits, so that it means
+         *     exactly what was written: exponent notation (`1.2345679e+06`, what a float32 encoder
+         *     prints) and longer numbers are refused with `invalid_amount` rather than charged rounded.
+         *     Send larger or finer amounts (18-decimal crypto) as a string. `100`, `"100"` and
+         *     `"100.00"` USD are the same amount, also for idempotency; we store and answer the
+         *     canonical string (`"100.00"`).
          * @example 100
          * @example 49.90
          */
-        AmountInput: number | components["schemas"]["Amount"];
+        AmountInput: components["schemas"]["Amount"] | number;
         /**
          * @description ISO 4217 code (`EUR`, `USD`, `JPY`, …) or a supported crypto code (`BTC`, `ETH`, `LTC`, `USDT`, `USDC`).
          * @example EUR
@@ -609,7 +613,7 @@ export interface components {
             errorUrl: components["schemas"]["HttpUrl"];
             postbackUrl?: components["schemas"]["HttpUrl"];
         };
-        InitPaymentResponse: {
+        PaymentStarted: {
             /** @enum {string} */
             status: "success";
             id: components["schemas"]["PaymentId"];
@@ -1286,7 +1290,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InitPaymentResponse"];
+                    "application/json": components["schemas"]["PaymentStarted"];
                 };
             };
             /** @description Payment created. Redirect your customer to `url`. */
@@ -1296,7 +1300,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InitPaymentResponse"];
+                    "application/json": components["schemas"]["PaymentStarted"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -27,15 +27,19 @@ export type ShopTransactionId = string;
 export type Amount = string;
 
 /**
- * The amount in the currency's major unit, as a JSON number (`100`, `19.9`) or a decimal
- * string (`"19.90"`). Both forms follow the same rules: positive, at most as many decimals as
- * the currency has (`10.001` USD and `10.5` JPY are refused). A JSON number must be exact as
- * written within a double's 15 significant digits; send larger or finer amounts (18-decimal
- * crypto) as a string. `100`, `"100"` and `"100.00"` USD are the same amount, also for
- * idempotency; we store and answer the canonical string (`"100.00"`).
+ * The amount in the currency's major unit. **The decimal string (`"19.90"`) is the exact
+ * form** and the one to prefer; a JSON number (`100`, `19.9`) is accepted as the brief sends
+ * it. Both forms follow the same rules: positive, at most as many decimals as the currency
+ * has (`10.001` USD and `10.5` JPY are refused). A JSON number must be an IEEE 754 double
+ * written in plain decimal notation with at most 15 significant digits, so that it means
+ * exactly what was written: exponent notation (`1.2345679e+06`, what a float32 encoder
+ * prints) and longer numbers are refused with `invalid_amount` rather than charged rounded.
+ * Send larger or finer amounts (18-decimal crypto) as a string. `100`, `"100"` and
+ * `"100.00"` USD are the same amount, also for idempotency; we store and answer the
+ * canonical string (`"100.00"`).
  *
  */
-export type AmountInput = number | Amount;
+export type AmountInput = Amount | number;
 
 /**
  * ISO 4217 code (`EUR`, `USD`, `JPY`, …) or a supported crypto code (`BTC`, `ETH`, `LTC`, `USDT`, `USDC`).
@@ -84,7 +88,7 @@ export type InitPaymentRequest = {
     postbackUrl?: HttpUrl;
 };
 
-export type InitPaymentResponse = {
+export type PaymentStarted = {
     status: 'success';
     id: PaymentId;
     /**
@@ -564,14 +568,14 @@ export type InitPaymentResponses = {
      * already exists; this is the original answer.
      *
      */
-    200: InitPaymentResponse;
+    200: PaymentStarted;
     /**
      * Payment created. Redirect your customer to `url`.
      */
-    201: InitPaymentResponse;
+    201: PaymentStarted;
 };
 
-export type InitPaymentResponse2 = InitPaymentResponses[keyof InitPaymentResponses];
+export type InitPaymentResponse = InitPaymentResponses[keyof InitPaymentResponses];
 
 export type GetPaymentData = {
     body?: never;

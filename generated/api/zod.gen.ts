@@ -29,17 +29,23 @@ export const zAmount = z.string().regex(/^(0|[1-9][0-9]{0,14})(\.[0-9]{1,18})?$/
 });
 
 /**
- * The amount in the currency's major unit, as a JSON number (`100`, `19.9`) or a decimal
- * string (`"19.90"`). Both forms follow the same rules: positive, at most as many decimals as
- * the currency has (`10.001` USD and `10.5` JPY are refused). A JSON number must be exact as
- * written within a double's 15 significant digits; send larger or finer amounts (18-decimal
- * crypto) as a string. `100`, `"100"` and `"100.00"` USD are the same amount, also for
- * idempotency; we store and answer the canonical string (`"100.00"`).
+ * The amount in the currency's major unit. **The decimal string (`"19.90"`) is the exact
+ * form** and the one to prefer; a JSON number (`100`, `19.9`) is accepted as the brief sends
+ * it. Both forms follow the same rules: positive, at most as many decimals as the currency
+ * has (`10.001` USD and `10.5` JPY are refused). A JSON number must be an IEEE 754 double
+ * written in plain decimal notation with at most 15 significant digits, so that it means
+ * exactly what was written: exponent notation (`1.2345679e+06`, what a float32 encoder
+ * prints) and longer numbers are refused with `invalid_amount` rather than charged rounded.
+ * Send larger or finer amounts (18-decimal crypto) as a string. `100`, `"100"` and
+ * `"100.00"` USD are the same amount, also for idempotency; we store and answer the
+ * canonical string (`"100.00"`).
  *
  */
 export const zAmountInput = z.union([
-    z.number(),
-    zAmount
+    zAmount,
+    z.number().register(z.globalRegistry, {
+        description: 'A double in plain decimal notation, at most 15 significant digits.'
+    })
 ]);
 
 /**
@@ -99,7 +105,7 @@ export const zInitPaymentRequest = z.object({
     postbackUrl: zHttpUrl.optional()
 });
 
-export const zInitPaymentResponse = z.object({
+export const zPaymentStarted = z.object({
     status: z.enum(['success']),
     id: zPaymentId,
     url: z.url().register(z.globalRegistry, {
@@ -585,7 +591,7 @@ export const zInitPaymentBody = zInitPaymentRequest;
  * already exists; this is the original answer.
  *
  */
-export const zInitPaymentResponse2 = zInitPaymentResponse;
+export const zInitPaymentResponse = zPaymentStarted;
 
 export const zGetPaymentPath = z.object({
     id: zPaymentId

@@ -45,6 +45,44 @@ function publicPathItems(items: Json | undefined, internalTags: Set<string>): Js
   return out;
 }
 
+function operationIds(items: Json | undefined): Set<string> {
+  const ids = new Set<string>();
+  for (const item of Object.values(items ?? {})) {
+    for (const [key, op] of Object.entries(item as Json)) {
+      if (METHODS.includes(key) && typeof (op as Json).operationId === 'string') ids.add((op as Json).operationId as string);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Drops every response link whose target operation is not in this document: a link to an
+ * operation the reader cannot see is a dangling reference, and strict validators (openapi-generator)
+ * refuse the whole document for it.
+ */
+function dropDanglingLinks(paths: Json, componentLinks: Json | undefined, kept: Set<string>): void {
+  const target = (link: Json): string | undefined => {
+    const ref = link.$ref;
+    if (typeof ref === 'string')
+      return (componentLinks?.[ref.split('/').pop() ?? ''] as Json | undefined)?.operationId as string | undefined;
+    return link.operationId as string | undefined;
+  };
+  for (const item of Object.values(paths)) {
+    for (const [key, op] of Object.entries(item as Json)) {
+      if (!METHODS.includes(key)) continue;
+      for (const response of Object.values(((op as Json).responses as Json | undefined) ?? {})) {
+        const links = (response as Json).links as Json | undefined;
+        if (!links) continue;
+        for (const [name, link] of Object.entries(links)) {
+          const id = target(link as Json);
+          if (id !== undefined && !kept.has(id)) delete links[name];
+        }
+        if (Object.keys(links).length === 0) delete (response as Json).links;
+      }
+    }
+  }
+}
+
 /** Every `#/components/<kind>/<name>` reachable from `root`, following refs inside components too. */
 function reachableComponents(doc: Json, root: unknown): Set<string> {
   const components = (doc.components as Record<string, Json> | undefined) ?? {};
@@ -90,6 +128,8 @@ export function buildPublicSpec(contract: Json, guide?: string): Json {
   doc.paths = publicPathItems(doc.paths as Json, internalTags) ?? {};
   if (doc.webhooks) doc.webhooks = publicPathItems(doc.webhooks as Json, internalTags);
   doc.tags = ((doc.tags as Json[] | undefined) ?? []).filter((t) => !internalTags.has(String(t.name)));
+  const publicOperations = new Set([...operationIds(doc.paths as Json), ...operationIds(doc.webhooks as Json | undefined)]);
+  dropDanglingLinks(doc.paths as Json, (doc.components as Record<string, Json> | undefined)?.links, publicOperations);
 
   const components = (doc.components as Record<string, Json> | undefined) ?? {};
   const { components: _components, ...rest } = doc;

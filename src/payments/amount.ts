@@ -31,30 +31,31 @@ export function decimalFromJsonNumber(value: number, source?: string): AmountRes
   const m = JSON_NUMBER.exec(text);
   if (!m || !Number.isFinite(value)) return { ok: false, message: 'must be a finite decimal number' };
   if (text.startsWith('-')) return { ok: false, message: 'must be greater than zero' };
-  const [, whole = '', fraction = '', exp = '0'] = m;
+  const [, whole = '', fraction = '', exp] = m;
+  // Exponent notation (`1.2345679e+06`) is how a float32 or a shortest-form encoder prints a
+  // number it has already rounded, never how a shop writes money: refuse it rather than charge the
+  // rounded value.
+  if (exp !== undefined) {
+    return {
+      ok: false,
+      message: `a JSON number in exponent notation (${text}) is refused: it is what a lossy (float32) encoder writes; send the exact amount as a decimal string, e.g. "1234567.89"`,
+    };
+  }
   const digits = (whole + fraction).replace(/^0+/, '');
   const significant = digits.replace(/0+$/, '').length;
   if (significant > MAX_NUMBER_SIGNIFICANT_DIGITS) {
     return {
       ok: false,
-      message: `a JSON number holds at most ${MAX_NUMBER_SIGNIFICANT_DIGITS} significant digits exactly; send this amount as a string, e.g. "${shiftDecimal(whole, fraction, Number(exp))}"`,
+      message: `a JSON number holds at most ${MAX_NUMBER_SIGNIFICANT_DIGITS} significant digits exactly; send this amount as a string, e.g. "${shiftDecimal(whole, fraction)}"`,
     };
   }
-  return { ok: true, value: shiftDecimal(whole, fraction, Number(exp)) };
+  return { ok: true, value: shiftDecimal(whole, fraction) };
 }
 
-/** `whole.fraction × 10^exp` as plain decimal text, without exponent. */
-function shiftDecimal(whole: string, fraction: string, exp: number): string {
-  let digits = whole + fraction;
-  let point = whole.length + exp;
-  if (point <= 0) {
-    digits = '0'.repeat(1 - point) + digits;
-    point = 1;
-  } else if (point > digits.length) {
-    digits += '0'.repeat(point - digits.length);
-  }
-  const int = digits.slice(0, point).replace(/^0+(?=\d)/, '');
-  const frac = digits.slice(point).replace(/0+$/, '');
+/** `whole.fraction` as plain decimal text, leading zeros of the whole part and trailing zeros of the fraction dropped. */
+function shiftDecimal(whole: string, fraction: string): string {
+  const int = whole.replace(/^0+(?=\d)/, '');
+  const frac = fraction.replace(/0+$/, '');
   return frac ? `${int}.${frac}` : int;
 }
 

@@ -85,7 +85,8 @@ describe('the brief’s own request', () => {
     [1500, 'JPY', '1500'],
     [0.00125, 'BTC', '0.00125000'],
     ['1.000000000000000001', 'ETH', '1.000000000000000001'],
-    [2.5e-7, 'BTC', '0.00000025'],
+    [1234567.89, 'EUR', '1234567.89'],
+    ['0.00000025', 'BTC', '0.00000025'],
   ])('amount %j %s is stored, answered and sent to Bansky as "%s"', async (amount, currency, canonical) => {
     const res = await post({ ...BRIEF, id: uniq('canon'), amount, currency, type: undefined });
     expect(res.status, await res.clone().text()).toBe(201);
@@ -103,8 +104,14 @@ describe('the brief’s own request', () => {
     ['1.00000000000000001', 'ETH', 'send this amount as a string'],
     ['123456789012.3456', 'BTC', 'send this amount as a string'],
     ['0.30000000000000004', 'ETH', 'send this amount as a string'],
-    ['1e20', 'USD', 'less than 1000000000000'],
     ['1000000000000', 'USD', 'less than 1000000000000'],
+    // What a float32 encoder (Go's float32, Java's Float) makes of 1234567.89 EUR: refused, never
+    // charged as 1234567.90.
+    ['1.2345679e+06', 'EUR', 'exponent notation (1.2345679e+06) is refused'],
+    ['1.2345679E6', 'EUR', 'send the exact amount as a decimal string'],
+    ['2.5e-7', 'BTC', 'exponent notation'],
+    ['1e2', 'USD', 'exponent notation'],
+    ['1e20', 'USD', 'exponent notation'],
   ])('the JSON number %s %s is refused: %s', async (amountText, currency, message) => {
     const body = JSON.stringify({ ...BRIEF, id: uniq('num'), currency, type: undefined }).replace('"amount":100', `"amount":${amountText}`);
     const res = await post(body);

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse } from '../../../generated/api/zod.gen';
+import { zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zPaymentStarted } from '../../../generated/api/zod.gen';
 import { shopAuth } from '../../http/auth';
 import { jsonNumberSources } from '../../http/json-body';
 import { jsonBody, jsonContent, problems } from '../../http/openapi';
@@ -14,8 +14,8 @@ export const initPayment = createRoute({
   // strict: a misspelt field ("sucessUrl") is an error the integrator must see, not silently dropped.
   request: { body: jsonBody(zInitPaymentBody.strict()) },
   responses: {
-    201: jsonContent(zInitPaymentResponse, 'Payment created'),
-    200: jsonContent(zInitPaymentResponse, 'Idempotent replay'),
+    201: jsonContent(zPaymentStarted, 'Payment created'),
+    200: jsonContent(zPaymentStarted, 'Idempotent replay'),
     ...problems(400, 401, 403, 409, 413, 415, 502, 504),
   },
 });
