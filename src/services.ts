@@ -78,11 +78,12 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const payments = new PaymentStore(env.PAYMENTS);
   const limiter = new Limiter(env.LIMITER);
   const analytics = new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV);
+  const secretBox = new SecretBox(config.webhookSecretKeys);
   const services: Services = {
     config,
     clock,
     log,
-    shops: new ShopStore(env.KV, clock, new SecretBox(config.webhookSecretKeys)),
+    shops: new ShopStore(env.KV, clock, secretBox),
     payments,
     payLinks: new PayLinkCache(clock),
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
@@ -98,6 +99,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       ns: env.MEMBERS,
       kv: env.KV,
       throttle: new LoginThrottle(limiter, 'app', APP_SIGN_IN_POLICIES),
+      box: secretBox,
       clock,
       publicBaseUrl: config.publicBaseUrl,
     }),
