@@ -8,6 +8,7 @@ import type {
   PostbackAttempt,
   PostbackDeliveryStatus,
 } from '../../generated/api/types.gen';
+import { failureReason } from '../postbacks/deliver';
 
 /** Everything one payment's Durable Object knows (DESIGN §4). Never leaves the Worker whole. */
 export interface PaymentRecord {
@@ -85,6 +86,7 @@ export function toPublicPayment(r: PaymentRecord, publicBaseUrl: string): Paymen
       attempts: r.postback.attempts.length,
       lastAttemptAt: last?.at ?? null,
       lastHttpStatus: last?.httpStatus ?? null,
+      lastError: last ? failureReason(last) : null,
       deliveredAt: r.postback.deliveredAt,
       nextAttemptAt: r.postback.status === 'pending' ? (r.postback.nextAttemptAt ?? null) : null,
     },

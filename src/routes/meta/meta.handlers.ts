@@ -1,6 +1,7 @@
 import { CONTRACT_VERSION } from '../../../generated/contract-index';
 import { publicContract } from '../../docs/served';
 import { servedFrom } from '../../docs/specs';
+import { toYaml } from '../../docs/yaml';
 import type { Handler } from '../../http/context';
 import type * as routes from './meta.routes';
 
@@ -11,4 +12,11 @@ export const getContract: Handler<typeof routes.getContract> = async (c) => {
   const spec = await publicContract(c.env.ASSETS);
   c.header('Cache-Control', 'public, max-age=300');
   return c.json(servedFrom(spec, c.var.services.config.publicBaseUrl), 200);
+};
+
+/** The same document as YAML, for tools and people who read the contract in its source form. */
+export const getContractYaml: Handler<typeof routes.getContractYaml> = async (c) => {
+  const spec = await publicContract(c.env.ASSETS);
+  c.header('Cache-Control', 'public, max-age=300');
+  return c.body(toYaml(servedFrom(spec, c.var.services.config.publicBaseUrl)), 200, { 'content-type': 'application/yaml; charset=utf-8' });
 };

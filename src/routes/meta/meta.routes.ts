@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { zGetContractResponse, zGetHealthResponse } from '../../../generated/api/zod.gen';
+import { zGetContractResponse, zGetContractYamlResponse, zGetHealthResponse } from '../../../generated/api/zod.gen';
 import { jsonContent, problems } from '../../http/openapi';
 
 export const getHealth = createRoute({
@@ -16,4 +16,12 @@ export const getContract = createRoute({
   path: '/openapi.json',
   tags: ['meta'],
   responses: { 200: jsonContent(zGetContractResponse), ...problems() },
+});
+
+export const getContractYaml = createRoute({
+  operationId: 'getContractYaml',
+  method: 'get',
+  path: '/openapi.yaml',
+  tags: ['meta'],
+  responses: { 200: { description: 'OK', content: { 'application/yaml': { schema: zGetContractYamlResponse } } }, ...problems() },
 });
