@@ -884,10 +884,27 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /**
+         * @description One currency's payments in the filtered range. `count` and `amount` cover every status the
+         *     filter admits (the amounts asked for); `paidCount` and `paidAmount` only the paid ones (the
+         *     money received); `statusCounts` splits `count` by status.
+         */
         CurrencyTotal: {
             currency: components["schemas"]["Currency"];
             count: number;
             amount: components["schemas"]["DecimalTotal"];
+            paidCount: number;
+            paidAmount: components["schemas"]["DecimalTotal"];
+            /**
+             * @description Payments per status; a status without payments is left out.
+             * @example {
+             *       "paid": 3,
+             *       "failed": 1
+             *     }
+             */
+            statusCounts: {
+                [key: string]: number;
+            };
         };
         /** @description An exact decimal sum (may be `0`), in the currency's units. */
         DecimalTotal: string;

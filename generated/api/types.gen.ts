@@ -379,10 +379,24 @@ export type PaymentListItem = {
     updatedAt: string;
 };
 
+/**
+ * One currency's payments in the filtered range. `count` and `amount` cover every status the
+ * filter admits (the amounts asked for); `paidCount` and `paidAmount` only the paid ones (the
+ * money received); `statusCounts` splits `count` by status.
+ *
+ */
 export type CurrencyTotal = {
     currency: Currency;
     count: number;
     amount: DecimalTotal;
+    paidCount: number;
+    paidAmount: DecimalTotal;
+    /**
+     * Payments per status; a status without payments is left out.
+     */
+    statusCounts: {
+        [key: string]: number;
+    };
 };
 
 /**

@@ -418,10 +418,23 @@ export const zDecimalTotal = z.string().regex(/^\d+(\.\d+)?$/).register(z.global
     description: 'An exact decimal sum (may be `0`), in the currency\'s units.'
 });
 
+/**
+ * One currency's payments in the filtered range. `count` and `amount` cover every status the
+ * filter admits (the amounts asked for); `paidCount` and `paidAmount` only the paid ones (the
+ * money received); `statusCounts` splits `count` by status.
+ *
+ */
 export const zCurrencyTotal = z.object({
     currency: zCurrency,
     count: z.int().gte(0),
-    amount: zDecimalTotal
+    amount: zDecimalTotal,
+    paidCount: z.int().gte(0),
+    paidAmount: zDecimalTotal,
+    statusCounts: z.record(z.string(), z.int().gte(1)).register(z.globalRegistry, {
+        description: 'Payments per status; a status without payments is left out.'
+    })
+}).register(z.globalRegistry, {
+    description: 'One currency\'s payments in the filtered range. `count` and `amount` cover every status the\nfilter admits (the amounts asked for); `paidCount` and `paidAmount` only the paid ones (the\nmoney received); `statusCounts` splits `count` by status.\n'
 });
 
 export const zPaymentList = z.object({

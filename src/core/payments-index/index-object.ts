@@ -13,8 +13,10 @@ export interface ShardQuery {
   limit: number;
 }
 
+/** Totals of one currency × status (the list splits them into paid volume and counts per status). */
 export interface ShardTotal {
   currency: string;
+  status: PaymentStatus;
   count: number;
   minor: string; // BigInt as text
 }
@@ -88,16 +90,17 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] {
     const { where, args } = filters(q);
     const rows = this.sql
-      .exec(`SELECT currency, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, ...args)
+      .exec(`SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, ...args)
       .toArray();
-    const by = new Map<string, { count: number; minor: bigint }>();
+    const by = new Map<string, ShardTotal & { sum: bigint }>();
     for (const r of rows) {
-      const t = by.get(String(r.currency)) ?? { count: 0, minor: 0n };
+      const key = `${r.currency}\u0000${r.status}`;
+      const t = by.get(key) ?? { currency: String(r.currency), status: String(r.status) as PaymentStatus, count: 0, minor: '0', sum: 0n };
       t.count += Number(r.count);
-      t.minor += BigInt(String(r.minor));
-      by.set(String(r.currency), t);
+      t.sum += BigInt(String(r.minor));
+      by.set(key, t);
     }
-    return [...by].filter(([, t]) => t.count > 0).map(([currency, t]) => ({ currency, count: t.count, minor: t.minor.toString() }));
+    return [...by.values()].filter((t) => t.count > 0).map(({ sum, ...t }) => ({ ...t, minor: sum.toString() }));
   }
 
   private addTotal(day: string, status: string, currency: string, count: number, minor: bigint): void {

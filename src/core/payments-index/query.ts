@@ -84,16 +84,7 @@ export class PaymentsIndex {
 
   private async totals(shopId: string, mode: Mode, months: string[], q: Omit<ShardQuery, 'limit' | 'before'>): Promise<CurrencyTotal[]> {
     const parts = await Promise.all(months.map((m) => shard(this.deps.ns, shopId, mode, m).totals(q)));
-    const sum = new Map<string, { count: number; minor: bigint }>();
-    for (const t of parts.flat()) {
-      const s = sum.get(t.currency) ?? { count: 0, minor: 0n };
-      s.count += t.count;
-      s.minor += BigInt(t.minor);
-      sum.set(t.currency, s);
-    }
-    return [...sum]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([currency, s]) => ({ currency, count: s.count, amount: fromMinor(s.minor, currency) }));
+    return currencyTotals(parts.flat().map((t) => ({ ...t, minor: BigInt(t.minor) })));
   }
 
   /** Exact lookup by our id or by the shop's id (whose payment id we can derive): always current. */
@@ -106,17 +97,12 @@ export class PaymentsIndex {
       .filter((r): r is PaymentRecord => r !== null && r.shopId === shopId && r.mode === mode && r.status !== 'created')
       .filter((r) => (r.id === q || r.shopTransactionId === q) && matchesFilters(r, f))
       .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
-    const totals = new Map<string, { count: number; minor: bigint }>();
-    for (const r of matches) {
-      const t = totals.get(r.currency) ?? { count: 0, minor: 0n };
-      t.count += 1;
-      t.minor += toMinor(r.amount, r.currency);
-      totals.set(r.currency, t);
-    }
     return {
       items: matches.map(toListItem),
       nextCursor: null,
-      totals: [...totals].map(([currency, t]) => ({ currency, count: t.count, amount: fromMinor(t.minor, currency) })),
+      totals: currencyTotals(
+        matches.map((r) => ({ currency: r.currency, status: r.status, count: 1, minor: toMinor(r.amount, r.currency) })),
+      ),
     };
   }
 }
@@ -133,3 +119,35 @@ function matchesFilters(r: PaymentRecord, f: ListFilters): boolean {
 
 const maxOf = (a: string | undefined, b: string) => (a && a > b ? a : b);
 const minOf = (a: string | undefined, b: string) => (a && a < b ? a : b);
+
+/**
+ * Per currency (never added across currencies): everything the filter admits, the paid part of it
+ * (the money received) and the count per status. Exact: sums in the currency's smallest unit.
+ */
+function currencyTotals(parts: Array<{ currency: string; status: PaymentStatus; count: number; minor: bigint }>): CurrencyTotal[] {
+  const sum = new Map<
+    string,
+    { count: number; minor: bigint; paidCount: number; paidMinor: bigint; statusCounts: Record<string, number> }
+  >();
+  for (const t of parts) {
+    const s = sum.get(t.currency) ?? { count: 0, minor: 0n, paidCount: 0, paidMinor: 0n, statusCounts: {} };
+    s.count += t.count;
+    s.minor += t.minor;
+    if (t.status === 'paid') {
+      s.paidCount += t.count;
+      s.paidMinor += t.minor;
+    }
+    s.statusCounts[t.status] = (s.statusCounts[t.status] ?? 0) + t.count;
+    sum.set(t.currency, s);
+  }
+  return [...sum]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([currency, s]) => ({
+      currency,
+      count: s.count,
+      amount: fromMinor(s.minor, currency),
+      paidCount: s.paidCount,
+      paidAmount: fromMinor(s.paidMinor, currency),
+      statusCounts: s.statusCounts,
+    }));
+}
