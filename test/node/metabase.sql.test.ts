@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARDS, cardSql, FILTERS, LOCKED } from '../../bigquery/metabase/dashboard.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { BigQueryUnavailableError } from '../../src/reporting/bigquery-query.ts';
-import { type FigureWindow, HeadlineFiguresService } from '../../src/reporting/headline-figures.ts';
+import { BigQueryUnavailableError } from '../../src/insight/reporting/bigquery-query.ts';
+import { type FigureWindow, HeadlineFiguresService } from '../../src/insight/reporting/headline-figures.ts';
 import { type DateStyle, type NativeValue, substituteLikeMetabase } from '../support/node/metabase-native-params.ts';
 import { dec, type Emulator, insertRows, query, type Row, startEmulator } from './analytics.support.ts';
 import { attemptsOf, D0, D3, D20, D40, eventsOf, NOW, PAYMENTS, paymentsIn, type Scope, statusOf } from './metabase.sql.support.ts';

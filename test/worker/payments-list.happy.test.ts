@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createClient } from '../../generated/api/client';
 import { listPayments, resendPostback } from '../../generated/api/sdk.gen';
 import type { PaymentList } from '../../generated/api/types.gen';
-import type { PaymentObject } from '../../src/payments/payment-object';
-import type { PaymentRecord } from '../../src/payments/record';
-import type { PaymentsIndexObject } from '../../src/payments-index/index-object';
+import type { PaymentObject } from '../../src/core/payments/payment-object';
+import type { PaymentRecord } from '../../src/core/payments/record';
+import type { PaymentsIndexObject } from '../../src/core/payments-index/index-object';
 import { appGet, signedInMember } from './app.support';
 import { BASE, createShopWithToken, worker } from './helpers';
 import {

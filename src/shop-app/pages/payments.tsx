@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
 import type { PaymentList, PaymentStatus } from '../../../generated/api/types.gen';
-import type { ListFilters } from '../../payments-index/query';
+import type { ListFilters } from '../../core/payments-index/query';
 import { fmtAmount, fmtTime, STATUS_LABELS, STATUS_TONE } from '../format';
 import { AppPage, Notice, type Frame } from '../layout';
 
