@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARDS, cardSql, FILTERS, LOCKED } from '../../bigquery/metabase/dashboard.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { BigQueryUnavailableError } from '../../src/insight/reporting/bigquery-query.ts';
+import { BigQueryUnavailableError, runQuery } from '../../src/insight/reporting/bigquery-query.ts';
 import { type FigureWindow, HeadlineFiguresService } from '../../src/insight/reporting/headline-figures.ts';
+import { SCOPE_SQL, toNamedParameters, withDataset } from '../../src/insight/reporting/scope-sql.ts';
 import { type DateStyle, type NativeValue, substituteLikeMetabase } from '../support/node/metabase-native-params.ts';
 import { dec, type Emulator, insertRows, query, type Row, startEmulator } from './analytics.support.ts';
 import { attemptsOf, D0, D3, D20, D40, eventsOf, NOW, PAYMENTS, paymentsIn, type Scope, statusOf } from './metabase.sql.support.ts';
@@ -175,8 +176,6 @@ describe('the date range, the enabled filters and the locked ones', () => {
   });
 
   it("the Worker's own query path stays valid with IN (@currency) and IN (@status)", async () => {
-    const { runQuery } = await import('../../src/reporting/bigquery-query.ts');
-    const { SCOPE_SQL, toNamedParameters, withDataset } = await import('../../src/reporting/scope-sql.ts');
     const sql = `${toNamedParameters(withDataset(SCOPE_SQL, `${emu.project}.${emu.dataset}`), new Set(['shop_id', 'mode', 'from', 'to', 'currency', 'status']))}SELECT payment_id FROM payments ORDER BY payment_id`;
     expect(sql).toContain('IN (@currency)');
     const rows = await runQuery({ target: { baseUrl: emu.url, project: emu.project, dataset: emu.dataset, key: null } }, sql, [
