@@ -1,5 +1,5 @@
 /**
- * Writes src/security/common-passwords.ts: the passwords of at least PASSWORD_MIN (10) characters
+ * Writes src/platform/security/common-passwords.ts: the passwords of at least PASSWORD_MIN (10) characters
  * from zxcvbn-ts's list of the most common ones (@zxcvbn-ts/language-common, 49,233 entries from
  * leaked-password frequency data). Shorter ones are refused by the length rule anyway, so the
  * Worker carries only these (about 1,600 words, 21 kB before compression) instead of the whole list.
@@ -10,7 +10,7 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 
 const MIN = 10;
 const MAX = 200;
-const target = new URL('../../src/security/common-passwords.ts', import.meta.url);
+const target = new URL('../../src/platform/security/common-passwords.ts', import.meta.url);
 const words = [...new Set(dictionary['passwords-common'].map((w) => String(w).toLowerCase()))].filter(
   (w) => w.length >= MIN && w.length <= MAX,
 );
@@ -26,7 +26,7 @@ function singleQuoted(value) {
 
 if (process.argv.includes('--check')) {
   if (readFileSync(target, 'utf8') !== text) {
-    console.error('src/security/common-passwords.ts is stale: run node scripts/build/common-passwords.mjs');
+    console.error('src/platform/security/common-passwords.ts is stale: run node scripts/build/common-passwords.mjs');
     process.exit(1);
   }
 } else {

@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { AppEnv } from '../http/context';
-import { timingSafeEqualStrings } from '../lib/crypto';
-import type { AppSession } from '../members/service';
-import type { ShopRecord } from '../shops/shop-store';
+import type { AppEnv } from '../api/http/context';
+import type { ShopRecord } from '../core/shops/shop-store';
+import { timingSafeEqualStrings } from '../platform/lib/crypto';
+import type { AppSession } from './members/service';
 
 /**
  * The shop app's guards: security headers on every answer, the session cookie, and CSRF.
@@ -18,7 +18,7 @@ import type { ShopRecord } from '../shops/shop-store';
  * which treat localhost as a secure context for cookies; Safari does not (use Chromium locally).
  */
 export const SESSION_COOKIE = '__Host-apay_app_session';
-/** Set by a successful sign-in: this browser signed in to this member before (see src/members/second-factor.ts). */
+/** Set by a successful sign-in: this browser signed in to this member before (see src/shop-app/members/second-factor.ts). */
 export const DEVICE_COOKIE = '__Host-apay_app_device';
 const DEVICE_TTL_SECONDS = 180 * 86_400;
 export const APP_PATH = '/app';

@@ -7,9 +7,9 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { APP_SIGN_IN_POLICIES } from '../../src/limits/login-throttle';
-import type { ShopMembersObject } from '../../src/members/members-object';
-import { passwordProblem } from '../../src/security/password-policy';
+import { APP_SIGN_IN_POLICIES } from '../../src/platform/limits/login-throttle';
+import { passwordProblem } from '../../src/platform/security/password-policy';
+import type { ShopMembersObject } from '../../src/shop-app/members/members-object';
 import { appGet, appPost, csrfOf, deviceCookieOf, invite, PASSWORD, sessionCookieOf, signedInMember } from './app.support';
 import { createShopWithToken } from './helpers';
 

@@ -2,7 +2,7 @@
 import type { FC } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { renderSVG } from 'uqr';
-import type { TotpEnrolment } from '../../members/service';
+import type { TotpEnrolment } from '../members/service';
 import { AppPage, Csrf, Notice, type Frame } from '../layout';
 import { CopyField } from './copy-field';
 

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../../security/password-policy';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../platform/security/password-policy';
 import { CardPage, Notice } from '../layout';
 
 export const SignInPage: FC<{ error?: string; email?: string }> = ({ error, email }) => (
