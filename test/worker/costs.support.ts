@@ -13,11 +13,11 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { inject } from 'vitest';
-import { LimiterObject } from '../../src/limits/limiter-object';
-import { ShopMembersObject } from '../../src/members/members-object';
-import { PaymentObject } from '../../src/payments/payment-object';
-import { PaymentsIndexObject } from '../../src/payments-index/index-object';
-import { SessionObject } from '../../src/sessions/session-object';
+import { PaymentObject } from '../../src/core/payments/payment-object';
+import { PaymentsIndexObject } from '../../src/core/payments-index/index-object';
+import { SessionObject } from '../../src/docs/sessions/session-object';
+import { LimiterObject } from '../../src/platform/limits/limiter-object';
+import { ShopMembersObject } from '../../src/shop-app/members/members-object';
 
 export type Kind = 'kv' | 'do' | 'queue' | 'bansky' | 'shop' | 'storage' | 'other';
 /** The kinds that are round trips over the network in production (storage is in the object). */

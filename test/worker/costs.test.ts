@@ -10,7 +10,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type OperationName, SERIAL_BUDGET } from '../../bench/costs/budget';
 import type { CriticalPath, LifecycleCount } from '../../bench/costs/report';
-import type { PaymentObject } from '../../src/payments/payment-object';
+import type { PaymentObject } from '../../src/core/payments/payment-object';
 import { CANARY } from '../support/test-bindings';
 import { instrument, type Kind, NETWORK_KINDS, rawStub, rec, settle, worker } from './costs.support';
 import { BASE, createShopWithToken, shopHeaders } from './helpers';
