@@ -75,6 +75,12 @@ export const SERVED_PATHS: ReadonlyArray<{ path: string; methods: readonly strin
     ]
   },
   {
+    "path": "/openapi.yaml",
+    "methods": [
+      "GET"
+    ]
+  },
+  {
     "path": "/admin/v1/shops",
     "methods": [
       "GET",

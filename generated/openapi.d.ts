@@ -21,17 +21,22 @@ export interface paths {
          *     **Idempotency.** When you send your own transaction `id`, repeating the same request returns
          *     the same payment (`200` with `Idempotent-Replayed: true`) and Bansky is called only once,
          *     however many requests race. The same `id` with a different body is a `409
-         *     idempotency_conflict`. Without an `id` every call creates a new payment and **no postback is
-         *     sent** — poll the status endpoint instead.
+         *     idempotency_conflict` whose `errors` name every field that differs from the first request.
+         *     Without an `id` every call creates a new payment and **no postback is sent** — poll the
+         *     status endpoint instead. A request cut off by a network failure or a restart on our side is
+         *     finished by its replay: send the same body again.
          *
          *     **Validation beyond the schema.** `amount` must be positive, below 10^12 (at most 12 digits
          *     before the decimal point) and have no more decimals than the currency allows (USD 2, JPY 0,
          *     BTC 8, …); `currency` must be an ISO 4217 code or a supported crypto code (BTC, ETH, LTC,
          *     USDT, USDC); `type` is inferred from the currency when absent and must agree with it when
          *     present; `successUrl` and `errorUrl` must point at one of your shop's allowed redirect
-         *     hosts; `postbackUrl` must be public `https` (port 443 or 8443) outside local development;
+         *     hosts (in test mode `http://localhost` and `http://127.0.0.1` also work);
+         *     `postbackUrl` must be public `https` (port 443 or 8443) outside local development;
          *     `name` and the URLs must not contain control, bidi-override or invisible characters
-         *     (`invalid_characters`). URLs are stored as the URL parser normalises them.
+         *     (`invalid_characters`). URLs are stored as the URL parser normalises them. Every rule is
+         *     checked before we answer: `errors` lists each offending field with its own `code`, so one
+         *     corrected request is enough.
          */
         post: operations["initPayment"];
         delete?: never;
@@ -235,6 +240,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/openapi.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public contract as YAML
+         * @description The same document as `/openapi.json`, as YAML.
+         */
+        get: operations["getContractYaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payments": {
         parameters: {
             query?: never;
@@ -248,6 +273,12 @@ export interface paths {
          * [Bansky] Start a payment
          * @description Served by **Bansky**. AimbrellaPay sends the shop's data with its own payment id and its own
          *     return and postback URLs; Bansky answers with the URL of its payment page.
+         *
+         *     **Idempotent on `id`.** The same request again (same `id`, same body) opens no second
+         *     checkout: Bansky answers `200` with the URL of the checkout it already made. The same `id`
+         *     with a different body is a `409`. We rely on this to finish an init whose answer was lost
+         *     (a timeout, or a restart on our side): we ask `GET /v1/payments/{id}` first and call this
+         *     again with the same `id` when Bansky has no checkout, or one we cannot reuse.
          */
         post: operations["banskyInitPayment"];
         delete?: never;
@@ -267,7 +298,8 @@ export interface paths {
          * [Bansky] Read a payment
          * @description Served by **Bansky**. What Bansky knows of one of our payments, by our payment id. We ask
          *     before giving up on a payment (its pay link expiring) and when the customer comes back
-         *     through our success wrapper, so a lost postback never leaves a paid payment unpaid.
+         *     through our success wrapper, so a lost postback never leaves a paid payment unpaid, and
+         *     before calling init again for a payment whose init answer we lost.
          */
         get: operations["banskyGetPayment"];
         put?: never;
@@ -662,6 +694,13 @@ export interface components {
             /** Format: date-time */
             lastAttemptAt?: string | null;
             lastHttpStatus?: number | null;
+            /**
+             * @description Why the latest attempt failed, null when it succeeded or none was made: `no answer within
+             *     15000 ms`, `connection refused`, `TLS handshake failed: …`, `DNS lookup failed`, or
+             *     `HTTP 503: ` and the first bytes of your endpoint's answer. The shop app lists every attempt.
+             * @example HTTP 500: {"error":"database unavailable"}
+             */
+            lastError?: string | null;
             /** Format: date-time */
             deliveredAt?: string | null;
             /**
@@ -791,6 +830,11 @@ export interface components {
             amount: components["schemas"]["Amount"];
             currency: components["schemas"]["Currency"];
             transactionId?: string;
+            /**
+             * Format: uri
+             * @description The checkout page the customer pays on (the `url` init answered), while it can still be paid.
+             */
+            url?: string;
         };
         BanskyPostbackAck: {
             /**
@@ -912,10 +956,27 @@ export interface components {
             updatedAt: string;
             metadata: components["schemas"]["PaymentMetadata"];
         };
+        /**
+         * @description One currency's payments in the filtered range. `count` and `amount` cover every status the
+         *     filter admits (the amounts asked for); `paidCount` and `paidAmount` only the paid ones (the
+         *     money received); `statusCounts` splits `count` by status.
+         */
         CurrencyTotal: {
             currency: components["schemas"]["Currency"];
             count: number;
             amount: components["schemas"]["DecimalTotal"];
+            paidCount: number;
+            paidAmount: components["schemas"]["DecimalTotal"];
+            /**
+             * @description Payments per status; a status without payments is left out.
+             * @example {
+             *       "paid": 3,
+             *       "failed": 1
+             *     }
+             */
+            statusCounts: {
+                [key: string]: number;
+            };
         };
         /** @description An exact decimal sum (may be `0`), in the currency's units. */
         DecimalTotal: string;
@@ -971,7 +1032,12 @@ export interface components {
              * @enum {string}
              */
             in?: "body" | "path" | "query" | "header";
+            code?: components["schemas"]["ErrorCode"];
             message: string;
+            /** @description For `malformed_json`, the line of the body where the JSON parser stopped (1-based). */
+            line?: number;
+            /** @description For `malformed_json`, the column (1-based, in characters) on that line. */
+            column?: number;
         };
         /** @description An RFC 9457 problem document. */
         Problem: {
@@ -987,6 +1053,8 @@ export interface components {
             code: components["schemas"]["ErrorCode"];
             requestId: string;
             errors?: components["schemas"]["ValidationIssue"][];
+            /** @description With `redirect_host_not_allowed`, the hosts your shop may send customers back to (ask support to add one). */
+            allowedRedirectHosts?: string[];
         };
     };
     responses: {
@@ -1334,7 +1402,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description The shop transaction `id` was already used with a different body. */
+            /** @description The shop transaction `id` was already used with a different body; `errors` names each field that differs. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1346,8 +1414,22 @@ export interface operations {
                      *       "title": "Idempotency conflict",
                      *       "status": 409,
                      *       "code": "idempotency_conflict",
-                     *       "detail": "Transaction id \"order-10042\" was already used with a different request body.",
-                     *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
+                     *       "detail": "Transaction id \"order-10042\" was already used with a different request body: amount, email differ.",
+                     *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7",
+                     *       "errors": [
+                     *         {
+                     *           "path": "/amount",
+                     *           "in": "body",
+                     *           "code": "idempotency_conflict",
+                     *           "message": "\"49.90\" in the first request, \"59.90\" now"
+                     *         },
+                     *         {
+                     *           "path": "/email",
+                     *           "in": "body",
+                     *           "code": "idempotency_conflict",
+                     *           "message": "differs from the first request"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1775,6 +1857,29 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getContractYaml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI 3.1 document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     banskyInitPayment: {
         parameters: {
             query?: never;
@@ -1845,6 +1950,21 @@ export interface operations {
                     "application/json": components["schemas"]["BanskyError"];
                 };
             };
+            /** @description A payment with this `id` already exists at Bansky with a different body. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "conflict",
+                     *       "message": "payment pay_7Hq2kVw9XbT4mN8pLr3sZa exists with another body"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BanskyError"];
+                };
+            };
             /** @description Bansky failed. */
             500: {
                 headers: {
@@ -1885,7 +2005,8 @@ export interface operations {
                      *       "status": "paid",
                      *       "amount": "49.90",
                      *       "currency": "EUR",
-                     *       "transactionId": "bnk_tx_51f0c2a9d3e4b7a8"
+                     *       "transactionId": "bnk_tx_51f0c2a9d3e4b7a8",
+                     *       "url": "https://pay.bansky.example/checkout/cs_9f8e7d6c5b4a"
                      *     }
                      */
                     "application/json": components["schemas"]["BanskyPaymentStatus"];

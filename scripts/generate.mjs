@@ -40,7 +40,7 @@ execFileSync(bin('openapi-typescript'), [
 });
 console.log(`generated ${outDir}`);
 
-/** Follows a schema's `$ref`s inside the document (at most 8 hops, as src/http/validation.ts did). */
+/** Follows a schema's `$ref`s inside the document (at most 8 hops, as src/api/http/validation.ts did). */
 function resolveRef(doc, node) {
   let n = node;
   for (let hops = 0; n && typeof n.$ref === 'string' && hops < 8; hops++) {

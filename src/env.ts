@@ -1,13 +1,13 @@
 // A namespace import: esbuild shakes `z.x` member by member then (`import { z }` bundles all of zod).
 import * as z from 'zod';
-import type { AnalyticsEvent } from './analytics/events';
-import { parseKeySpec } from './lib/secret-box';
-import type { LimiterObject } from './limits/limiter-object';
-import type { ShopMembersObject } from './members/members-object';
-import type { PaymentObject } from './payments/payment-object';
-import type { PaymentsIndexObject } from './payments-index/index-object';
-import type { PostbackJob } from './postbacks/payload';
-import type { SessionObject } from './sessions/session-object';
+import type { PaymentObject } from './core/payments/payment-object';
+import type { PaymentsIndexObject } from './core/payments-index/index-object';
+import type { PostbackJob } from './core/postbacks/payload';
+import type { SessionObject } from './docs/sessions/session-object';
+import type { AnalyticsEvent } from './insight/analytics/events';
+import { parseKeySpec } from './platform/lib/secret-box';
+import type { LimiterObject } from './platform/limits/limiter-object';
+import type { ShopMembersObject } from './shop-app/members/members-object';
 
 /** The bindings of wrangler.toml: provided by the runtime, typed here, not validated. */
 export interface Bindings {
@@ -97,13 +97,13 @@ const varsSchema = z.object({
 
   BANSKY_API_TOKEN: secret(z.string().min(8, 'BANSKY_API_TOKEN must be set')),
   BANSKY_POSTBACK_SECRET: secret(z.string().min(8, 'BANSKY_POSTBACK_SECRET must be set')),
-  /** Keys the deterministic payment id of (shop, mode, shop transaction id); see src/payments/ids.ts. */
+  /** Keys the deterministic payment id of (shop, mode, shop transaction id); see src/core/payments/ids.ts. */
   PAYMENT_ID_SECRET: secret(optionalString),
   ADMIN_TOKEN: secret(z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters')),
   INTERNAL_DOCS_PASSWORD_HASH: secret(optionalString),
   BIGQUERY_SERVICE_ACCOUNT_JSON: secret(optionalString),
   METABASE_EMBED_SECRET: secret(optionalString),
-  /** Seals the shops' webhook secrets in KV: `<keyId>:<32 bytes base64url>[,…]`, the first seals (src/lib/secret-box.ts). */
+  /** Seals the shops' webhook secrets in KV: `<keyId>:<32 bytes base64url>[,…]`, the first seals (src/platform/lib/secret-box.ts). */
   WEBHOOK_SECRET_KEYS: secret(
     z.string().superRefine((spec, ctx) => {
       try {

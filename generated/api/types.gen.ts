@@ -131,6 +131,13 @@ export type PostbackSummary = {
     attempts: number;
     lastAttemptAt?: string | null;
     lastHttpStatus?: number | null;
+    /**
+     * Why the latest attempt failed, null when it succeeded or none was made: `no answer within
+     * 15000 ms`, `connection refused`, `TLS handshake failed: …`, `DNS lookup failed`, or
+     * `HTTP 503: ` and the first bytes of your endpoint's answer. The shop app lists every attempt.
+     *
+     */
+    lastError?: string | null;
     deliveredAt?: string | null;
     /**
      * While `pending`, when the next attempt is due (retries follow the backoff schedule).
@@ -267,6 +274,10 @@ export type BanskyPaymentStatus = {
     amount: Amount;
     currency: Currency;
     transactionId?: string;
+    /**
+     * The checkout page the customer pays on (the `url` init answered), while it can still be paid.
+     */
+    url?: string;
 };
 
 export type BanskyPostbackAck = {
@@ -403,10 +414,24 @@ export type PaymentListItem = {
     metadata: PaymentMetadata;
 };
 
+/**
+ * One currency's payments in the filtered range. `count` and `amount` cover every status the
+ * filter admits (the amounts asked for); `paidCount` and `paidAmount` only the paid ones (the
+ * money received); `statusCounts` splits `count` by status.
+ *
+ */
 export type CurrencyTotal = {
     currency: Currency;
     count: number;
     amount: DecimalTotal;
+    paidCount: number;
+    paidAmount: DecimalTotal;
+    /**
+     * Payments per status; a status without payments is left out.
+     */
+    statusCounts: {
+        [key: string]: number;
+    };
 };
 
 /**
@@ -467,7 +492,16 @@ export type ValidationIssue = {
      * Where the offending value was sent.
      */
     in?: 'body' | 'path' | 'query' | 'header';
+    code?: ErrorCode;
     message: string;
+    /**
+     * For `malformed_json`, the line of the body where the JSON parser stopped (1-based).
+     */
+    line?: number;
+    /**
+     * For `malformed_json`, the column (1-based, in characters) on that line.
+     */
+    column?: number;
 };
 
 /**
@@ -485,6 +519,10 @@ export type Problem = {
     code: ErrorCode;
     requestId: string;
     errors?: Array<ValidationIssue>;
+    /**
+     * With `redirect_host_not_allowed`, the hosts your shop may send customers back to (ask support to add one).
+     */
+    allowedRedirectHosts?: Array<string>;
 };
 
 /**
@@ -551,7 +589,7 @@ export type InitPaymentErrors = {
      */
     403: Problem;
     /**
-     * The shop transaction `id` was already used with a different body.
+     * The shop transaction `id` was already used with a different body; `errors` names each field that differs.
      */
     409: Problem;
     /**
@@ -1037,6 +1075,39 @@ export type GetContractResponses = {
 
 export type GetContractResponse = GetContractResponses[keyof GetContractResponses];
 
+export type GetContractYamlData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/openapi.yaml';
+};
+
+export type GetContractYamlErrors = {
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type GetContractYamlError = GetContractYamlErrors[keyof GetContractYamlErrors];
+
+export type GetContractYamlResponses = {
+    /**
+     * The OpenAPI 3.1 document.
+     */
+    200: string;
+};
+
+export type GetContractYamlResponse = GetContractYamlResponses[keyof GetContractYamlResponses];
+
 export type BanskyInitPaymentData = {
     body: BanskyInitRequest;
     path?: never;
@@ -1053,6 +1124,10 @@ export type BanskyInitPaymentErrors = {
      * Bansky did not accept our token.
      */
     401: BanskyError;
+    /**
+     * A payment with this `id` already exists at Bansky with a different body.
+     */
+    409: BanskyError;
     /**
      * Bansky failed.
      */

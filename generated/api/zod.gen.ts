@@ -155,6 +155,7 @@ export const zPostbackSummary = z.object({
     attempts: z.int().gte(0),
     lastAttemptAt: z.iso.datetime({ offset: true }).nullish(),
     lastHttpStatus: z.int().nullish(),
+    lastError: z.string().max(300).nullish(),
     deliveredAt: z.iso.datetime({ offset: true }).nullish(),
     nextAttemptAt: z.iso.datetime({ offset: true }).nullish()
 });
@@ -300,7 +301,10 @@ export const zBanskyPaymentStatus = z.object({
     ]),
     amount: zAmount,
     currency: zCurrency,
-    transactionId: z.string().max(128).optional()
+    transactionId: z.string().max(128).optional(),
+    url: z.url().regex(/^https?:\/\//).register(z.globalRegistry, {
+        description: 'The checkout page the customer pays on (the `url` init answered), while it can still be paid.'
+    }).optional()
 }).register(z.globalRegistry, {
     description: 'A payment as Bansky sees it. `pending` until the customer pays or declines.'
 });
@@ -442,10 +446,23 @@ export const zDecimalTotal = z.string().regex(/^\d+(\.\d+)?$/).register(z.global
     description: 'An exact decimal sum (may be `0`), in the currency\'s units.'
 });
 
+/**
+ * One currency's payments in the filtered range. `count` and `amount` cover every status the
+ * filter admits (the amounts asked for); `paidCount` and `paidAmount` only the paid ones (the
+ * money received); `statusCounts` splits `count` by status.
+ *
+ */
 export const zCurrencyTotal = z.object({
     currency: zCurrency,
     count: z.int().gte(0),
-    amount: zDecimalTotal
+    amount: zDecimalTotal,
+    paidCount: z.int().gte(0),
+    paidAmount: zDecimalTotal,
+    statusCounts: z.record(z.string(), z.int().gte(1)).register(z.globalRegistry, {
+        description: 'Payments per status; a status without payments is left out.'
+    })
+}).register(z.globalRegistry, {
+    description: 'One currency\'s payments in the filtered range. `count` and `amount` cover every status the\nfilter admits (the amounts asked for); `paidCount` and `paidAmount` only the paid ones (the\nmoney received); `statusCounts` splits `count` by status.\n'
 });
 
 export const zPaymentList = z.object({
@@ -533,7 +550,14 @@ export const zValidationIssue = z.object({
     ]).register(z.globalRegistry, {
         description: 'Where the offending value was sent.'
     }).optional(),
-    message: z.string()
+    code: zErrorCode.optional(),
+    message: z.string(),
+    line: z.int().gte(1).register(z.globalRegistry, {
+        description: 'For `malformed_json`, the line of the body where the JSON parser stopped (1-based).'
+    }).optional(),
+    column: z.int().gte(1).register(z.globalRegistry, {
+        description: 'For `malformed_json`, the column (1-based, in characters) on that line.'
+    }).optional()
 });
 
 /**
@@ -549,7 +573,10 @@ export const zProblem = z.object({
     instance: z.string().optional(),
     code: zErrorCode,
     requestId: z.string(),
-    errors: z.array(zValidationIssue).optional()
+    errors: z.array(zValidationIssue).optional(),
+    allowedRedirectHosts: z.array(z.string()).register(z.globalRegistry, {
+        description: 'With `redirect_host_not_allowed`, the hosts your shop may send customers back to (ask support to add one).'
+    }).optional()
 }).register(z.globalRegistry, {
     description: 'An RFC 9457 problem document.'
 });
@@ -698,6 +725,13 @@ export const zGetHealthResponse = zHealth;
  * The OpenAPI 3.1 document.
  */
 export const zGetContractResponse = z.record(z.string(), z.unknown()).register(z.globalRegistry, {
+    description: 'The OpenAPI 3.1 document.'
+});
+
+/**
+ * The OpenAPI 3.1 document.
+ */
+export const zGetContractYamlResponse = z.string().register(z.globalRegistry, {
     description: 'The OpenAPI 3.1 document.'
 });
 

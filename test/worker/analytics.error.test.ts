@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it, vi } from 'vitest';
-import { rowOutcomes } from '../../src/analytics/bigquery-insert';
-import { backoffSeconds, handleAnalyticsBatch } from '../../src/analytics/consumer';
-import type { AnalyticsEvent } from '../../src/analytics/events';
+import { rowOutcomes } from '../../src/insight/analytics/bigquery-insert';
+import { backoffSeconds, handleAnalyticsBatch } from '../../src/insight/analytics/consumer';
+import type { AnalyticsEvent } from '../../src/insight/analytics/events';
 import { buildServices } from '../../src/services';
 
 // BigQuery played by the HTTP recorder (a real server on the Node side): it records each

@@ -2,8 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
-import { PAY_LINK_CACHE_SECONDS, PayLinkCache } from '../../src/payments/pay-link-cache';
-import type { PaymentRecord } from '../../src/payments/record';
+import { PAY_LINK_CACHE_SECONDS, PayLinkCache } from '../../src/core/payments/pay-link-cache';
+import type { PaymentRecord } from '../../src/core/payments/record';
 import { adminCall, BASE, createShopWithToken, worker } from './helpers';
 import { checkout, paymentBody, relayBanskyPostbacks, shopApi, visit } from './payments.support';
 import { FakeClock } from './time.support';

@@ -53,7 +53,9 @@ describe('metadata on a payment', { timeout: 60_000 }, () => {
       return data?.items.length === 1 ? data : null;
     });
     expect(byRef.items.map((i) => [i.id, i.metadata])).toEqual([[id, metadata]]);
-    expect(byRef.totals).toEqual([{ currency: 'EUR', count: 1, amount: '49.90' }]);
+    expect(byRef.totals).toEqual([
+      { currency: 'EUR', count: 1, amount: '49.90', paidCount: 0, paidAmount: '0.00', statusCounts: { awaiting_payment: 1 } },
+    ]);
     expect((await list({ metadata: { order_ref: '10042', 'channel.name': 'web shop' } })).data!.items).toHaveLength(1);
     expect((await list({ metadata: { order_ref: '10042', 'channel.name': 'app' } })).data!).toEqual({
       items: [],

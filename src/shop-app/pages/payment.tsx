@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import type { PaymentRecord } from '../../payments/record';
+import type { PaymentRecord } from '../../core/payments/record';
 import { fmtAmount, fmtTime, STATUS_LABELS } from '../format';
 import { AppPage, Csrf, Notice, type Frame } from '../layout';
 import { StatusBadge } from './payments';
