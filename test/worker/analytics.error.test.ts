@@ -43,6 +43,7 @@ const event = (n: number): AnalyticsEvent => ({
   latency_ms: null,
   request_id: null,
   attributes: { n },
+  metadata: null,
 });
 const messages = (count: number, attempts = 1) =>
   Array.from({ length: count }, (_, i) => ({ id: `m${i + 1}`, timestamp: new Date(), attempts, body: event(i + 1) }));
