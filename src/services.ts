@@ -1,7 +1,6 @@
 import type { BanskyGateway } from './core/bansky/gateway';
 import { HttpBanskyGateway } from './core/bansky/http-gateway';
 import { derivePaymentId, paymentIdKey } from './core/payments/ids';
-import { PayLinkCache } from './core/payments/pay-link-cache';
 import { isPaymentId, PaymentStore } from './core/payments/store';
 import { TransactionLog } from './core/payments/txlog';
 import { PaymentsIndex } from './core/payments-index/query';
@@ -34,8 +33,6 @@ export interface Services {
   log: Logger;
   shops: ShopStore;
   payments: PaymentStore;
-  /** Pay links answered in the last few seconds (this isolate's memory; see pay-link-cache.ts). */
-  payLinks: PayLinkCache;
   bansky: BanskyGateway;
   postbackQueue: PostbackQueue;
   postbackDeadLetters: PostbackDeadLetters;
@@ -85,7 +82,6 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     log,
     shops: new ShopStore(env.KV, clock, secretBox),
     payments,
-    payLinks: new PayLinkCache(clock),
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
     postbackDeadLetters: new PostbackDeadLetters(env.KV),
