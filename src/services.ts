@@ -75,11 +75,12 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const payments = new PaymentStore(env.PAYMENTS);
   const limiter = new Limiter(env.LIMITER);
   const analytics = new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV);
+  const secretBox = new SecretBox(config.webhookSecretKeys);
   const services: Services = {
     config,
     clock,
     log,
-    shops: new ShopStore(env.KV, clock, new SecretBox(config.webhookSecretKeys)),
+    shops: new ShopStore(env.KV, clock, secretBox),
     payments,
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
@@ -94,6 +95,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       ns: env.MEMBERS,
       kv: env.KV,
       throttle: new LoginThrottle(limiter, 'app', APP_SIGN_IN_POLICIES),
+      box: secretBox,
       clock,
       publicBaseUrl: config.publicBaseUrl,
     }),
