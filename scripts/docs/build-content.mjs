@@ -31,6 +31,7 @@ export const GUIDES = {
     'public/redirect-hosts.md',
     'public/postbacks.md',
     'public/retries-and-status.md',
+    'public/reconcile.md',
     'public/errors.md',
     'public/go-live-checklist.md',
     'public/shop-app.md',
