@@ -644,6 +644,31 @@ export interface components {
             successUrl: components["schemas"]["HttpUrl"];
             errorUrl: components["schemas"]["HttpUrl"];
             postbackUrl?: components["schemas"]["HttpUrl"];
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /**
+         * @description Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40
+         *     letters, digits or `_ - . :`, each with a string value of at most 500 characters
+         *     (no control, bidi-override or invisible characters). Returned by the payment and the
+         *     list, carried in every postback and event, filterable in the list
+         *     (`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to
+         *     Bansky**: it stays with AimbrellaPay and your shop.
+         * @example {
+         *       "order_ref": "10042",
+         *       "customer": "cus_8812"
+         *     }
+         */
+        Metadata: {
+            [key: string]: string;
+        };
+        /**
+         * @description The `metadata` sent with init-payment, as sent; `{}` when none was sent.
+         * @example {
+         *       "order_ref": "10042"
+         *     }
+         */
+        PaymentMetadata: {
+            [key: string]: string;
         };
         PaymentStarted: {
             /** @enum {string} */
@@ -709,6 +734,7 @@ export interface components {
              */
             expiresAt: string;
             postback: components["schemas"]["PostbackSummary"];
+            metadata: components["schemas"]["PaymentMetadata"];
         };
         PaymentTransition: {
             status: components["schemas"]["PaymentStatus"];
@@ -758,6 +784,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            metadata: components["schemas"]["PaymentMetadata"];
         };
         /** @description What AimbrellaPay sends to Bansky. Same fields as the shop's request, with our id and URLs. */
         BanskyInitRequest: {
@@ -927,6 +954,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            metadata: components["schemas"]["PaymentMetadata"];
         };
         /**
          * @description One currency's payments in the filtered range. `count` and `amount` cover every status the
@@ -995,7 +1023,7 @@ export interface components {
          * @description Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
+        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "invalid_metadata" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
         ValidationIssue: {
             /** @description JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path). */
             path: string;
@@ -1503,6 +1531,16 @@ export interface operations {
                 to?: string;
                 /** @description Our payment id (`pay_…`) or your transaction id, matched exactly. */
                 q?: string;
+                /**
+                 * @description Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`
+                 *     (several keys: all must match). Keys follow the `metadata` rules of init-payment.
+                 * @example {
+                 *       "order_ref": "10042"
+                 *     }
+                 */
+                metadata?: {
+                    [key: string]: string;
+                };
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Page size. */
@@ -2694,7 +2732,10 @@ export interface operations {
                  *         "currency": "EUR",
                  *         "type": "fiat",
                  *         "createdAt": "2026-11-25T10:12:02Z",
-                 *         "updatedAt": "2026-11-25T10:15:30Z"
+                 *         "updatedAt": "2026-11-25T10:15:30Z",
+                 *         "metadata": {
+                 *           "order_ref": "10042"
+                 *         }
                  *       }
                  *     }
                  */

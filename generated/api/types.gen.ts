@@ -86,6 +86,27 @@ export type InitPaymentRequest = {
     successUrl: HttpUrl;
     errorUrl: HttpUrl;
     postbackUrl?: HttpUrl;
+    metadata?: Metadata;
+};
+
+/**
+ * Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40
+ * letters, digits or `_ - . :`, each with a string value of at most 500 characters
+ * (no control, bidi-override or invisible characters). Returned by the payment and the
+ * list, carried in every postback and event, filterable in the list
+ * (`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to
+ * Bansky**: it stays with AimbrellaPay and your shop.
+ *
+ */
+export type Metadata = {
+    [key: string]: string;
+};
+
+/**
+ * The `metadata` sent with init-payment, as sent; `{}` when none was sent.
+ */
+export type PaymentMetadata = {
+    [key: string]: string;
 };
 
 export type PaymentStarted = {
@@ -145,6 +166,7 @@ export type Payment = {
      */
     expiresAt: string;
     postback: PostbackSummary;
+    metadata: PaymentMetadata;
 };
 
 export type PaymentTransition = {
@@ -198,6 +220,7 @@ export type ShopPostbackData = {
     type: PaymentType;
     createdAt: string;
     updatedAt: string;
+    metadata: PaymentMetadata;
 };
 
 /**
@@ -388,6 +411,7 @@ export type PaymentListItem = {
     email: string;
     createdAt: string;
     updatedAt: string;
+    metadata: PaymentMetadata;
 };
 
 /**
@@ -457,7 +481,7 @@ export type MemberInvite = {
 /**
  * Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
  */
-export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
+export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'invalid_metadata' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
 
 export type ValidationIssue = {
     /**
@@ -687,6 +711,14 @@ export type ListPaymentsData = {
          * Our payment id (`pay_…`) or your transaction id, matched exactly.
          */
         q?: string;
+        /**
+         * Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`
+         * (several keys: all must match). Keys follow the `metadata` rules of init-payment.
+         *
+         */
+        metadata?: {
+            [key: string]: string;
+        };
         /**
          * The `nextCursor` of the previous page.
          */

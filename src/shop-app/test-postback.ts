@@ -62,6 +62,7 @@ export async function sendTestPostback(
       type: 'fiat',
       createdAt: at,
       updatedAt: at,
+      metadata: {},
     },
   };
   const raw = JSON.stringify(body);
