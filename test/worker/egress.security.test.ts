@@ -89,7 +89,7 @@ describe('a deployment posts only to public https, in test mode too', () => {
     const m = await signedInMember(shop.shopId);
     const res = await call(deployed, '/app/developers/test-postback', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `apay_app_session=${m.cookie}`, origin: ORIGIN },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `__Host-apay_app_session=${m.cookie}`, origin: ORIGIN },
       body: new URLSearchParams({ url, _csrf: m.csrf }).toString(),
     });
     expect(res.status).toBe(400);
