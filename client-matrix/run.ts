@@ -13,10 +13,12 @@
 // payments (numbers and a string), pays at the sandbox, verifies the postback with that language's
 // Standard Webhooks library, reads, lists, resends, and meets a 400 and a 429 as typed errors; it
 // prints one `check <name> ok|FAIL <why>` line per check. Tool downloads are cached by each tool
-// (npm, pip, Go, Maven caches) and under .cache/clients/ (the Python venv).
+// (npm, pip, Go, Maven caches) and under .cache/clients/ (the Python venv); the projects are made in
+// $TMPDIR/aimbrellapay-client-matrix/<generator> and kept until the next run (to look at a failure).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startBanskySandbox } from '../sandbox/bansky/server.ts';
 import { freePort } from '../scripts/lib/ports.mjs';
@@ -175,9 +177,9 @@ async function runGenerator(gen: Generator): Promise<Map<string, { ok: boolean; 
     MATRIX_RATE_LIMIT: String(RATE_LIMIT_PER_TOKEN),
     ...(await gen.env?.()),
   };
-  // A fresh project folder per run, as a shop starts from (inside the repo's ignored cache, so no
-  // npm project of ours is above it: .cache/clients has no package.json and node_modules).
-  const dir = join(CACHE, 'runs', gen.name);
+  // A fresh, empty project folder per run, as a shop starts from: outside the repository, so that
+  // `npm install` makes a package.json of its own instead of finding ours above it.
+  const dir = join(tmpdir(), 'aimbrellapay-client-matrix', gen.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
