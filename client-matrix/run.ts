@@ -62,7 +62,8 @@ interface Generator {
   env?: () => Promise<Record<string, string>>;
 }
 
-const TSC = 'npx --yes -p typescript@5.9.3 -- tsc --noEmit --strict --target es2022 --module preserve --moduleResolution bundler --allowImportingTsExtensions --skipLibCheck --types node';
+const TSC =
+  'npx --yes -p typescript@5.9.3 -- tsc --noEmit --strict --target es2022 --module preserve --moduleResolution bundler --allowImportingTsExtensions --skipLibCheck --types node';
 const TS_SHOP_DEPS = 'npm install --silent --no-audit --no-fund --save-exact standardwebhooks@1.1.1 @types/node@20.19.9';
 
 const GENERATORS: Generator[] = [
@@ -87,7 +88,8 @@ const GENERATORS: Generator[] = [
     env: pythonVenv,
     // The Standard Webhooks library next to the generated client, and mypy to check the program
     // against the generated types (the client ships py.typed).
-    build: 'pip install --quiet --disable-pip-version-check standardwebhooks==1.1.0 mypy==2.4.1 && mypy --check-untyped-defs --no-error-summary shop.py',
+    build:
+      'pip install --quiet --disable-pip-version-check standardwebhooks==1.1.0 mypy==2.4.1 && mypy --check-untyped-defs --no-error-summary shop.py',
     run: 'python shop.py',
   },
   {
@@ -214,7 +216,8 @@ async function runGenerator(gen: Generator): Promise<Map<string, { ok: boolean; 
     const failed = [...checks.values()].some((c) => !c.ok);
     if (failed || verbose) {
       console.log(`── ${gen.name} (${secs(Date.now() - t0)}) ──`);
-      for (const [name, c] of checks) if (!c.ok || verbose) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${name}${c.why ? `\n${indent(c.why)}` : ''}`);
+      for (const [name, c] of checks)
+        if (!c.ok || verbose) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${name}${c.why ? `\n${indent(c.why)}` : ''}`);
     }
     if (failed) exitCode = 1;
     return checks;
@@ -257,7 +260,7 @@ async function provisionShop(name: string): Promise<{ token: string; webhookSecr
       body: JSON.stringify(body),
     });
     if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as Record<string, any>;
+    return (await res.json()) as { shop: { id: string }; token: string; webhookSecret: string };
   };
   const created = await admin('/admin/v1/shops', { name, allowedRedirectHosts: ['shop.example'] });
   const issued = await admin(`/admin/v1/shops/${created.shop.id}/tokens`, { mode: 'test', label: 'client matrix' });
@@ -268,7 +271,12 @@ async function provisionShop(name: string): Promise<{ token: string; webhookSecr
  * `bash -eu -o pipefail` with the repository's tools off PATH (a shop has none of them), stdout and
  * stderr together. Asynchronous: the Bansky sandbox runs in this process.
  */
-async function shell(code: string, cwd: string, env: Record<string, string>, timeoutMs = 300_000): Promise<{ status: number | null; output: string }> {
+async function shell(
+  code: string,
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs = 300_000,
+): Promise<{ status: number | null; output: string }> {
   const child: ChildProcess = spawn('bash', ['-eu', '-o', 'pipefail', '-c', code], {
     cwd,
     env: { ...process.env, NO_COLOR: '1', GOFLAGS: '-mod=mod', ...env },
@@ -289,22 +297,21 @@ async function shell(code: string, cwd: string, env: Record<string, string>, tim
 
 function printTable() {
   const names = [...results.keys()];
-  const rows = ['generate', 'compile / type-check', ...PROGRAM_CHECKS, ...chosen.flatMap((g) => g.extraChecks ?? [])];
+  const rows = ['generate', 'compile / type-check', ...PROGRAM_CHECKS, ...new Set(chosen.flatMap((g) => g.extraChecks ?? []))];
   const width = Math.max(...rows.map((r) => r.length));
-  const cell = (gen: string, row: string) => {
-    const c = results.get(gen)?.get(row);
-    const applies = PROGRAM_CHECKS.includes(row) || row === 'generate' || row === 'compile / type-check' || chosen.find((g) => g.name === gen)?.extraChecks?.includes(row);
-    return (applies ? (c ? (c.ok ? 'ok' : 'FAIL') : 'FAIL') : '–').padEnd(14);
-  };
   let passed = 0;
   let failed = 0;
-  for (const gen of names) for (const row of rows) {
-    const applies = cell(gen, row).trim();
-    if (applies === 'ok') passed++;
-    else if (applies === 'FAIL') failed++;
-  }
+  /** ok, FAIL (a check that failed or never ran) or – (not a check of this generator). */
+  const cell = (gen: string, row: string) => {
+    const extra = !PROGRAM_CHECKS.includes(row) && row !== 'generate' && row !== 'compile / type-check';
+    if (extra && !GENERATORS.find((g) => g.name === gen)?.extraChecks?.includes(row)) return '–';
+    const ok = results.get(gen)?.get(row)?.ok === true;
+    if (ok) passed++;
+    else failed++;
+    return ok ? 'ok' : 'FAIL';
+  };
   console.log(`${'check'.padEnd(width)}  ${names.map((n) => n.padEnd(14)).join('')}`);
-  for (const row of rows) console.log(`${row.padEnd(width)}  ${names.map((n) => cell(n, row)).join('')}`);
+  for (const row of rows) console.log(`${row.padEnd(width)}  ${names.map((n) => cell(n, row).padEnd(14)).join('')}`);
   console.log(`client matrix: ${names.length} generators, ${passed} checks passed, ${failed} failed (${secs(Date.now() - started)})`);
 }
 

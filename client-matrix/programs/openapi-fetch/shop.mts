@@ -29,7 +29,9 @@ async function initAndReadBack(id: string, amount: components['schemas']['Amount
 const eur = await check('number 1234567.89 EUR stored exactly', () => initAndReadBack('order-eur', 1234567.89, 'EUR', '1234567.89'));
 await check('number 19.99 USD stored exactly', () => initAndReadBack('order-usd', 19.99, 'USD', '19.99'));
 await check('number 100 JPY stored exactly', () => initAndReadBack('order-jpy', 100, 'JPY', '100'));
-await check('string 0.000000000000000001 ETH stored exactly', () => initAndReadBack('order-eth', '0.000000000000000001', 'ETH', '0.000000000000000001'));
+await check('string 0.000000000000000001 ETH stored exactly', () =>
+  initAndReadBack('order-eth', '0.000000000000000001', 'ETH', '0.000000000000000001'),
+);
 
 await check('paid at the sandbox, postback verified', async () => {
   if (!eur) throw new Error('no EUR payment');
@@ -67,7 +69,13 @@ await check('resend → postback verified again', async () => {
 
 await check('400 as a typed problem', async () => {
   const { error, response } = await api.POST('/api/v1/init-payment', {
-    body: { email: 'jane.doe@example.com', amount: '10.001', currency: 'USD', successUrl: `${shop.url}/thanks`, errorUrl: `${shop.url}/failed` },
+    body: {
+      email: 'jane.doe@example.com',
+      amount: '10.001',
+      currency: 'USD',
+      successUrl: `${shop.url}/thanks`,
+      errorUrl: `${shop.url}/failed`,
+    },
   });
   expectEqual(response.status, 400, 'status');
   const code: ErrorCode | undefined = error?.code;

@@ -30,7 +30,9 @@ export async function startShop() {
     req.on('end', () => {
       if (req.method !== 'POST' || req.url !== '/hooks/aimbrellapay') return void res.writeHead(200).end('shop');
       try {
-        const headers = Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, String(req.headers[h])]));
+        const headers = Object.fromEntries(
+          ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, String(req.headers[h])]),
+        );
         const p = webhook.verify(body, headers) as { type: string; data: { id: string; status: string; amount: string } };
         verified.push({ webhookId: headers['webhook-id']!, type: p.type, id: p.data.id, status: p.data.status, amount: p.data.amount });
         res.writeHead(204).end();
