@@ -11,6 +11,9 @@ import { workerTestBindingsWith } from './test/support/test-bindings.ts';
  */
 export default defineConfig({
   test: {
+    // The Worker logs every request as a JSON line (LOG_LEVEL=debug in tests, so the redaction of
+    // secrets is exercised on every level); printed only for a failing test, where it helps.
+    silent: 'passed-only',
     projects: [
       {
         plugins: [

@@ -45,7 +45,7 @@ DECOY_TOKEN_ID = os.environ.get("APAY_DECOY_TOKEN_ID", "")
 
 # Hosts the fuzz shop allows (run.mjs creates the shop with these).
 STEERED_RETURN_BASE = "https://shop.example/contract-fuzz"
-# Currencies with their decimals, as src/payments/rules.ts knows them.
+# Currencies with their decimals, as src/core/payments/rules.ts knows them.
 STEERED_CURRENCIES = [("EUR", 2, "fiat"), ("JPY", 0, "fiat"), ("USD", 2, "fiat"), ("BTC", 8, "crypto"), ("USDC", 6, "crypto")]
 BUSINESS_RULE_CODES = {
     "invalid_amount",
@@ -190,7 +190,7 @@ def _steer_init_payment(case) -> None:
     case.body = body
 
 
-# What src/payments/text-policy.ts refuses in a name (invalid_characters), a little more broadly:
+# What src/platform/input/text-policy.ts refuses in a name (invalid_characters), a little more broadly:
 # controls, format characters, surrogates, separators, unassigned code points, Hangul fillers.
 _UNSAFE_NAME_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp", "Cn"}
 _UNSAFE_NAME_CHARS = {"\u115f", "\u1160", "\u3164", "\uffa0"}

@@ -154,6 +154,7 @@ try {
   );
 
   const secs = ((Date.now() - started) / 1000).toFixed(0);
+  writeSummary({ main, forged, budget, seconds: Number(secs) });
   if (main === 0 && forged === 0 && budget) {
     log(`contract tests passed in ${secs}s (seed ${seed}); reports in contract-tests/reports/`);
     exitCode = 0;
@@ -209,6 +210,32 @@ function checkBudget(path, min) {
   }
   log(`requests per operation (minimum ${min} for operations that take input, ${LIMITED_FLOOR} for a DELETE):\n${rows.join('\n')}`);
   return ok;
+}
+
+/**
+ * reports/summary.json: the counts `npm test` prints as its one line for this step (operations,
+ * requests, issues per run), read from the tallies and the JUnit reports.
+ */
+function writeSummary({ main, forged, budget, seconds }) {
+  const run = (tally, junit, exit) => {
+    const t = existsSync(join(reports, tally)) ? JSON.parse(readFileSync(join(reports, tally), 'utf8')) : {};
+    const x = existsSync(join(reports, junit)) ? readFileSync(join(reports, junit), 'utf8') : '';
+    const count = (tag) => (x.match(new RegExp(`<${tag}[\\s>]`, 'g')) ?? []).length;
+    return {
+      operations: Object.keys(t).length,
+      requests: Object.values(t).reduce((a, statuses) => a + Object.values(statuses).reduce((b, n) => b + n, 0), 0),
+      issues: count('failure') + count('error'),
+      exit,
+    };
+  };
+  const summary = {
+    seed,
+    seconds,
+    budgetMet: budget,
+    main: run('tally.json', 'junit.xml', main),
+    forgedSignatures: run('tally-forged-signatures.json', 'junit-forged-signatures.xml', forged),
+  };
+  writeFileSync(join(reports, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

@@ -1,16 +1,16 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from './http/body-limit';
-import type { AppEnv } from './http/context';
-import { notFound, onError } from './http/errors';
-import { requestId } from './http/request-id';
-import { securityHeaders } from './http/security-headers';
-import { limitPerIp } from './limits/rate-limit';
-import { adminRouter } from './routes/admin';
-import { banskyRouter } from './routes/bansky';
-import { browserRouter } from './routes/browser';
-import { docsRouter } from './routes/docs';
-import { metaRouter } from './routes/meta';
-import { paymentsRouter } from './routes/payments';
+import { adminRouter } from './api/admin';
+import { banskyRouter } from './api/bansky';
+import { browserRouter } from './api/browser';
+import { bodyLimit } from './api/http/body-limit';
+import type { AppEnv } from './api/http/context';
+import { notFound, onError } from './api/http/errors';
+import { limitPerIp } from './api/http/rate-limit';
+import { requestId } from './api/http/request-id';
+import { securityHeaders } from './api/http/security-headers';
+import { metaRouter } from './api/meta';
+import { paymentsRouter } from './api/payments';
+import { docsRouter } from './docs/routes';
 import { buildServices, withLogFields } from './services';
 import { shopAppRouter } from './shop-app/routes';
 
@@ -18,7 +18,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * The HTTP application: request id → services → body limit → the routers of each area.
- * Route bindings live in src/routes/<area>/; the rules they apply live in the domain modules.
+ * Route bindings live in src/api/<area>/; the rules they apply live in the domain modules.
  */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();

@@ -1,13 +1,13 @@
 // A namespace import: esbuild shakes `z.x` member by member then (`import { z }` bundles all of zod).
 import * as z from 'zod';
-import type { AnalyticsEvent } from './analytics/events';
-import { parseKeySpec } from './lib/secret-box';
-import type { LimiterObject } from './limits/limiter-object';
-import type { ShopMembersObject } from './members/members-object';
-import type { PaymentObject } from './payments/payment-object';
-import type { PaymentsIndexObject } from './payments-index/index-object';
-import type { PostbackJob } from './postbacks/payload';
-import type { SessionObject } from './sessions/session-object';
+import type { PaymentObject } from './core/payments/payment-object';
+import type { PaymentsIndexObject } from './core/payments-index/index-object';
+import type { PostbackJob } from './core/postbacks/payload';
+import type { SessionObject } from './docs/sessions/session-object';
+import type { AnalyticsEvent } from './insight/analytics/events';
+import { parseKeySpec } from './platform/lib/secret-box';
+import type { LimiterObject } from './platform/limits/limiter-object';
+import type { ShopMembersObject } from './shop-app/members/members-object';
 
 /** The bindings of wrangler.toml: provided by the runtime, typed here, not validated. */
 export interface Bindings {
@@ -83,6 +83,11 @@ const varsSchema = z.object({
   BIGQUERY_BASE_URL: optionalString,
   BIGQUERY_PROJECT: optionalString,
   BIGQUERY_DATASET: optionalString,
+  /**
+   * The longest wait between two tries of an analytics row (default 5 min). `npm start` shortens it
+   * while the local BigQuery emulator is still being built, so queued events stream in soon after.
+   */
+  BIGQUERY_RETRY_MAX_SECONDS: optionalInt(2, 300, 300),
   LOG_LEVEL: z
     .string()
     .optional()
@@ -97,13 +102,13 @@ const varsSchema = z.object({
 
   BANSKY_API_TOKEN: secret(z.string().min(8, 'BANSKY_API_TOKEN must be set')),
   BANSKY_POSTBACK_SECRET: secret(z.string().min(8, 'BANSKY_POSTBACK_SECRET must be set')),
-  /** Keys the deterministic payment id of (shop, mode, shop transaction id); see src/payments/ids.ts. */
+  /** Keys the deterministic payment id of (shop, mode, shop transaction id); see src/core/payments/ids.ts. */
   PAYMENT_ID_SECRET: secret(optionalString),
   ADMIN_TOKEN: secret(z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters')),
   INTERNAL_DOCS_PASSWORD_HASH: secret(optionalString),
   BIGQUERY_SERVICE_ACCOUNT_JSON: secret(optionalString),
   METABASE_EMBED_SECRET: secret(optionalString),
-  /** Seals the shops' webhook secrets in KV: `<keyId>:<32 bytes base64url>[,…]`, the first seals (src/lib/secret-box.ts). */
+  /** Seals the shops' webhook secrets in KV: `<keyId>:<32 bytes base64url>[,…]`, the first seals (src/platform/lib/secret-box.ts). */
   WEBHOOK_SECRET_KEYS: secret(
     z.string().superRefine((spec, ctx) => {
       try {
@@ -144,6 +149,7 @@ function toConfig(v: z.output<typeof varsSchema>) {
       project: v.BIGQUERY_PROJECT,
       dataset: v.BIGQUERY_DATASET ?? 'aimbrellapay',
       serviceAccountJson: v.BIGQUERY_SERVICE_ACCOUNT_JSON,
+      retryMaxSeconds: v.BIGQUERY_RETRY_MAX_SECONDS,
     },
     webhookSecretKeys: v.WEBHOOK_SECRET_KEYS,
     /** The Stats page's guest embed (docs/internal/metabase.md); `embed` is null unless all three are set. */

@@ -1,15 +1,15 @@
-import { handleAnalyticsBatch, handleAnalyticsDeadLetters } from './analytics/consumer';
+import { payLinkFastLane } from './api/browser/fast-lane';
 import { app } from './app';
+import { handlePostbackBatch, handlePostbackDeadLetters } from './core/postbacks/consumer';
 import type { Env } from './env';
-import { handlePostbackBatch, handlePostbackDeadLetters } from './postbacks/consumer';
-import { payLinkFastLane } from './routes/browser/fast-lane';
+import { handleAnalyticsBatch, handleAnalyticsDeadLetters } from './insight/analytics/consumer';
 import { buildServices, type Services, withLogFields } from './services';
 
-export { LimiterObject } from './limits/limiter-object';
-export { ShopMembersObject } from './members/members-object';
-export { PaymentObject } from './payments/payment-object';
-export { PaymentsIndexObject } from './payments-index/index-object';
-export { SessionObject } from './sessions/session-object';
+export { PaymentObject } from './core/payments/payment-object';
+export { PaymentsIndexObject } from './core/payments-index/index-object';
+export { SessionObject } from './docs/sessions/session-object';
+export { LimiterObject } from './platform/limits/limiter-object';
+export { ShopMembersObject } from './shop-app/members/members-object';
 
 // Queue names from wrangler.toml; each queue has exactly one consumer module.
 const CONSUMERS: Record<string, (batch: MessageBatch<unknown>, services: Services, ctx: ExecutionContext) => Promise<void>> = {

@@ -1,27 +1,26 @@
-import { bigQueryTargetFrom } from './analytics/bigquery-insert';
-import { AnalyticsEmitter } from './analytics/emitter';
-import { EventCoalescer } from './analytics/event-coalescer';
-import { BIGQUERY_READ_SCOPE, getAccessToken } from './analytics/google-auth';
-import type { BanskyGateway } from './bansky/gateway';
-import { HttpBanskyGateway } from './bansky/http-gateway';
+import type { BanskyGateway } from './core/bansky/gateway';
+import { HttpBanskyGateway } from './core/bansky/http-gateway';
+import { derivePaymentId, paymentIdKey } from './core/payments/ids';
+import { isPaymentId, PaymentStore } from './core/payments/store';
+import { TransactionLog } from './core/payments/txlog';
+import { PaymentsIndex } from './core/payments-index/query';
+import { PostbackDeadLetters } from './core/postbacks/dead-letters';
+import { PostbackQueue } from './core/postbacks/queue';
+import { ShopStore } from './core/shops/shop-store';
+import { SessionStore } from './docs/sessions/sessions';
 import { type Config, type Env, parseConfig } from './env';
-import { type Clock, systemClock } from './lib/clock';
-import { SecretBox } from './lib/secret-box';
-import { Limiter } from './limits/limiter';
-import { APP_SIGN_IN_POLICIES, LoginThrottle } from './limits/login-throttle';
-import { RateGate } from './limits/rate-gate';
-import { MemberService } from './members/service';
-import { createLogger, type Logger } from './observability/logger';
-import { derivePaymentId, paymentIdKey } from './payments/ids';
-import { PayLinkCache } from './payments/pay-link-cache';
-import { isPaymentId, PaymentStore } from './payments/store';
-import { TransactionLog } from './payments/txlog';
-import { PaymentsIndex } from './payments-index/query';
-import { PostbackDeadLetters } from './postbacks/dead-letters';
-import { PostbackQueue } from './postbacks/queue';
-import { HeadlineFiguresService } from './reporting/headline-figures';
-import { SessionStore } from './sessions/sessions';
-import { ShopStore } from './shops/shop-store';
+import { bigQueryTargetFrom } from './insight/analytics/bigquery-insert';
+import { AnalyticsEmitter } from './insight/analytics/emitter';
+import { EventCoalescer } from './insight/analytics/event-coalescer';
+import { BIGQUERY_READ_SCOPE, getAccessToken } from './insight/analytics/google-auth';
+import { HeadlineFiguresService } from './insight/reporting/headline-figures';
+import { type Clock, systemClock } from './platform/lib/clock';
+import { SecretBox } from './platform/lib/secret-box';
+import { Limiter } from './platform/limits/limiter';
+import { APP_SIGN_IN_POLICIES, LoginThrottle } from './platform/limits/login-throttle';
+import { RateGate } from './platform/limits/rate-gate';
+import { createLogger, type Logger } from './platform/observability/logger';
+import { MemberService } from './shop-app/members/service';
 
 /**
  * The composition root: everything a handler, a queue consumer or a Durable Object depends on,
@@ -34,8 +33,6 @@ export interface Services {
   log: Logger;
   shops: ShopStore;
   payments: PaymentStore;
-  /** Pay links answered in the last few seconds (this isolate's memory; see pay-link-cache.ts). */
-  payLinks: PayLinkCache;
   bansky: BanskyGateway;
   postbackQueue: PostbackQueue;
   postbackDeadLetters: PostbackDeadLetters;
@@ -84,7 +81,6 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     log,
     shops: new ShopStore(env.KV, clock, new SecretBox(config.webhookSecretKeys)),
     payments,
-    payLinks: new PayLinkCache(clock),
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
     postbackDeadLetters: new PostbackDeadLetters(env.KV),

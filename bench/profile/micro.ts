@@ -4,8 +4,8 @@
  * services, the currency rule, the init body's schema. I/O-free, so Node measures them fairly.
  */
 import { zInitPaymentRequest } from '../../generated/api/zod.gen.ts';
+import { currencyInfo } from '../../src/core/payments/rules.ts';
 import { type Env, loadConfig } from '../../src/env.ts';
-import { currencyInfo } from '../../src/payments/rules.ts';
 import { buildServices } from '../../src/services.ts';
 
 const env = {

@@ -1,6 +1,6 @@
 /**
  * The shops' Metabase dashboard as code: its filters, which of them the embedding token locks, and
- * its cards (SQL in ./cards, each prefixed with the shared scope of src/reporting/scope-sql.ts).
+ * its cards (SQL in ./cards, each prefixed with the shared scope of src/insight/reporting/scope-sql.ts).
  * `npm run metabase -- provision` turns this into Metabase objects; tests read it to check the SQL
  * and that every card is wired to every locked filter (Metabase issue #59677).
  */
@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SCOPE_SQL, templateTagNames, withDataset } from '../../src/reporting/scope-sql.ts';
+import { SCOPE_SQL, templateTagNames, withDataset } from '../../src/insight/reporting/scope-sql.ts';
 
 export const COLLECTION_NAME = 'AimbrellaPay';
 export const DASHBOARD_KEY = 'shop-stats';

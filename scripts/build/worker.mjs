@@ -19,7 +19,7 @@ const englishOnly = {
   name: 'zod-locales-english-only',
   setup(b) {
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: resolve(root, 'src/lib/zod-locales.ts') } : undefined,
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: resolve(root, 'src/platform/lib/zod-locales.ts') } : undefined,
     );
   },
 };
@@ -61,7 +61,7 @@ const result = await build({
   jsx: 'automatic',
   jsxImportSource: 'hono/jsx',
   minify: true,
-  // Stack traces in logs (src/observability/logger.ts logs err.stack) keep our function names; wrangler
+  // Stack traces in logs (src/platform/observability/logger.ts logs err.stack) keep our function names; wrangler
   // uploads no source map. Costs ≈ 6 KiB gzip of the ≈ 132 (measured); es2024 instead of es2022: 0.
   keepNames: true,
   sourcemap: true,

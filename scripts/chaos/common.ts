@@ -43,7 +43,7 @@ export const WORKER_VARS = {
 export const PAY_LINK_TTL_SECONDS = 60;
 /** The sandbox: init_timeout stalls past our BANSKY_TIMEOUT_MS; postback_delay is short. */
 export const SANDBOX = { stallMs: 5000, postbackDelayMs: 1000 };
-/** The payment object's sweep grace: min(30 s, first retry step) (src/payments/payment-object.ts). */
+/** The payment object's sweep grace: min(30 s, first retry step) (src/core/payments/payment-object.ts). */
 export const SWEEP_GRACE_S = Math.min(30, SCHEDULE[0]!);
 
 export interface Ctx {
@@ -117,7 +117,7 @@ export const pct = (xs: number[], p: number) =>
   );
 
 /**
- * The payment id the Worker derives for a shop transaction id (src/payments/ids.ts
+ * The payment id the Worker derives for a shop transaction id (src/core/payments/ids.ts
  * derivePaymentId: HMAC-SHA256 of `shop|mode|tx` with PAYMENT_ID_SECRET, its first 22 base62
  * digits), for inits whose answer carries none (a 502/504, or one the kill cut off).
  */

@@ -126,7 +126,7 @@ export async function restartReadable(ctx: Ctx, s: RestartState, earlier: Array<
   };
 }
 
-/** The payment object's grace for an init cut off mid-call (src/payments/payment-object.ts INIT_GRACE_MS) plus the run's BANSKY_TIMEOUT_MS. */
+/** The payment object's grace for an init cut off mid-call (src/core/payments/payment-object.ts INIT_GRACE_MS) plus the run's BANSKY_TIMEOUT_MS. */
 const HALF_STARTED_SETTLE_MS = 60_000 + 2500;
 
 /** 2a, at the end: no payment the kill cut off mid-init is left half-started (`created`) once its alarm was due. */

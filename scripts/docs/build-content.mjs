@@ -8,7 +8,7 @@
 //     public/_private/public-guide.md and internal-guide.md, the public and the internal guide, each
 //     one Markdown document, which the Worker puts into the spec it hands Scalar as
 //     `info.description`; and public/_private/openapi.json, the contract as JSON (the same as
-//     generated/openapi.json), from which it derives every document it serves (src/docs/served.ts).
+//     generated/openapi.json), from which it derives every document it serves (src/api/contract/served.ts).
 //  3. Draws each Mermaid sequence diagram announced by `<!-- diagram: <name> "<title>" -->` as
 //     public/docs/diagrams/<name>.svg, and shows that picture in the Worker's copy of the guide
 //     (GitHub renders the Mermaid block; Scalar gets the SVG from our origin).
@@ -48,7 +48,7 @@ export const GUIDES = {
   ],
 };
 
-/** Static assets only the Worker reads (env.ASSETS); src/docs/served.ts names the same files. */
+/** Static assets only the Worker reads (env.ASSETS); src/api/contract/served.ts names the same files. */
 const PRIVATE_DIR = join(root, 'public', '_private');
 const GUIDE_FILES = { PUBLIC_GUIDE: 'public-guide.md', INTERNAL_GUIDE: 'internal-guide.md' };
 

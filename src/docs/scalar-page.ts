@@ -1,7 +1,7 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../http/context';
-import { sha256, toBase64 } from '../lib/crypto';
+import type { AppEnv } from '../api/http/context';
+import { sha256, toBase64 } from '../platform/lib/crypto';
 
 /**
  * Scalar's API reference page, configured so the browser talks to nobody but us: the bundle and

@@ -9,9 +9,9 @@
  * in before. It lets the real operator sign in while strangers' wrong passwords have locked the
  * shared account (see login-throttle.ts).
  */
-import { fromBase64Url, hmacKey, hmacSha256, hmacVerify, sha256, toBase64Url } from '../lib/crypto';
+import { fromBase64Url, hmacKey, hmacSha256, hmacVerify, sha256, toBase64Url } from '../platform/lib/crypto';
 import type { Services } from '../services';
-import { newOpaqueId, type SessionStore } from '../sessions/sessions';
+import { newOpaqueId, type SessionStore } from './sessions/sessions';
 
 export const SESSION_COOKIE = 'apay_internal_docs';
 export const DEVICE_COOKIE = 'apay_internal_device';

@@ -3,14 +3,14 @@ import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { zIssueTokenRequest, zListPaymentsQuery } from '../../generated/api/zod.gen';
 import type { Mode } from '../../generated/api/types.gen';
-import { clientIp } from '../limits/login-throttle';
-import { BadCursor, type ListFilters } from '../payments-index/query';
-import { resendShopPostback } from '../payments-index/resend';
-import type { PaymentRecord } from '../payments/record';
-import { isPaymentId } from '../payments/store';
-import { retryDelaySeconds } from '../postbacks/schedule';
-import { refreshDashboardEmbedToken, signDashboardEmbedToken } from '../reporting/embed-token';
-import { BigQueryUnavailableError } from '../reporting/bigquery-query';
+import { clientIp } from '../platform/limits/login-throttle';
+import { BadCursor, type ListFilters } from '../core/payments-index/query';
+import { resendShopPostback } from '../core/payments-index/resend';
+import type { PaymentRecord } from '../core/payments/record';
+import { isPaymentId } from '../core/payments/store';
+import { retryDelaySeconds } from '../core/postbacks/schedule';
+import { refreshDashboardEmbedToken, signDashboardEmbedToken } from '../insight/reporting/embed-token';
+import { BigQueryUnavailableError } from '../insight/reporting/bigquery-query';
 import type { Frame } from './layout';
 import { InvitePage, InviteUnusablePage, MessagePage, SignInPage } from './pages/auth';
 import { DevelopersPage, type DevNotice } from './pages/developers';
@@ -157,7 +157,7 @@ async function ownPayment(c: C): Promise<PaymentRecord | null> {
   return r && r.shopId === c.var.session.shopId && r.mode === c.var.session.mode && r.status !== 'created' ? r : null;
 }
 
-/** When the next attempt is due, as the delivery scheduled it (src/postbacks/delivery.ts). */
+/** When the next attempt is due, as the delivery scheduled it (src/core/postbacks/delivery.ts). */
 function nextRetryAt(r: PaymentRecord): string | null {
   return r.postback.status === 'pending' ? (r.postback.nextAttemptAt ?? null) : null;
 }

@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { AppEnv } from '../http/context';
-import { timingSafeEqualStrings } from '../lib/crypto';
-import type { AppSession } from '../members/service';
-import type { ShopRecord } from '../shops/shop-store';
+import type { AppEnv } from '../api/http/context';
+import type { ShopRecord } from '../core/shops/shop-store';
+import { timingSafeEqualStrings } from '../platform/lib/crypto';
+import type { AppSession } from './members/service';
 
 /**
  * The shop app's guards: security headers on every answer, the session cookie, and CSRF.

@@ -1,10 +1,10 @@
 import type { Mode, ShopPostback } from '../../generated/api/types.gen';
-import type { Clock } from '../lib/clock';
-import { randomBase62 } from '../lib/crypto';
-import { checkPostbackUrl } from '../payments/url-policy';
-import { type AttemptResult, sendPostback } from '../postbacks/deliver';
-import { signShopPostback } from '../postbacks/payload';
-import { activeWebhookSecrets, type ShopRecord } from '../shops/shop-store';
+import { type AttemptResult, sendPostback } from '../core/postbacks/deliver';
+import { signShopPostback } from '../core/postbacks/payload';
+import { activeWebhookSecrets, type ShopRecord } from '../core/shops/shop-store';
+import { checkPostbackUrl } from '../platform/input/url-policy';
+import type { Clock } from '../platform/lib/clock';
+import { randomBase62 } from '../platform/lib/crypto';
 
 export const TEST_TRANSACTION_ID = 'test-postback';
 
@@ -40,6 +40,7 @@ export async function sendTestPostback(
       type: 'fiat',
       createdAt: at,
       updatedAt: at,
+      metadata: {},
     },
   };
   const raw = JSON.stringify(body);

@@ -8,7 +8,7 @@ import {
   clearAccessTokenCache,
   getAccessToken,
   type ServiceAccountKey,
-} from '../../src/analytics/google-auth.ts';
+} from '../../src/insight/analytics/google-auth.ts';
 
 // The insert path and the Stats page's jobs.query ask Google for different scopes (insertdata is
 // refused by jobs.query with 403): each scope is signed into the assertion and cached on its own.

@@ -45,7 +45,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     await page.close();
   });
 
-  // The contract and the guides are static assets only the Worker reads (src/docs/served.ts):
+  // The contract and the guides are static assets only the Worker reads (src/api/contract/served.ts):
   // wrangler.toml routes /_private/* to the Worker, so the asset server never hands them out.
   it('never serves the files the docs are made from: /_private/* is a 404 from the Worker', async () => {
     for (const file of ['openapi.json', 'internal-guide.md', 'public-guide.md', 'nothing-here']) {

@@ -9,7 +9,7 @@ import { DEMO_PRODUCT } from '../../sandbox/demo-shop/server.ts';
 import { copyDocsAssets } from '../../scripts/docs/copy-assets.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { type Stack, startStack } from '../../scripts/local/stack.ts';
-import { type HeadlineFigures, HeadlineFiguresService } from '../../src/reporting/headline-figures.ts';
+import { type HeadlineFigures, HeadlineFiguresService } from '../../src/insight/reporting/headline-figures.ts';
 import { type EmbeddableDashboard, verifyMetabaseEmbedToken } from '../support/metabase-jwt-verifier.ts';
 import { ARTIFACTS, launchChromium, type PageRecorder, recordPage } from './docs.support.ts';
 import { eventually } from './e2e.support.ts';

@@ -6,7 +6,7 @@ import {
   EmbedTokenRefused,
   refreshDashboardEmbedToken,
   signDashboardEmbedToken,
-} from '../../src/reporting/embed-token.ts';
+} from '../../src/insight/reporting/embed-token.ts';
 import { type EmbeddableDashboard, MetabaseEmbedError, verifyMetabaseEmbedToken } from '../support/metabase-jwt-verifier.ts';
 
 // Metabase's embedding-secret-key is 64 hex characters; it signs with the string's bytes.

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { toBase64Url } from '../../src/lib/crypto';
+import { activeWebhookSecrets, type ShopRecord } from '../../src/core/shops/shop-store';
+import { toBase64Url } from '../../src/platform/lib/crypto';
 import { buildServices } from '../../src/services';
-import { activeWebhookSecrets, type ShopRecord } from '../../src/shops/shop-store';
 import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 
 const unknownPayment = 'pay_AAAAAAAAAAAAAAAAAAAAAA';

@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it, vi } from 'vitest';
-import { rowOutcomes } from '../../src/analytics/bigquery-insert';
-import { backoffSeconds, handleAnalyticsBatch } from '../../src/analytics/consumer';
-import type { AnalyticsEvent } from '../../src/analytics/events';
+import { rowOutcomes } from '../../src/insight/analytics/bigquery-insert';
+import { backoffSeconds, handleAnalyticsBatch } from '../../src/insight/analytics/consumer';
+import type { AnalyticsEvent } from '../../src/insight/analytics/events';
 import { buildServices } from '../../src/services';
 
 // BigQuery played by the HTTP recorder (a real server on the Node side): it records each
@@ -43,6 +43,7 @@ const event = (n: number): AnalyticsEvent => ({
   latency_ms: null,
   request_id: null,
   attributes: { n },
+  metadata: null,
 });
 const messages = (count: number, attempts = 1) =>
   Array.from({ length: count }, (_, i) => ({ id: `m${i + 1}`, timestamp: new Date(), attempts, body: event(i + 1) }));
@@ -90,8 +91,20 @@ describe('analytics consumer against a failing BigQuery', () => {
     expect(dead).toMatchObject([{ reason: expect.stringMatching(/HTTP 400/), body: { event_id: `evt-${run}-1` } }]);
   });
 
+  it('an unreachable BigQuery (nothing listening yet, as while npm start builds the emulator) keeps every row, retried within BIGQUERY_RETRY_MAX_SECONDS', async () => {
+    const { workerEnv } = setup();
+    // A port nothing listens on: the emulator of a first start that is still being compiled.
+    const result = await consume(
+      { ...workerEnv, BIGQUERY_BASE_URL: 'http://127.0.0.1:9', BIGQUERY_RETRY_MAX_SECONDS: '20' },
+      messages(2, 9),
+    );
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(['m1', 'm2']);
+    expect(result.retryDelays).toEqual([[20], [20]]);
+  });
+
   it('backs off exponentially and caps at five minutes', () => {
-    expect([1, 2, 3, 4, 8, 9, 50].map(backoffSeconds)).toEqual([2, 4, 8, 16, 256, 300, 300]);
+    expect([1, 2, 3, 4, 8, 9, 50].map((attempts) => backoffSeconds(attempts))).toEqual([2, 4, 8, 16, 256, 300, 300]);
   });
 
   it('reads insertErrors in a 200 answer: "invalid" rows are poison, rows "stopped" by them are retried', () => {

@@ -1,12 +1,12 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handleAnalyticsBatch, handleAnalyticsDeadLetters } from '../../src/analytics/consumer';
-import { DEAD_LETTER_PREFIX, type DeadLetter } from '../../src/analytics/dead-letters';
-import { AnalyticsEmitter } from '../../src/analytics/emitter';
-import { PENDING_PREFIX } from '../../src/analytics/pending';
-import { systemClock } from '../../src/lib/clock';
-import { createLogger } from '../../src/observability/logger';
+import { handleAnalyticsBatch, handleAnalyticsDeadLetters } from '../../src/insight/analytics/consumer';
+import { DEAD_LETTER_PREFIX, type DeadLetter } from '../../src/insight/analytics/dead-letters';
+import { AnalyticsEmitter } from '../../src/insight/analytics/emitter';
+import { PENDING_PREFIX } from '../../src/insight/analytics/pending';
+import { systemClock } from '../../src/platform/lib/clock';
+import { createLogger } from '../../src/platform/observability/logger';
 import { buildServices } from '../../src/services';
 
 const EMAIL = 'jane.customer@example.com';

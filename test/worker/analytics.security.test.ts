@@ -2,9 +2,14 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import type { AnalyticsEvent } from '../../src/analytics/events';
-import { BIGQUERY_SCOPE, clearAccessTokenCache, parseServiceAccountKey, signServiceAccountJwt } from '../../src/analytics/google-auth';
 import worker from '../../src/index';
+import type { AnalyticsEvent } from '../../src/insight/analytics/events';
+import {
+  BIGQUERY_SCOPE,
+  clearAccessTokenCache,
+  parseServiceAccountKey,
+  signServiceAccountJwt,
+} from '../../src/insight/analytics/google-auth';
 
 // A key made here, never a real one: the test owns both halves.
 async function makeServiceAccount(tokenUri: string) {
@@ -39,6 +44,7 @@ const event = (over: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({
   latency_ms: null,
   request_id: 'req-1',
   attributes: {},
+  metadata: null,
   ...over,
 });
 

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Limiter } from '../../src/limits/limiter';
-import { APP_SIGN_IN_POLICIES, LoginThrottle } from '../../src/limits/login-throttle';
-import { MemberService, type MembersNamespace } from '../../src/members/service';
+import { Limiter } from '../../src/platform/limits/limiter';
+import { APP_SIGN_IN_POLICIES, LoginThrottle } from '../../src/platform/limits/login-throttle';
+import { MemberService, type MembersNamespace } from '../../src/shop-app/members/service';
 import { appGet, appPost, invite, ORIGIN, PASSWORD, sessionCookieOf, signedInMember } from './app.support';
 import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 import { paymentBody, recorderUrl, shopApi } from './payments.support';

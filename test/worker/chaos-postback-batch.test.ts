@@ -6,7 +6,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { AdminPayment } from '../../generated/api/types.gen';
-import { handlePostbackBatch } from '../../src/postbacks/consumer';
+import { handlePostbackBatch } from '../../src/core/postbacks/consumer';
 import { buildServices } from '../../src/services';
 import { adminCall, createShopWithToken } from './helpers';
 import {

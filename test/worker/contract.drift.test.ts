@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import contract from '../../generated/openapi.json';
+import { buildPublicSpec } from '../../src/api/contract/specs';
 import { app } from '../../src/app';
-import { buildPublicSpec } from '../../src/docs/specs';
 import { codeOperationShapes, objectShape, registeredRoutes } from '../support/code-shape';
 import { operationShapes } from '../support/contract-shape';
 import { adminHeaders, worker } from './helpers';

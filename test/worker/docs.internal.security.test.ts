@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { issueSession } from '../../src/docs/session';
-import { Limiter } from '../../src/limits/limiter';
-import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/limits/login-throttle';
+import { Limiter } from '../../src/platform/limits/limiter';
+import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/platform/limits/login-throttle';
 import { buildServices } from '../../src/services';
 import { CANARY } from '../support/test-bindings';
 import { BASE, worker } from './helpers';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePasswordHash, verifyPassword } from '../../src/security/password';
+import { parsePasswordHash, verifyPassword } from '../../src/platform/security/password';
 import { CANARY } from '../support/test-bindings';
 
 // The hash in the test bindings was made by `npm run docs:hash-password` (Node's PBKDF2): the

@@ -2,8 +2,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../generated/api/types.gen';
-import type { PaymentObject } from '../../src/payments/payment-object';
-import type { PaymentRecord } from '../../src/payments/record';
+import type { PaymentObject } from '../../src/core/payments/payment-object';
+import type { PaymentRecord } from '../../src/core/payments/record';
 import { BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 import { paymentBody } from './payments.support';
 

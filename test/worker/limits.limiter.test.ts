@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { Limiter } from '../../src/limits/limiter';
-import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/limits/login-throttle';
+import { Limiter } from '../../src/platform/limits/limiter';
+import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/platform/limits/login-throttle';
 
 // The limiter's rules with an explicit clock (the caller passes `now`), one fresh key per test.
 const limiter = new Limiter(env.LIMITER);

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createClient } from '../../generated/api/client';
 import { listPayments, resendPostback } from '../../generated/api/sdk.gen';
 import type { PaymentList } from '../../generated/api/types.gen';
-import type { PaymentObject } from '../../src/payments/payment-object';
-import type { PaymentRecord } from '../../src/payments/record';
-import type { PaymentsIndexObject } from '../../src/payments-index/index-object';
+import type { PaymentObject } from '../../src/core/payments/payment-object';
+import type { PaymentRecord } from '../../src/core/payments/record';
+import type { PaymentsIndexObject } from '../../src/core/payments-index/index-object';
 import { appGet, signedInMember } from './app.support';
 import { BASE, createShopWithToken, worker } from './helpers';
 import {
@@ -76,17 +76,18 @@ describe('the payments list (API and app share one index)', { timeout: 60_000 },
       mode: 'test',
       email: 'jane@example.com',
     });
+    // Per currency: what the filter admits, the paid part (exact: never 0.30000000000000004), per status.
     expect(all.totals).toEqual([
-      { currency: 'ETH', count: 2, amount: '0.3' }, // exact: never 0.30000000000000004
-      { currency: 'EUR', count: 2, amount: '15.50' },
-      { currency: 'USD', count: 1, amount: '7.25' },
+      { currency: 'ETH', count: 2, amount: '0.3', paidCount: 2, paidAmount: '0.3', statusCounts: { paid: 2 } },
+      { currency: 'EUR', count: 2, amount: '15.50', paidCount: 1, paidAmount: '10.00', statusCounts: { paid: 1, failed: 1 } },
+      { currency: 'USD', count: 1, amount: '7.25', paidCount: 0, paidAmount: '0.00', statusCounts: { awaiting_payment: 1 } },
     ]);
 
     const paid = (await api.list({ status: 'paid' })).data!;
     expect(paid.items.map((i) => i.id)).toEqual([paidEth2, paidEth1, paidEur]);
     expect(paid.totals).toEqual([
-      { currency: 'ETH', count: 2, amount: '0.3' },
-      { currency: 'EUR', count: 1, amount: '10.00' },
+      { currency: 'ETH', count: 2, amount: '0.3', paidCount: 2, paidAmount: '0.3', statusCounts: { paid: 2 } },
+      { currency: 'EUR', count: 1, amount: '10.00', paidCount: 1, paidAmount: '10.00', statusCounts: { paid: 1 } },
     ]);
     const eur = (await api.list({ currency: 'EUR' })).data!;
     expect(eur.items.map((i) => i.id)).toEqual([failedEur, paidEur]);
@@ -121,6 +122,11 @@ describe('the payments list (API and app share one index)', { timeout: 60_000 },
     const html = await (await appGet('/app/payments?status=paid', member.cookie)).text();
     expect(html).toContain('0.3 <span class="currency">ETH</span>');
     expect(html).toContain('10.00 <span class="currency">EUR</span>');
+    // Without a status filter the app's totals are the paid volume, with the count per status beside it.
+    const anyStatus = await (await appGet('/app/payments?currency=EUR', member.cookie)).text();
+    expect(anyStatus).toContain('10.00 <span class="currency">EUR</span>');
+    expect(anyStatus).not.toContain('15.50');
+    expect(anyStatus).toMatch(/1 paid<\/span>.*1 failed<\/span>/s);
   });
 
   it('another shop, and the other mode of the same shop, see none of it', async () => {
@@ -185,7 +191,7 @@ describe('the index shard itself', () => {
     expect(await s.upsert(entry(3, 'paid'))).toEqual({ applied: true });
     expect(await s.upsert(entry(2, 'awaiting_payment'))).toEqual({ applied: false }); // a late retry
     expect((await s.query({ limit: 10 })).map((e) => e.status)).toEqual(['paid']);
-    expect(await s.totals({ status: 'paid' })).toEqual([{ currency: 'EUR', count: 1, minor: '1234' }]);
+    expect(await s.totals({ status: 'paid' })).toEqual([{ currency: 'EUR', status: 'paid', count: 1, minor: '1234' }]);
     expect(await s.totals({ status: 'awaiting_payment' })).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InitPaymentRequest, Problem } from '../../generated/api/types.gen';
-import type { PaymentObject } from '../../src/payments/payment-object';
-import type { PaymentRecord } from '../../src/payments/record';
+import type { PaymentObject } from '../../src/core/payments/payment-object';
+import type { PaymentRecord } from '../../src/core/payments/record';
 import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 import { paymentBody, sandboxStats, shopApi, txlogByShopTransactionId, txlogWhen, visit } from './payments.support';
 

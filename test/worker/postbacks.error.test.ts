@@ -2,9 +2,9 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { AdminPayment, DeadLetter, DeadLetterList, Problem } from '../../generated/api/types.gen';
+import { handlePostbackBatch } from '../../src/core/postbacks/consumer';
+import type { PostbackJob } from '../../src/core/postbacks/payload';
 import entry from '../../src/index';
-import { handlePostbackBatch } from '../../src/postbacks/consumer';
-import type { PostbackJob } from '../../src/postbacks/payload';
 import type { Services } from '../../src/services';
 import { adminCall, createShopWithToken } from './helpers';
 import {

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, inject, it } from 'vitest';
 import type { Problem } from '../../generated/api/types.gen';
-import { derivePaymentId, paymentIdKey } from '../../src/payments/ids';
+import { derivePaymentId, paymentIdKey } from '../../src/core/payments/ids';
 import { createShopWithToken } from './helpers';
 import {
   checkout,
@@ -85,7 +85,7 @@ describe('Bansky confirms a payment whose init timed out', { timeout: 30_000 }, 
     const init = await api.init(body);
     expect(init.response.status).toBe(504);
     expect((init.error as Problem).code).toBe('bansky_timeout');
-    // The shop knows its own id; ours is derived from it (src/payments/ids.ts).
+    // The shop knows its own id; ours is derived from it (src/core/payments/ids.ts).
     const id = await derivePaymentId(paymentIdKey(servicesWith({}).config), shop.shopId, 'test', body.id!);
     const [session] = (await sandboxStats('test', id)).sessions;
     await checkout(`${inject('banskyTestUrl')}/checkout/${session!.session}`, 'pay'); // the customer still paid Bansky's checkout

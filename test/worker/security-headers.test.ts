@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HSTS } from '../../src/http/security-headers';
+import { HSTS } from '../../src/api/http/security-headers';
 import { BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 
 // Issue 14 item 11: nosniff on every kind of answer; HSTS when served over https (BASE is https).

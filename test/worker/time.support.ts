@@ -5,9 +5,9 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import type { BanskyGateway } from '../../src/bansky/gateway';
-import type { Clock } from '../../src/lib/clock';
-import type { PaymentObject } from '../../src/payments/payment-object';
+import type { BanskyGateway } from '../../src/core/bansky/gateway';
+import type { PaymentObject } from '../../src/core/payments/payment-object';
+import type { Clock } from '../../src/platform/lib/clock';
 import { buildServices, type Services } from '../../src/services';
 
 export class FakeClock implements Clock {

@@ -12,7 +12,7 @@ function requireShop(values: Values): string {
 
 export const REVOCATION_DELAY_NOTE =
   'A revoked token is usually refused everywhere within 60 s: lookups are cached at each location and in each ' +
-  'Worker isolate for 60 s in all (REVOCATION_DELAY_SECONDS in src/shops/shop-store.ts) and KV propagation can add about as much, ' +
+  'Worker isolate for 60 s in all (REVOCATION_DELAY_SECONDS in src/core/shops/shop-store.ts) and KV propagation can add about as much, ' +
   'so allow up to ~2 minutes. Disabling the shop goes through the same caches.';
 
 export const tokenCommands: Command[] = [

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import { PASSWORD_MIN } from '../../members/service';
+import { PASSWORD_MIN } from '../members/service';
 import { CardPage, Notice } from '../layout';
 
 export const SignInPage: FC<{ error?: string; email?: string }> = ({ error, email }) => (

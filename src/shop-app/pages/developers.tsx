@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import type { WebhookSecret } from '../../shops/shop-store';
-import type { TokenRecord } from '../../shops/shop-store';
+import type { WebhookSecret } from '../../core/shops/shop-store';
+import type { TokenRecord } from '../../core/shops/shop-store';
 import { fmtTime } from '../format';
 import { AppPage, Csrf, Notice, type Frame } from '../layout';
 

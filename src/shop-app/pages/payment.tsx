@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import type { PaymentRecord } from '../../payments/record';
+import type { PaymentRecord } from '../../core/payments/record';
 import { fmtAmount, fmtTime, STATUS_LABELS } from '../format';
 import { AppPage, Csrf, Notice, type Frame } from '../layout';
 import { StatusBadge } from './payments';
@@ -60,6 +60,12 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
             <dd class="url">{r.errorUrl}</dd>
             <dt>Postback URL</dt>
             <dd class="url">{r.postbackUrl ?? '—'}</dd>
+            {Object.entries(r.metadata ?? {}).map(([key, value]) => (
+              <>
+                <dt class="mono">metadata.{key}</dt>
+                <dd class="url">{value}</dd>
+              </>
+            ))}
           </dl>
         </section>
 

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
 import type { PaymentList, PaymentStatus } from '../../../generated/api/types.gen';
-import type { ListFilters } from '../../payments-index/query';
+import type { ListFilters } from '../../core/payments-index/query';
 import { fmtAmount, fmtTime, STATUS_LABELS, STATUS_TONE } from '../format';
 import { AppPage, Notice, type Frame } from '../layout';
 
@@ -76,17 +76,21 @@ export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: Paymen
             {list.totals.map((t) => (
               <li class="total-card">
                 <span class="total-amount">
-                  {fmtAmount(t.amount)} <span class="currency">{t.currency}</span>
+                  {fmtAmount(t.paidAmount)} <span class="currency">{t.currency}</span>
                 </span>
-                <span class="muted">
-                  {t.count} payment{t.count === 1 ? '' : 's'}
-                  {filters.status ? ` · ${STATUS_LABELS[filters.status]}` : ' · any status'}
+                <span class="muted">paid · {t.paidCount} of {t.count} payment{t.count === 1 ? '' : 's'}</span>
+                <span class="total-statuses">
+                  {STATUSES.filter((s) => t.statusCounts[s]).map((s) => (
+                    <span class={`badge badge-${STATUS_TONE[s]}`}>
+                      {t.statusCounts[s]} {STATUS_LABELS[s].toLowerCase()}
+                    </span>
+                  ))}
                 </span>
               </li>
             ))}
           </ul>
         )}
-        <p class="hint">Totals cover every page of this filter, one per currency (never added across currencies).</p>
+        <p class="hint">Paid volume and payments per status for every page of this filter, one per currency (never added across currencies).</p>
       </section>
 
       {list.items.length > 0 ? (

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import type { HeadlineFigures, WindowFigures } from '../../reporting/headline-figures';
+import type { HeadlineFigures, WindowFigures } from '../../insight/reporting/headline-figures';
 import { fmtAmount, fmtTime } from '../format';
 import { AppPage, Notice, type Frame } from '../layout';
 

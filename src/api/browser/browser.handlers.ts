@@ -1,0 +1,44 @@
+import type { Context } from 'hono';
+import type { PaymentRecord } from '../../core/payments/record';
+import { isPaymentId } from '../../core/payments/store';
+import { paymentEventFields } from '../../insight/analytics/events';
+import { safeLocation } from '../../platform/input/url-policy';
+import type { AppEnv, Handler } from '../http/context';
+import type * as routes from './browser.routes';
+import { HTML_HEADERS, PAGES } from './pages';
+import { answerPayLink, REDIRECT_HEADERS } from './pay-link';
+
+/**
+ * The customer's browser: pay link → Bansky, and Bansky's returns → the shop. The payment's
+ * Durable Object is read directly (not KV), so a link works the moment init answered, from any
+ * location. A return never changes a payment's status: only Bansky's signed postback does.
+ */
+type Status = 400 | 403 | 404 | 409 | 410;
+const html = (c: Context<AppEnv>, status: Status, body: string) => c.body(body, status, HTML_HEADERS);
+
+function redirectTo(c: Context<AppEnv>, location: string) {
+  return c.body(null, 302, { location, ...REDIRECT_HEADERS });
+}
+
+/** The customer came back through our wrapper: one analytics event, after the answer. */
+function trackReturn(c: Context<AppEnv>, r: PaymentRecord, via: 'success' | 'error') {
+  const event = { ...paymentEventFields(r, c.var.requestId), event_type: 'customer_returned' as const, attributes: { via } };
+  c.executionCtx.waitUntil(c.var.services.analytics.emit(event));
+}
+
+export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
+  const answer = await answerPayLink(c.var.services, c.req.valid('query').id, c.var.requestId, (w) => c.executionCtx.waitUntil(w));
+  return 'redirect' in answer ? redirectTo(c, answer.redirect) : html(c, answer.status, answer.page);
+};
+
+async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'error') {
+  const r = isPaymentId(id) ? await c.var.services.payments.object(id).customerReturned(which, c.var.requestId) : null;
+  if (!r) return html(c, 404, PAGES.unknown());
+  trackReturn(c, r, which);
+  // Stored normalised since issue 14 item 7; older records are normalised here, never thrown on.
+  const to = safeLocation(which === 'success' ? r.successUrl : r.errorUrl);
+  return to ? redirectTo(c, to) : html(c, 400, PAGES.noReturn());
+}
+
+export const returnSuccess: Handler<typeof routes.returnSuccess> = (c) => returnTo(c, c.req.valid('query').id, 'success');
+export const returnError: Handler<typeof routes.returnError> = (c) => returnTo(c, c.req.valid('query').id, 'error');

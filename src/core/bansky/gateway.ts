@@ -1,0 +1,47 @@
+import type { Mode } from '../../../generated/api/types.gen';
+
+/**
+ * What the payment core needs from the upstream provider, in our own terms. Every Bansky detail
+ * (its URLs, request fields, token, signature scheme) stays behind this interface in the HTTP
+ * adapter (http-gateway.ts), as each connector's mapping stays out of a payment core.
+ */
+export interface BanskyGateway {
+  /** Starts Bansky's checkout for a payment; throws BanskyFailure with a shop-safe detail. */
+  startCheckout(payment: CheckoutRequest): Promise<{ url: string; latencyMs: number }>;
+  /**
+   * What Bansky knows of a payment (null: Bansky has none by this id). Throws BanskyFailure when
+   * Bansky cannot say; callers then carry on as if they had not asked.
+   */
+  lookupPayment(mode: Mode, paymentId: string): Promise<BanskyPaymentView | null>;
+  /** True when a postback's raw body carries Bansky's valid signature. */
+  verifyPostback(rawBody: ArrayBuffer | Uint8Array, signatureHeader: string | undefined): Promise<boolean>;
+}
+
+export interface CheckoutRequest {
+  id: string;
+  mode: Mode;
+  email: string;
+  name: string | null;
+  /** The canonical decimal string (src/core/payments/amount.ts). */
+  amount: string;
+  currency: string;
+  type: 'fiat' | 'crypto';
+}
+
+export interface BanskyPaymentView {
+  status: 'pending' | 'paid' | 'failed' | 'expired';
+  amount: string;
+  currency: string;
+  transactionId: string | null;
+}
+
+export class BanskyFailure extends Error {
+  constructor(
+    readonly code: 'bansky_error' | 'bansky_timeout',
+    readonly detail: string,
+    readonly httpStatus: number | null,
+  ) {
+    super(detail);
+    this.name = 'BanskyFailure';
+  }
+}

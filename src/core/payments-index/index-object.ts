@@ -1,0 +1,146 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { PaymentStatus } from '../../../generated/api/types.gen';
+import type { Env } from '../../env';
+import { toMinor } from './amounts';
+import type { IndexEntry } from './entry';
+
+export interface ShardQuery {
+  status?: PaymentStatus;
+  currency?: string;
+  fromDay?: string; // YYYY-MM-DD, inclusive
+  toDay?: string;
+  /** Exact values of the payment's metadata, every key must match. */
+  metadata?: Record<string, string>;
+  before?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** Totals of one currency × status (the list splits them into paid volume and counts per status). */
+export interface ShardTotal {
+  currency: string;
+  status: PaymentStatus;
+  count: number;
+  minor: string; // BigInt as text
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+/**
+ * One shard of the payments index (a shop × mode × month; see shards.ts): a SQLite table of the
+ * month's payments, newest first, plus running totals per day × status × currency so the totals
+ * of any day range cost a few dozen rows, not a scan. Written only by payment Durable Objects
+ * (upsert by version), read by the list. Every method is synchronous SQL: atomic in the object.
+ */
+export class PaymentsIndexObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS payments (
+        id TEXT PRIMARY KEY, version INTEGER NOT NULL, created_at TEXT NOT NULL, day TEXT NOT NULL,
+        status TEXT NOT NULL, currency TEXT NOT NULL, amount TEXT NOT NULL, amount_minor TEXT NOT NULL,
+        entry TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS payments_newest ON payments (created_at DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS payments_status ON payments (status, created_at DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS payments_currency ON payments (currency, created_at DESC, id DESC);
+      CREATE TABLE IF NOT EXISTS totals (
+        day TEXT NOT NULL, status TEXT NOT NULL, currency TEXT NOT NULL, count INTEGER NOT NULL, minor TEXT NOT NULL,
+        PRIMARY KEY (day, status, currency));
+    `);
+  }
+
+  /** Idempotent: an entry older than (or as old as) the stored one is ignored. */
+  upsert(e: IndexEntry): { applied: boolean } {
+    return this.ctx.storage.transactionSync(() => {
+      const old = this.sql.exec('SELECT version, day, status, currency, amount_minor FROM payments WHERE id = ?', e.id).toArray()[0];
+      if (old && Number(old.version) >= e.version) return { applied: false };
+      if (old) this.addTotal(String(old.day), String(old.status), String(old.currency), -1, -BigInt(String(old.amount_minor)));
+      const day = e.createdAt.slice(0, 10);
+      const minor = toMinor(e.amount, e.currency);
+      this.sql.exec(
+        'INSERT OR REPLACE INTO payments (id, version, created_at, day, status, currency, amount, amount_minor, entry) VALUES (?,?,?,?,?,?,?,?,?)',
+        e.id,
+        e.version,
+        e.createdAt,
+        day,
+        e.status,
+        e.currency,
+        e.amount,
+        minor.toString(),
+        JSON.stringify(e),
+      );
+      this.addTotal(day, e.status, e.currency, 1, minor);
+      return { applied: true };
+    });
+  }
+
+  query(q: ShardQuery): IndexEntry[] {
+    const { where, args } = filters(q);
+    if (q.before) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      args.push(q.before.createdAt, q.before.createdAt, q.before.id);
+    }
+    const sql = `SELECT entry FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.sql
+      .exec(sql, ...args, Math.min(Math.max(q.limit, 1), 101))
+      .toArray()
+      .map((r: Row) => JSON.parse(String(r.entry)) as IndexEntry);
+  }
+
+  totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] {
+    const { where, args } = filters(q);
+    // The running totals know nothing of metadata: with a metadata filter the matching rows are summed instead.
+    const sql = q.metadata
+      ? `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`
+      : `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    const rows = this.sql.exec(sql, ...args).toArray();
+    const by = new Map<string, ShardTotal & { sum: bigint }>();
+    for (const r of rows) {
+      const key = `${r.currency}\u0000${r.status}`;
+      const t = by.get(key) ?? { currency: String(r.currency), status: String(r.status) as PaymentStatus, count: 0, minor: '0', sum: 0n };
+      t.count += Number(r.count);
+      t.sum += BigInt(String(r.minor));
+      by.set(key, t);
+    }
+    return [...by.values()].filter((t) => t.count > 0).map(({ sum, ...t }) => ({ ...t, minor: sum.toString() }));
+  }
+
+  private addTotal(day: string, status: string, currency: string, count: number, minor: bigint): void {
+    const row = this.sql
+      .exec('SELECT count, minor FROM totals WHERE day = ? AND status = ? AND currency = ?', day, status, currency)
+      .toArray()[0];
+    const nextCount = Number(row?.count ?? 0) + count;
+    const nextMinor = BigInt(String(row?.minor ?? '0')) + minor;
+    this.sql.exec(
+      'INSERT OR REPLACE INTO totals (day, status, currency, count, minor) VALUES (?,?,?,?,?)',
+      day,
+      status,
+      currency,
+      nextCount,
+      nextMinor.toString(),
+    );
+  }
+}
+
+/** The same WHERE clause for rows and totals (both tables have day, status, currency; metadata is only in `payments`). */
+function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; args: SqlStorageValue[] } {
+  const where: string[] = [];
+  const args: SqlStorageValue[] = [];
+  const add = (clause: string, value: SqlStorageValue | undefined) => {
+    if (value === undefined || value === '') return;
+    where.push(clause);
+    args.push(value);
+  };
+  add('status = ?', q.status);
+  add('currency = ?', q.currency);
+  add('day >= ?', q.fromDay);
+  add('day <= ?', q.toDay);
+  // Keys are letters, digits and `_ - . :` (src/payments/rules.ts), so a quoted JSON path label holds any of them.
+  for (const [key, value] of Object.entries(q.metadata ?? {})) {
+    where.push('json_extract(entry, ?) = ?');
+    args.push(`$.metadata."${key}"`, value);
+  }
+  return { where, args };
+}

@@ -1,0 +1,32 @@
+import type { Mode } from '../../../generated/api/types.gen';
+import type { Services } from '../../services';
+
+export type ResendOutcome =
+  | { kind: 'queued'; webhookId: string }
+  | { kind: 'not_found' }
+  | { kind: 'not_redeliverable'; reason: string }
+  | { kind: 'rate_limited'; reason: string; retryAfterSeconds: number };
+
+/**
+ * The shop's "send the final postback again": same webhook-id; shared by the API and the app.
+ * Accepted once the postback was last queued at least POSTBACK_RESEND_INTERVAL_SECONDS ago
+ * (60 s by default), checked inside the payment's object so concurrent resends cannot slip through together.
+ */
+export async function resendShopPostback(
+  services: Services,
+  shopId: string,
+  mode: Mode,
+  paymentId: string,
+  requestId: string,
+): Promise<ResendOutcome> {
+  const payment = services.payments.object(paymentId);
+  const r = await payment.get();
+  // Another shop's or the other mode's payment is indistinguishable from a missing one.
+  if (!r || r.shopId !== shopId || r.mode !== mode) return { kind: 'not_found' };
+  const result = await payment.redeliverPostback(requestId, { notWithinMs: services.config.postbacks.resendIntervalSeconds * 1000 });
+  if (!result) return { kind: 'not_found' };
+  if (result.ok) return { kind: 'queued', webhookId: result.webhookId };
+  if (result.retryAfterSeconds !== undefined)
+    return { kind: 'rate_limited', reason: result.reason, retryAfterSeconds: result.retryAfterSeconds };
+  return { kind: 'not_redeliverable', reason: result.reason };
+}

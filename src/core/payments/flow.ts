@@ -1,0 +1,268 @@
+import type { BanskyPostback } from '../../../generated/api/types.gen';
+import { type AnalyticsEventInput, paymentEventFields } from '../../insight/analytics/events';
+import type { Services } from '../../services';
+import { BanskyFailure } from '../bansky/gateway';
+import { sameAmount } from './amount';
+import { isFinal, type PaymentRecord, wantsPostback } from './record';
+import {
+  canTransition,
+  type IndexState,
+  indexBehind,
+  indexRetryDelayMs,
+  type NewPayment,
+  needsLateCheck,
+  newRecord,
+  transition,
+} from './state';
+
+export type PostbackOutcome =
+  | { kind: 'not_found' }
+  | { kind: 'mismatch'; detail: string }
+  | { kind: 'accepted' | 'ignored'; status: PaymentRecord['status'] };
+
+export type RedeliveryOutcome = { ok: true; webhookId: string } | { ok: false; reason: string; retryAfterSeconds?: number } | null;
+
+/**
+ * One payment's storage as the flow needs it. The Durable Object implements it over its own
+ * storage: `write` stores the record together with the alarm the record calls for
+ * (state.ts `nextAlarmAt`) in one batch; `defer` keeps work alive after the answer
+ * (ctx.waitUntil); `deliverSoon` starts the postback attempt that is due, after the answer.
+ */
+export interface PaymentStorage {
+  read(): Promise<PaymentRecord | null>;
+  write(r: PaymentRecord): Promise<void>;
+  /** The payments index's view of this payment (its own key: see state.ts `IndexState`). */
+  readIndex(): Promise<IndexState | null>;
+  /** Stores the index state and re-arms the alarm for it (without writing the record). */
+  writeIndex(s: IndexState): Promise<void>;
+  /** Sets the alarm the stored record (and index state) call for, without writing the record. */
+  rearm(): Promise<void>;
+  defer(work: Promise<unknown>): void;
+  deliverSoon(): void;
+}
+
+/**
+ * The payment orchestration (DESIGN §4, §5): start a payment and call Bansky once, apply
+ * Bansky's result, expire, redeliver (postback attempts: src/core/postbacks/delivery.ts). Plain code over a PaymentStorage
+ * and the services — time from the clock, Bansky through its gateway — so it runs the same in
+ * the Durable Object and in tests with a fake clock or gateway.
+ */
+export class PaymentFlow {
+  constructor(
+    private readonly storage: PaymentStorage,
+    private readonly s: Services,
+    private readonly requestId: string,
+  ) {}
+
+  private now(): Date {
+    return this.s.clock.now();
+  }
+
+  /** Records the payment before Bansky is called, then asks Bansky for its checkout. */
+  async start(input: NewPayment): Promise<PaymentRecord> {
+    let r = newRecord(input, this.now(), this.s.config.payLinkTtlSeconds);
+    // Recorded before Bansky is called, with an alarm that settles it as init_failed if this
+    // object is evicted mid-call: a crash cannot lose the payment or leave it half-started.
+    await this.storage.write(r);
+    const events: AnalyticsEventInput[] = [{ ...this.fields(r), event_type: 'payment_created', email: r.email, occurred_at: r.createdAt }];
+    try {
+      const checkout = await this.s.bansky.startCheckout(r);
+      r = { ...transition(r, 'awaiting_payment', 'bansky accepted', this.now()), banskyUrl: checkout.url };
+      events.push({ ...this.fields(r), event_type: 'bansky_init_ok', latency_ms: checkout.latencyMs });
+    } catch (err) {
+      const failure =
+        err instanceof BanskyFailure ? err : new BanskyFailure('bansky_error', 'The payment provider could not start this payment.', null);
+      if (!(err instanceof BanskyFailure)) this.s.log.error('bansky init crashed', { err, paymentId: r.id });
+      else this.s.log.warn('bansky init failed', { paymentId: r.id, code: failure.code, httpStatus: failure.httpStatus });
+      r = { ...transition(r, 'init_failed', failure.code, this.now()), initFailure: { code: failure.code, detail: failure.detail } };
+      events.push({
+        ...this.fields(r),
+        event_type: 'bansky_init_failed',
+        http_status: failure.httpStatus,
+        attributes: { code: failure.code },
+      });
+    }
+    await this.commit(r, events);
+    return r;
+  }
+
+  /** A record left in `created` with no call in flight means the object restarted mid-call. */
+  async settleInterrupted(r: PaymentRecord): Promise<PaymentRecord> {
+    if (r.status !== 'created') return r;
+    const detail = 'The payment provider call was interrupted. Try again with a new transaction id.';
+    const next = { ...transition(r, 'init_failed', 'interrupted', this.now()), initFailure: { code: 'bansky_error' as const, detail } };
+    await this.commit(next);
+    return next;
+  }
+
+  /** Applies Bansky's result: checked against the payment, idempotent, final states never change (see state.ts on expired → paid). */
+  async applyBanskyPostback(pb: BanskyPostback): Promise<PostbackOutcome> {
+    const r = await this.storage.read();
+    if (!r) return { kind: 'not_found' };
+    const event: AnalyticsEventInput = { ...this.fields(r), event_type: 'bansky_postback_received', attributes: { reported: pb.status } };
+    if (pb.currency !== r.currency || !sameAmount(pb.amount, r.amount)) {
+      await this.s.analytics.emit({ ...event, attributes: { reported: pb.status, applied: false, reason: 'mismatch' } });
+      const what = pb.currency !== r.currency ? `currency ${pb.currency}` : `amount ${pb.amount}`;
+      return { kind: 'mismatch', detail: `${what} does not match the payment's ${r.amount} ${r.currency}.` };
+    }
+    if (r.status === pb.status || !canTransition(r.status, pb.status)) {
+      await this.s.analytics.emit({ ...event, attributes: { reported: pb.status, applied: false, reason: 'already final' } });
+      return { kind: 'ignored', status: r.status };
+    }
+    const reason = r.status === 'expired' ? 'bansky postback after expiry' : 'bansky postback';
+    if (r.status === 'expired')
+      this.s.log.warn('bansky confirmed a payment after its link expired', { paymentId: r.id, reported: pb.status });
+    const next = { ...transition(r, pb.status, reason, this.now()), banskyTransactionId: pb.transactionId ?? null };
+    await this.commit(next, [{ ...event, attributes: { reported: pb.status, applied: true } }]);
+    return { kind: 'accepted', status: next.status };
+  }
+
+  /**
+   * Moves a payment whose pay link has expired to `expired` (and queues its postback) — after
+   * asking Bansky, so a payment whose postback was lost is found paid instead of expired.
+   */
+  async expireIfDue(): Promise<PaymentRecord | null> {
+    const r = await this.storage.read();
+    if (!r || isFinal(r.status) || Date.parse(r.expiresAt) > this.now().getTime()) return r;
+    const checked = r.status === 'awaiting_payment' ? await this.reconcile(r, 'pay link expiry') : r;
+    if (checked.status !== r.status || isFinal(checked.status)) return checked;
+    const next = transition(checked, 'expired', 'pay link expired', this.now());
+    await this.commit(next);
+    return next;
+  }
+
+  /** The customer is back from Bansky: on the success path, ask Bansky now rather than wait for its postback. */
+  async customerReturned(via: 'success' | 'error'): Promise<PaymentRecord | null> {
+    const r = await this.storage.read();
+    if (r && via === 'success' && r.status === 'awaiting_payment') this.storage.defer(this.reconcile(r, 'customer returned'));
+    return r;
+  }
+
+  /**
+   * Asks Bansky what it knows of the payment and applies a final result it reports, exactly as
+   * its postback would have been applied. Bansky unreachable or undecided: nothing changes.
+   */
+  async reconcile(r: PaymentRecord, why: string): Promise<PaymentRecord> {
+    let view: Awaited<ReturnType<Services['bansky']['lookupPayment']>>;
+    try {
+      view = await this.s.bansky.lookupPayment(r.mode, r.id);
+    } catch (err) {
+      this.s.log.warn('bansky status check failed; carrying on without it', {
+        paymentId: r.id,
+        why,
+        err: err instanceof Error ? err.message : String(err),
+      });
+      return r;
+    }
+    const event: AnalyticsEventInput = {
+      ...this.fields(r),
+      event_type: 'bansky_status_checked',
+      attributes: { why, reported: view?.status ?? 'unknown' },
+    };
+    const current = (await this.storage.read()) ?? r; // the postback may have landed while we asked
+    if (!view || (view.status !== 'paid' && view.status !== 'failed') || !canTransition(current.status, view.status)) {
+      this.storage.defer(this.s.analytics.emit(event));
+      return current;
+    }
+    if (view.currency !== current.currency || !sameAmount(view.amount, current.amount)) {
+      this.s.log.error('bansky reports another amount for this payment; not applied', { paymentId: r.id, why });
+      this.storage.defer(this.s.analytics.emit({ ...event, attributes: { ...event.attributes, applied: false, reason: 'mismatch' } }));
+      return current;
+    }
+    const next = {
+      ...transition(current, view.status, `bansky status check (${why})`, this.now()),
+      banskyTransactionId: view.transactionId ?? current.banskyTransactionId,
+    };
+    await this.commit(next, [{ ...event, attributes: { ...event.attributes, applied: true } }]);
+    return next;
+  }
+
+  /**
+   * Sends the final-state postback again, same webhook-id: an operator's redelivery, or a shop's
+   * resend, which `notWithinMs` limits per payment (checked here, where two requests cannot race).
+   */
+  async redeliverPostback(opts: { notWithinMs?: number } = {}): Promise<RedeliveryOutcome> {
+    const r = await this.storage.read();
+    if (!r) return null;
+    if (!wantsPostback(r)) return { ok: false, reason: 'The payment has no shop transaction id or postback URL.' };
+    if (!r.postback.webhookId) return { ok: false, reason: `The payment is ${r.status}: there is no final-state postback to send.` };
+    const sinceQueuedMs = r.postback.queuedAt ? this.now().getTime() - Date.parse(r.postback.queuedAt) : Infinity;
+    if (opts.notWithinMs && sinceQueuedMs < opts.notWithinMs) {
+      const retryAfterSeconds = Math.ceil((opts.notWithinMs - sinceQueuedMs) / 1000);
+      return {
+        ok: false,
+        reason: `This postback was queued ${Math.floor(sinceQueuedMs / 1000)} s ago; resend again in ${retryAfterSeconds} s.`,
+        retryAfterSeconds,
+      };
+    }
+    const at = this.now().toISOString();
+    const next: PaymentRecord = {
+      ...r,
+      postback: { ...r.postback, status: 'pending', queuedAt: at, nextAttemptAt: at, deadLetterKey: null },
+    };
+    await this.storage.write(next); // before any other await: nothing can interleave between read and write
+    if (r.postback.deadLetterKey) await this.s.postbackDeadLetters.remove(r.postback.deadLetterKey);
+    this.storage.deliverSoon();
+    return { ok: true, webhookId: r.postback.webhookId };
+  }
+
+  /**
+   * The alarm: settle an interrupted init, expire the pay link, and sweep a pending postback whose
+   * trigger was lost (the object attempts it itself). Re-arms itself from the record.
+   */
+  async onAlarm(initInFlight: boolean): Promise<boolean> {
+    const stored = await this.storage.read();
+    if (!stored) return false;
+    if (stored.status === 'created' && !initInFlight) await this.settleInterrupted(stored);
+    if (needsLateCheck(stored) && Date.parse(stored.expiresAt) <= this.now().getTime()) {
+      const checked = await this.reconcile(stored, 'init timed out');
+      const current = await this.storage.read(); // no await between this read and the write below
+      if (current?.status === 'init_failed' && checked.status === 'init_failed')
+        await this.storage.write({ ...current, lateCheckAt: this.now().toISOString() });
+    }
+    const r = await this.expireIfDue();
+    if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(r, true);
+    await this.storage.rearm(); // for what is left, without rewriting the record
+    return (await this.storage.read())?.postback.status === 'pending';
+  }
+
+  /**
+   * Brings the payment's row in the shop's payments index up to this record's version. Run after
+   * every commit (the answer does not wait for it) and by the alarm until it succeeds; the shard
+   * ignores a version it already has, so repeats are harmless.
+   */
+  private async syncIndex(r: PaymentRecord, fromAlarm = false): Promise<void> {
+    try {
+      await this.s.paymentsIndex.record(r);
+      const index = await this.storage.readIndex();
+      if ((index?.version ?? 0) < r.transitions.length)
+        await this.storage.writeIndex({ version: r.transitions.length, retryAt: null, attempts: 0 });
+    } catch (err) {
+      this.s.log.warn('payments index write failed; the alarm retries it', { err, paymentId: r.id });
+      if (fromAlarm) {
+        const index = await this.storage.readIndex();
+        const attempts = (index?.attempts ?? 0) + 1;
+        const retryAt = new Date(this.now().getTime() + indexRetryDelayMs(attempts)).toISOString();
+        await this.storage.writeIndex({ version: index?.version ?? 0, retryAt, attempts });
+      }
+    }
+  }
+
+  /**
+   * Persist, queue the shop's postback (awaited: it must not be lost), then the derived records —
+   * analytics (one batch with the caller's other events) and the transaction log — after the
+   * answer: neither may slow the shop or Bansky down, and neither throws.
+   */
+  private async commit(r: PaymentRecord, events: AnalyticsEventInput[] = []): Promise<void> {
+    await this.storage.write(r); // the postback's due time is stored with it: the alarm sweeps it if the attempt below is lost
+    if (r.postback.status === 'pending') this.storage.deliverSoon();
+    const last = r.transitions.at(-1)!;
+    const changed: AnalyticsEventInput = { ...this.fields(r), event_type: 'status_changed', attributes: { reason: last.reason } };
+    const txlog = this.s.txlog.write(r).catch((err) => this.s.log.error('txlog write failed', { err, paymentId: r.id }));
+    this.storage.defer(Promise.all([this.s.analytics.emit(...events, changed), txlog, this.syncIndex(r)]));
+  }
+
+  private fields(r: PaymentRecord) {
+    return paymentEventFields(r, this.requestId);
+  }
+}

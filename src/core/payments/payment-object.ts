@@ -1,0 +1,175 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { BanskyPostback } from '../../../generated/api/types.gen';
+import type { Env } from '../../env';
+import { buildServices, type Services, withLogFields } from '../../services';
+import { type DeliveryResult, PostbackDelivery } from '../postbacks/delivery';
+import { PaymentFlow, type PaymentStorage, type PostbackOutcome, type RedeliveryOutcome } from './flow';
+import { isFinal, type PaymentRecord } from './record';
+import { type IndexState, type NewPayment, nextAlarmAt } from './state';
+
+export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };
+export type { PostbackOutcome };
+
+const RECORD = 'payment';
+const INDEX = 'payments-index';
+/** An init still `created` this long after Bansky's timeout was cut off by an eviction. */
+const INIT_GRACE_MS = 60_000;
+/** A pending postback's trigger counts as lost this long after it was due (at most one retry interval). */
+const MAX_SWEEP_GRACE_MS = 30_000;
+
+/**
+ * One Durable Object per payment, addressed by the payment id (DESIGN §4): strongly consistent
+ * from every location and single-threaded — except across an await on fetch, which is why
+ * concurrent inits share one in-flight promise. It keeps only what needs the object: storage,
+ * that coalescing, and the alarm; the rules live in PaymentFlow.
+ */
+export class PaymentObject extends DurableObject<Env> {
+  private initInFlight: Promise<PaymentRecord> | null = null;
+  private deliveryInFlight: Promise<DeliveryResult> | null = null;
+  private deliveryRequested = false;
+  /** From the composition root; tests replace it (runInDurableObject) to move the clock or fake Bansky. */
+  services: Services = buildServices(this.env);
+
+  private readonly storage = durableStorage(
+    this.ctx,
+    () => this.services,
+    () => this.ctx.waitUntil(this.deliverPostback()),
+  );
+
+  private flow(requestId: string): PaymentFlow {
+    return new PaymentFlow(this.storage, withLogFields(this.services, { requestId }), requestId);
+  }
+
+  async get(): Promise<PaymentRecord | null> {
+    return this.storage.read();
+  }
+
+  /** Creates the payment and calls Bansky exactly once, however many identical requests race. */
+  async init(input: NewPayment & { requestId: string }): Promise<InitOutcome> {
+    if (this.initInFlight) return replay(await this.initInFlight, input.fingerprint);
+    const existing = await this.get();
+    if (this.initInFlight) return replay(await this.initInFlight, input.fingerprint);
+    if (existing) return replay(await this.flow(input.requestId).settleInterrupted(existing), input.fingerprint);
+    this.initInFlight = this.flow(input.requestId).start(input);
+    try {
+      return { kind: 'created', record: await this.initInFlight };
+    } finally {
+      this.initInFlight = null;
+    }
+  }
+
+  applyBanskyPostback(pb: BanskyPostback, requestId: string): Promise<PostbackOutcome> {
+    return this.flow(requestId).applyBanskyPostback(pb);
+  }
+
+  /** The payment as a pay link must see it: expired first if its time has come (by this object's clock). */
+  async expireIfDue(requestId: string): Promise<PaymentRecord | null> {
+    const r = await this.storage.read();
+    // The pay link's common case, a payment not due to expire: answered without building a flow.
+    if (!r || isFinal(r.status) || Date.parse(r.expiresAt) > this.services.clock.now().getTime()) return r;
+    return this.flow(requestId).expireIfDue();
+  }
+
+  /**
+   * One postback attempt if one is due (from the commit, a queue job or the alarm). Concurrent
+   * triggers share one attempt: the shop is never sent the same event twice at once.
+   */
+  async deliverPostback(webhookId?: string): Promise<DeliveryResult> {
+    if (this.deliveryInFlight) {
+      this.deliveryRequested = true; // e.g. `paid` right after `expired`: its attempt follows this one
+      return this.deliveryInFlight;
+    }
+    this.deliveryInFlight = (async () => {
+      const delivery = new PostbackDelivery(this.storage, withLogFields(this.services, { component: 'postbacks' }));
+      let result = await delivery.deliverIfDue(webhookId);
+      while (this.deliveryRequested) {
+        this.deliveryRequested = false;
+        result = await delivery.deliverIfDue();
+      }
+      return result;
+    })();
+    try {
+      return await this.deliveryInFlight;
+    } finally {
+      this.deliveryInFlight = null;
+    }
+  }
+
+  /** A queue job's nudge: the attempt runs after this answers (deliverPostback, under waitUntil). */
+  requestDelivery(webhookId: string): void {
+    this.ctx.waitUntil(this.deliverPostback(webhookId).catch((err) => this.services.log.error('postback delivery crashed', { err })));
+  }
+
+  /** The customer came back through our success or error wrapper (see PaymentFlow.customerReturned). */
+  customerReturned(via: 'success' | 'error', requestId: string): Promise<PaymentRecord | null> {
+    return this.flow(requestId).customerReturned(via);
+  }
+
+  /** The postbacks queue gave up on a job: dead-letter it (operators redeliver from there). */
+  giveUpPostback(webhookId: string): Promise<void> {
+    return new PostbackDelivery(this.storage, this.services).giveUp(webhookId);
+  }
+
+  redeliverPostback(requestId: string, opts: { notWithinMs?: number } = {}): Promise<RedeliveryOutcome> {
+    return this.flow(requestId).redeliverPostback(opts);
+  }
+
+  /** Expiry of the pay link; safety nets for an init interrupted by eviction and a failed postback enqueue. */
+  override async alarm(): Promise<void> {
+    const postbackPending = await this.flow('alarm').onAlarm(this.initInFlight !== null);
+    if (postbackPending) await this.deliverPostback();
+  }
+}
+
+/**
+ * A payment's storage in its object: one record and the alarm it calls for, waitUntil for work
+ * after the answer, and a way to start the postback attempt that is due.
+ */
+export function durableStorage(ctx: DurableObjectState, services: () => Services, deliverSoon: () => void): PaymentStorage {
+  const alarmFor = (r: PaymentRecord, index: IndexState | null) => {
+    const { config } = services();
+    return nextAlarmAt(r, index, {
+      initTimeoutMs: config.bansky.timeoutMs + INIT_GRACE_MS,
+      sweepGraceMs: Math.min(MAX_SWEEP_GRACE_MS, (config.postbacks.retryScheduleSeconds[0] ?? 30) * 1000),
+    });
+  };
+  // The index state is kept in memory once read (every flow reads the record before it writes, and
+  // that read loads both), so `write` never awaits before its put: writes land in the order they
+  // were made, each in one batch with the alarm it calls for.
+  let index: IndexState | null | undefined;
+  const readIndex = async () => {
+    if (index === undefined) index = (await ctx.storage.get<IndexState>(INDEX)) ?? null;
+    return index;
+  };
+  const setAlarm = (at: number | null) => (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at));
+  return {
+    read: async () => {
+      const [r] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), readIndex()]);
+      return r ?? null;
+    },
+    write: async (r) => {
+      const known = index === undefined ? await readIndex() : index;
+      // No await between the two: the object's storage commits them in one batch.
+      await Promise.all([ctx.storage.put(RECORD, r), setAlarm(alarmFor(r, known))]);
+    },
+    readIndex,
+    // With the alarm the new state calls for, in the same batch: the commit armed a catch-up alarm
+    // for the index (in case this write never happens), and once the index has the version that
+    // alarm has nothing to do — left armed, it woke every payment's object once per transition.
+    writeIndex: async (s) => {
+      const r = await ctx.storage.get<PaymentRecord>(RECORD);
+      index = s;
+      await Promise.all([ctx.storage.put(INDEX, s), ...(r ? [setAlarm(alarmFor(r, s))] : [])]);
+    },
+    rearm: async () => {
+      const [r, index] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), readIndex()]);
+      if (r) await setAlarm(alarmFor(r, index));
+    },
+    defer: (work) => ctx.waitUntil(work),
+    deliverSoon,
+  };
+}
+
+function replay(r: PaymentRecord, fingerprint: string): InitOutcome {
+  return r.fingerprint === fingerprint ? { kind: 'replayed', record: r } : { kind: 'conflict' };
+}

@@ -1,0 +1,109 @@
+import type {
+  AdminPayment,
+  Mode,
+  Payment,
+  PaymentStatus,
+  PaymentTransition,
+  PaymentType,
+  PostbackAttempt,
+  PostbackDeliveryStatus,
+} from '../../../generated/api/types.gen';
+import { failureReason } from '../postbacks/deliver';
+
+/** Everything one payment's Durable Object knows (DESIGN §4). Never leaves the Worker whole. */
+export interface PaymentRecord {
+  id: string;
+  shopId: string;
+  mode: Mode;
+  shopTransactionId: string | null;
+  /** SHA-256 of the shop's request body: tells an idempotent replay from a conflict. */
+  fingerprint: string;
+  status: PaymentStatus;
+  amount: string;
+  currency: string;
+  type: PaymentType;
+  email: string;
+  name: string | null;
+  successUrl: string;
+  errorUrl: string;
+  postbackUrl: string | null;
+  /** The shop's own data, keys sorted; absent on records from before metadata existed. Never sent to Bansky. */
+  metadata?: Record<string, string>;
+  banskyUrl: string | null;
+  banskyTransactionId: string | null;
+  /** Why init failed, replayed to the shop as the same problem. */
+  initFailure: { code: 'bansky_error' | 'bansky_timeout'; detail: string } | null;
+  /** When Bansky was last asked about a payment it had not answered for (see state.ts `needsLateCheck`). */
+  lateCheckAt?: string | null;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  transitions: PaymentTransition[];
+  postback: PostbackState;
+}
+
+export interface PostbackState {
+  status: PostbackDeliveryStatus;
+  webhookId: string | null;
+  /** When the current delivery cycle began (the event, or an operator's redelivery); dead-lettering counts from here. */
+  queuedAt: string | null;
+  /** While pending: when the next attempt is due. Stored, so a lost trigger is found by the alarm. */
+  nextAttemptAt?: string | null;
+  deliveredAt: string | null;
+  deadLetterKey: string | null;
+  attempts: PostbackAttempt[];
+}
+
+export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set(['paid', 'failed', 'expired', 'init_failed']);
+export const isFinal = (s: PaymentStatus) => FINAL_STATUSES.has(s);
+
+/** A shop postback exists only when the shop gave its own id and a URL (the product's rule). */
+export const wantsPostback = (r: Pick<PaymentRecord, 'shopTransactionId' | 'postbackUrl'>) =>
+  r.shopTransactionId !== null && r.postbackUrl !== null;
+
+/** Stable per payment and status, so the shop can de-duplicate retries and redeliveries. */
+export const webhookIdFor = (paymentId: string, status: PaymentStatus) => `msg_${paymentId}_${status}`;
+
+export const payLinkFor = (publicBaseUrl: string, paymentId: string) =>
+  `${publicBaseUrl}/integration/pay?id=${encodeURIComponent(paymentId)}`;
+
+export function toPublicPayment(r: PaymentRecord, publicBaseUrl: string): Payment {
+  const last = r.postback.attempts.at(-1);
+  return {
+    id: r.id,
+    shopTransactionId: r.shopTransactionId,
+    status: r.status,
+    mode: r.mode,
+    amount: r.amount,
+    currency: r.currency,
+    type: r.type,
+    email: r.email,
+    name: r.name,
+    url: payLinkFor(publicBaseUrl, r.id),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    expiresAt: r.expiresAt,
+    postback: {
+      status: r.postback.status,
+      attempts: r.postback.attempts.length,
+      lastAttemptAt: last?.at ?? null,
+      lastHttpStatus: last?.httpStatus ?? null,
+      lastError: last ? failureReason(last) : null,
+      deliveredAt: r.postback.deliveredAt,
+      nextAttemptAt: r.postback.status === 'pending' ? (r.postback.nextAttemptAt ?? null) : null,
+    },
+    metadata: r.metadata ?? {},
+  };
+}
+
+export function toAdminPayment(r: PaymentRecord, publicBaseUrl: string): AdminPayment {
+  return {
+    payment: toPublicPayment(r, publicBaseUrl),
+    shopId: r.shopId,
+    banskyUrl: r.banskyUrl,
+    postbackUrl: r.postbackUrl,
+    webhookId: r.postback.webhookId,
+    transitions: r.transitions,
+    postbackAttempts: r.postback.attempts,
+  };
+}

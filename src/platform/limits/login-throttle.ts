@@ -1,0 +1,95 @@
+/**
+ * Sign-in lockout, per client IP and per account, on the strongly consistent LimiterObject.
+ * Each attempt is counted *before* the (slow) password hash runs and cleared by a correct
+ * password, so a burst of N parallel guesses gets at most the budget's worth of checks, and a
+ * correct password arriving while locked is refused like any other (429 + Retry-After).
+ *
+ * The trade-off, and why two limits:
+ *  - Per IP (5 tries, then 15 min): stops one client cold, but an attacker who rotates addresses
+ *    (a botnet; locally, a forged CF-Connecting-IP) gets 5 tries per address.
+ *  - Per account (10 tries, then a short lock that doubles each time, 1 min → 15 min, with one
+ *    try between locks): bounds the guesses on the account whatever the addresses, to about
+ *    4 an hour under a sustained attack. The price is that the same flood locks the real user
+ *    out; so the locks stay short and end by themselves (no permanent lock a stranger can cause),
+ *    and a browser holding a *device cookie* (set by a previous successful sign-in, signed with a
+ *    key derived from the password hash) is counted on its own key instead of the shared account
+ *    key (OWASP's "device cookies"). The real operator on a known browser signs in during a
+ *    flood; on a new browser they wait for the flood to pause. The IP limit applies to everyone.
+ *
+ * Used by /internal (one account: the operator password gate) and meant for the shop app's
+ * member sign-in: `new LoginThrottle(limiter, 'app')` with `account` = the normalised email.
+ */
+import type { Limiter, LockoutPolicy, Verdict } from './limiter';
+
+export const IP_POLICY: LockoutPolicy = { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 };
+export const ACCOUNT_POLICY: LockoutPolicy = { maxFailures: 10, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 15 * 60 };
+export const DEVICE_POLICY: LockoutPolicy = { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 15 * 60 };
+
+export { clientIp } from '../input/client-ip';
+
+export interface LoginAttempt {
+  ip: string;
+  /** The account signed in to: the member's email, or a fixed name for a single shared gate. */
+  account: string;
+  /** The id from a valid device cookie, when the browser has signed in to this account before. */
+  device?: string | null;
+}
+
+/**
+ * The shop app's members: staff of one shop often share one office address, so the IP budget is
+ * wider (20) and the per-account lock a plain 15 minutes after 5 tries; each member has their own
+ * account, so a stranger's flood locks one member, not a shared gate.
+ */
+export const APP_SIGN_IN_POLICIES: SignInPolicies = {
+  ip: { maxFailures: 20, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 },
+  account: { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 },
+  device: { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 },
+};
+
+export interface SignInPolicies {
+  ip: LockoutPolicy;
+  account: LockoutPolicy;
+  device: LockoutPolicy;
+}
+
+export class LoginThrottle {
+  constructor(
+    private readonly limiter: Limiter,
+    private readonly realm: string,
+    private readonly policies: SignInPolicies = { ip: IP_POLICY, account: ACCOUNT_POLICY, device: DEVICE_POLICY },
+  ) {}
+
+  keys(a: LoginAttempt): { ip: string; account: string } {
+    const base = `login:${this.realm}`;
+    return {
+      ip: `${base}:ip:${a.ip}`,
+      account: a.device ? `${base}:device:${a.account}:${a.device}` : `${base}:account:${a.account}`,
+    };
+  }
+
+  /** Counts this attempt; `allowed: false` means refuse it without checking the password. */
+  async begin(a: LoginAttempt, now: Date): Promise<Verdict & { scope?: 'ip' | 'account' }> {
+    const k = this.keys(a);
+    const verdict = await this.limiter.attemptAll(
+      [
+        { key: k.ip, policy: this.policies.ip },
+        { key: k.account, policy: a.device ? this.policies.device : this.policies.account },
+      ],
+      now,
+    );
+    return verdict.allowed ? verdict : { ...verdict, scope: verdict.refusedBy === k.ip ? 'ip' : 'account' };
+  }
+
+  /** The password was right: clear this IP's and this account's (or device's) failures. */
+  async succeeded(a: LoginAttempt): Promise<void> {
+    const k = this.keys(a);
+    await this.limiter.succeed(k.ip, k.account);
+  }
+}
+
+/** "Try again in 15 minutes." / "… in 40 seconds." */
+export function tryAgainIn(seconds: number): string {
+  if (seconds < 90) return `Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`;
+  const minutes = Math.ceil(seconds / 60);
+  return `Try again in ${minutes} minutes.`;
+}
