@@ -13,7 +13,7 @@ import { bigQueryTargetFrom } from './insight/analytics/bigquery-insert';
 import { AnalyticsEmitter } from './insight/analytics/emitter';
 import { EventCoalescer } from './insight/analytics/event-coalescer';
 import { BIGQUERY_READ_SCOPE, getAccessToken } from './insight/analytics/google-auth';
-import { HeadlineFiguresService } from './insight/reporting/headline-figures';
+import { StatsFiguresService } from './insight/reporting/stats-figures';
 import { type Clock, systemClock } from './platform/lib/clock';
 import { SecretBox } from './platform/lib/secret-box';
 import { Limiter } from './platform/limits/limiter';
@@ -50,7 +50,7 @@ export interface Services {
    * The Stats page's built-in figures, one instance per isolate (its cache); null when BigQuery is
    * not configured (no BIGQUERY_PROJECT) or misconfigured (logged once when built).
    */
-  headlineFigures: HeadlineFiguresService | null;
+  statsFigures: StatsFiguresService | null;
   /** Bindings only the analytics consumer and its safety nets use (queue, dead letters, parked events). */
   analyticsBindings: Pick<Env, 'KV' | 'ANALYTICS_QUEUE' | 'ANALYTICS_DLQ'>;
 }
@@ -75,11 +75,12 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const payments = new PaymentStore(env.PAYMENTS);
   const limiter = new Limiter(env.LIMITER);
   const analytics = new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV);
+  const secretBox = new SecretBox(config.webhookSecretKeys);
   const services: Services = {
     config,
     clock,
     log,
-    shops: new ShopStore(env.KV, clock, new SecretBox(config.webhookSecretKeys)),
+    shops: new ShopStore(env.KV, clock, secretBox),
     payments,
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
@@ -94,6 +95,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       ns: env.MEMBERS,
       kv: env.KV,
       throttle: new LoginThrottle(limiter, 'app', APP_SIGN_IN_POLICIES),
+      box: secretBox,
       clock,
       publicBaseUrl: config.publicBaseUrl,
     }),
@@ -104,7 +106,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       isPaymentId,
       clock,
     }),
-    headlineFigures: headlineFiguresFrom(config, clock, log),
+    statsFigures: statsFiguresFrom(config, clock, log),
     analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
   };
   if (!custom) cache.set(env, services);
@@ -112,7 +114,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
 }
 
 /** Reads with the read-only scope (jobs.query is refused with the insert scope); the emulator needs no token. */
-function headlineFiguresFrom(config: Config, clock: Clock, log: Logger): HeadlineFiguresService | null {
+function statsFiguresFrom(config: Config, clock: Clock, log: Logger): StatsFiguresService | null {
   let target: ReturnType<typeof bigQueryTargetFrom>;
   try {
     target = bigQueryTargetFrom(config.bigQuery);
@@ -122,7 +124,7 @@ function headlineFiguresFrom(config: Config, clock: Clock, log: Logger): Headlin
   }
   if (!target) return null;
   const key = target.key;
-  return new HeadlineFiguresService({
+  return new StatsFiguresService({
     target,
     accessToken: key ? () => getAccessToken(key, () => clock.now(), BIGQUERY_READ_SCOPE) : null,
     now: () => clock.now(),
