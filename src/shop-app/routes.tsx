@@ -253,14 +253,13 @@ shopAppRouter.post('/app/developers/test-postback', ...signedIn, async (c) => {
   const { services, session } = c.var;
   const url = ((await form(c)).url ?? '').trim().slice(0, 2048);
   const shop = (await services.shops.getShop(session.shopId)) ?? c.var.appShop;
-  const result = await sendTestPostback(shop, session.mode, url, services.clock, services.config.postbacks.timeoutMs);
+  const result = await sendTestPostback(shop, session.mode, url, {
+    clock: services.clock,
+    timeoutMs: services.config.postbacks.timeoutMs,
+    reach: services.config,
+  });
   if ('refused' in result) return developers(c, { kind: 'message', tone: 'bad', text: `Not sent: ${result.refused}` }, 400, url);
-  return developers(
-    c,
-    { kind: 'test-postback', ok: result.ok, url, httpStatus: result.httpStatus ?? null, latencyMs: result.latencyMs ?? null, error: result.error ?? null, answer: result.responseBody ?? null },
-    200,
-    url,
-  );
+  return developers(c, { kind: 'test-postback', url, ...result }, 200, url);
 });
 
 // ── Stats ──
