@@ -253,14 +253,13 @@ shopAppRouter.post('/app/developers/test-postback', ...signedIn, async (c) => {
   const { services, session } = c.var;
   const url = ((await form(c)).url ?? '').trim().slice(0, 2048);
   const shop = (await services.shops.getShop(session.shopId)) ?? c.var.appShop;
-  const result = await sendTestPostback(shop, session.mode, url, services.clock, services.config.postbacks.timeoutMs);
+  const result = await sendTestPostback(shop, session.mode, url, {
+    clock: services.clock,
+    timeoutMs: services.config.postbacks.timeoutMs,
+    reach: services.config,
+  });
   if ('refused' in result) return developers(c, { kind: 'message', tone: 'bad', text: `Not sent: ${result.refused}` }, 400, url);
-  return developers(
-    c,
-    { kind: 'test-postback', ok: result.ok, url, httpStatus: result.httpStatus ?? null, latencyMs: result.latencyMs ?? null, error: result.error ?? null, answer: result.responseBody ?? null },
-    200,
-    url,
-  );
+  return developers(c, { kind: 'test-postback', url, ...result }, 200, url);
 });
 
 // ── Stats ──
@@ -285,7 +284,12 @@ async function statsFigures(c: C, range: StatsRange): Promise<FiguresState> {
 async function statsEmbed(c: C): Promise<EmbedState> {
   const { services, session } = c.var;
   const mb = services.config.metabase;
-  if (!mb.embed) return { kind: 'off' };
+  if (!mb.embed) {
+    // Half a configuration is an operator's mistake: say which settings are missing in the log, never on the page.
+    const missing = [!mb.siteUrl && 'METABASE_SITE_URL', !mb.dashboardId && 'METABASE_DASHBOARD_ID', !mb.embedSecret && 'METABASE_EMBED_SECRET'].filter(Boolean);
+    if (missing.length < 3) services.log.warn('metabase embed partly configured: no dashboard on the Stats page', { missing });
+    return { kind: 'off' };
+  }
   try {
     const token = await signDashboardEmbedToken({ secret: mb.embed.secret, dashboardId: mb.embed.dashboardId }, { shopId: session.shopId, mode: session.mode }, services.clock.now());
     return { kind: 'on', siteUrl: mb.embed.siteUrl, token, dashboardId: mb.embed.dashboardId, providerUri: EMBED_TOKEN_PATH };
