@@ -2,12 +2,11 @@ import { CONTRACT_VERSION } from '../../../generated/contract-index';
 import { publicContract } from '../contract/served';
 import { servedFrom } from '../contract/specs';
 import type { Handler } from '../http/context';
-import type * as routes from './meta.routes';
 
-export const getHealth: Handler<typeof routes.getHealth> = (c) => c.json({ status: 'ok' as const, version: CONTRACT_VERSION }, 200);
+export const getHealth: Handler<'getHealth'> = (c) => c.json({ status: 'ok' as const, version: CONTRACT_VERSION }, 200);
 
 /** The public part of openapi.yaml (what /docs shows and shops generate clients from), served from this deployment. */
-export const getContract: Handler<typeof routes.getContract> = async (c) => {
+export const getContract: Handler<'getContract'> = async (c) => {
   const spec = await publicContract(c.env.ASSETS);
   c.header('Cache-Control', 'public, max-age=300');
   return c.json(servedFrom(spec, c.var.services.config.publicBaseUrl), 200);
