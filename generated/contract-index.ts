@@ -1,11 +1,12 @@
 // Written by scripts/generate.mjs from openapi.yaml. Do not edit: run `npm run generate`.
 // What the Worker needs of the contract at run time, without bundling all of it.
 
-/** A request body schema, $refs resolved: its fields, its items, its `x-error-message`. */
+/** A request body schema, $refs resolved: its fields, its items, a map's values, its `x-error-message`. */
 export interface BodySchema {
   errorMessage?: string;
   properties?: Record<string, BodySchema>;
   items?: BodySchema;
+  values?: BodySchema;
 }
 
 /** `info.version`. */
@@ -69,6 +70,12 @@ export const SERVED_PATHS: ReadonlyArray<{ path: string; methods: readonly strin
   },
   {
     "path": "/openapi.json",
+    "methods": [
+      "GET"
+    ]
+  },
+  {
+    "path": "/openapi.yaml",
     "methods": [
       "GET"
     ]
@@ -159,7 +166,12 @@ export const REQUEST_BODIES: Readonly<Record<string, BodySchema>> = {
       "type": {},
       "successUrl": {},
       "errorUrl": {},
-      "postbackUrl": {}
+      "postbackUrl": {},
+      "metadata": {
+        "values": {
+          "errorMessage": "must be a string of at most 500 characters"
+        }
+      }
     }
   },
   "post /api/payment-verify": {

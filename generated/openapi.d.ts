@@ -21,17 +21,22 @@ export interface paths {
          *     **Idempotency.** When you send your own transaction `id`, repeating the same request returns
          *     the same payment (`200` with `Idempotent-Replayed: true`) and Bansky is called only once,
          *     however many requests race. The same `id` with a different body is a `409
-         *     idempotency_conflict`. Without an `id` every call creates a new payment and **no postback is
-         *     sent** — poll the status endpoint instead.
+         *     idempotency_conflict` whose `errors` name every field that differs from the first request.
+         *     Without an `id` every call creates a new payment and **no postback is sent** — poll the
+         *     status endpoint instead. A request cut off by a network failure or a restart on our side is
+         *     finished by its replay: send the same body again.
          *
          *     **Validation beyond the schema.** `amount` must be positive, below 10^12 (at most 12 digits
          *     before the decimal point) and have no more decimals than the currency allows (USD 2, JPY 0,
          *     BTC 8, …); `currency` must be an ISO 4217 code or a supported crypto code (BTC, ETH, LTC,
          *     USDT, USDC); `type` is inferred from the currency when absent and must agree with it when
          *     present; `successUrl` and `errorUrl` must point at one of your shop's allowed redirect
-         *     hosts; `postbackUrl` must be public `https` (port 443 or 8443) outside local development;
+         *     hosts (in test mode `http://localhost` and `http://127.0.0.1` also work);
+         *     `postbackUrl` must be public `https` (port 443 or 8443) outside local development;
          *     `name` and the URLs must not contain control, bidi-override or invisible characters
-         *     (`invalid_characters`). URLs are stored as the URL parser normalises them.
+         *     (`invalid_characters`). URLs are stored as the URL parser normalises them. Every rule is
+         *     checked before we answer: `errors` lists each offending field with its own `code`, so one
+         *     corrected request is enough.
          */
         post: operations["initPayment"];
         delete?: never;
@@ -235,6 +240,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/openapi.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public contract as YAML
+         * @description The same document as `/openapi.json`, as YAML.
+         */
+        get: operations["getContractYaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payments": {
         parameters: {
             query?: never;
@@ -248,6 +273,12 @@ export interface paths {
          * [Bansky] Start a payment
          * @description Served by **Bansky**. AimbrellaPay sends the shop's data with its own payment id and its own
          *     return and postback URLs; Bansky answers with the URL of its payment page.
+         *
+         *     **Idempotent on `id`.** The same request again (same `id`, same body) opens no second
+         *     checkout: Bansky answers `200` with the URL of the checkout it already made. The same `id`
+         *     with a different body is a `409`. We rely on this to finish an init whose answer was lost
+         *     (a timeout, or a restart on our side): we ask `GET /v1/payments/{id}` first and call this
+         *     again with the same `id` when Bansky has no checkout, or one we cannot reuse.
          */
         post: operations["banskyInitPayment"];
         delete?: never;
@@ -267,7 +298,8 @@ export interface paths {
          * [Bansky] Read a payment
          * @description Served by **Bansky**. What Bansky knows of one of our payments, by our payment id. We ask
          *     before giving up on a payment (its pay link expiring) and when the customer comes back
-         *     through our success wrapper, so a lost postback never leaves a paid payment unpaid.
+         *     through our success wrapper, so a lost postback never leaves a paid payment unpaid, and
+         *     before calling init again for a payment whose init answer we lost.
          */
         get: operations["banskyGetPayment"];
         put?: never;
@@ -612,6 +644,31 @@ export interface components {
             successUrl: components["schemas"]["HttpUrl"];
             errorUrl: components["schemas"]["HttpUrl"];
             postbackUrl?: components["schemas"]["HttpUrl"];
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /**
+         * @description Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40
+         *     letters, digits or `_ - . :`, each with a string value of at most 500 characters
+         *     (no control, bidi-override or invisible characters). Returned by the payment and the
+         *     list, carried in every postback and event, filterable in the list
+         *     (`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to
+         *     Bansky**: it stays with AimbrellaPay and your shop.
+         * @example {
+         *       "order_ref": "10042",
+         *       "customer": "cus_8812"
+         *     }
+         */
+        Metadata: {
+            [key: string]: string;
+        };
+        /**
+         * @description The `metadata` sent with init-payment, as sent; `{}` when none was sent.
+         * @example {
+         *       "order_ref": "10042"
+         *     }
+         */
+        PaymentMetadata: {
+            [key: string]: string;
         };
         PaymentStarted: {
             /** @enum {string} */
@@ -637,6 +694,13 @@ export interface components {
             /** Format: date-time */
             lastAttemptAt?: string | null;
             lastHttpStatus?: number | null;
+            /**
+             * @description Why the latest attempt failed, null when it succeeded or none was made: `no answer within
+             *     15000 ms`, `connection refused`, `TLS handshake failed: …`, `DNS lookup failed`, or
+             *     `HTTP 503: ` and the first bytes of your endpoint's answer. The shop app lists every attempt.
+             * @example HTTP 500: {"error":"database unavailable"}
+             */
+            lastError?: string | null;
             /** Format: date-time */
             deliveredAt?: string | null;
             /**
@@ -670,6 +734,7 @@ export interface components {
              */
             expiresAt: string;
             postback: components["schemas"]["PostbackSummary"];
+            metadata: components["schemas"]["PaymentMetadata"];
         };
         PaymentTransition: {
             status: components["schemas"]["PaymentStatus"];
@@ -719,6 +784,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            metadata: components["schemas"]["PaymentMetadata"];
         };
         /** @description What AimbrellaPay sends to Bansky. Same fields as the shop's request, with our id and URLs. */
         BanskyInitRequest: {
@@ -764,6 +830,11 @@ export interface components {
             amount: components["schemas"]["Amount"];
             currency: components["schemas"]["Currency"];
             transactionId?: string;
+            /**
+             * Format: uri
+             * @description The checkout page the customer pays on (the `url` init answered), while it can still be paid.
+             */
+            url?: string;
         };
         BanskyPostbackAck: {
             /**
@@ -883,6 +954,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            metadata: components["schemas"]["PaymentMetadata"];
         };
         /**
          * @description One currency's payments in the filtered range. `count` and `amount` cover every status the
@@ -951,7 +1023,7 @@ export interface components {
          * @description Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
+        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "invalid_metadata" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
         ValidationIssue: {
             /** @description JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path). */
             path: string;
@@ -960,7 +1032,12 @@ export interface components {
              * @enum {string}
              */
             in?: "body" | "path" | "query" | "header";
+            code?: components["schemas"]["ErrorCode"];
             message: string;
+            /** @description For `malformed_json`, the line of the body where the JSON parser stopped (1-based). */
+            line?: number;
+            /** @description For `malformed_json`, the column (1-based, in characters) on that line. */
+            column?: number;
         };
         /** @description An RFC 9457 problem document. */
         Problem: {
@@ -976,6 +1053,8 @@ export interface components {
             code: components["schemas"]["ErrorCode"];
             requestId: string;
             errors?: components["schemas"]["ValidationIssue"][];
+            /** @description With `redirect_host_not_allowed`, the hosts your shop may send customers back to (ask support to add one). */
+            allowedRedirectHosts?: string[];
         };
     };
     responses: {
@@ -1323,7 +1402,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description The shop transaction `id` was already used with a different body. */
+            /** @description The shop transaction `id` was already used with a different body; `errors` names each field that differs. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1335,8 +1414,22 @@ export interface operations {
                      *       "title": "Idempotency conflict",
                      *       "status": 409,
                      *       "code": "idempotency_conflict",
-                     *       "detail": "Transaction id \"order-10042\" was already used with a different request body.",
-                     *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
+                     *       "detail": "Transaction id \"order-10042\" was already used with a different request body: amount, email differ.",
+                     *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7",
+                     *       "errors": [
+                     *         {
+                     *           "path": "/amount",
+                     *           "in": "body",
+                     *           "code": "idempotency_conflict",
+                     *           "message": "\"49.90\" in the first request, \"59.90\" now"
+                     *         },
+                     *         {
+                     *           "path": "/email",
+                     *           "in": "body",
+                     *           "code": "idempotency_conflict",
+                     *           "message": "differs from the first request"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1438,6 +1531,16 @@ export interface operations {
                 to?: string;
                 /** @description Our payment id (`pay_…`) or your transaction id, matched exactly. */
                 q?: string;
+                /**
+                 * @description Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`
+                 *     (several keys: all must match). Keys follow the `metadata` rules of init-payment.
+                 * @example {
+                 *       "order_ref": "10042"
+                 *     }
+                 */
+                metadata?: {
+                    [key: string]: string;
+                };
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Page size. */
@@ -1754,6 +1857,29 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getContractYaml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI 3.1 document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     banskyInitPayment: {
         parameters: {
             query?: never;
@@ -1824,6 +1950,21 @@ export interface operations {
                     "application/json": components["schemas"]["BanskyError"];
                 };
             };
+            /** @description A payment with this `id` already exists at Bansky with a different body. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "conflict",
+                     *       "message": "payment pay_7Hq2kVw9XbT4mN8pLr3sZa exists with another body"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BanskyError"];
+                };
+            };
             /** @description Bansky failed. */
             500: {
                 headers: {
@@ -1864,7 +2005,8 @@ export interface operations {
                      *       "status": "paid",
                      *       "amount": "49.90",
                      *       "currency": "EUR",
-                     *       "transactionId": "bnk_tx_51f0c2a9d3e4b7a8"
+                     *       "transactionId": "bnk_tx_51f0c2a9d3e4b7a8",
+                     *       "url": "https://pay.bansky.example/checkout/cs_9f8e7d6c5b4a"
                      *     }
                      */
                     "application/json": components["schemas"]["BanskyPaymentStatus"];
@@ -2590,7 +2732,10 @@ export interface operations {
                  *         "currency": "EUR",
                  *         "type": "fiat",
                  *         "createdAt": "2026-11-25T10:12:02Z",
-                 *         "updatedAt": "2026-11-25T10:15:30Z"
+                 *         "updatedAt": "2026-11-25T10:15:30Z",
+                 *         "metadata": {
+                 *           "order_ref": "10042"
+                 *         }
                  *       }
                  *     }
                  */

@@ -17,6 +17,24 @@ type Requirement = Record<string, string[]>;
 /** Query strings are text: an integer-looking value becomes the number an `integer` parameter declares. */
 const queryInteger = (v: unknown) => (typeof v === 'string' && /^-?\d{1,15}$/.test(v) ? Number(v) : v);
 
+/**
+ * `style: deepObject` parameters arrive as flat entries: `{ 'metadata[a]': '1' }` → `{ metadata: { a: '1' } }`
+ * before the query schema validates them. Typed as the schema itself: the router takes object schemas.
+ */
+const foldDeepObjects = <T extends z.ZodObject>(names: string[], schema: T): T =>
+  z.preprocess((query: unknown) => {
+    if (typeof query !== 'object' || query === null) return query;
+    let out: Record<string, unknown> | null = null;
+    for (const [entry, value] of Object.entries(query)) {
+      const m = /^([A-Za-z0-9_]+)\[([^\]]*)\]$/.exec(entry);
+      if (!m || !names.includes(m[1]!)) continue;
+      out ??= { ...query };
+      delete out[entry];
+      out[m[1]!] = { ...(out[m[1]!] as Record<string, unknown> | undefined), [m[2]!]: value };
+    }
+    return out ?? query;
+  }, schema) as unknown as T;
+
 export const initPayment = createRoute({
   operationId: 'initPayment',
   method: 'post',
@@ -63,7 +81,7 @@ export const listPayments = createRoute({
   method: 'get',
   path: '/api/v1/payments',
   security: [{ shopToken: [] }, { shopTokenScheme: [] }] as Requirement[],
-  request: { query: g.zListPaymentsQuery.extend({ limit: z.preprocess(queryInteger, g.zListPaymentsQuery.shape.limit) }) },
+  request: { query: foldDeepObjects(['metadata'], g.zListPaymentsQuery.extend({ limit: z.preprocess(queryInteger, g.zListPaymentsQuery.shape.limit) })) },
   responses: {
     200: { description: '', content: json(g.zPaymentList) },
     400: { description: '', content: problem },
@@ -185,6 +203,19 @@ export const getContract = createRoute({
   security: [] as Requirement[],
   responses: {
     200: { description: '', content: json(g.zGetContractResponse) },
+    429: { description: '', content: problem },
+    500: { description: '', content: problem },
+    503: { description: '', content: problem },
+  },
+});
+
+export const getContractYaml = createRoute({
+  operationId: 'getContractYaml',
+  method: 'get',
+  path: '/openapi.yaml',
+  security: [] as Requirement[],
+  responses: {
+    200: { description: '', content: { 'application/yaml': { schema: g.zGetContractYamlResponse } } },
     429: { description: '', content: problem },
     500: { description: '', content: problem },
     503: { description: '', content: problem },
@@ -453,7 +484,7 @@ export const adminRemoveMember = createRoute({
 });
 
 /** Every operation we serve, by operationId. */
-export const operations = { initPayment, getPayment, listPayments, resendPostback, openPayLink, returnSuccess, returnError, receiveBanskyPostback, getHealth, getContract, adminListShops, adminCreateShop, adminGetShop, adminUpdateShop, adminListTokens, adminIssueToken, adminRevokeToken, adminRotateWebhookSecret, adminGetPayment, adminRedeliverPostback, adminGetContract, adminListDeadLetters, adminListMembers, adminInviteMember, adminRemoveMember } as const;
+export const operations = { initPayment, getPayment, listPayments, resendPostback, openPayLink, returnSuccess, returnError, receiveBanskyPostback, getHealth, getContract, getContractYaml, adminListShops, adminCreateShop, adminGetShop, adminUpdateShop, adminListTokens, adminIssueToken, adminRevokeToken, adminRotateWebhookSecret, adminGetPayment, adminRedeliverPostback, adminGetContract, adminListDeadLetters, adminListMembers, adminInviteMember, adminRemoveMember } as const;
 
 export type OperationId = keyof typeof operations;
 

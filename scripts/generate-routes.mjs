@@ -60,6 +60,24 @@ type Requirement = Record<string, string[]>;
 /** Query strings are text: an integer-looking value becomes the number an \`integer\` parameter declares. */
 const queryInteger = (v: unknown) => (typeof v === 'string' && /^-?\\d{1,15}$/.test(v) ? Number(v) : v);
 
+/**
+ * \`style: deepObject\` parameters arrive as flat entries: \`{ 'metadata[a]': '1' }\` → \`{ metadata: { a: '1' } }\`
+ * before the query schema validates them. Typed as the schema itself: the router takes object schemas.
+ */
+const foldDeepObjects = <T extends z.ZodObject>(names: string[], schema: T): T =>
+  z.preprocess((query: unknown) => {
+    if (typeof query !== 'object' || query === null) return query;
+    let out: Record<string, unknown> | null = null;
+    for (const [entry, value] of Object.entries(query)) {
+      const m = /^([A-Za-z0-9_]+)\\[([^\\]]*)\\]$/.exec(entry);
+      if (!m || !names.includes(m[1]!)) continue;
+      out ??= { ...query };
+      delete out[entry];
+      out[m[1]!] = { ...(out[m[1]!] as Record<string, unknown> | undefined), [m[2]!]: value };
+    }
+    return out ?? query;
+  }, schema) as unknown as T;
+
 ${routes.map((r) => r.source).join('\n\n')}
 
 /** Every operation we serve, by operationId. */
@@ -90,15 +108,18 @@ function requestOf(doc, op, item, pascal, z) {
     if (!mine.length) continue;
     const base = z(`z${pascal}${where === 'path' ? 'Path' : 'Query'}`, `${where} parameters of ${pascal}`);
     const coerced = mine.filter((p) => where === 'query' && typeOf(doc, p.schema) === 'integer').map((p) => p.name);
+    const deep = mine.filter((p) => where === 'query' && p.style === 'deepObject').map((p) => p.name);
     for (const p of mine) {
       const t = typeOf(doc, p.schema);
-      if (where === 'query' && !['string', 'integer'].includes(t)) {
+      const readable = t === 'string' || t === 'integer' || (t === 'object' && p.style === 'deepObject');
+      if (where === 'query' && !readable) {
         throw new Error(`generate-routes: query parameter ${p.name} of ${pascal} is ${t}; teach the generator to read it from text`);
       }
     }
-    const schema = coerced.length
+    let schema = coerced.length
       ? `${base}.extend({ ${coerced.map((n) => `${n}: z.preprocess(queryInteger, ${base}.shape.${n})`).join(', ')} })`
       : base;
+    if (deep.length) schema = `foldDeepObjects(${JSON.stringify(deep).replaceAll('"', "'")}, ${schema})`;
     out.push(`${where === 'path' ? 'params' : 'query'}: ${schema}`);
   }
   const other = params.filter((p) => !['path', 'query'].includes(p.in));
@@ -131,11 +152,11 @@ function responsesOf(doc, op, pascal, z) {
     const content = Object.entries(r.content ?? {}).map(([type, { schema }]) => {
       if (type === 'application/problem+json' && schema?.$ref === '#/components/schemas/Problem') return 'problem';
       if (type === 'text/html') return 'html';
-      if (type !== 'application/json')
-        throw new Error(`generate-routes: response ${status} of ${pascal} is ${type}; teach the generator it`);
-      if (schema?.$ref) return `json(${z(`z${schema.$ref.split('/').pop()}`, `response ${status} of ${pascal}`)})`;
-      if (/^2/.test(status)) return `json(${z(`z${pascal}Response`, `response ${status} of ${pascal}`)})`;
-      throw new Error(`generate-routes: response ${status} of ${pascal} has an inline schema; give it a name in components`);
+      let zod;
+      if (schema?.$ref) zod = z(`z${schema.$ref.split('/').pop()}`, `response ${status} of ${pascal}`);
+      else if (/^2/.test(status)) zod = z(`z${pascal}Response`, `response ${status} of ${pascal}`);
+      else throw new Error(`generate-routes: response ${status} of ${pascal} has an inline schema; give it a name in components`);
+      return type === 'application/json' ? `json(${zod})` : `{ '${type}': { schema: ${zod} } }`;
     });
     if (content.length > 1) throw new Error(`generate-routes: response ${status} of ${pascal} has several media types`);
     lines.push(`    ${status}: ${content[0] ? `{ description: '', content: ${content[0]} }` : `{ description: '' }`},`);

@@ -83,6 +83,11 @@ const varsSchema = z.object({
   BIGQUERY_BASE_URL: optionalString,
   BIGQUERY_PROJECT: optionalString,
   BIGQUERY_DATASET: optionalString,
+  /**
+   * The longest wait between two tries of an analytics row (default 5 min). `npm start` shortens it
+   * while the local BigQuery emulator is still being built, so queued events stream in soon after.
+   */
+  BIGQUERY_RETRY_MAX_SECONDS: optionalInt(2, 300, 300),
   LOG_LEVEL: z
     .string()
     .optional()
@@ -144,6 +149,7 @@ function toConfig(v: z.output<typeof varsSchema>) {
       project: v.BIGQUERY_PROJECT,
       dataset: v.BIGQUERY_DATASET ?? 'aimbrellapay',
       serviceAccountJson: v.BIGQUERY_SERVICE_ACCOUNT_JSON,
+      retryMaxSeconds: v.BIGQUERY_RETRY_MAX_SECONDS,
     },
     webhookSecretKeys: v.WEBHOOK_SECRET_KEYS,
     /** The Stats page's guest embed (docs/internal/metabase.md); `embed` is null unless all three are set. */

@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminInviteMemberData, AdminInviteMemberErrors, AdminInviteMemberResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListMembersData, AdminListMembersErrors, AdminListMembersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRemoveMemberData, AdminRemoveMemberErrors, AdminRemoveMemberResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyGetPaymentData, BanskyGetPaymentErrors, BanskyGetPaymentResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ResendPostbackData, ResendPostbackErrors, ResendPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
-import { zAdminCreateShopBody, zAdminCreateShopResponse, zAdminGetContractResponse, zAdminGetPaymentPath, zAdminGetPaymentResponse, zAdminGetShopPath, zAdminGetShopResponse, zAdminInviteMemberBody, zAdminInviteMemberPath, zAdminInviteMemberResponse, zAdminIssueTokenBody, zAdminIssueTokenPath, zAdminIssueTokenResponse, zAdminListDeadLettersQuery, zAdminListDeadLettersResponse, zAdminListMembersPath, zAdminListMembersResponse, zAdminListShopsQuery, zAdminListShopsResponse, zAdminListTokensPath, zAdminListTokensQuery, zAdminListTokensResponse, zAdminRedeliverPostbackPath, zAdminRedeliverPostbackResponse, zAdminRemoveMemberPath, zAdminRemoveMemberResponse, zAdminRevokeTokenPath, zAdminRevokeTokenResponse, zAdminRotateWebhookSecretBody, zAdminRotateWebhookSecretPath, zAdminRotateWebhookSecretResponse, zAdminUpdateShopBody, zAdminUpdateShopPath, zAdminUpdateShopResponse, zBanskyGetPaymentPath, zBanskyGetPaymentResponse, zBanskyInitPaymentBody, zBanskyInitPaymentResponse, zGetContractResponse, zGetHealthResponse, zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse, zListPaymentsQuery, zListPaymentsResponse, zOpenPayLinkQuery, zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse, zResendPostbackPath, zResendPostbackResponse, zReturnErrorQuery, zReturnSuccessQuery } from './zod.gen';
+import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminInviteMemberData, AdminInviteMemberErrors, AdminInviteMemberResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListMembersData, AdminListMembersErrors, AdminListMembersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRemoveMemberData, AdminRemoveMemberErrors, AdminRemoveMemberResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyGetPaymentData, BanskyGetPaymentErrors, BanskyGetPaymentResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetContractYamlData, GetContractYamlErrors, GetContractYamlResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ResendPostbackData, ResendPostbackErrors, ResendPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
+import { zAdminCreateShopBody, zAdminCreateShopResponse, zAdminGetContractResponse, zAdminGetPaymentPath, zAdminGetPaymentResponse, zAdminGetShopPath, zAdminGetShopResponse, zAdminInviteMemberBody, zAdminInviteMemberPath, zAdminInviteMemberResponse, zAdminIssueTokenBody, zAdminIssueTokenPath, zAdminIssueTokenResponse, zAdminListDeadLettersQuery, zAdminListDeadLettersResponse, zAdminListMembersPath, zAdminListMembersResponse, zAdminListShopsQuery, zAdminListShopsResponse, zAdminListTokensPath, zAdminListTokensQuery, zAdminListTokensResponse, zAdminRedeliverPostbackPath, zAdminRedeliverPostbackResponse, zAdminRemoveMemberPath, zAdminRemoveMemberResponse, zAdminRevokeTokenPath, zAdminRevokeTokenResponse, zAdminRotateWebhookSecretBody, zAdminRotateWebhookSecretPath, zAdminRotateWebhookSecretResponse, zAdminUpdateShopBody, zAdminUpdateShopPath, zAdminUpdateShopResponse, zBanskyGetPaymentPath, zBanskyGetPaymentResponse, zBanskyInitPaymentBody, zBanskyInitPaymentResponse, zGetContractResponse, zGetContractYamlResponse, zGetHealthResponse, zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse, zListPaymentsQuery, zListPaymentsResponse, zOpenPayLinkQuery, zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse, zResendPostbackPath, zResendPostbackResponse, zReturnErrorQuery, zReturnSuccessQuery } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -30,17 +30,22 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  * **Idempotency.** When you send your own transaction `id`, repeating the same request returns
  * the same payment (`200` with `Idempotent-Replayed: true`) and Bansky is called only once,
  * however many requests race. The same `id` with a different body is a `409
- * idempotency_conflict`. Without an `id` every call creates a new payment and **no postback is
- * sent** — poll the status endpoint instead.
+ * idempotency_conflict` whose `errors` name every field that differs from the first request.
+ * Without an `id` every call creates a new payment and **no postback is sent** — poll the
+ * status endpoint instead. A request cut off by a network failure or a restart on our side is
+ * finished by its replay: send the same body again.
  *
  * **Validation beyond the schema.** `amount` must be positive, below 10^12 (at most 12 digits
  * before the decimal point) and have no more decimals than the currency allows (USD 2, JPY 0,
  * BTC 8, …); `currency` must be an ISO 4217 code or a supported crypto code (BTC, ETH, LTC,
  * USDT, USDC); `type` is inferred from the currency when absent and must agree with it when
  * present; `successUrl` and `errorUrl` must point at one of your shop's allowed redirect
- * hosts; `postbackUrl` must be public `https` (port 443 or 8443) outside local development;
+ * hosts (in test mode `http://localhost` and `http://127.0.0.1` also work);
+ * `postbackUrl` must be public `https` (port 443 or 8443) outside local development;
  * `name` and the URLs must not contain control, bidi-override or invisible characters
- * (`invalid_characters`). URLs are stored as the URL parser normalises them.
+ * (`invalid_characters`). URLs are stored as the URL parser normalises them. Every rule is
+ * checked before we answer: `errors` lists each offending field with its own `code`, so one
+ * corrected request is enough.
  *
  */
 export const initPayment = <ThrowOnError extends boolean = false>(options: Options<InitPaymentData, ThrowOnError>) => (options.client ?? client).post<InitPaymentResponses, InitPaymentErrors, ThrowOnError>({
@@ -233,10 +238,32 @@ export const getContract = <ThrowOnError extends boolean = false>(options?: Opti
 });
 
 /**
+ * The public contract as YAML
+ *
+ * The same document as `/openapi.json`, as YAML.
+ */
+export const getContractYaml = <ThrowOnError extends boolean = false>(options?: Options<GetContractYamlData, ThrowOnError>) => (options?.client ?? client).get<GetContractYamlResponses, GetContractYamlErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zGetContractYamlResponse.parseAsync(data),
+    url: '/openapi.yaml',
+    ...options
+});
+
+/**
  * [Bansky] Start a payment
  *
  * Served by **Bansky**. AimbrellaPay sends the shop's data with its own payment id and its own
  * return and postback URLs; Bansky answers with the URL of its payment page.
+ *
+ * **Idempotent on `id`.** The same request again (same `id`, same body) opens no second
+ * checkout: Bansky answers `200` with the URL of the checkout it already made. The same `id`
+ * with a different body is a `409`. We rely on this to finish an init whose answer was lost
+ * (a timeout, or a restart on our side): we ask `GET /v1/payments/{id}` first and call this
+ * again with the same `id` when Bansky has no checkout, or one we cannot reuse.
  *
  */
 export const banskyInitPayment = <ThrowOnError extends boolean = false>(options: Options<BanskyInitPaymentData, ThrowOnError>) => (options.client ?? client).post<BanskyInitPaymentResponses, BanskyInitPaymentErrors, ThrowOnError>({
@@ -260,7 +287,8 @@ export const banskyInitPayment = <ThrowOnError extends boolean = false>(options:
  *
  * Served by **Bansky**. What Bansky knows of one of our payments, by our payment id. We ask
  * before giving up on a payment (its pay link expiring) and when the customer comes back
- * through our success wrapper, so a lost postback never leaves a paid payment unpaid.
+ * through our success wrapper, so a lost postback never leaves a paid payment unpaid, and
+ * before calling init again for a payment whose init answer we lost.
  *
  */
 export const banskyGetPayment = <ThrowOnError extends boolean = false>(options: Options<BanskyGetPaymentData, ThrowOnError>) => (options.client ?? client).get<BanskyGetPaymentResponses, BanskyGetPaymentErrors, ThrowOnError>({

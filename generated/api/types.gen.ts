@@ -86,6 +86,27 @@ export type InitPaymentRequest = {
     successUrl: HttpUrl;
     errorUrl: HttpUrl;
     postbackUrl?: HttpUrl;
+    metadata?: Metadata;
+};
+
+/**
+ * Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40
+ * letters, digits or `_ - . :`, each with a string value of at most 500 characters
+ * (no control, bidi-override or invisible characters). Returned by the payment and the
+ * list, carried in every postback and event, filterable in the list
+ * (`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to
+ * Bansky**: it stays with AimbrellaPay and your shop.
+ *
+ */
+export type Metadata = {
+    [key: string]: string;
+};
+
+/**
+ * The `metadata` sent with init-payment, as sent; `{}` when none was sent.
+ */
+export type PaymentMetadata = {
+    [key: string]: string;
 };
 
 export type PaymentStarted = {
@@ -110,6 +131,13 @@ export type PostbackSummary = {
     attempts: number;
     lastAttemptAt?: string | null;
     lastHttpStatus?: number | null;
+    /**
+     * Why the latest attempt failed, null when it succeeded or none was made: `no answer within
+     * 15000 ms`, `connection refused`, `TLS handshake failed: …`, `DNS lookup failed`, or
+     * `HTTP 503: ` and the first bytes of your endpoint's answer. The shop app lists every attempt.
+     *
+     */
+    lastError?: string | null;
     deliveredAt?: string | null;
     /**
      * While `pending`, when the next attempt is due (retries follow the backoff schedule).
@@ -138,6 +166,7 @@ export type Payment = {
      */
     expiresAt: string;
     postback: PostbackSummary;
+    metadata: PaymentMetadata;
 };
 
 export type PaymentTransition = {
@@ -191,6 +220,7 @@ export type ShopPostbackData = {
     type: PaymentType;
     createdAt: string;
     updatedAt: string;
+    metadata: PaymentMetadata;
 };
 
 /**
@@ -244,6 +274,10 @@ export type BanskyPaymentStatus = {
     amount: Amount;
     currency: Currency;
     transactionId?: string;
+    /**
+     * The checkout page the customer pays on (the `url` init answered), while it can still be paid.
+     */
+    url?: string;
 };
 
 export type BanskyPostbackAck = {
@@ -377,6 +411,7 @@ export type PaymentListItem = {
     email: string;
     createdAt: string;
     updatedAt: string;
+    metadata: PaymentMetadata;
 };
 
 /**
@@ -446,7 +481,7 @@ export type MemberInvite = {
 /**
  * Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
  */
-export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
+export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'invalid_metadata' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
 
 export type ValidationIssue = {
     /**
@@ -457,7 +492,16 @@ export type ValidationIssue = {
      * Where the offending value was sent.
      */
     in?: 'body' | 'path' | 'query' | 'header';
+    code?: ErrorCode;
     message: string;
+    /**
+     * For `malformed_json`, the line of the body where the JSON parser stopped (1-based).
+     */
+    line?: number;
+    /**
+     * For `malformed_json`, the column (1-based, in characters) on that line.
+     */
+    column?: number;
 };
 
 /**
@@ -475,6 +519,10 @@ export type Problem = {
     code: ErrorCode;
     requestId: string;
     errors?: Array<ValidationIssue>;
+    /**
+     * With `redirect_host_not_allowed`, the hosts your shop may send customers back to (ask support to add one).
+     */
+    allowedRedirectHosts?: Array<string>;
 };
 
 /**
@@ -541,7 +589,7 @@ export type InitPaymentErrors = {
      */
     403: Problem;
     /**
-     * The shop transaction `id` was already used with a different body.
+     * The shop transaction `id` was already used with a different body; `errors` names each field that differs.
      */
     409: Problem;
     /**
@@ -663,6 +711,14 @@ export type ListPaymentsData = {
          * Our payment id (`pay_…`) or your transaction id, matched exactly.
          */
         q?: string;
+        /**
+         * Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`
+         * (several keys: all must match). Keys follow the `metadata` rules of init-payment.
+         *
+         */
+        metadata?: {
+            [key: string]: string;
+        };
         /**
          * The `nextCursor` of the previous page.
          */
@@ -1019,6 +1075,39 @@ export type GetContractResponses = {
 
 export type GetContractResponse = GetContractResponses[keyof GetContractResponses];
 
+export type GetContractYamlData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/openapi.yaml';
+};
+
+export type GetContractYamlErrors = {
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type GetContractYamlError = GetContractYamlErrors[keyof GetContractYamlErrors];
+
+export type GetContractYamlResponses = {
+    /**
+     * The OpenAPI 3.1 document.
+     */
+    200: string;
+};
+
+export type GetContractYamlResponse = GetContractYamlResponses[keyof GetContractYamlResponses];
+
 export type BanskyInitPaymentData = {
     body: BanskyInitRequest;
     path?: never;
@@ -1035,6 +1124,10 @@ export type BanskyInitPaymentErrors = {
      * Bansky did not accept our token.
      */
     401: BanskyError;
+    /**
+     * A payment with this `id` already exists at Bansky with a different body.
+     */
+    409: BanskyError;
     /**
      * Bansky failed.
      */

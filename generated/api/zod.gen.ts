@@ -89,6 +89,19 @@ export const zPaymentStatus = z.enum([
 
 export const zHttpUrl = z.url().max(2048).regex(/^https?:\/\//);
 
+/**
+ * Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40
+ * letters, digits or `_ - . :`, each with a string value of at most 500 characters
+ * (no control, bidi-override or invisible characters). Returned by the payment and the
+ * list, carried in every postback and event, filterable in the list
+ * (`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to
+ * Bansky**: it stays with AimbrellaPay and your shop.
+ *
+ */
+export const zMetadata = z.record(z.string(), z.string().max(500)).register(z.globalRegistry, {
+    description: 'Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40\nletters, digits or `_ - . :`, each with a string value of at most 500 characters\n(no control, bidi-override or invisible characters). Returned by the payment and the\nlist, carried in every postback and event, filterable in the list\n(`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to\nBansky**: it stays with AimbrellaPay and your shop.\n'
+});
+
 export const zInitPaymentRequest = z.object({
     id: zShopTransactionId.optional(),
     email: z.email().max(254).regex(/^(?=[^@]{1,64}@)(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/).register(z.globalRegistry, {
@@ -102,7 +115,15 @@ export const zInitPaymentRequest = z.object({
     type: zPaymentType.optional(),
     successUrl: zHttpUrl,
     errorUrl: zHttpUrl,
-    postbackUrl: zHttpUrl.optional()
+    postbackUrl: zHttpUrl.optional(),
+    metadata: zMetadata.optional()
+});
+
+/**
+ * The `metadata` sent with init-payment, as sent; `{}` when none was sent.
+ */
+export const zPaymentMetadata = z.record(z.string(), z.string()).register(z.globalRegistry, {
+    description: 'The `metadata` sent with init-payment, as sent; `{}` when none was sent.'
 });
 
 export const zPaymentStarted = z.object({
@@ -134,6 +155,7 @@ export const zPostbackSummary = z.object({
     attempts: z.int().gte(0),
     lastAttemptAt: z.iso.datetime({ offset: true }).nullish(),
     lastHttpStatus: z.int().nullish(),
+    lastError: z.string().max(300).nullish(),
     deliveredAt: z.iso.datetime({ offset: true }).nullish(),
     nextAttemptAt: z.iso.datetime({ offset: true }).nullish()
 });
@@ -156,7 +178,8 @@ export const zPayment = z.object({
     expiresAt: z.iso.datetime({ offset: true }).register(z.globalRegistry, {
         description: 'After this instant the pay link answers `410` and the payment becomes `expired` unless Bansky confirmed it.'
     }),
-    postback: zPostbackSummary
+    postback: zPostbackSummary,
+    metadata: zPaymentMetadata
 });
 
 export const zPaymentTransition = z.object({
@@ -198,7 +221,8 @@ export const zShopPostbackData = z.object({
     currency: zCurrency,
     type: zPaymentType,
     createdAt: z.iso.datetime({ offset: true }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: z.iso.datetime({ offset: true }),
+    metadata: zPaymentMetadata
 });
 
 /**
@@ -277,7 +301,10 @@ export const zBanskyPaymentStatus = z.object({
     ]),
     amount: zAmount,
     currency: zCurrency,
-    transactionId: z.string().max(128).optional()
+    transactionId: z.string().max(128).optional(),
+    url: z.url().regex(/^https?:\/\//).register(z.globalRegistry, {
+        description: 'The checkout page the customer pays on (the `url` init answered), while it can still be paid.'
+    }).optional()
 }).register(z.globalRegistry, {
     description: 'A payment as Bansky sees it. `pending` until the customer pays or declines.'
 });
@@ -408,7 +435,8 @@ export const zPaymentListItem = z.object({
     type: zPaymentType,
     email: z.string(),
     createdAt: z.iso.datetime({ offset: true }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: z.iso.datetime({ offset: true }),
+    metadata: zPaymentMetadata
 });
 
 /**
@@ -485,6 +513,7 @@ export const zErrorCode = z.enum([
     'redirect_host_not_allowed',
     'postback_url_not_allowed',
     'invalid_characters',
+    'invalid_metadata',
     'unauthorized',
     'shop_disabled',
     'not_found',
@@ -521,7 +550,14 @@ export const zValidationIssue = z.object({
     ]).register(z.globalRegistry, {
         description: 'Where the offending value was sent.'
     }).optional(),
-    message: z.string()
+    code: zErrorCode.optional(),
+    message: z.string(),
+    line: z.int().gte(1).register(z.globalRegistry, {
+        description: 'For `malformed_json`, the line of the body where the JSON parser stopped (1-based).'
+    }).optional(),
+    column: z.int().gte(1).register(z.globalRegistry, {
+        description: 'For `malformed_json`, the column (1-based, in characters) on that line.'
+    }).optional()
 });
 
 /**
@@ -537,7 +573,10 @@ export const zProblem = z.object({
     instance: z.string().optional(),
     code: zErrorCode,
     requestId: z.string(),
-    errors: z.array(zValidationIssue).optional()
+    errors: z.array(zValidationIssue).optional(),
+    allowedRedirectHosts: z.array(z.string()).register(z.globalRegistry, {
+        description: 'With `redirect_host_not_allowed`, the hosts your shop may send customers back to (ask support to add one).'
+    }).optional()
 }).register(z.globalRegistry, {
     description: 'An RFC 9457 problem document.'
 });
@@ -627,6 +666,9 @@ export const zListPaymentsQuery = z.object({
     q: z.string().min(1).max(200).register(z.globalRegistry, {
         description: 'Our payment id (`pay_…`) or your transaction id, matched exactly.'
     }).optional(),
+    metadata: z.record(z.string(), z.string().max(500)).register(z.globalRegistry, {
+        description: 'Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`\n(several keys: all must match). Keys follow the `metadata` rules of init-payment.\n'
+    }).optional(),
     cursor: z.string().max(512).register(z.globalRegistry, {
         description: 'The `nextCursor` of the previous page.'
     }).optional(),
@@ -683,6 +725,13 @@ export const zGetHealthResponse = zHealth;
  * The OpenAPI 3.1 document.
  */
 export const zGetContractResponse = z.record(z.string(), z.unknown()).register(z.globalRegistry, {
+    description: 'The OpenAPI 3.1 document.'
+});
+
+/**
+ * The OpenAPI 3.1 document.
+ */
+export const zGetContractYamlResponse = z.string().register(z.globalRegistry, {
     description: 'The OpenAPI 3.1 document.'
 });
 

@@ -11,12 +11,17 @@ import { freePort, waitForHttp } from '../lib/ports.mjs';
 const BINARY = 'bigquery-emulator';
 const INSTALL_HINT = 'bash .ci/setup.d/20-bigquery-emulator.sh';
 
-/** Where the binary is: $BIGQUERY_EMULATOR_BIN, then Go's bin folder, then PATH. */
+/**
+ * Where the binary is: $BIGQUERY_EMULATOR_BIN alone when set (the build script installs there
+ * too), else Go's bin folder, then PATH.
+ */
 export function findBigQueryEmulator() {
   const candidates = [];
   if (process.env.BIGQUERY_EMULATOR_BIN) candidates.push(process.env.BIGQUERY_EMULATOR_BIN);
-  candidates.push(join(goBinDir(), BINARY));
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, BINARY));
+  else {
+    candidates.push(join(goBinDir(), BINARY));
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, BINARY));
+  }
   for (const path of candidates) {
     try {
       accessSync(path, constants.X_OK);
@@ -25,7 +30,8 @@ export function findBigQueryEmulator() {
       // not this one
     }
   }
-  return { reason: `BigQuery emulator not installed (no ${BINARY} in Go's bin folder or PATH; install it with: ${INSTALL_HINT})` };
+  const where = process.env.BIGQUERY_EMULATOR_BIN ? process.env.BIGQUERY_EMULATOR_BIN : `${BINARY} in Go's bin folder or PATH`;
+  return { reason: `BigQuery emulator not installed (no ${where}; install it with: ${INSTALL_HINT})` };
 }
 
 function goBinDir() {

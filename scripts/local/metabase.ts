@@ -3,7 +3,9 @@
  * METABASE_JAR (started here with Java 21+, its data beside the Worker's state). Either way it is
  * provisioned (scripts/metabase/provision.ts). Local admin login and embedding secret are generated
  * once and kept in <state>/metabase.json. Without credentials for real BigQuery the cards are not
- * created: Metabase cannot read the emulator (metabase#49274) — the Stats page's built-in figures can.
+ * created: Metabase connects to BigQuery with a service account. (Its BigQuery driver has a `host`
+ * option that could point it at the local emulator; that is untested here.) The Stats page's
+ * built-in figures and charts read the emulator either way.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

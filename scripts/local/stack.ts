@@ -10,9 +10,10 @@ import { createClient } from '../../generated/api/client/index.ts';
 import { startBanskySandbox } from '../../sandbox/bansky/server.ts';
 import { DEMO_PRODUCT, startDemoShop } from '../../sandbox/demo-shop/server.ts';
 import { readDevVars } from '../lib/dev-vars.mjs';
+import { freePort } from '../lib/ports.mjs';
 import { startWorker } from '../lib/wrangler-dev.mjs';
 import { type DemoCredentials, type DemoMember, ensureDemoMember, ensureDemoShop } from './demo-credentials.ts';
-import { ensureBigQueryEmulator } from './ensure-emulator.ts';
+import { buildBigQueryEmulatorInBackground, canBuildBigQueryEmulator } from './ensure-emulator.ts';
 import { startLocalMetabase } from './metabase.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -27,6 +28,11 @@ export interface StackOptions {
   /** wrangler's --persist-to; the demo shop's credentials are kept in the same folder. */
   stateDir: string;
   log: (line: string) => void;
+  /**
+   * The one line that shows the emulator build's progress, replaced each time (npm start redraws
+   * it in place on a terminal); '' clears it. Defaults to nothing shown.
+   */
+  progress?: (line: string) => void;
   /** Where METABASE_URL / METABASE_JAR / credentials are read; without it Metabase is not started (tests). */
   env?: NodeJS.ProcessEnv;
   /** Extra Worker vars (tests shorten timings with them). */
@@ -37,9 +43,14 @@ export interface Stack {
   workerUrl: string;
   sandboxUrl: string;
   shopUrl: string;
+  /** The emulator's URL when it is running (or being built: the Worker streams into it once up), else null. */
   bigqueryUrl: string | null;
   /** Why the BigQuery emulator is not running (the line npm start printed), else null. */
   bigqueryNote: string | null;
+  /** True when the emulator was missing and is being built in the background. */
+  bigqueryBuilding: boolean;
+  /** Resolves true once the emulator answers with its schema (at once when it was installed), false when it will not. */
+  bigqueryReady: Promise<boolean>;
   /** Metabase when METABASE_URL or METABASE_JAR is set (scripts/local/metabase.ts), and what became of it. */
   metabaseUrl: string | null;
   metabaseNote: string;
@@ -95,11 +106,20 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     for (const stop of stops.reverse()) await stop().catch((err) => log(`while stopping: ${(err as Error).message}`));
   };
   try {
-    if (opts.bigquery) await ensureBigQueryEmulator(log, opts.env ?? process.env);
-    const { emulator: bigquery, note: bigqueryNote } = opts.bigquery
-      ? await startBigQuery(opts.bigqueryPort, join(opts.stateDir, 'bigquery.db'), log)
-      : { emulator: null, note: 'BigQuery emulator switched off (APAY_BIGQUERY=off).' };
-    if (bigquery) stops.push(() => bigquery.stop());
+    // BigQuery first, without waiting for it: when the emulator is installed it starts beside the
+    // rest; when it is missing it is built in the background. Either way the Worker is pointed at
+    // its fixed address from the start, and its analytics events wait on the queue until it answers.
+    const bigquery = opts.bigquery
+      ? await localBigQuery(opts, log)
+      : {
+          url: null,
+          project: null,
+          note: 'BigQuery emulator switched off (APAY_BIGQUERY=off).',
+          building: false,
+          ready: Promise.resolve(false),
+          stop: async () => {},
+        };
+    stops.push(() => bigquery.stop());
 
     const sandbox = await startBanskySandbox({
       port: opts.sandboxPort,
@@ -120,7 +140,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       vars: {
         PUBLIC_BASE_URL: publicBaseUrl,
         BANSKY_TEST_BASE_URL: sandbox.url,
-        ...(bigquery ? { BIGQUERY_BASE_URL: bigquery.url, BIGQUERY_PROJECT: bigquery.project } : {}),
+        ...(bigquery.url && bigquery.project
+          ? {
+              BIGQUERY_BASE_URL: bigquery.url,
+              BIGQUERY_PROJECT: bigquery.project,
+              BIGQUERY_RETRY_MAX_SECONDS: String(BIGQUERY_RETRY_MAX_SECONDS),
+            }
+          : {}),
         ...(metabase.url && metabase.embedSecret ? { METABASE_SITE_URL: metabase.url, METABASE_EMBED_SECRET: metabase.embedSecret } : {}),
         ...(metabase.dashboardId && metabase.dashboardId > 0 ? { METABASE_DASHBOARD_ID: String(metabase.dashboardId) } : {}),
         ...(opts.workerVars ?? {}),
@@ -143,13 +169,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       log: (line) => log(`[demo-shop] ${line}`),
     });
     stops.push(() => shop.close());
+    // An installed emulator has been starting beside the rest (seconds): the banner shows it running.
+    if (!bigquery.building) await bigquery.ready;
 
     return {
       workerUrl: publicBaseUrl,
       sandboxUrl: sandbox.url,
       shopUrl: shop.url,
-      bigqueryUrl: bigquery?.url ?? null,
-      bigqueryNote,
+      bigqueryUrl: bigquery.url,
+      bigqueryNote: bigquery.note,
+      bigqueryBuilding: bigquery.building,
+      bigqueryReady: bigquery.ready,
       metabaseUrl: metabase.url,
       metabaseNote: metabase.note,
       demo: creds,
@@ -163,42 +193,98 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
 }
 
-interface RunningEmulator {
-  url: string;
-  project: string;
+/**
+ * While the emulator is missing or being built, the Worker retries a queued row at least this often,
+ * so events arrive within this many seconds of the emulator coming up. The queue's 100 tries then
+ * last ≈ 30 minutes before a row is dead-lettered: twice the slowest cold build measured (15 min).
+ */
+const BIGQUERY_RETRY_MAX_SECONDS = 20;
+const BIGQUERY_PROJECT = 'aimbrellapay-local'; // what `npm run stats` looks for by default
+
+interface LocalBigQuery {
+  /** Where the Worker streams to; null when there will be no emulator in this run. */
+  url: string | null;
+  project: string | null;
+  note: string | null;
+  /** True while the binary is being built (the emulator comes up later). */
+  building: boolean;
+  ready: Promise<boolean>;
   stop(): Promise<void>;
 }
 
 /**
  * The BigQuery emulator with the events table and views applied, its data kept beside the
- * Worker's state. Null (after one line saying why) when it is not installed or fails to start:
- * BigQuery is optional locally, the payment flow does not need it.
+ * Worker's state: started at once when installed, built first (in the background) when Go is
+ * here, otherwise absent after one line saying why — BigQuery is optional locally, the payment
+ * flow does not need it.
  */
-async function startBigQuery(
-  port: number,
-  databaseFile: string,
-  log: (line: string) => void,
-): Promise<{ emulator: RunningEmulator | null; note: string | null }> {
-  let note: string | null = null;
-  const say = (line: string) => {
-    note = line;
-    log(line);
-  };
+async function localBigQuery(opts: StackOptions, log: (line: string) => void): Promise<LocalBigQuery> {
   const module = join(repoRoot, 'scripts', 'local', 'bigquery-emulator.mjs');
   if (!existsSync(module)) {
-    say('BigQuery emulator: launcher not in this checkout; analytics events stay queued.');
-    return { emulator: null, note };
+    const note = 'BigQuery emulator: launcher not in this checkout; analytics events stay queued.';
+    log(note);
+    return { url: null, project: null, note, building: false, ready: Promise.resolve(false), stop: async () => {} };
   }
-  const { startBigQueryEmulator } = await import(pathToFileURL(module).href);
-  const project = 'aimbrellapay-local'; // what `npm run stats` looks for by default
-  try {
-    const running = await startBigQueryEmulator({ port, project, dataset: 'aimbrellapay', databaseFile, log: say });
-    return running ? { emulator: { url: running.url, project, stop: () => running.stop() }, note: null } : { emulator: null, note };
-  } catch (err) {
-    const why = (err as Error).message.replace(/\s*\n\s*/g, ' ').slice(0, 300);
-    say(`BigQuery emulator did not start (${why}); going on without it.`);
-    return { emulator: null, note };
+  const { findBigQueryEmulator, startBigQueryEmulator } = (await import(
+    pathToFileURL(module).href
+  )) as typeof import('./bigquery-emulator.mjs');
+  const found = findBigQueryEmulator();
+  const env = opts.env ?? process.env;
+  if (!found.path && !canBuildBigQueryEmulator(env)) {
+    const note = found.reason ?? 'BigQuery emulator not installed';
+    log(note);
+    return { url: null, project: null, note, building: false, ready: Promise.resolve(false), stop: async () => {} };
   }
+  const port = opts.bigqueryPort || (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const state = { note: null as string | null, running: null as { stop(): Promise<void> } | null, stopped: false };
+  const build = found.path
+    ? null
+    : buildBigQueryEmulatorInBackground({
+        logFile: join(opts.stateDir, 'bigquery-emulator-build.log'),
+        progress: opts.progress ?? (() => {}),
+        log,
+        env,
+      });
+  const start = async (): Promise<boolean> => {
+    if (build && !(await build.done)) return false;
+    if (state.stopped) return false;
+    try {
+      const running = await startBigQueryEmulator({
+        port,
+        project: BIGQUERY_PROJECT,
+        dataset: 'aimbrellapay',
+        databaseFile: join(opts.stateDir, 'bigquery.db'),
+        log,
+      });
+      if (!running) return false;
+      state.running = running;
+      if (state.stopped) await running.stop();
+      else if (build) log(`BigQuery emulator on ${url}: the queued analytics events stream into it now.`);
+      return !state.stopped;
+    } catch (err) {
+      const why = (err as Error).message.replace(/\s*\n\s*/g, ' ').slice(0, 300);
+      state.note = `BigQuery emulator did not start (${why}); analytics events stay queued.`;
+      log(state.note);
+      return false;
+    }
+  };
+  const ready = start();
+  return {
+    url,
+    project: BIGQUERY_PROJECT,
+    get note() {
+      return state.note;
+    },
+    building: build !== null,
+    ready,
+    async stop() {
+      state.stopped = true;
+      await build?.stop();
+      await ready;
+      await state.running?.stop();
+    },
+  };
 }
 
 /** What `npm start` prints once everything answers; the credential lines are matched by tests. */
@@ -214,7 +300,7 @@ export function banner(stack: Stack): string[] {
     `  Worker (API, pay links, docs)  ${stack.workerUrl}   (docs: ${stack.workerUrl}/docs)`,
     `  Bansky sandbox                 ${stack.sandboxUrl}`,
     `  Demo shop                      ${stack.shopUrl}`,
-    `  BigQuery emulator              ${stack.bigqueryUrl ? `${stack.bigqueryUrl}   (figures: npm run stats)` : 'not running'}`,
+    `  BigQuery emulator              ${bigqueryLine(stack)}`,
     `  Metabase                       ${stack.metabaseUrl ? `${stack.metabaseUrl}   (${stack.metabaseNote})` : stack.metabaseNote}`,
     '',
     stack.demoShopCreated
@@ -235,4 +321,11 @@ export function banner(stack: Stack): string[] {
     `  ${stack.demoMember.inviteUrl}`,
     'Operator CLI: npm run admin -- --help. Press Ctrl-C to stop everything.',
   ];
+}
+
+function bigqueryLine(stack: Stack): string {
+  if (!stack.bigqueryUrl) return 'not running';
+  if (stack.bigqueryBuilding) return `${stack.bigqueryUrl} once built (first start only; analytics events wait on the queue meanwhile)`;
+  if (stack.bigqueryNote) return 'not running (see the line above)';
+  return `${stack.bigqueryUrl}   (figures: npm run stats)`;
 }

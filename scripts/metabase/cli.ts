@@ -16,7 +16,7 @@ Environment:
   METABASE_EMBED_SECRET              the embedding secret (64 hex), the same as the Worker's secret
   BIGQUERY_PROJECT / BIGQUERY_DATASET                    what the cards read (dataset default aimbrellapay)
   BIGQUERY_SERVICE_ACCOUNT_JSON or GOOGLE_APPLICATION_CREDENTIALS   credentials Metabase connects with
-Exit codes: 0 ready (or nothing to do), 1 Metabase refused or is unreachable, 2 wrong usage or settings, 3 partly done (see the "skip" line).`;
+Exit codes: 0 ready (or nothing to do), 1 Metabase refused, is unreachable or answered unexpectedly, 2 wrong usage or settings, 3 partly done (see the "skip" line).`;
 
 export function configFromEnv(env: NodeJS.ProcessEnv): ProvisionConfig {
   const need = (name: string) => env[name] || fail(`${name} is not set`);
@@ -24,6 +24,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ProvisionConfig {
     ? { apiKey: env.METABASE_API_KEY }
     : { email: need('METABASE_ADMIN_EMAIL'), password: need('METABASE_ADMIN_PASSWORD') };
   const saFile = env.GOOGLE_APPLICATION_CREDENTIALS;
+  let saFromFile: string | null = null;
+  if (!env.BIGQUERY_SERVICE_ACCOUNT_JSON && saFile) {
+    try {
+      saFromFile = readFileSync(saFile, 'utf8');
+    } catch (err) {
+      fail(`GOOGLE_APPLICATION_CREDENTIALS: cannot read ${saFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
   return {
     url: need('METABASE_URL'),
     credentials,
@@ -31,7 +39,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ProvisionConfig {
     bigQuery: {
       project: need('BIGQUERY_PROJECT'),
       dataset: env.BIGQUERY_DATASET || 'aimbrellapay',
-      serviceAccountJson: env.BIGQUERY_SERVICE_ACCOUNT_JSON || (saFile ? readFileSync(saFile, 'utf8') : null),
+      serviceAccountJson: env.BIGQUERY_SERVICE_ACCOUNT_JSON || saFromFile,
     },
   };
 }
@@ -83,10 +91,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console
       out(err.message);
       return 2;
     }
-    throw err;
+    // Anything else (a Metabase answer of an unexpected shape, a bug): one line, never a stack trace.
+    out(`Unexpected error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    return 1;
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2), process.env).then((code) => process.exit(code));
+  main(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.log(`Unexpected error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      process.exit(1);
+    },
+  );
 }

@@ -63,18 +63,28 @@ export async function provision(
   const write = async <T>(action: () => Promise<T>): Promise<T | null> => (dryRun ? null : action());
 
   // 1. Embedding: the secret first, since enabling embedding without one makes Metabase invent one.
+  //    GET /api/setting/:key answers nothing (204) for an unset setting, one equal to its default and
+  //    one set by an MB_* environment variable; only the settings list says which (is_env_setting).
+  let fromEnv: Set<string> | null = null;
+  const envSettings = async () =>
+    (fromEnv ??= new Set(((await mb!.get<Obj[]>('/api/setting')) ?? []).filter((st) => st.is_env_setting).map((st) => String(st.key))));
   for (const [key, value] of [
     ['embedding-secret-key', config.embedSecret],
     ['enable-embedding-static', true],
   ] as const) {
-    const current = mb ? await mb.get<unknown>(`/api/setting/${key}`) : undefined;
+    const shown = key === 'embedding-secret-key' ? ' (value not shown)' : ` = ${value}`;
+    const current = mb ? await mb.getSetting(key) : null;
     if (current === value) {
       step(`ok      setting ${key}`);
       continue;
     }
-    step(
-      `${current === undefined || current === null ? 'set    ' : 'update '} setting ${key}${key === 'embedding-secret-key' ? ' (value not shown)' : ` = ${value}`}`,
-    );
+    if (current === null && mb && (await envSettings()).has(key)) {
+      step(
+        `ok      setting ${key}: set by Metabase's environment (MB_${key.toUpperCase().replaceAll('-', '_')}), not compared; it must be${shown}`,
+      );
+      continue;
+    }
+    step(`${current === null ? 'set    ' : 'update '} setting ${key}${shown}`);
     await write(() => mb!.put(`/api/setting/${key}`, { value }));
   }
 
@@ -90,7 +100,7 @@ export async function provision(
   });
   if (!db && !config.bigQuery.serviceAccountJson) {
     result.blocked =
-      'no BigQuery credentials (BIGQUERY_SERVICE_ACCOUNT_JSON or GOOGLE_APPLICATION_CREDENTIALS): Metabase cannot use the local emulator (metabase#49274), so cards and dashboard were not created';
+      'no BigQuery credentials (BIGQUERY_SERVICE_ACCOUNT_JSON or GOOGLE_APPLICATION_CREDENTIALS): Metabase connects to BigQuery with a service account, so the database, cards and dashboard were not created';
     step(`skip    database "${dbName}" and everything after it: ${result.blocked}`);
     return result;
   }
@@ -105,7 +115,8 @@ export async function provision(
       }),
     )) ?? { id: PLANNED };
   } else {
-    const d = db.details ?? {};
+    // The list may leave `details` out; the database itself carries them (secrets masked).
+    const d = (await mb!.get<Obj>(`/api/database/${db.id}`))?.details ?? {};
     const same =
       d['project-id'] === config.bigQuery.project &&
       d['dataset-filters-type'] === 'inclusion' &&
@@ -180,7 +191,8 @@ export async function provision(
       parameter_mappings: parameterMappings(cardId, cardTags.get(spec.key)!),
     };
   });
-  const desired = { parameters, dashcards, enable_embedding: true, embedding_params: embeddingParams() };
+  // embedding_type files the dashboard under guest embeds in Metabase's admin list of embedded items.
+  const desired = { parameters, dashcards, enable_embedding: true, embedding_type: 'guest-embed', embedding_params: embeddingParams() };
   if (dash && sameDashboard(dash, desired))
     step(`ok      dashboard "${DASHBOARD_NAME}" (#${dash.id}), embedding on, shop_id and mode locked`);
   else {
@@ -198,7 +210,7 @@ const list = (answer: Obj | Obj[] | null): Obj[] => (Array.isArray(answer) ? ans
 
 function sameDashboard(
   actual: Obj,
-  desired: { parameters: Obj[]; dashcards: Obj[]; enable_embedding: boolean; embedding_params: Obj },
+  desired: { parameters: Obj[]; dashcards: Obj[]; enable_embedding: boolean; embedding_type: string; embedding_params: Obj },
 ): boolean {
   const params = (ps: Obj[]) => JSON.stringify((ps ?? []).map((p) => [p.id, p.slug, p.name, p.type]).sort());
   const cards = (dcs: Obj[]) =>
@@ -217,6 +229,7 @@ function sameDashboard(
   const embed = (e: Obj | null) => JSON.stringify(Object.entries(e ?? {}).sort());
   return (
     actual.enable_embedding === true &&
+    actual.embedding_type === desired.embedding_type &&
     params(actual.parameters) === params(desired.parameters) &&
     cards(actual.dashcards) === cards(desired.dashcards) &&
     embed(actual.embedding_params) === embed(desired.embedding_params)

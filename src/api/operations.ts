@@ -28,6 +28,7 @@ export const handlers: Handlers = {
   receiveBanskyPostback: bansky.receiveBanskyPostback,
   getHealth: meta.getHealth,
   getContract: meta.getContract,
+  getContractYaml: meta.getContractYaml,
   adminListShops: shops.listShops,
   adminCreateShop: shops.createShop,
   adminGetShop: shops.getShop,

@@ -15,6 +15,7 @@ const TITLES: Record<ErrorCode, string> = {
   redirect_host_not_allowed: 'Redirect host not allowed',
   postback_url_not_allowed: 'Postback URL not allowed',
   invalid_characters: 'Invalid characters',
+  invalid_metadata: 'Invalid metadata',
   unauthorized: 'Unauthorized',
   shop_disabled: 'Shop disabled',
   not_found: 'Not found',

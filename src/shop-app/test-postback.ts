@@ -40,6 +40,7 @@ export async function sendTestPostback(
       type: 'fiat',
       createdAt: at,
       updatedAt: at,
+      metadata: {},
     },
   };
   const raw = JSON.stringify(body);

@@ -60,6 +60,7 @@ describe('a fresh Metabase', () => {
     expect(mb.state.dashboards).toHaveLength(1);
     expect(dashboard()).toMatchObject({
       enable_embedding: true,
+      embedding_type: 'guest-embed',
       embedding_params: { shop_id: 'locked', mode: 'locked', from: 'enabled', to: 'enabled', currency: 'enabled', status: 'enabled' },
     });
     expect(dashboard().dashcards).toHaveLength(CARDS.length);
@@ -146,7 +147,7 @@ describe('a fresh Metabase', () => {
 
   it('without BigQuery credentials sets up embedding and says plainly what it skipped', async () => {
     const result = await provision(config({ bigQuery: { project: 'local', dataset: 'aimbrellapay', serviceAccountJson: null } }));
-    expect(result.blocked).toMatch(/metabase#49274/);
+    expect(result.blocked).toMatch(/service account/);
     expect(mb.state.settings.get('enable-embedding-static')).toBe(true);
     expect(mb.state.cards).toEqual([]);
   });
@@ -202,10 +203,167 @@ describe('the stand-in refuses what Metabase would refuse', () => {
     expect(JSON.stringify(await res.json())).toContain(field);
   });
 
-  it('a secret that is not 64 hex characters, and embedding a dashboard before embedding is on', async () => {
-    expect((await call('PUT', '/api/setting/embedding-secret-key', { value: 'not-hex' })).status).toBe(400);
+  it('a secret that is not 64 hex characters (an assert: 500), and embedding a dashboard before embedding is on', async () => {
+    const bad = await call('PUT', '/api/setting/embedding-secret-key', { value: 'not-hex' });
+    expect(bad.status).toBe(500);
+    expect((await bad.json()).message).toMatch(/^Assert failed: Invalid embedding-secret-key/);
     const d = await (await call('POST', '/api/dashboard', { name: 'd' })).json();
     expect((await call('PUT', `/api/dashboard/${d.id}`, { enable_embedding: true })).status).toBe(400);
+  });
+});
+
+describe('Metabase answers as its source writes them', () => {
+  const get = (path: string, key = 'k') => fetch(`${mb.url}${path}`, { headers: { 'x-api-key': key } });
+
+  it('a setting: raw text for a string, 204 and no body when unset or at its default, `true` as text', async () => {
+    mb = await startMetabaseStandin({ apiKeys: ['k'] });
+    const unset = await get('/api/setting/embedding-secret-key');
+    expect([unset.status, await unset.text()]).toEqual([204, '']);
+    const off = await get('/api/setting/enable-embedding-static'); // false is the default: nothing
+    expect([off.status, await off.text()]).toEqual([204, '']);
+    await provision(config({ credentials: { apiKey: 'k' } }));
+    const secret = await get('/api/setting/embedding-secret-key');
+    expect([secret.status, secret.headers.get('content-type'), await secret.text()]).toEqual([200, 'text/plain', SECRET]);
+    const on = await get('/api/setting/enable-embedding-static');
+    expect([on.status, await on.text()]).toEqual([200, 'true']);
+  });
+
+  it('errors: plain text for a message, JSON for field errors', async () => {
+    mb = await startMetabaseStandin({ admin: ADMIN, apiKeys: ['k'] });
+    const missing = await get('/api/card/999');
+    expect([missing.status, missing.headers.get('content-type'), await missing.text()]).toEqual([404, 'text/plain', 'Not found.']);
+    const unauth = await get('/api/card/1', 'wrong');
+    expect([unauth.status, await unauth.text()]).toEqual([401, 'Unauthenticated']);
+    const login = await fetch(`${mb.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: ADMIN.email, password: 'wrong-1' }),
+    });
+    expect([login.status, await login.json()]).toEqual([401, { errors: { password: 'did not match stored password' } }]);
+  });
+
+  it('the first admin needs 6 characters with a digit, not a common password', async () => {
+    mb = await startMetabaseStandin();
+    const lines: string[] = [];
+    expect(await main(['provision'], { ...env(), METABASE_ADMIN_PASSWORD: 'password1' }, (l) => lines.push(l))).toBe(1);
+    expect(lines.at(-1)).toMatch(/^Metabase: POST \/api\/setup → HTTP 400: password: password is too common\.$/);
+    expect(mb.state.users).toEqual([]);
+  });
+
+  it('runs twice: the second run reads everything and writes nothing', async () => {
+    mb = await startMetabaseStandin();
+    expect((await provision(config())).changes).toBeGreaterThan(0);
+    const writes = mb.writes().length;
+    const again = await provision(config());
+    expect(again.changes).toBe(0);
+    expect(mb.writes()).toHaveLength(writes);
+  });
+
+  it('keeps a secret that is already ours, rotates one that is not, then writes nothing', async () => {
+    mb = await startMetabaseStandin({ admin: ADMIN, settings: { 'embedding-secret-key': SECRET } });
+    const same = await provision(config());
+    expect(same.steps).toContain('ok      setting embedding-secret-key');
+    expect(mb.writes().filter((w) => w.path === '/api/setting/embedding-secret-key')).toEqual([]);
+
+    const rotated = `${'ab12'.repeat(16)}`;
+    const rotation = await provision(config({ embedSecret: rotated }));
+    expect(rotation.steps).toContain('update  setting embedding-secret-key (value not shown)');
+    expect(mb.state.settings.get('embedding-secret-key')).toBe(rotated);
+    expect(rotation.changes).toBe(1);
+    const writes = mb.writes().length;
+    expect((await provision(config({ embedSecret: rotated }))).changes).toBe(0);
+    expect(mb.writes()).toHaveLength(writes);
+    expect(JSON.stringify(rotation)).not.toContain(rotated);
+  });
+
+  it("a secret and embedding set by Metabase's environment are left alone (GET answers nothing for them)", async () => {
+    mb = await startMetabaseStandin({
+      admin: ADMIN,
+      envSettings: { 'embedding-secret-key': SECRET, 'enable-embedding-static': true },
+    });
+    const result = await provision(config());
+    expect(result.steps.filter((l) => l.includes('setting'))).toEqual([
+      expect.stringMatching(/^ok\s+setting embedding-secret-key: set by Metabase's environment \(MB_EMBEDDING_SECRET_KEY\)/),
+      expect.stringMatching(/^ok\s+setting enable-embedding-static: set by Metabase's environment/),
+    ]);
+    expect(mb.writes().filter((w) => w.path.startsWith('/api/setting'))).toEqual([]);
+    expect(JSON.stringify(result)).not.toContain(SECRET);
+  });
+
+  it('compares the connection with GET /api/database/:id when the list leaves details out', async () => {
+    mb = await startMetabaseStandin({ listWithoutDetails: true });
+    await provision(config());
+    const again = await provision(config());
+    expect(again.steps).toContain('ok      database "AimbrellaPay BigQuery"');
+    expect(mb.state.databases[0]!.updates).toBeUndefined();
+    expect(mb.requests.some((r) => r.method === 'GET' && r.path === `/api/database/${mb.state.databases[0]!.id}`)).toBe(true);
+  });
+});
+
+describe('every error the CLI meets is one line and a non-zero exit', () => {
+  const run = async (over: NodeJS.ProcessEnv) => {
+    const lines: string[] = [];
+    const code = await main(['provision'], { ...env(), ...over }, (l) => lines.push(l));
+    return { code, last: lines.at(-1) ?? '', all: lines.join('\n') };
+  };
+
+  it('Metabase unreachable', async () => {
+    mb = await startMetabaseStandin();
+    const url = mb.url;
+    await mb.close();
+    const r = await run({ METABASE_URL: url });
+    expect(r.code).toBe(1);
+    expect(r.last).toMatch(
+      /^Metabase: GET \/api\/session\/properties → no answer: Metabase unreachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/,
+    );
+    mb = await startMetabaseStandin(); // for afterEach
+  });
+
+  it.each([
+    [
+      'an HTML error page',
+      502,
+      'text/html',
+      '<html><body><h1>502 Bad Gateway</h1></body></html>',
+      /^Metabase: GET \/api\/session\/properties → HTTP 502: <html>/,
+    ],
+    [
+      'a body that claims JSON and is not',
+      200,
+      'application/json',
+      '{"setup-token": ',
+      /^Metabase: GET \/api\/session\/properties → no answer: Metabase answered something that is not JSON/,
+    ],
+    [
+      'a 500 with a stack trace',
+      500,
+      'application/json',
+      JSON.stringify({ message: 'boom', trace: ['a.b(c.clj:1)'] }),
+      /^Metabase: GET \/api\/session\/properties → HTTP 500: boom$/,
+    ],
+  ])('%s', async (_name, status, type, body, want) => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => res.writeHead(status, { 'content-type': type }).end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await run({ METABASE_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}` });
+      expect(r.code).toBe(1);
+      expect(r.last).toMatch(want);
+      expect(r.all).not.toMatch(/\n\s+at /);
+    } finally {
+      server.close();
+    }
+    mb = await startMetabaseStandin(); // for afterEach
+  });
+
+  it('an unreadable credentials file, a short secret: usage errors (exit 2)', async () => {
+    mb = await startMetabaseStandin();
+    const noFile = await run({ BIGQUERY_SERVICE_ACCOUNT_JSON: '', GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/sa.json' });
+    expect(noFile.code).toBe(2);
+    expect(noFile.all).toMatch(/^GOOGLE_APPLICATION_CREDENTIALS: cannot read \/nonexistent\/sa\.json \(ENOENT\)$/m);
+    const short = await run({ METABASE_EMBED_SECRET: 'abc' });
+    expect(short.code).toBe(2);
+    expect(short.last).toMatch(/64 hexadecimal/);
   });
 });
 

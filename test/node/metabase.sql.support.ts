@@ -204,14 +204,17 @@ export interface Scope {
   mode: 'test' | 'live';
   from: string;
   to: string;
-  currency?: string;
-  status?: string;
+  /** One value or several (a dashboard's text filter is multi-value). */
+  currency?: string | string[];
+  status?: string | string[];
 }
+
+const matches = (want: string | string[] | undefined, got: string) => want === undefined || [want].flat().includes(got);
 
 export function paymentsIn(s: Scope): SeedPayment[] {
   const status = (p: SeedPayment) => (p.outcome === 'open' ? 'awaiting_payment' : p.outcome);
   return PAYMENTS.filter((p) => p.shop === s.shop && p.mode === s.mode && p.day >= s.from && p.day <= s.to).filter(
-    (p) => (!s.currency || p.currency === s.currency) && (!s.status || status(p) === s.status),
+    (p) => matches(s.currency, p.currency) && matches(s.status, status(p)),
   );
 }
 

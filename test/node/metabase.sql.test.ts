@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARDS, cardSql, FILTERS, LOCKED } from '../../bigquery/metabase/dashboard.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { BigQueryUnavailableError } from '../../src/insight/reporting/bigquery-query.ts';
+import { BigQueryUnavailableError, runQuery } from '../../src/insight/reporting/bigquery-query.ts';
 import { type FigureWindow, HeadlineFiguresService } from '../../src/insight/reporting/headline-figures.ts';
+import { SCOPE_SQL, toNamedParameters, withDataset } from '../../src/insight/reporting/scope-sql.ts';
 import { type DateStyle, type NativeValue, substituteLikeMetabase } from '../support/node/metabase-native-params.ts';
 import { dec, type Emulator, insertRows, query, type Row, startEmulator } from './analytics.support.ts';
 import { attemptsOf, D0, D3, D20, D40, eventsOf, NOW, PAYMENTS, paymentsIn, type Scope, statusOf } from './metabase.sql.support.ts';
@@ -18,7 +19,7 @@ const COMBOS = [
 ] as const;
 
 function values(s: Scope): Record<string, NativeValue | undefined> {
-  const text = (v?: string) => (v === undefined ? undefined : ({ type: 'text', value: v } as const));
+  const text = (v?: string | string[]) => (v === undefined ? undefined : ({ type: 'text', value: v } as const));
   const date = (v?: string) => (v === undefined ? undefined : ({ type: 'date', value: v } as const));
   return {
     shop_id: text(s.shop),
@@ -49,8 +50,17 @@ beforeAll(async () => {
 });
 afterAll(async () => emu?.stop());
 
-describe.each(COMBOS)('cards for %s in %s mode show that shop and mode only', (shop, mode) => {
-  const scope: Scope = { shop, mode, from: D20, to: D0 };
+// Each shop and mode, then a shop that picked two currencies and two statuses in the dashboard's
+// filters (substituted as Metabase does: 'EUR', 'USD' inside the cards' IN (…)).
+const SCOPES: Array<{ title: string; scope: Scope }> = [
+  ...COMBOS.map(([shop, mode]) => ({ title: `${shop} in ${mode} mode`, scope: { shop, mode, from: D20, to: D0 } as Scope })),
+  ...(['shop_a', 'shop_b'] as const).map((shop) => ({
+    title: `${shop} in live mode, currencies EUR and USD, statuses paid and failed`,
+    scope: { shop, mode: 'live', from: D20, to: D0, currency: ['EUR', 'USD'], status: ['paid', 'failed'] } as Scope,
+  })),
+];
+
+describe.each(SCOPES)('cards for $title show that selection of that shop only', ({ scope }) => {
   const expected = paymentsIn(scope);
 
   it('volume per currency and day: counts and exact amounts, one row per currency', async () => {
@@ -147,6 +157,36 @@ describe('the date range, the enabled filters and the locked ones', () => {
       LOCKED,
     );
     expect(await query(emu, sql)).toEqual([]);
+  });
+
+  it('a two-currency, two-status selection keeps exactly those payments of the locked shop', async () => {
+    const pick: Scope = { ...base, currency: ['EUR', 'USD'], status: ['paid', 'failed'] };
+    const want = paymentsIn(pick);
+    expect(want.map((p) => p.id).sort()).toEqual(['a1', 'a2', 'a3']); // not shop_b's EUR payment, not ETH, not init_failed
+    const outcomes = await runCard('outcomes', pick);
+    expect(outcomes.map((r) => [r.status, n(r.payments)]).sort()).toEqual([
+      ['failed', 1],
+      ['paid', 2],
+    ]);
+    const volume = await runCard('volume_per_currency', pick);
+    expect(new Set(volume.map((r) => r.currency))).toEqual(new Set(['EUR', 'USD']));
+    expect(volume.reduce((a, r) => a + n(r.payments), 0)).toBe(3);
+    // Every card runs with the list (a syntax error in any one would throw here).
+    for (const card of CARDS) await runCard(card.key, pick);
+  });
+
+  it("the Worker's own query path stays valid with IN (@currency) and IN (@status)", async () => {
+    const sql = `${toNamedParameters(withDataset(SCOPE_SQL, `${emu.project}.${emu.dataset}`), new Set(['shop_id', 'mode', 'from', 'to', 'currency', 'status']))}SELECT payment_id FROM payments ORDER BY payment_id`;
+    expect(sql).toContain('IN (@currency)');
+    const rows = await runQuery({ target: { baseUrl: emu.url, project: emu.project, dataset: emu.dataset, key: null } }, sql, [
+      { name: 'shop_id', type: 'STRING', value: 'shop_a' },
+      { name: 'mode', type: 'STRING', value: 'live' },
+      { name: 'from', type: 'DATE', value: D20 },
+      { name: 'to', type: 'DATE', value: D0 },
+      { name: 'currency', type: 'STRING', value: 'EUR' },
+      { name: 'status', type: 'STRING', value: 'paid' },
+    ]);
+    expect(rows.map((r) => r.payment_id)).toEqual(['a1']);
   });
 
   it('narrows by currency and by status', async () => {

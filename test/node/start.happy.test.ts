@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -8,52 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDevVars } from '../../scripts/lib/dev-vars.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { browse, eventually, root, secretValues, submitCheckout } from './e2e.support.ts';
-
-/** `npm start` as a newcomer runs it, on free ports with a fresh state folder. */
-class StartProcess {
-  readonly lines: string[] = [];
-  private child!: ChildProcess;
-  private exit!: Promise<number | null>;
-
-  constructor(private readonly env: Record<string, string>) {}
-
-  async start(): Promise<void> {
-    this.child = spawn(process.execPath, ['scripts/start.mjs'], {
-      cwd: root,
-      env: { ...process.env, ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.exit = new Promise((r) => this.child.once('exit', (code) => r(code)));
-    const collect = (chunk: Buffer) => this.lines.push(...chunk.toString().split('\n'));
-    this.child.stdout!.on('data', collect);
-    this.child.stderr!.on('data', collect);
-    await Promise.race([
-      eventually(async () => this.output().includes('Press Ctrl-C'), 'npm start to be ready', 100_000),
-      this.exit.then((code) => {
-        throw new Error(`npm start exited (${code}):\n${this.output()}`);
-      }),
-    ]);
-  }
-
-  output(): string {
-    return this.lines.join('\n');
-  }
-
-  line(pattern: RegExp): RegExpMatchArray {
-    const m = this.output().match(pattern);
-    if (!m) throw new Error(`no line matching ${pattern} in:\n${this.output()}`);
-    return m;
-  }
-
-  /** Ctrl-C. Resolves with the exit code. */
-  async interrupt(): Promise<number | null> {
-    this.child.kill('SIGINT');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
-    const code = await this.exit;
-    clearTimeout(timer);
-    return code;
-  }
-}
+import { StartProcess } from './start.support.ts';
 
 describe('npm start: the newcomer path', () => {
   const state = mkdtempSync(join(tmpdir(), 'apay-start-'));

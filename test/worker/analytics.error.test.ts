@@ -43,6 +43,7 @@ const event = (n: number): AnalyticsEvent => ({
   latency_ms: null,
   request_id: null,
   attributes: { n },
+  metadata: null,
 });
 const messages = (count: number, attempts = 1) =>
   Array.from({ length: count }, (_, i) => ({ id: `m${i + 1}`, timestamp: new Date(), attempts, body: event(i + 1) }));
@@ -90,8 +91,20 @@ describe('analytics consumer against a failing BigQuery', () => {
     expect(dead).toMatchObject([{ reason: expect.stringMatching(/HTTP 400/), body: { event_id: `evt-${run}-1` } }]);
   });
 
+  it('an unreachable BigQuery (nothing listening yet, as while npm start builds the emulator) keeps every row, retried within BIGQUERY_RETRY_MAX_SECONDS', async () => {
+    const { workerEnv } = setup();
+    // A port nothing listens on: the emulator of a first start that is still being compiled.
+    const result = await consume(
+      { ...workerEnv, BIGQUERY_BASE_URL: 'http://127.0.0.1:9', BIGQUERY_RETRY_MAX_SECONDS: '20' },
+      messages(2, 9),
+    );
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(['m1', 'm2']);
+    expect(result.retryDelays).toEqual([[20], [20]]);
+  });
+
   it('backs off exponentially and caps at five minutes', () => {
-    expect([1, 2, 3, 4, 8, 9, 50].map(backoffSeconds)).toEqual([2, 4, 8, 16, 256, 300, 300]);
+    expect([1, 2, 3, 4, 8, 9, 50].map((attempts) => backoffSeconds(attempts))).toEqual([2, 4, 8, 16, 256, 300, 300]);
   });
 
   it('reads insertErrors in a 200 answer: "invalid" rows are poison, rows "stopped" by them are retried', () => {

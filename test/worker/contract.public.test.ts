@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import contract from '../../generated/openapi.json';
 import type { AppEnv } from '../../src/api/http/context';
 import { onError } from '../../src/api/http/errors';
@@ -28,6 +29,15 @@ describe('GET /openapi.json is the public contract', () => {
     const spec = (await (await worker.fetch(`${BASE}/openapi.json`)).json()) as Json;
     expect(spec.servers[0].url).toBe(env.PUBLIC_BASE_URL);
     expect(JSON.stringify(spec.servers)).not.toContain('localhost:8787');
+  });
+
+  it('is also served as YAML at /openapi.yaml: the same document, read back by a YAML parser', async () => {
+    const [json, yamlRes] = await Promise.all([worker.fetch(`${BASE}/openapi.json`), worker.fetch(`${BASE}/openapi.yaml`)]);
+    expect(yamlRes.status).toBe(200);
+    expect(yamlRes.headers.get('content-type')).toBe('application/yaml; charset=utf-8');
+    const text = await yamlRes.text();
+    expect(text.startsWith('openapi: "3.1.0"\n')).toBe(true);
+    expect(parseYaml(text)).toEqual(await json.json());
   });
 
   it('every link points at an operation in the served document, in a form strict validators take', async () => {

@@ -1,3 +1,4 @@
+import { metadataKeyIssues } from '../../core/payments/rules';
 import { BadCursor } from '../../core/payments-index/query';
 import { resendShopPostback } from '../../core/payments-index/resend';
 import { ApiError } from '../../platform/problem';
@@ -7,6 +8,11 @@ import type { Handler } from '../http/context';
 export const listPayments: Handler<'listPayments'> = async (c) => {
   const { cursor, limit, ...filters } = c.req.valid('query');
   const { shop, token, services } = c.var;
+  if (filters.metadata) {
+    const errors = metadataKeyIssues(filters.metadata, 'query', (k) => `/metadata[${k}]`);
+    if (errors.length > 0)
+      throw new ApiError(400, 'invalid_metadata', errors.map((e) => `${e.path.slice(1)}: ${e.message}`).join('; '), { errors });
+  }
   try {
     return c.json(await services.paymentsIndex.list(shop, token.mode, filters, cursor, limit ?? 50), 200);
   } catch (err) {

@@ -9,6 +9,8 @@ export interface ShardQuery {
   currency?: string;
   fromDay?: string; // YYYY-MM-DD, inclusive
   toDay?: string;
+  /** Exact values of the payment's metadata, every key must match. */
+  metadata?: Record<string, string>;
   before?: { createdAt: string; id: string };
   limit: number;
 }
@@ -89,9 +91,11 @@ export class PaymentsIndexObject extends DurableObject<Env> {
 
   totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] {
     const { where, args } = filters(q);
-    const rows = this.sql
-      .exec(`SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, ...args)
-      .toArray();
+    // The running totals know nothing of metadata: with a metadata filter the matching rows are summed instead.
+    const sql = q.metadata
+      ? `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`
+      : `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    const rows = this.sql.exec(sql, ...args).toArray();
     const by = new Map<string, ShardTotal & { sum: bigint }>();
     for (const r of rows) {
       const key = `${r.currency}\u0000${r.status}`;
@@ -120,7 +124,7 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   }
 }
 
-/** The same WHERE clause for rows and totals (both tables have day, status, currency). */
+/** The same WHERE clause for rows and totals (both tables have day, status, currency; metadata is only in `payments`). */
 function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; args: SqlStorageValue[] } {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
@@ -133,5 +137,10 @@ function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; ar
   add('currency = ?', q.currency);
   add('day >= ?', q.fromDay);
   add('day <= ?', q.toDay);
+  // Keys are letters, digits and `_ - . :` (src/payments/rules.ts), so a quoted JSON path label holds any of them.
+  for (const [key, value] of Object.entries(q.metadata ?? {})) {
+    where.push('json_extract(entry, ?) = ?');
+    args.push(`$.metadata."${key}"`, value);
+  }
   return { where, args };
 }

@@ -8,6 +8,7 @@ import type {
   PostbackAttempt,
   PostbackDeliveryStatus,
 } from '../../../generated/api/types.gen';
+import { failureReason } from '../postbacks/deliver';
 
 /** Everything one payment's Durable Object knows (DESIGN §4). Never leaves the Worker whole. */
 export interface PaymentRecord {
@@ -26,6 +27,8 @@ export interface PaymentRecord {
   successUrl: string;
   errorUrl: string;
   postbackUrl: string | null;
+  /** The shop's own data, keys sorted; absent on records from before metadata existed. Never sent to Bansky. */
+  metadata?: Record<string, string>;
   banskyUrl: string | null;
   banskyTransactionId: string | null;
   /** Why init failed, replayed to the shop as the same problem. */
@@ -85,9 +88,11 @@ export function toPublicPayment(r: PaymentRecord, publicBaseUrl: string): Paymen
       attempts: r.postback.attempts.length,
       lastAttemptAt: last?.at ?? null,
       lastHttpStatus: last?.httpStatus ?? null,
+      lastError: last ? failureReason(last) : null,
       deliveredAt: r.postback.deliveredAt,
       nextAttemptAt: r.postback.status === 'pending' ? (r.postback.nextAttemptAt ?? null) : null,
     },
+    metadata: r.metadata ?? {},
   };
 }
 

@@ -29,10 +29,45 @@ export function currencyInfo(code: string): { type: PaymentType; decimals: numbe
 
 const fiatDecimals = new Map<string, number>();
 
+/** A JSON Pointer reference token (RFC 6901). */
+const pointerToken = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
 /** A payment that passed every rule: its amount canonical (see amount.ts), its type known. */
 export interface ValidatedPayment extends Omit<InitPaymentRequest, 'amount'> {
   amount: string;
   type: PaymentType;
+}
+
+/** `metadata` limits (the contract's Metadata schema; its key rules are checked here, as zod's record ignores them). */
+export const METADATA_MAX_KEYS = 20;
+export const METADATA_KEY = /^[A-Za-z0-9_.:-]{1,40}$/;
+
+/** Each key that breaks the rules, as `errors[]` entries (`in` is where the map was sent). */
+export function metadataKeyIssues(
+  metadata: Readonly<Record<string, string>>,
+  where: 'body' | 'query',
+  pointer: (key: string) => string,
+): { path: string; in: 'body' | 'query'; message: string }[] {
+  const keys = Object.keys(metadata);
+  const issues = keys
+    .filter((k) => !METADATA_KEY.test(k))
+    .map((k) => ({
+      path: pointer(k),
+      in: where,
+      message:
+        k.length === 0 || k.length > 40
+          ? `key must be 1 to 40 characters (is ${k.length})`
+          : 'key may hold only letters, digits and _ - . :',
+    }));
+  if (keys.length > METADATA_MAX_KEYS)
+    issues.unshift({ path: pointer('').slice(0, -1), in: where, message: `at most ${METADATA_MAX_KEYS} keys (has ${keys.length})` });
+  return issues;
+}
+
+/** The metadata as stored and fingerprinted: keys sorted (the order they were sent in means nothing), none when empty. */
+export function canonicalMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+  if (!metadata || Object.keys(metadata).length === 0) return undefined;
+  return Object.fromEntries(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** How the JSON text spelt a number, by JSON Pointer (see src/api/http/json-body.ts). */
@@ -73,5 +108,13 @@ export function validatePayment(
     const issue = checkPostbackUrl(body.postbackUrl, mode);
     if (issue) fail('postback_url_not_allowed', '/postbackUrl', issue);
   }
-  return { ...body, amount: amount.value, type, ...normalisedPaymentUrls(body) }; // URLs stored and redirected to as the URL parser spells them
+  const metadataIssues = body.metadata ? metadataKeyIssues(body.metadata, 'body', (k) => `/metadata/${pointerToken(k)}`) : [];
+  if (metadataIssues.length > 0) {
+    const detail = metadataIssues.map((e) => `${e.path.slice(1)}: ${e.message}`).join('; ');
+    throw new ApiError(400, 'invalid_metadata', detail, { errors: metadataIssues });
+  }
+  const { metadata: _sent, ...rest } = body;
+  const metadata = canonicalMetadata(body.metadata);
+  // URLs stored and redirected to as the URL parser spells them
+  return { ...rest, ...(metadata ? { metadata } : {}), amount: amount.value, type, ...normalisedPaymentUrls(body) };
 }

@@ -31,12 +31,42 @@ export async function sendPostback(
     };
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    const error = timedOut
-      ? `no answer within ${timeoutMs} ms`
-      : `network error: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200);
+    const error = timedOut ? `no answer within ${timeoutMs} ms` : networkFailure(err);
     return { at: at.toISOString(), ok: false, httpStatus: null, latencyMs: elapsedMs(clock, at), error };
   }
 }
+
+/** Kinds of network failure a shop can act on, by the runtime's message (workerd, Node and undici word them differently). */
+const NETWORK_FAILURES: ReadonlyArray<[RegExp, string]> = [
+  [/refused|ECONNREFUSED/i, 'connection refused'],
+  [/certificate|\bTLS\b|\bSSL\b|handshake/i, 'TLS handshake failed'],
+  [/\bDNS\b|ENOTFOUND|EAI_AGAIN|getaddrinfo|resolve host|name not resolved/i, 'DNS lookup failed'],
+  [/reset|ECONNRESET|connection (?:lost|closed)|socket hang up|disconnected/i, 'connection closed before an answer'],
+];
+
+function networkFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const kind = NETWORK_FAILURES.find(([re]) => re.test(message))?.[1];
+  return (kind ? `${kind} (${message})` : `network error: ${message}`).slice(0, 200);
+}
+
+/**
+ * Why an attempt failed, in one line for the API's postback summary (`lastError`): the network
+ * failure, or the HTTP status with the start of the answer (whitespace folded, controls dropped).
+ */
+export function failureReason(a: Pick<AttemptResult, 'ok' | 'httpStatus' | 'error' | 'responseBody'>): string | null {
+  if (a.ok) return null;
+  if (!a.httpStatus) return (a.error ?? 'no answer').slice(0, LAST_ERROR_MAX);
+  const excerpt = Array.from(a.responseBody ?? '', (ch) => (/\p{Cc}|\p{Cf}|\p{Zl}|\p{Zp}/u.test(ch) ? ' ' : ch))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const head = `HTTP ${a.httpStatus}`;
+  return excerpt ? `${head}: ${excerpt}`.slice(0, LAST_ERROR_MAX) : head;
+}
+
+/** openapi.yaml, PostbackSummary.lastError's maxLength. */
+const LAST_ERROR_MAX = 300;
 
 export const RESPONSE_EXCERPT_BYTES = 512;
 

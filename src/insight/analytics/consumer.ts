@@ -23,7 +23,8 @@ export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, service
   const { config } = services;
   const env = services.analyticsBindings;
   const log = services.log.child({ component: 'analytics' });
-  const dl = { env, log, clock: services.clock };
+  const cap = config.bigQuery.retryMaxSeconds;
+  const dl = { env, log, clock: services.clock, cap };
   ctx.waitUntil(replayPendingEvents(env.KV, env.ANALYTICS_QUEUE, log));
 
   const valid: Array<{ msg: Message<unknown>; event: AnalyticsEvent }> = [];
@@ -39,7 +40,7 @@ export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, service
     target = bigQueryTargetFrom(config.bigQuery);
   } catch (err) {
     log.error('analytics: BigQuery misconfigured; events kept on the queue', { err: String(err) });
-    for (const { msg } of valid) msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+    for (const { msg } of valid) msg.retry({ delaySeconds: backoffSeconds(msg.attempts, cap) });
     return;
   }
   if (!target) {
@@ -61,7 +62,7 @@ export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, service
 }
 
 async function insertChunk(dl: DeadLetterDeps, target: BigQueryTarget, chunk: Array<{ msg: Message<unknown>; event: AnalyticsEvent }>) {
-  const { log } = dl;
+  const { log, cap } = dl;
   try {
     const outcomes = await insertAll(
       target,
@@ -73,7 +74,7 @@ async function insertChunk(dl: DeadLetterDeps, target: BigQueryTarget, chunk: Ar
       if (outcome.ok) msg.ack();
       else if (outcome.retry) {
         retried.push(outcome.reason);
-        msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+        msg.retry({ delaySeconds: backoffSeconds(msg.attempts, cap) });
       } else await deadLetter(dl, msg, { reason: outcome.reason, body: event });
     }
     log.debug('analytics rows streamed', { rows: chunk.length, retried: retried.length });
@@ -84,24 +85,25 @@ async function insertChunk(dl: DeadLetterDeps, target: BigQueryTarget, chunk: Ar
     if (!(err instanceof TransientInsertError)) throw err; // unexpected: the runtime retries the whole batch
     const attempts = Math.max(...chunk.map((c) => c.msg.attempts));
     log.warn('analytics: BigQuery insert failed, will retry', { rows: chunk.length, attempts, err: scrubEmails(err.message) });
-    for (const { msg } of chunk) msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+    for (const { msg } of chunk) msg.retry({ delaySeconds: backoffSeconds(msg.attempts, cap) });
   }
 }
 
 let announcedUnconfigured = false; // once per isolate, not once per event
 
-/** 2 s, 4 s, 8 s … capped at 5 minutes: quick after a blip, gentle during an outage. */
-export function backoffSeconds(attempts: number): number {
-  return Math.min(300, 2 ** Math.max(1, attempts));
+/** 2 s, 4 s, 8 s … capped at 5 minutes (or `cap`): quick after a blip, gentle during an outage. */
+export function backoffSeconds(attempts: number, cap = 300): number {
+  return Math.min(cap, 2 ** Math.max(1, attempts));
 }
 
 interface DeadLetterDeps {
   env: Services['analyticsBindings'];
   log: Logger;
   clock: Clock;
+  cap: number;
 }
 
-async function deadLetter({ env, log, clock }: DeadLetterDeps, msg: Message<unknown>, letter: Omit<DeadLetter, 'dead_at'>) {
+async function deadLetter({ env, log, clock, cap }: DeadLetterDeps, msg: Message<unknown>, letter: Omit<DeadLetter, 'dead_at'>) {
   try {
     await env.ANALYTICS_DLQ.send({
       ...letter,
@@ -111,7 +113,7 @@ async function deadLetter({ env, log, clock }: DeadLetterDeps, msg: Message<unkn
     msg.ack();
   } catch (err) {
     log.error('analytics: dead-letter send failed; message retried', { err: String(err) });
-    msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+    msg.retry({ delaySeconds: backoffSeconds(msg.attempts, cap) });
   }
 }
 

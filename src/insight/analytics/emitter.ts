@@ -43,6 +43,7 @@ export class AnalyticsEmitter {
       latency_ms: input.latency_ms ?? null,
       request_id: input.request_id ?? null,
       attributes: input.attributes ?? {},
+      metadata: input.metadata ?? null,
     };
   }
 

@@ -8,6 +8,11 @@
  * would scan everything. Here the range is a constant bound on `occurred_at` (the partition column,
  * exposed by `events_clean`), so BigQuery reads only the days asked for; payments are rebuilt from
  * those events: created in the range, status as of the range's end. Without a date chosen: 30 days.
+ *
+ * Currency and status are written `IN ({{x}})`: a dashboard's text filter may carry several values,
+ * and Metabase writes a list as its values joined by ", " (`?, ?`; metabase/metabase
+ * src/metabase/driver/sql/parameters/substitution.clj), which only an IN list accepts. The Worker's
+ * path turns `IN ({{x}})` into `IN (@x)`, valid with one value.
  */
 export const SCOPE_SQL = `WITH scoped AS (
   SELECT event_id, event_type, occurred_at, payment_id, amount, currency, status, http_status, latency_ms, attributes
@@ -46,8 +51,8 @@ payments AS (
   FROM facts AS f
   JOIN latest AS l ON l.payment_id = f.payment_id
   WHERE f.created_at IS NOT NULL
-    [[AND f.currency = {{currency}}]]
-    [[AND l.status = {{status}}]]
+    [[AND f.currency IN ({{currency}})]]
+    [[AND l.status IN ({{status}})]]
 )
 `;
 

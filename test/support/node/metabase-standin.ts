@@ -5,10 +5,30 @@
  * It keeps what it was given (settings, databases, collections, cards, dashboards), answers with the
  * fields Metabase's models return, implements the setup-token → first admin → session flow and API
  * keys, and lets tests read its state and the requests it received.
- * Behaviour beyond the schemas, each from Metabase's source or docs (see test/support/metabase/README.md):
- * setup only while no user exists; the secret must be 64 hex characters; enabling embedding creates a
- * secret when none is set; a dashboard's embedding needs embedding enabled; `dashcards` replaces
- * the dashboard's cards, negative ids create new ones; secrets come back as "**MetabasePass**".
+ *
+ * Where it imitates Metabase beyond the schemas, each behaviour names the Metabase file it comes from
+ * (repository metabase/metabase; the commits read are listed in test/support/metabase/README.md):
+ *  - answers: an endpoint returning nil is a 204 with no body
+ *    (src/metabase/api/common/internal.clj, `wrap-response-if-needed`); a string body goes out as
+ *    text/plain, anything else as JSON (src/metabase/server/middleware/misc.clj, `add-content-type*`);
+ *    a boolean or number is written as its text, `true` (src/metabase/server/handler.clj,
+ *    `StreamableResponseBody`).
+ *  - settings: GET /api/setting/:key answers `user-facing-value`: nothing (204) when the value is the
+ *    default or comes from an environment variable, else the value itself — raw text for a string;
+ *    GET /api/setting lists `{key, value, is_env_setting, env_name, default}` with the same hiding
+ *    (src/metabase/settings/api.clj, src/metabase/settings/models/setting.clj `user-facing-info`).
+ *  - errors: an exception with a status code and nothing else is that status with the message as
+ *    plain text; with more data (`:errors`) that data as JSON; without a status code a 500 with
+ *    `message`, `type` and `trace` (src/metabase/server/middleware/exceptions.clj). A wrong password
+ *    is 401 `{"errors": {"password": "did not match stored password"}}` (src/metabase/session/api.clj).
+ *  - the first admin's password: at least 6 characters with a digit, and not a common password
+ *    (src/metabase/util/password.clj, default complexity `:normal`).
+ *  - the secret must be 64 hex characters, checked by an `assert` in the setter, which no handler
+ *    turns into a 4xx: a 500 (src/metabase/embedding/settings.clj); enabling embedding creates a
+ *    secret when none is set.
+ *  - setup only while no user exists; a dashboard's embedding needs embedding enabled; `dashcards`
+ *    replaces the dashboard's cards, negative ids create new ones; secrets in a database's details
+ *    come back as "**MetabasePass**".
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -48,18 +68,41 @@ export interface MetabaseStandin {
   close(): Promise<void>;
 }
 
-export async function startMetabaseStandin(
-  opts: { admin?: { email: string; password: string }; apiKeys?: string[] } = {},
-): Promise<MetabaseStandin> {
+export interface StandinOptions {
+  admin?: { email: string; password: string };
+  apiKeys?: string[];
+  /** Settings already set on the instance (e.g. a secret an admin set in the UI). */
+  settings?: Record<string, unknown>;
+  /** Settings given as MB_* environment variables: GET answers 204 for them (never their value). */
+  envSettings?: Record<string, unknown>;
+  /** GET /api/database lists databases without `details` (as it does for a caller who may not edit them). */
+  listWithoutDetails?: boolean;
+}
+
+/** Settings' defaults (src/metabase/embedding/settings.clj): equal to the default reads as unset. */
+const DEFAULTS: Record<string, unknown> = { 'enable-embedding-static': false, 'embedding-secret-key': null };
+
+/** Ten of the ~12k common passwords Metabase refuses (resources/common_passwords.txt), enough to test the rule. */
+const COMMON_PASSWORDS = new Set([
+  'password1',
+  'abc123',
+  'qwerty1',
+  'letmein1',
+  'passw0rd',
+  '123456',
+  'metabase1',
+  'admin123',
+  'welcome1',
+  'trustno1',
+]);
+
+export async function startMetabaseStandin(opts: StandinOptions = {}): Promise<MetabaseStandin> {
   const state: StandinState = {
     users: opts.admin ? [opts.admin] : [],
     setupToken: opts.admin ? null : randomUUID(),
     sessions: new Set(),
     apiKeys: new Set(opts.apiKeys ?? []),
-    settings: new Map<string, unknown>([
-      ['enable-embedding-static', false],
-      ['embedding-secret-key', null],
-    ]),
+    settings: new Map<string, unknown>(Object.entries({ ...DEFAULTS, ...opts.settings, ...opts.envSettings })),
     databases: [],
     collections: [],
     cards: [],
@@ -76,12 +119,13 @@ export async function startMetabaseStandin(
       requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, status, body: body.value });
       send(res, status, payload);
     };
-    if (body.error) return answer(400, { message: 'Malformed JSON' });
+    // Malformed JSON, a schema failure: exceptions carrying :errors, answered as JSON (middleware/exceptions.clj).
+    if (body.error) return answer(400, { message: 'Malformed JSON in request body.' });
     const route = matchRoute(req.method ?? 'GET', url.pathname);
-    if (!route) return answer(404, { message: 'API endpoint does not exist.' });
+    if (!route) return answer(404, 'API endpoint does not exist.');
     if (route.schema) {
       const errors = checkSchema(SUBSET, route.schema, body.value ?? {});
-      if (errors.length) return answer(400, { errors: toErrors(errors) });
+      if (errors.length) return answer(400, { errors: toErrors(errors), 'specific-errors': toErrors(errors) });
     }
     const open = ['GET /api/session/properties', 'POST /api/setup', 'POST /api/session'];
     if (!open.includes(`${req.method} ${route.template}`) && !authenticated(req)) return answer(401, 'Unauthenticated');
@@ -89,8 +133,14 @@ export async function startMetabaseStandin(
       const [status, payload] = handle(req.method ?? 'GET', route.template, route.params, (body.value ?? {}) as Obj, url.searchParams);
       answer(status, payload);
     } catch (err) {
-      const e = err as { status?: number; message: string };
-      answer(e.status ?? 500, { message: e.message });
+      const e = err as { status?: number; message: string; data?: Obj };
+      if (!e.status)
+        return answer(500, {
+          message: e.message,
+          type: 'class java.lang.AssertionError',
+          trace: ['metabase.embedding.settings$fn__1.invoke(settings.clj:25)'],
+        });
+      answer(e.status, e.data ?? e.message);
     }
   });
 
@@ -99,7 +149,10 @@ export async function startMetabaseStandin(
     const key = req.headers['x-api-key'];
     return (typeof session === 'string' && state.sessions.has(session)) || (typeof key === 'string' && state.apiKeys.has(key));
   };
-  const httpError = (status: number, message: string) => Object.assign(new Error(message), { status });
+  /** An ex-info with :status-code (its message as plain text), or with more data (that data as JSON). */
+  const httpError = (status: number, message: string, data?: Obj) => Object.assign(new Error(message), { status, data });
+  /** A failed `assert`: no status code, so Metabase answers 500 with the exception as JSON. */
+  const assertionError = (message: string) => new Error(`Assert failed: ${message}`);
   const find = (list: Obj[], id: string | undefined) =>
     list.find((o) => String(o.id) === id) ??
     (() => {
@@ -134,7 +187,8 @@ export async function startMetabaseStandin(
         if (state.users.length > 0 || !state.setupToken)
           throw httpError(403, 'The /api/setup route can only be used to create the first user, however a user currently exists.');
         if (b.token !== state.setupToken) throw httpError(400, 'Token does not match the setup token.');
-        if (!/^(?=.*\d).{6,}$/.test(b.user.password)) throw httpError(400, 'password is too common.');
+        if (!/^(?=.*\d).{6,}$/.test(b.user.password) || COMMON_PASSWORDS.has(String(b.user.password).toLowerCase()))
+          throw httpError(400, 'Invalid field: password', { errors: { password: 'password is too common.' } });
         state.users.push({ email: b.user.email, password: b.user.password });
         state.setupToken = null;
         state.settings.set('site-name', b.prefs.site_name);
@@ -142,15 +196,35 @@ export async function startMetabaseStandin(
       }
       case 'POST /api/session': {
         const user = state.users.find((u) => u.email === b.username && u.password === b.password);
-        if (!user) throw httpError(401, 'did not match stored password');
+        if (!user)
+          throw httpError(401, 'Password did not match stored password.', { errors: { password: 'did not match stored password' } });
         return [200, newSession()];
       }
-      case 'GET /api/setting/{key}':
-        return [200, state.settings.get(p.key!) ?? null];
+      case 'GET /api/setting/{key}': {
+        // user-facing-value: nil (→ 204) for the default or an env-var value, else the value as it is.
+        const value = state.settings.get(p.key!) ?? null;
+        if (value === null || value === DEFAULTS[p.key!] || (opts.envSettings && p.key! in opts.envSettings)) return [204, undefined];
+        return [200, value];
+      }
+      case 'GET /api/setting':
+        // admin-writable-settings: every setting with `is_env_setting`, the value hidden when it comes from the environment.
+        return [
+          200,
+          [...state.settings.keys()].sort().map((key) => {
+            const fromEnv = !!opts.envSettings && key in opts.envSettings;
+            const value = state.settings.get(key) ?? null;
+            return {
+              key,
+              value: fromEnv || value === DEFAULTS[key] ? null : value,
+              is_env_setting: fromEnv,
+              env_name: `MB_${key.toUpperCase().replaceAll('-', '_')}`,
+              default: fromEnv ? `Using value of env var $MB_${key.toUpperCase().replaceAll('-', '_')}` : (DEFAULTS[key] ?? null),
+            };
+          }),
+        ];
       case 'PUT /api/setting/{key}': {
-        if (p.key === 'embedding-secret-key' && b.value !== null && !/^[0-9a-f]{64}$/i.test(String(b.value))) {
-          throw httpError(
-            400,
+        if (p.key === 'embedding-secret-key' && b.value && !/^[0-9a-f]{64}$/i.test(String(b.value))) {
+          throw assertionError(
             'Invalid embedding-secret-key! Secret key must be a hexadecimal-encoded 256-bit key (i.e., a 64-character string).',
           );
         }
@@ -160,7 +234,15 @@ export async function startMetabaseStandin(
         return [204, undefined];
       }
       case 'GET /api/database':
-        return [200, { data: state.databases.map(redact), total: state.databases.length }];
+        return [
+          200,
+          {
+            data: state.databases.map((db) => (opts.listWithoutDetails ? (({ details: _, ...rest }) => rest)(redact(db)) : redact(db))),
+            total: state.databases.length,
+          },
+        ];
+      case 'GET /api/database/{id}':
+        return [200, redact(find(state.databases, p.id))];
       case 'POST /api/database': {
         checkConnection(b.engine, b.details);
         const db = {
@@ -184,6 +266,7 @@ export async function startMetabaseStandin(
           db.details = details;
         }
         if (b.name) db.name = b.name;
+        db.updates = (db.updates ?? 0) + 1;
         return [200, redact(db)];
       }
       case 'GET /api/collection':
@@ -248,6 +331,7 @@ export async function startMetabaseStandin(
           tabs: [],
           enable_embedding: false,
           embedding_params: null,
+          embedding_type: null,
           archived: false,
         };
         state.dashboards.push(d);
@@ -282,7 +366,16 @@ export async function startMetabaseStandin(
       });
       d.dashcards = next;
     }
-    for (const k of ['name', 'description', 'collection_id', 'enable_embedding', 'embedding_params', 'archived', 'width'] as const)
+    for (const k of [
+      'name',
+      'description',
+      'collection_id',
+      'enable_embedding',
+      'embedding_params',
+      'embedding_type',
+      'archived',
+      'width',
+    ] as const)
       if (k in b) d[k] = b[k];
     d.parameters = parameters;
     return d;
@@ -359,10 +452,16 @@ async function readJson(req: IncomingMessage): Promise<{ value?: unknown; error?
   }
 }
 
+/** nil → 204 without a body; a string → text/plain; a boolean or number → its text; else JSON (see the header). */
 function send(res: ServerResponse, status: number, payload: unknown) {
-  if (payload === undefined) {
-    res.writeHead(status).end();
+  if (payload === undefined || payload === null) {
+    res.writeHead(status === 200 ? 204 : status).end();
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+  if (typeof payload === 'string') {
+    res.writeHead(status, { 'content-type': 'text/plain' }).end(payload);
+    return;
+  }
+  const text = typeof payload === 'boolean' || typeof payload === 'number' ? String(payload) : JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(text);
 }
