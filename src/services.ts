@@ -1,7 +1,6 @@
 import type { BanskyGateway } from './core/bansky/gateway';
 import { HttpBanskyGateway } from './core/bansky/http-gateway';
 import { derivePaymentId, paymentIdKey } from './core/payments/ids';
-import { PayLinkCache } from './core/payments/pay-link-cache';
 import { isPaymentId, PaymentStore } from './core/payments/store';
 import { TransactionLog } from './core/payments/txlog';
 import { PaymentsIndex } from './core/payments-index/query';
@@ -34,8 +33,6 @@ export interface Services {
   log: Logger;
   shops: ShopStore;
   payments: PaymentStore;
-  /** Pay links answered in the last few seconds (this isolate's memory; see pay-link-cache.ts). */
-  payLinks: PayLinkCache;
   bansky: BanskyGateway;
   postbackQueue: PostbackQueue;
   postbackDeadLetters: PostbackDeadLetters;
@@ -78,13 +75,13 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const payments = new PaymentStore(env.PAYMENTS);
   const limiter = new Limiter(env.LIMITER);
   const analytics = new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV);
+  const secretBox = new SecretBox(config.webhookSecretKeys);
   const services: Services = {
     config,
     clock,
     log,
-    shops: new ShopStore(env.KV, clock, new SecretBox(config.webhookSecretKeys)),
+    shops: new ShopStore(env.KV, clock, secretBox),
     payments,
-    payLinks: new PayLinkCache(clock),
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
     postbackDeadLetters: new PostbackDeadLetters(env.KV),
@@ -98,6 +95,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       ns: env.MEMBERS,
       kv: env.KV,
       throttle: new LoginThrottle(limiter, 'app', APP_SIGN_IN_POLICIES),
+      box: secretBox,
       clock,
       publicBaseUrl: config.publicBaseUrl,
     }),

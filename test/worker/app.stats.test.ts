@@ -40,7 +40,7 @@ async function call(e: Env, path: string, init: RequestInit = {}): Promise<Respo
   await waitOnExecutionContext(ctx);
   return res;
 }
-const cookieHeader = (cookie: string) => ({ cookie: `apay_app_session=${cookie}` });
+const cookieHeader = (cookie: string) => ({ cookie: `__Host-apay_app_session=${cookie}` });
 const page = (e: Env, cookie: string, path = '/app/stats') => call(e, path, { headers: cookieHeader(cookie) });
 
 function refresh(e: Env, cookie: string | null, body: unknown, headers: Record<string, string> = { origin: ORIGIN }): Promise<Response> {

@@ -1,12 +1,10 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
-import { PAY_LINK_CACHE_SECONDS, PayLinkCache } from '../../src/core/payments/pay-link-cache';
-import type { PaymentRecord } from '../../src/core/payments/record';
+import type { PaymentObject } from '../../src/core/payments/payment-object';
 import { adminCall, BASE, createShopWithToken, worker } from './helpers';
 import { checkout, paymentBody, relayBanskyPostbacks, shopApi, visit } from './payments.support';
-import { FakeClock } from './time.support';
 
 /** The same request through the OpenAPI router alone (no fast lane), as the Worker would route it. */
 async function viaRouter(path: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -49,7 +47,7 @@ describe("the pay link's fast lane answers exactly what the router answers", () 
     await checkout((await visit(paid.url)).headers.get('location')!, 'pay');
     await relayBanskyPostbacks(paid.id);
     const afterPay = await bothWays(`/integration/pay?id=${paid.id}`);
-    expect(afterPay.fast.status).toBe(409); // the Bansky postback seen here forgot the remembered redirect
+    expect(afterPay.fast.status).toBe(409);
     expect(afterPay.fast).toEqual(afterPay.router);
 
     const shop = await createShopWithToken();
@@ -57,7 +55,7 @@ describe("the pay link's fast lane answers exactly what the router answers", () 
     expect((await worker.fetch(`${BASE}/integration/pay?id=${id}`, { redirect: 'manual' })).status).toBe(302);
     expect((await adminCall('PATCH', `/admin/v1/shops/${shop.shopId}`, { disabled: true })).status).toBe(200);
     const disabled = await bothWays(`/integration/pay?id=${id}`);
-    expect(disabled.fast.status).toBe(403); // remembered redirects still check the shop on every open
+    expect(disabled.fast.status).toBe(403);
     expect(disabled.fast).toEqual(disabled.router);
   });
 
@@ -84,35 +82,19 @@ describe("the pay link's fast lane answers exactly what the router answers", () 
   });
 });
 
-describe('remembered pay links (PayLinkCache)', () => {
-  const record = (over: Partial<PaymentRecord>, clock: FakeClock) =>
-    ({
-      id: 'pay_cache_test',
-      status: 'awaiting_payment',
-      expiresAt: new Date(clock.now().getTime() + 60_000).toISOString(),
-      ...over,
-    }) as PaymentRecord;
-
-  it(`answer for ${PAY_LINK_CACHE_SECONDS} s, never past the link's expiry, and only while awaiting payment`, () => {
-    const clock = new FakeClock();
-    const cache = new PayLinkCache(clock);
-    cache.remember(record({}, clock), 'https://bansky.example/checkout/x');
-    expect(cache.get('pay_cache_test')?.location).toBe('https://bansky.example/checkout/x');
-    clock.advance(PAY_LINK_CACHE_SECONDS * 1000);
-    expect(cache.get('pay_cache_test')).toBeUndefined();
-
-    cache.remember(
-      record({ expiresAt: new Date(clock.now().getTime() + 1_000).toISOString() }, clock),
-      'https://bansky.example/checkout/x',
+describe('a final payment never sends its customer to Bansky', () => {
+  it('opened, then paid where this isolate did not see it: the next open shows the result on both lanes', async () => {
+    const { id } = (await shopApi((await createShopWithToken()).token).init(paymentBody())).data!;
+    expect((await worker.fetch(`${BASE}/integration/pay?id=${id}`, { redirect: 'manual' })).status).toBe(302);
+    // Bansky's postback lands in another isolate: only the payment's object sees it.
+    const stub = env.PAYMENTS.get(env.PAYMENTS.idFromName(id));
+    const applied = await runInDurableObject(stub, (o: PaymentObject) =>
+      o.applyBanskyPostback({ id, status: 'paid', amount: '49.90', currency: 'EUR' }, 'elsewhere'),
     );
-    clock.advance(1_000);
-    expect(cache.get('pay_cache_test')).toBeUndefined(); // the object expires it; never a redirect past expiry
-
-    cache.remember(record({}, clock), 'https://bansky.example/checkout/x');
-    cache.remember(record({ status: 'paid' }, clock), 'https://bansky.example/checkout/x');
-    expect(cache.get('pay_cache_test')).toBeUndefined();
-    cache.remember(record({}, clock), 'https://bansky.example/checkout/x');
-    cache.forget('pay_cache_test');
-    expect(cache.get('pay_cache_test')).toBeUndefined();
+    expect(applied).toEqual({ kind: 'accepted', status: 'paid' });
+    const { fast, router } = await bothWays(`/integration/pay?id=${id}`);
+    expect(fast.status).toBe(409);
+    expect(fast.headers.location).toBeUndefined();
+    expect(fast).toEqual(router);
   });
 });

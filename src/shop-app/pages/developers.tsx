@@ -4,6 +4,7 @@ import type { WebhookSecret } from '../../core/shops/shop-store';
 import type { TokenRecord } from '../../core/shops/shop-store';
 import { fmtTime } from '../format';
 import { AppPage, Csrf, Notice, type Frame } from '../layout';
+import { CopyField } from './copy-field';
 
 export type DevNotice =
   | { kind: 'token'; token: string; label: string | null }
@@ -24,18 +25,6 @@ export const SANDBOX_TAGS: Array<[string, string]> = [
   ['postback_bad_signature', 'A forged postback: we reject it and the payment does not change.'],
   ['postback_wrong_amount', 'A postback with another amount: rejected, the payment does not change.'],
 ];
-
-const CopyField: FC<{ id: string; label: string; value: string }> = ({ id, label, value }) => (
-  <div class="field">
-    <label for={id}>{label}</label>
-    <div class="copy-row">
-      <input id={id} class="mono secret" value={value} readonly />
-      <button type="button" class="button copy" data-copy={id} hidden>
-        Copy
-      </button>
-    </div>
-  </div>
-);
 
 export const DevelopersPage: FC<{
   frame: Frame;
