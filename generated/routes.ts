@@ -112,6 +112,41 @@ export const resendPostback = createRoute({
   },
 });
 
+export const listEvents = createRoute({
+  operationId: 'listEvents',
+  method: 'get',
+  path: '/api/v1/events',
+  security: [{ shopToken: [] }, { shopTokenScheme: [] }] as Requirement[],
+  request: { query: g.zListEventsQuery.extend({ limit: z.preprocess(queryInteger, g.zListEventsQuery.shape.limit) }) },
+  responses: {
+    200: { description: '', content: json(g.zEventList) },
+    400: { description: '', content: problem },
+    401: { description: '', content: problem },
+    403: { description: '', content: problem },
+    429: { description: '', content: problem },
+    500: { description: '', content: problem },
+    503: { description: '', content: problem },
+  },
+});
+
+export const getEvent = createRoute({
+  operationId: 'getEvent',
+  method: 'get',
+  path: '/api/v1/events/{id}',
+  security: [{ shopToken: [] }, { shopTokenScheme: [] }] as Requirement[],
+  request: { params: g.zGetEventPath },
+  responses: {
+    200: { description: '', content: json(g.zEvent) },
+    400: { description: '', content: problem },
+    401: { description: '', content: problem },
+    403: { description: '', content: problem },
+    404: { description: '', content: problem },
+    429: { description: '', content: problem },
+    500: { description: '', content: problem },
+    503: { description: '', content: problem },
+  },
+});
+
 export const openPayLink = createRoute({
   operationId: 'openPayLink',
   method: 'get',
@@ -484,7 +519,7 @@ export const adminRemoveMember = createRoute({
 });
 
 /** Every operation we serve, by operationId. */
-export const operations = { initPayment, getPayment, listPayments, resendPostback, openPayLink, returnSuccess, returnError, receiveBanskyPostback, getHealth, getContract, getContractYaml, adminListShops, adminCreateShop, adminGetShop, adminUpdateShop, adminListTokens, adminIssueToken, adminRevokeToken, adminRotateWebhookSecret, adminGetPayment, adminRedeliverPostback, adminGetContract, adminListDeadLetters, adminListMembers, adminInviteMember, adminRemoveMember } as const;
+export const operations = { initPayment, getPayment, listPayments, resendPostback, listEvents, getEvent, openPayLink, returnSuccess, returnError, receiveBanskyPostback, getHealth, getContract, getContractYaml, adminListShops, adminCreateShop, adminGetShop, adminUpdateShop, adminListTokens, adminIssueToken, adminRevokeToken, adminRotateWebhookSecret, adminGetPayment, adminRedeliverPostback, adminGetContract, adminListDeadLetters, adminListMembers, adminInviteMember, adminRemoveMember } as const;
 
 export type OperationId = keyof typeof operations;
 

@@ -3,6 +3,7 @@ import { HttpBanskyGateway } from './core/bansky/http-gateway';
 import { derivePaymentId, paymentIdKey } from './core/payments/ids';
 import { isPaymentId, PaymentStore } from './core/payments/store';
 import { TransactionLog } from './core/payments/txlog';
+import { EventLog } from './core/payments-index/events';
 import { PaymentsIndex } from './core/payments-index/query';
 import { PostbackDeadLetters } from './core/postbacks/dead-letters';
 import { PostbackQueue } from './core/postbacks/queue';
@@ -13,7 +14,7 @@ import { bigQueryTargetFrom } from './insight/analytics/bigquery-insert';
 import { AnalyticsEmitter } from './insight/analytics/emitter';
 import { EventCoalescer } from './insight/analytics/event-coalescer';
 import { BIGQUERY_READ_SCOPE, getAccessToken } from './insight/analytics/google-auth';
-import { HeadlineFiguresService } from './insight/reporting/headline-figures';
+import { StatsFiguresService } from './insight/reporting/stats-figures';
 import { type Clock, systemClock } from './platform/lib/clock';
 import { SecretBox } from './platform/lib/secret-box';
 import { Limiter } from './platform/limits/limiter';
@@ -46,11 +47,13 @@ export interface Services {
   /** The shop app's members and their sessions; the payments list shared by the API and /app. */
   members: MemberService;
   paymentsIndex: PaymentsIndex;
+  /** Each shop's events (its postbacks, kept 30 days) for the events API, written with the index. */
+  events: EventLog;
   /**
    * The Stats page's built-in figures, one instance per isolate (its cache); null when BigQuery is
    * not configured (no BIGQUERY_PROJECT) or misconfigured (logged once when built).
    */
-  headlineFigures: HeadlineFiguresService | null;
+  statsFigures: StatsFiguresService | null;
   /** Bindings only the analytics consumer and its safety nets use (queue, dead letters, parked events). */
   analyticsBindings: Pick<Env, 'KV' | 'ANALYTICS_QUEUE' | 'ANALYTICS_DLQ'>;
 }
@@ -106,7 +109,8 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       isPaymentId,
       clock,
     }),
-    headlineFigures: headlineFiguresFrom(config, clock, log),
+    events: new EventLog({ ns: env.PAYMENTS_INDEX, clock }),
+    statsFigures: statsFiguresFrom(config, clock, log),
     analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
   };
   if (!custom) cache.set(env, services);
@@ -114,7 +118,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
 }
 
 /** Reads with the read-only scope (jobs.query is refused with the insert scope); the emulator needs no token. */
-function headlineFiguresFrom(config: Config, clock: Clock, log: Logger): HeadlineFiguresService | null {
+function statsFiguresFrom(config: Config, clock: Clock, log: Logger): StatsFiguresService | null {
   let target: ReturnType<typeof bigQueryTargetFrom>;
   try {
     target = bigQueryTargetFrom(config.bigQuery);
@@ -124,7 +128,7 @@ function headlineFiguresFrom(config: Config, clock: Clock, log: Logger): Headlin
   }
   if (!target) return null;
   const key = target.key;
-  return new HeadlineFiguresService({
+  return new StatsFiguresService({
     target,
     accessToken: key ? () => getAccessToken(key, () => clock.now(), BIGQUERY_READ_SCOPE) : null,
     now: () => clock.now(),

@@ -5,6 +5,7 @@ import * as shops from './admin/shops.handlers';
 import * as bansky from './bansky/bansky.handlers';
 import { verifyBanskySignature } from './bansky/verify-signature';
 import * as browser from './browser/browser.handlers';
+import * as events from './events/events.handlers';
 import { HTML_HEADERS, PAGES } from './browser/pages';
 import { adminAuth, shopAuth } from './http/auth';
 import type { Handlers } from './http/context';
@@ -22,6 +23,8 @@ export const handlers: Handlers = {
   getPayment: payments.getPayment,
   listPayments: list.listPayments,
   resendPostback: list.resendPostback,
+  listEvents: events.listEvents,
+  getEvent: events.getEvent,
   openPayLink: browser.openPayLink,
   returnSuccess: browser.returnSuccess,
   returnError: browser.returnError,

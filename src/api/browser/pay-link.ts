@@ -8,8 +8,7 @@ import { PAGES } from './pages';
 export type PayLinkAnswer = { redirect: string } | { status: 403 | 404 | 409 | 410; page: string };
 
 /**
- * The pay link's decision, shared by the OpenAPI route and the fast lane (fast-lane.ts). One call
- * to the payment's object on every open, which expires the link first if its time has come (the
+ * The pay link's decision. One call to the payment's object on every open, which expires the link first if its time has come (the
  * alarm normally gets there first, but a customer is never sent to an expired Bansky page). Never
  * answered from an isolate's memory: a payment that is final in its object must never send the
  * customer to Bansky, and no isolate can know it became final elsewhere.

@@ -3,13 +3,14 @@ import type { FC } from 'hono/jsx';
 import type { WebhookSecret } from '../../core/shops/shop-store';
 import type { TokenRecord } from '../../core/shops/shop-store';
 import { fmtTime } from '../format';
+import type { TestPostbackResult } from '../test-postback';
 import { AppPage, Csrf, Notice, type Frame } from '../layout';
 import { CopyField } from './copy-field';
 
 export type DevNotice =
   | { kind: 'token'; token: string; label: string | null }
   | { kind: 'secret'; secret: string; previousUntil: string | null }
-  | { kind: 'test-postback'; ok: boolean; url: string; httpStatus: number | null; latencyMs: number | null; error: string | null; answer: string | null }
+  | ({ kind: 'test-postback'; url: string } & Exclude<TestPostbackResult, { refused: string }>)
   | { kind: 'message'; tone: 'ok' | 'bad'; text: string };
 
 /** The Bansky sandbox's fault switches (sandbox/bansky/README.md): +tags in the customer email. */
@@ -167,7 +168,8 @@ export const DevelopersPage: FC<{
               <strong>{notice.ok ? 'Your endpoint accepted it' : 'Not accepted'}</strong>: {notice.httpStatus ? `HTTP ${notice.httpStatus}` : (notice.error ?? 'no answer')}
               {notice.latencyMs !== null ? ` in ${notice.latencyMs} ms` : ''}.
             </p>
-            {notice.answer ? <pre class="answer">{notice.answer}</pre> : null}
+            {notice.excerpt ? <pre class="answer">{notice.excerpt}</pre> : null}
+            {notice.withheld ? <p class="hint">{notice.withheld}</p> : null}
           </Notice>
         ) : null}
         <form method="post" action="/app/developers/test-postback" class="inline-form">
