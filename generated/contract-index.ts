@@ -39,6 +39,18 @@ export const SERVED_PATHS: ReadonlyArray<{ path: string; methods: readonly strin
     ]
   },
   {
+    "path": "/api/v1/events",
+    "methods": [
+      "GET"
+    ]
+  },
+  {
+    "path": "/api/v1/events/{id}",
+    "methods": [
+      "GET"
+    ]
+  },
+  {
     "path": "/integration/pay",
     "methods": [
       "GET"

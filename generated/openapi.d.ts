@@ -113,6 +113,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your events, newest first
+         * @description Every postback your shop's payments produced in the mode of your token, for the last
+         *     **30 days**, newest first: each event is exactly the body of the postback (`type`,
+         *     `timestamp`, `data`) with its `webhook-id` as `id`. Use it after an outage of your
+         *     endpoint: fetch what happened since your last processed event and skip the `id`s you have
+         *     already processed (see *Reconcile after an outage*). An event exists for every payment
+         *     with your transaction `id` that becomes `paid`, `failed` or `expired`, whether or not it
+         *     has a `postbackUrl` and whether or not its postback was delivered. Events are recorded
+         *     within seconds of the transition (usually well under one). A `cursor` this API did not
+         *     return answers `400 validation_failed`.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one event
+         * @description The event with this `webhook-id`, as `GET /api/v1/events` lists it (kept 30 days).
+         */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/integration/pay": {
         parameters: {
             query?: never;
@@ -763,10 +811,31 @@ export interface components {
             transitions: components["schemas"]["PaymentTransition"][];
             postbackAttempts: components["schemas"]["PostbackAttempt"][];
         };
+        /** @enum {string} */
+        EventType: "payment.paid" | "payment.failed" | "payment.expired";
+        /**
+         * @description The `webhook-id` of the event: `msg_`, the payment id, `_` and the status.
+         * @example msg_pay_7Hq2kVw9XbT4mN8pLr3sZa_paid
+         */
+        EventId: string;
+        /**
+         * @description A postback as it was sent: its `webhook-id` as `id`, and the body's `type`, `timestamp`
+         *     and `data`, identical to what your `postbackUrl` received (or would have).
+         */
+        Event: {
+            id: components["schemas"]["EventId"];
+            type: components["schemas"]["EventType"];
+            /** Format: date-time */
+            timestamp: string;
+            data: components["schemas"]["ShopPostbackData"];
+        };
+        EventList: {
+            items: components["schemas"]["Event"][];
+            nextCursor: string | null;
+        };
         /** @description The body of the postback we send to your `postbackUrl`. */
         ShopPostback: {
-            /** @enum {string} */
-            type: "payment.paid" | "payment.failed" | "payment.expired";
+            type: components["schemas"]["EventType"];
             /** Format: date-time */
             timestamp: string;
             data: components["schemas"]["ShopPostbackData"];
@@ -1023,7 +1092,7 @@ export interface components {
          * @description Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "invalid_metadata" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
+        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "invalid_metadata" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "event_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
         ValidationIssue: {
             /** @description JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path). */
             path: string;
@@ -1619,6 +1688,100 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                type?: components["schemas"]["EventType"];
+                /**
+                 * @description Events at or after this instant (the event's `timestamp`).
+                 * @example 2026-11-25T10:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description Events before this instant.
+                 * @example 2026-11-25T12:00:00Z
+                 */
+                to?: string;
+                /** @description Only this payment's events. */
+                payment?: components["schemas"]["PaymentId"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The event's `webhook-id`. */
+                id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such event for your shop and mode (or older than 30 days). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docs.aimbrellapay.example/errors/event_not_found",
+                     *       "title": "Event not found",
+                     *       "status": 404,
+                     *       "code": "event_not_found",
+                     *       "detail": "No event with this id exists for your shop in this mode (events are kept 30 days).",
+                     *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

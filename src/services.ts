@@ -3,6 +3,7 @@ import { HttpBanskyGateway } from './core/bansky/http-gateway';
 import { derivePaymentId, paymentIdKey } from './core/payments/ids';
 import { isPaymentId, PaymentStore } from './core/payments/store';
 import { TransactionLog } from './core/payments/txlog';
+import { EventLog } from './core/payments-index/events';
 import { PaymentsIndex } from './core/payments-index/query';
 import { PostbackDeadLetters } from './core/postbacks/dead-letters';
 import { PostbackQueue } from './core/postbacks/queue';
@@ -46,6 +47,8 @@ export interface Services {
   /** The shop app's members and their sessions; the payments list shared by the API and /app. */
   members: MemberService;
   paymentsIndex: PaymentsIndex;
+  /** Each shop's events (its postbacks, kept 30 days) for the events API, written with the index. */
+  events: EventLog;
   /**
    * The Stats page's built-in figures, one instance per isolate (its cache); null when BigQuery is
    * not configured (no BIGQUERY_PROJECT) or misconfigured (logged once when built).
@@ -106,6 +109,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       isPaymentId,
       clock,
     }),
+    events: new EventLog({ ns: env.PAYMENTS_INDEX, clock }),
     statsFigures: statsFiguresFrom(config, clock, log),
     analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
   };

@@ -201,11 +201,35 @@ export type AdminPayment = {
     postbackAttempts: Array<PostbackAttempt>;
 };
 
+export type EventType = 'payment.paid' | 'payment.failed' | 'payment.expired';
+
+/**
+ * The `webhook-id` of the event: `msg_`, the payment id, `_` and the status.
+ */
+export type EventId = string;
+
+/**
+ * A postback as it was sent: its `webhook-id` as `id`, and the body's `type`, `timestamp`
+ * and `data`, identical to what your `postbackUrl` received (or would have).
+ *
+ */
+export type Event = {
+    id: EventId;
+    type: EventType;
+    timestamp: string;
+    data: ShopPostbackData;
+};
+
+export type EventList = {
+    items: Array<Event>;
+    nextCursor: string | null;
+};
+
 /**
  * The body of the postback we send to your `postbackUrl`.
  */
 export type ShopPostback = {
-    type: 'payment.paid' | 'payment.failed' | 'payment.expired';
+    type: EventType;
     timestamp: string;
     data: ShopPostbackData;
 };
@@ -481,7 +505,7 @@ export type MemberInvite = {
 /**
  * Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
  */
-export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'invalid_metadata' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
+export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'invalid_metadata' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'event_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
 
 export type ValidationIssue = {
     /**
@@ -826,6 +850,127 @@ export type ResendPostbackResponses = {
 };
 
 export type ResendPostbackResponse = ResendPostbackResponses[keyof ResendPostbackResponses];
+
+export type ListEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        type?: EventType;
+        /**
+         * Events at or after this instant (the event's `timestamp`).
+         */
+        from?: string;
+        /**
+         * Events before this instant.
+         */
+        to?: string;
+        /**
+         * Only this payment's events.
+         */
+        payment?: PaymentId;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+        /**
+         * Page size.
+         */
+        limit?: number;
+    };
+    url: '/api/v1/events';
+};
+
+export type ListEventsErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * The shop is disabled.
+     */
+    403: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type ListEventsError = ListEventsErrors[keyof ListEventsErrors];
+
+export type ListEventsResponses = {
+    /**
+     * A page of events.
+     */
+    200: EventList;
+};
+
+export type ListEventsResponse = ListEventsResponses[keyof ListEventsResponses];
+
+export type GetEventData = {
+    body?: never;
+    path: {
+        /**
+         * The event's `webhook-id`.
+         */
+        id: EventId;
+    };
+    query?: never;
+    url: '/api/v1/events/{id}';
+};
+
+export type GetEventErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * The shop is disabled.
+     */
+    403: Problem;
+    /**
+     * No such event for your shop and mode (or older than 30 days).
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type GetEventError = GetEventErrors[keyof GetEventErrors];
+
+export type GetEventResponses = {
+    /**
+     * The event.
+     */
+    200: Event;
+};
+
+export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
 
 export type OpenPayLinkData = {
     body?: never;

@@ -208,6 +208,19 @@ export const zAdminPayment = z.object({
     postbackAttempts: z.array(zPostbackAttempt)
 });
 
+export const zEventType = z.enum([
+    'payment.paid',
+    'payment.failed',
+    'payment.expired'
+]);
+
+/**
+ * The `webhook-id` of the event: `msg_`, the payment id, `_` and the status.
+ */
+export const zEventId = z.string().regex(/^msg_pay_[A-Za-z0-9]{22}_(paid|failed|expired)$/).register(z.globalRegistry, {
+    description: 'The `webhook-id` of the event: `msg_`, the payment id, `_` and the status.'
+});
+
 export const zShopPostbackData = z.object({
     id: zPaymentId,
     shopTransactionId: zShopTransactionId,
@@ -226,14 +239,29 @@ export const zShopPostbackData = z.object({
 });
 
 /**
+ * A postback as it was sent: its `webhook-id` as `id`, and the body's `type`, `timestamp`
+ * and `data`, identical to what your `postbackUrl` received (or would have).
+ *
+ */
+export const zEvent = z.object({
+    id: zEventId,
+    type: zEventType,
+    timestamp: z.iso.datetime({ offset: true }),
+    data: zShopPostbackData
+}).register(z.globalRegistry, {
+    description: 'A postback as it was sent: its `webhook-id` as `id`, and the body\'s `type`, `timestamp`\nand `data`, identical to what your `postbackUrl` received (or would have).\n'
+});
+
+export const zEventList = z.object({
+    items: z.array(zEvent),
+    nextCursor: z.string().nullable()
+});
+
+/**
  * The body of the postback we send to your `postbackUrl`.
  */
 export const zShopPostback = z.object({
-    type: z.enum([
-        'payment.paid',
-        'payment.failed',
-        'payment.expired'
-    ]),
+    type: zEventType,
     timestamp: z.iso.datetime({ offset: true }),
     data: zShopPostbackData
 }).register(z.globalRegistry, {
@@ -518,6 +546,7 @@ export const zErrorCode = z.enum([
     'shop_disabled',
     'not_found',
     'payment_not_found',
+    'event_not_found',
     'shop_not_found',
     'token_not_found',
     'method_not_allowed',
@@ -690,6 +719,37 @@ export const zResendPostbackPath = z.object({
  * The postback is queued.
  */
 export const zResendPostbackResponse = zRedeliveryAccepted;
+
+export const zListEventsQuery = z.object({
+    type: zEventType.optional(),
+    from: z.iso.datetime({ offset: true }).register(z.globalRegistry, {
+        description: 'Events at or after this instant (the event\'s `timestamp`).'
+    }).optional(),
+    to: z.iso.datetime({ offset: true }).register(z.globalRegistry, {
+        description: 'Events before this instant.'
+    }).optional(),
+    payment: zPaymentId.optional(),
+    cursor: z.string().max(512).register(z.globalRegistry, {
+        description: 'The `nextCursor` of the previous page.'
+    }).optional(),
+    limit: z.int().gte(1).lte(100).register(z.globalRegistry, {
+        description: 'Page size.'
+    }).optional().default(50)
+});
+
+/**
+ * A page of events.
+ */
+export const zListEventsResponse = zEventList;
+
+export const zGetEventPath = z.object({
+    id: zEventId
+});
+
+/**
+ * The event.
+ */
+export const zGetEventResponse = zEvent;
 
 export const zOpenPayLinkQuery = z.object({
     id: z.string().max(64).register(z.globalRegistry, {

@@ -25,12 +25,14 @@ const root = resolve(import.meta.dirname, '..', '..');
 export const GUIDES = {
   PUBLIC_GUIDE: [
     'public/quick-start.md',
+    'public/generate-a-client.md',
     'public/payment-flow.md',
     'public/test-and-live-mode.md',
     'public/idempotency.md',
     'public/redirect-hosts.md',
     'public/postbacks.md',
     'public/retries-and-status.md',
+    'public/reconcile.md',
     'public/errors.md',
     'public/go-live-checklist.md',
     'public/shop-app.md',

@@ -20,6 +20,7 @@ const TITLES: Record<ErrorCode, string> = {
   shop_disabled: 'Shop disabled',
   not_found: 'Not found',
   payment_not_found: 'Payment not found',
+  event_not_found: 'Event not found',
   shop_not_found: 'Shop not found',
   token_not_found: 'Token not found',
   method_not_allowed: 'Method not allowed',
