@@ -19,7 +19,8 @@ export interface Bindings {
   PAYMENTS_INDEX: DurableObjectNamespace<PaymentsIndexObject>;
   MEMBERS: DurableObjectNamespace<ShopMembersObject>;
   POSTBACK_QUEUE: Queue<PostbackJob>;
-  ANALYTICS_QUEUE: Queue<AnalyticsEvent>;
+  /** One event per message, or one request's events together (src/insight/analytics/emitter.ts). */
+  ANALYTICS_QUEUE: Queue<AnalyticsEvent | AnalyticsEvent[]>;
   ANALYTICS_DLQ: Queue;
   ASSETS?: Fetcher;
 }
