@@ -37,7 +37,12 @@ describe('contract tests against a deployment (--base-url)', () => {
   beforeAll(async () => {
     sandbox = await startBanskySandbox({ port: 0, apiToken: CANARY.BANSKY_API_TOKEN, postbackSecret: CANARY.BANSKY_POSTBACK_SECRET });
     // The deployment's own limits would slow the fuzzer to --rate-limit; this one allows it all.
-    worker = await startDocsWorker({ BANSKY_TEST_BASE_URL: sandbox.url, RATE_LIMIT_PER_TOKEN: '1000000', RATE_LIMIT_PER_IP: '1000000', LOG_LEVEL: 'warn' });
+    worker = await startDocsWorker({
+      BANSKY_TEST_BASE_URL: sandbox.url,
+      RATE_LIMIT_PER_TOKEN: '1000000',
+      RATE_LIMIT_PER_IP: '1000000',
+      LOG_LEVEL: 'warn',
+    });
     const admin = async (path: string, body: unknown) => {
       const res = await fetch(worker.url + path, {
         method: 'POST',
@@ -77,9 +82,10 @@ describe('contract tests against a deployment (--base-url)', () => {
     // biome-ignore format: flags and their values read as pairs
     const { status, output } = await runContract([
       '--base-url', worker.url, '--token', 'apay_test_not_a_token_of_this_deployment', '--rate-limit', '100000/m',
-      '--include-operation-id', 'getPayment', '--max-examples', '5',
+      '--include-operation-id', 'initPayment', '--include-operation-id', 'getPayment', '--max-examples', '5',
     ]);
     expect(status, output).not.toBe(0);
+    expect(output).toContain('A request with valid credentials was refused with 401');
     expect(output).toContain('contract tests FAILED');
   }, 240_000);
 
