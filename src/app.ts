@@ -9,6 +9,7 @@ import { notFound, onError } from './api/http/errors';
 import { limitPerIp } from './api/http/rate-limit';
 import { requestId } from './api/http/request-id';
 import { securityHeaders } from './api/http/security-headers';
+import { listenRouter } from './api/listen';
 import { metaRouter } from './api/meta';
 import { paymentsRouter } from './api/payments';
 import { docsRouter } from './docs/routes';
@@ -36,6 +37,7 @@ export function createApp() {
   app.route('/', metaRouter);
   app.route('/', paymentsRouter);
   app.route('/', eventsRouter);
+  app.route('/', listenRouter);
   app.route('/', browserRouter);
   app.route('/', banskyRouter);
   app.route('/', adminRouter);

@@ -544,6 +544,8 @@ export const zErrorCode = z.enum([
     'invalid_metadata',
     'unauthorized',
     'shop_disabled',
+    'test_mode_only',
+    'websocket_required',
     'not_found',
     'payment_not_found',
     'event_not_found',
@@ -750,6 +752,12 @@ export const zGetEventPath = z.object({
  * The event.
  */
 export const zGetEventResponse = zEvent;
+
+export const zListenHeaders = z.object({
+    Upgrade: z.string().register(z.globalRegistry, {
+        description: '`websocket` (without it: `426 websocket_required`).'
+    }).optional()
+});
 
 export const zOpenPayLinkQuery = z.object({
     id: z.string().max(64).register(z.globalRegistry, {
