@@ -1825,13 +1825,7 @@ export interface operations {
     listen: {
         parameters: {
             query?: never;
-            header?: {
-                /**
-                 * @description `websocket` (without it: `426 websocket_required`).
-                 * @example websocket
-                 */
-                Upgrade?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };

@@ -22,7 +22,8 @@ export interface Bindings {
   /** Each shop's live `aimbrellapay listen` sessions (hibernatable WebSockets). */
   LISTEN: DurableObjectNamespace<ListenObject>;
   POSTBACK_QUEUE: Queue<PostbackJob>;
-  ANALYTICS_QUEUE: Queue<AnalyticsEvent>;
+  /** One event per message, or one request's events together (src/insight/analytics/emitter.ts). */
+  ANALYTICS_QUEUE: Queue<AnalyticsEvent | AnalyticsEvent[]>;
   ANALYTICS_DLQ: Queue;
   ASSETS?: Fetcher;
 }

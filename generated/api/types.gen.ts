@@ -974,12 +974,6 @@ export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
 
 export type ListenData = {
     body?: never;
-    headers?: {
-        /**
-         * `websocket` (without it: `426 websocket_required`).
-         */
-        Upgrade?: string;
-    };
     path?: never;
     query?: never;
     url: '/api/v1/listen';

@@ -753,12 +753,6 @@ export const zGetEventPath = z.object({
  */
 export const zGetEventResponse = zEvent;
 
-export const zListenHeaders = z.object({
-    Upgrade: z.string().register(z.globalRegistry, {
-        description: '`websocket` (without it: `426 websocket_required`).'
-    }).optional()
-});
-
 export const zOpenPayLinkQuery = z.object({
     id: z.string().max(64).register(z.globalRegistry, {
         description: 'The payment id.'

@@ -25,6 +25,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 export const GUIDES = {
   PUBLIC_GUIDE: [
     'public/quick-start.md',
+    'public/generate-a-client.md',
     'public/payment-flow.md',
     'public/test-and-live-mode.md',
     'public/idempotency.md',

@@ -285,7 +285,12 @@ async function statsFigures(c: C, range: StatsRange): Promise<FiguresState> {
 async function statsEmbed(c: C): Promise<EmbedState> {
   const { services, session } = c.var;
   const mb = services.config.metabase;
-  if (!mb.embed) return { kind: 'off' };
+  if (!mb.embed) {
+    // Half a configuration is an operator's mistake: say which settings are missing in the log, never on the page.
+    const missing = [!mb.siteUrl && 'METABASE_SITE_URL', !mb.dashboardId && 'METABASE_DASHBOARD_ID', !mb.embedSecret && 'METABASE_EMBED_SECRET'].filter(Boolean);
+    if (missing.length < 3) services.log.warn('metabase embed partly configured: no dashboard on the Stats page', { missing });
+    return { kind: 'off' };
+  }
   try {
     const token = await signDashboardEmbedToken({ secret: mb.embed.secret, dashboardId: mb.embed.dashboardId }, { shopId: session.shopId, mode: session.mode }, services.clock.now());
     return { kind: 'on', siteUrl: mb.embed.siteUrl, token, dashboardId: mb.embed.dashboardId, providerUri: EMBED_TOKEN_PATH };

@@ -92,8 +92,10 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('the integration 
     const outside = { ...opts(), cwd: project, outsideRepo: true };
     const generated = await runShell(sample('generate-client'), outside);
     expect(generated.status, generated.stderr + generated.stdout).toBe(0);
-    writeSample(project, 'init-payment.ts', sample('init-payment-node'), nodeShop.url);
-    const runCommand = /^\/\/ .*?: (npx .+?) \(/m.exec(sample('init-payment-node').code)?.[1];
+    // The sample's first line names its file and how to run it: `// init-payment.mts: npx … (…)`.
+    const [, file, runCommand] = /^\/\/ (\S+): (npx .+?) \(/m.exec(sample('init-payment-node').code) ?? [];
+    expect(file, 'the sample names its file').toBeDefined();
+    writeSample(project, file!, sample('init-payment-node'), nodeShop.url);
     expect(runCommand, 'the sample says how to run it').toBeDefined();
     const run = await runShell({ ...sample('init-payment-node'), code: runCommand! }, outside);
     expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);

@@ -235,6 +235,9 @@ describe('the Stats page shows real figures from the BigQuery emulator, in Chrom
         .count(),
     ).toBe(30);
     expect((await page.locator('.kpis-row').textContent())!).toContain(`Payments${expected.payments}`);
+    expect(await page.getByRole('link', { name: 'Last 30 days' }).getAttribute('aria-current')).toBe('page');
+    await page.goto(`${stack.workerUrl}/app/stats?range=bogus`);
+    expect(await page.getByRole('link', { name: 'Last 7 days' }).getAttribute('aria-current')).toBe('page');
 
     // The embed: config set by our script before embed.js ran, a token for this member's shop and
     // mode only, the dashboard framed from the Metabase origin, a refreshed token from our endpoint.
@@ -281,6 +284,13 @@ describe('the Stats page shows real figures from the BigQuery emulator, in Chrom
     const plot = await small.getByRole('img', { name: /^Paid volume per day in EUR/ }).boundingBox();
     expect(plot!.width).toBeGreaterThan(200);
     await shot(small, 'stats-390.png');
+    // An empty range says so in words: live mode has no payments.
+    await small.getByRole('button', { name: 'Live' }).click();
+    await small.waitForURL(`${stack.workerUrl}/app/stats`);
+    expect(await small.textContent('main')).toContain('No live-mode payments in the last 7 days');
+    expect(await small.getByRole('img').count()).toBe(0);
+    await shot(small, 'stats-390-empty.png');
+    await small.getByRole('button', { name: 'Test' }).click();
     await phone.close();
   });
 });

@@ -1,10 +1,8 @@
-import type { RouteHandler } from '@hono/zod-openapi';
 import { ApiError } from '../../platform/problem';
-import type { AppEnv } from '../http/context';
-import type * as routes from './listen.routes';
+import type { Handler } from '../http/context';
 
 /** GET /api/v1/listen: an authenticated test-mode WebSocket upgrade, handed to the shop's sessions object. */
-export const listen: RouteHandler<typeof routes.listen, AppEnv> = async (c) => {
+export const listen: Handler<'listen'> = async (c) => {
   const { shop, token, services } = c.var;
   if (token.mode !== 'test')
     throw new ApiError(403, 'test_mode_only', 'aimbrellapay listen receives test-mode postbacks only; use a test token (apay_test_…).');

@@ -289,7 +289,7 @@ export const StatsPage: FC<{ frame: Frame; range: StatsRange; figures: FiguresSt
         This month's payments
       </a>
     </div>
-    <RangePicker range={range} />
+    {figures.kind === 'ok' ? <RangePicker range={range} /> : null}
     <section class="figures" aria-label={RANGE_LABEL[range]}>
       <Figures state={figures} range={range} mode={frame.mode} />
     </section>
