@@ -240,7 +240,8 @@ export const REQUEST_BODIES: Readonly<Record<string, BodySchema>> = {
   },
   "post /admin/v1/shops/{shopId}/members": {
     "properties": {
-      "email": {}
+      "email": {},
+      "role": {}
     }
   }
 };

@@ -1055,10 +1055,19 @@ export interface components {
             /** @description One entry per currency over the whole filtered range (not only this page). */
             totals: components["schemas"]["CurrencyTotal"][];
         };
+        /**
+         * @description What the member may do in the shop app. `owner`: everything, including inviting and removing
+         *     members and reading the audit list. `developer`: API tokens, the webhook secret, test
+         *     postbacks and resending postbacks. `viewer`: read-only. Every member manages their own
+         *     sign-in (password, two-step sign-in).
+         * @enum {string}
+         */
+        MemberRole: "owner" | "developer" | "viewer";
         Member: {
             id: string;
             shopId: components["schemas"]["ShopId"];
             email: string;
+            role: components["schemas"]["MemberRole"];
             /**
              * @description `invited` until the member has set a password.
              * @enum {string}
@@ -1077,6 +1086,8 @@ export interface components {
         InviteMemberRequest: {
             /** Format: email */
             email: string;
+            /** @description A new member's role (default `owner`, the shop's first contact). Given for an existing member, it changes their role; omitted, the role stays. */
+            role?: components["schemas"]["MemberRole"];
         };
         MemberInvite: {
             member: components["schemas"]["Member"];

@@ -472,10 +472,20 @@ export type PaymentList = {
     totals: Array<CurrencyTotal>;
 };
 
+/**
+ * What the member may do in the shop app. `owner`: everything, including inviting and removing
+ * members and reading the audit list. `developer`: API tokens, the webhook secret, test
+ * postbacks and resending postbacks. `viewer`: read-only. Every member manages their own
+ * sign-in (password, two-step sign-in).
+ *
+ */
+export type MemberRole = 'owner' | 'developer' | 'viewer';
+
 export type Member = {
     id: string;
     shopId: ShopId;
     email: string;
+    role: MemberRole;
     /**
      * `invited` until the member has set a password.
      */
@@ -491,6 +501,10 @@ export type MemberList = {
 
 export type InviteMemberRequest = {
     email: string;
+    /**
+     * A new member's role (default `owner`, the shop's first contact). Given for an existing member, it changes their role; omitted, the role stays.
+     */
+    role?: MemberRole;
 };
 
 export type MemberInvite = {

@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx';
 import type { PaymentRecord } from '../../core/payments/record';
 import { fmtAmount, fmtTime, STATUS_LABELS } from '../format';
+import { can } from '../members/roles';
 import { AppPage, Csrf, Notice, type Frame } from '../layout';
 import { StatusBadge } from './payments';
 
@@ -98,7 +99,7 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
               {nextRetryAt ? ` · next retry about ${fmtTime(nextRetryAt, true)}` : ''}
             </p>
           </div>
-          {canResend ? (
+          {canResend && can(frame.role, 'resend-postback') ? (
             <form method="post" action={`/app/payments/${r.id}/resend`}>
               <Csrf token={frame.csrf} />
               <button type="submit" class="button">
