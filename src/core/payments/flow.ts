@@ -42,7 +42,7 @@ export interface PaymentStorage {
 }
 
 /**
- * The payment orchestration (DESIGN §4, §5): start a payment and call Bansky once, apply
+ * The payment orchestration (docs/architecture.md#payments, #postbacks): start a payment and call Bansky once, apply
  * Bansky's result, expire, redeliver (postback attempts: src/core/postbacks/delivery.ts). Plain code over a PaymentStorage
  * and the services — time from the clock, Bansky through its gateway — so it runs the same in
  * the Durable Object and in tests with a fake clock or gateway.

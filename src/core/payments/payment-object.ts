@@ -20,7 +20,7 @@ const MAX_SWEEP_GRACE_MS = 30_000;
 const MAX_LISTEN_DELIVERIES = 50;
 
 /**
- * One Durable Object per payment, addressed by the payment id (DESIGN §4): strongly consistent
+ * One Durable Object per payment, addressed by the payment id (docs/architecture.md#state-a-durable-object-per-payment-kv-for-what-is-read-mostly): strongly consistent
  * from every location and single-threaded — except across an await on fetch, which is why
  * concurrent inits share one in-flight promise. It keeps only what needs the object: storage,
  * that coalescing, and the alarm; the rules live in PaymentFlow.

@@ -10,7 +10,7 @@ import type {
 } from '../../../generated/api/types.gen';
 import { failureReason } from '../postbacks/deliver';
 
-/** Everything one payment's Durable Object knows (DESIGN §4). Never leaves the Worker whole. */
+/** Everything one payment's Durable Object knows (docs/architecture.md#state-a-durable-object-per-payment-kv-for-what-is-read-mostly). Never leaves the Worker whole. */
 export interface PaymentRecord {
   id: string;
   shopId: string;
