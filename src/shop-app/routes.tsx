@@ -298,6 +298,7 @@ shopAppRouter.post('/app/developers/tokens/:tokenId/revoke', ...signedIn, allowe
   const tokenId = c.req.param('tokenId');
   const revoked = /^tok_[A-Za-z0-9]{12,40}$/.test(tokenId) ? await services.shops.revokeToken(session.shopId, tokenId) : null;
   if (!revoked) return developers(c, { kind: 'message', tone: 'bad', text: 'No such token for this shop.' }, 404);
+  await services.listen.revoked(session.shopId, tokenId); // its `aimbrellapay listen` sessions end now
   services.log.info('token revoked in the shop app', { shopId: session.shopId, tokenId, memberId: session.memberId });
   await services.members.record(session.shopId, actor(c), 'token.revoked', `${tokenId} ${revoked.prefix}…${revoked.last4}`);
   return developers(c, {

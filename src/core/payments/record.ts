@@ -40,6 +40,18 @@ export interface PaymentRecord {
   expiresAt: string;
   transitions: PaymentTransition[];
   postback: PostbackState;
+  /** What the shop's local endpoint answered to `aimbrellapay listen` (test mode), newest last. */
+  listenDeliveries?: ListenDelivery[];
+}
+
+/** One forward by `aimbrellapay listen`, as the tool reported it (shown in the app's delivery log). */
+export interface ListenDelivery {
+  at: string;
+  session: string;
+  webhookId: string;
+  status: number | null;
+  durationMs: number | null;
+  error: string | null;
 }
 
 export interface PostbackState {
