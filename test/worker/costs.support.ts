@@ -316,6 +316,7 @@ declare module 'vitest' {
   interface TaskMeta {
     criticalPath?: unknown;
     lifecycle?: unknown;
+    scale?: unknown;
   }
 }
 
