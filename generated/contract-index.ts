@@ -51,6 +51,12 @@ export const SERVED_PATHS: ReadonlyArray<{ path: string; methods: readonly strin
     ]
   },
   {
+    "path": "/api/v1/listen",
+    "methods": [
+      "GET"
+    ]
+  },
+  {
     "path": "/integration/pay",
     "methods": [
       "GET"

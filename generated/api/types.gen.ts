@@ -519,7 +519,7 @@ export type MemberInvite = {
 /**
  * Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
  */
-export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'invalid_metadata' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'event_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
+export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'invalid_metadata' | 'unauthorized' | 'shop_disabled' | 'test_mode_only' | 'websocket_required' | 'not_found' | 'payment_not_found' | 'event_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
 
 export type ValidationIssue = {
     /**
@@ -985,6 +985,46 @@ export type GetEventResponses = {
 };
 
 export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
+
+export type ListenData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/listen';
+};
+
+export type ListenErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * The shop is disabled, or the token is a live token (`test_mode_only`).
+     */
+    403: Problem;
+    /**
+     * Not a WebSocket upgrade request.
+     */
+    426: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type ListenError = ListenErrors[keyof ListenErrors];
 
 export type OpenPayLinkData = {
     body?: never;

@@ -561,6 +561,8 @@ export const zErrorCode = z.enum([
     'invalid_metadata',
     'unauthorized',
     'shop_disabled',
+    'test_mode_only',
+    'websocket_required',
     'not_found',
     'payment_not_found',
     'event_not_found',

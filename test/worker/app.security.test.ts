@@ -9,7 +9,7 @@ import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './hel
 import { paymentBody, recorderUrl, shopApi } from './payments.support';
 
 /**
- * Every /app route against every way in that must fail (DESIGN §9): no session, a tampered
+ * Every /app route against every way in that must fail (docs/architecture.md#security): no session, a tampered
  * cookie, an expired session, a removed member, another shop's member, a cross-site POST.
  */
 type Route = {

@@ -82,7 +82,7 @@ export type AuditAction =
   | 'sessions.ended-everywhere';
 
 /**
- * Members of a shop and their sessions (DESIGN §9). Invite links and session cookies are
+ * Members of a shop and their sessions (docs/architecture.md#the-shop-app-and-its-payments-index). Invite links and session cookies are
  * `<shopId>.<secret>`: the shop id routes to the shop's members object, the 256-bit secret is the
  * credential (stored only as its SHA-256). The email → shop hint in KV only routes a sign-in;
  * the members object decides. Each email belongs to one shop.

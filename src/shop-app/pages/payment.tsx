@@ -2,8 +2,8 @@
 import type { FC } from 'hono/jsx';
 import type { PaymentRecord } from '../../core/payments/record';
 import { fmtAmount, fmtTime, STATUS_LABELS } from '../format';
+import { AppPage, Csrf, type Frame, Notice } from '../layout';
 import { can } from '../members/roles';
-import { AppPage, Csrf, Notice, type Frame } from '../layout';
 import { StatusBadge } from './payments';
 
 export interface ResendNotice {
@@ -19,7 +19,12 @@ const DELIVERY_LABELS: Record<PaymentRecord['postback']['status'], string> = {
   dead_lettered: 'Gave up after retrying for 24 h',
 };
 
-export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: string | null; notice?: ResendNotice }> = ({ frame, r, nextRetryAt, notice }) => {
+export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: string | null; notice?: ResendNotice }> = ({
+  frame,
+  r,
+  nextRetryAt,
+  notice,
+}) => {
   const canResend = r.postback.webhookId !== null && r.postbackUrl !== null && r.shopTransactionId !== null;
   return (
     <AppPage title={`Payment ${r.shopTransactionId ?? r.id}`} frame={frame} nav="payments">
@@ -142,6 +147,38 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
             </table>
           </div>
         )}
+        {r.listenDeliveries?.length ? (
+          <div class="table-wrap">
+            <h3 id="listen">Forwarded by aimbrellapay listen</h3>
+            <table class="table attempts" aria-labelledby="listen">
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Your local endpoint answered</th>
+                  <th scope="col">Duration</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.listenDeliveries.map((d) => (
+                  <tr>
+                    <td data-label="Time">{fmtTime(d.at, true)}</td>
+                    <td data-label="Event">
+                      <code>{d.webhookId}</code>
+                    </td>
+                    <td data-label="Answer">
+                      <span class={`badge badge-${d.status !== null && d.status >= 200 && d.status < 300 ? 'ok' : 'bad'}`}>
+                        {d.status !== null ? `HTTP ${d.status}` : 'No answer'}
+                      </span>
+                      {d.error ? <div class="sub">{d.error}</div> : null}
+                    </td>
+                    <td data-label="Duration">{d.durationMs === null ? '—' : `${d.durationMs} ms`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
       </section>
     </AppPage>
   );
