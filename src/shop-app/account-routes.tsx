@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import { type AccountNotice, AccountPage } from './pages/account';
-import { type C, form, frame, signedIn } from './route-kit';
+import { actor, type C, form, frame, signedIn } from './route-kit';
 import { type AppPageEnv, clearSessionCookie } from './security';
 
 /** /app/account: the member's own sign-in — two-step sign-in (TOTP) and sign-out everywhere. Open to every role. */
@@ -25,6 +25,7 @@ accountRouter.post('/app/account/two-step/confirm', ...signedIn, async (c) => {
   const result = await members.confirmTotp(c.var.session, (await form(c)).code ?? '');
   if (result.ok) {
     log.info('two-step sign-in turned on', { shopId: c.var.session.shopId, memberId: c.var.session.memberId });
+    await members.record(c.var.session.shopId, actor(c), 'two-step.enabled', c.var.session.email);
     return account(c, { kind: 'recovery-codes', codes: result.recoveryCodes });
   }
   const enrolment = await members.stagedTotp(c.var.session);
@@ -38,12 +39,14 @@ accountRouter.post('/app/account/two-step/disable', ...signedIn, async (c) => {
     return account(c, { kind: 'message', tone: 'bad', text: 'That code is not right (or was used already). Two-step sign-in is still on.' }, 400);
   }
   log.info('two-step sign-in turned off', { shopId: c.var.session.shopId, memberId: c.var.session.memberId });
+  await members.record(c.var.session.shopId, actor(c), 'two-step.disabled', c.var.session.email);
   return account(c, { kind: 'message', tone: 'ok', text: 'Two-step sign-in is off. Your password alone signs you in now.' });
 });
 
 accountRouter.post('/app/account/sign-out-everywhere', ...signedIn, async (c) => {
   const ended = await c.var.services.members.signOutEverywhere(c.var.session);
   c.var.services.log.info('member signed out everywhere', { shopId: c.var.session.shopId, memberId: c.var.session.memberId, sessions: ended });
+  await c.var.services.members.record(c.var.session.shopId, actor(c), 'sessions.ended-everywhere', `${c.var.session.email}: ${ended} session${ended === 1 ? '' : 's'}`);
   clearSessionCookie(c);
   return c.redirect('/app/sign-in', 303);
 });

@@ -1,17 +1,18 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from 'hono/jsx';
 import { raw } from 'hono/html';
-import type { Mode } from '../../generated/api/types.gen';
+import type { MemberRole, Mode } from '../../generated/api/types.gen';
 
 export const STYLESHEET = '/assets/ui.css';
 
-type Nav = 'payments' | 'developers' | 'stats' | 'account';
+type Nav = 'payments' | 'developers' | 'stats' | 'team' | 'account';
 
 export interface Frame {
   shopName: string;
   email: string;
   mode: Mode;
   csrf: string;
+  role: MemberRole;
   /** Path to come back to after switching mode. */
   here: string;
 }
@@ -47,6 +48,7 @@ export const AppPage: FC<{ title: string; frame: Frame; nav: Nav; children?: Chi
               <a href="/app/payments" aria-current={nav === 'payments' ? 'page' : undefined}>Payments</a>
               <a href="/app/developers" aria-current={nav === 'developers' ? 'page' : undefined}>Developers</a>
               <a href="/app/stats" aria-current={nav === 'stats' ? 'page' : undefined}>Stats</a>
+              <a href="/app/team" aria-current={nav === 'team' ? 'page' : undefined}>Team</a>
               <a href="/app/account" aria-current={nav === 'account' ? 'page' : undefined}>Account</a>
             </nav>
             <div class="topbar-end">

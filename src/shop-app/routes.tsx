@@ -19,7 +19,8 @@ import { DevelopersPage, type DevNotice } from './pages/developers';
 import { PaymentPage, type ResendNotice } from './pages/payment';
 import { PaymentsPage } from './pages/payments';
 import { StatsPage, type EmbedState, type FiguresState } from './pages/stats';
-import { type C, crossSite, form, frame, signedIn } from './route-kit';
+import { actor, allowed, type C, crossSite, form, frame, signedIn } from './route-kit';
+import { teamRouter } from './team-routes';
 import {
   appCsp,
   clearSessionCookie,
@@ -195,11 +196,12 @@ shopAppRouter.get('/app/payments/:id', ...signedIn, async (c) => {
   return c.html(<PaymentPage frame={frame(c, '/app/payments')} r={r} nextRetryAt={nextRetryAt(r)} notice={resendNotice(c, r)} />);
 });
 
-shopAppRouter.post('/app/payments/:id/resend', ...signedIn, async (c) => {
+shopAppRouter.post('/app/payments/:id/resend', ...signedIn, allowed('resend-postback'), async (c) => {
   const r = await ownPayment(c);
   if (!r) return notFoundPage(c);
   const outcome = await resendShopPostback(c.var.services, c.var.session.shopId, c.var.session.mode, r.id, c.var.requestId);
   if (outcome.kind === 'not_found') return notFoundPage(c);
+  if (outcome.kind === 'queued') await c.var.services.members.record(c.var.session.shopId, actor(c), 'postback.resent', `${r.id} (${c.var.session.mode})`);
   const query =
     outcome.kind === 'queued' ? 'resend=queued' : outcome.kind === 'rate_limited' ? `resend=limited&retry=${outcome.retryAfterSeconds}` : 'resend=none';
   return c.redirect(`/app/payments/${r.id}?${query}`, 303);
@@ -219,7 +221,7 @@ async function developers(c: C, notice?: DevNotice, status: 200 | 400 | 403 | 40
 
 shopAppRouter.get('/app/developers', ...signedIn, (c) => developers(c));
 
-shopAppRouter.post('/app/developers/tokens', ...signedIn, async (c) => {
+shopAppRouter.post('/app/developers/tokens', ...signedIn, allowed('tokens'), async (c) => {
   const { services, session, appShop } = c.var;
   const f = await form(c);
   if (session.mode === 'live' && appShop.liveEnabled !== true) {
@@ -229,27 +231,31 @@ shopAppRouter.post('/app/developers/tokens', ...signedIn, async (c) => {
   if (!parsed.success) return developers(c, { kind: 'message', tone: 'bad', text: 'Use a label of at most 100 characters.' }, 400);
   const { token, record } = await services.shops.issueToken(session.shopId, session.mode, parsed.data.label);
   services.log.info('token issued in the shop app', { shopId: session.shopId, tokenId: record.id, mode: session.mode, memberId: session.memberId });
+  await services.members.record(session.shopId, actor(c), 'token.issued', `${record.id} ${record.prefix}…${record.last4}${record.label ? ` “${record.label}”` : ''} (${session.mode})`);
   return developers(c, { kind: 'token', token, label: record.label ?? null });
 });
 
-shopAppRouter.post('/app/developers/tokens/:tokenId/revoke', ...signedIn, async (c) => {
+shopAppRouter.post('/app/developers/tokens/:tokenId/revoke', ...signedIn, allowed('tokens'), async (c) => {
   const { services, session } = c.var;
   const tokenId = c.req.param('tokenId');
   const revoked = /^tok_[A-Za-z0-9]{12,40}$/.test(tokenId) ? await services.shops.revokeToken(session.shopId, tokenId) : null;
   if (!revoked) return developers(c, { kind: 'message', tone: 'bad', text: 'No such token for this shop.' }, 404);
+  await services.listen.revoked(session.shopId, tokenId); // its `aimbrellapay listen` sessions end now
   services.log.info('token revoked in the shop app', { shopId: session.shopId, tokenId, memberId: session.memberId });
+  await services.members.record(session.shopId, actor(c), 'token.revoked', `${tokenId} ${revoked.prefix}…${revoked.last4}`);
   return developers(c, { kind: 'message', tone: 'ok', text: `Token ${revoked.prefix}…${revoked.last4} revoked. It stops working everywhere within about two minutes.` });
 });
 
-shopAppRouter.post('/app/developers/webhook-secret', ...signedIn, async (c) => {
+shopAppRouter.post('/app/developers/webhook-secret', ...signedIn, allowed('webhook-secret'), async (c) => {
   const { services, session } = c.var;
   const rotated = await services.shops.rotateWebhookSecret(session.shopId, WEBHOOK_OVERLAP_SECONDS);
   if (!rotated) return developers(c, { kind: 'message', tone: 'bad', text: 'The shop no longer exists.' }, 404);
   services.log.info('webhook secret rotated in the shop app', { shopId: session.shopId, memberId: session.memberId });
+  await services.members.record(session.shopId, actor(c), 'webhook-secret.rotated', `previous secret signs until ${rotated.previousSecretExpiresAt ?? 'now'}`);
   return developers(c, { kind: 'secret', secret: rotated.webhookSecret, previousUntil: rotated.previousSecretExpiresAt });
 });
 
-shopAppRouter.post('/app/developers/test-postback', ...signedIn, async (c) => {
+shopAppRouter.post('/app/developers/test-postback', ...signedIn, allowed('test-postback'), async (c) => {
   const { services, session } = c.var;
   const url = ((await form(c)).url ?? '').trim().slice(0, 2048);
   const shop = (await services.shops.getShop(session.shopId)) ?? c.var.appShop;
@@ -259,6 +265,7 @@ shopAppRouter.post('/app/developers/test-postback', ...signedIn, async (c) => {
     reach: services.config,
   });
   if ('refused' in result) return developers(c, { kind: 'message', tone: 'bad', text: `Not sent: ${result.refused}` }, 400, url);
+  await services.members.record(session.shopId, actor(c), 'postback.test-sent', `${new URL(url).origin} → ${result.ok ? `HTTP ${result.httpStatus}` : 'failed'} (${session.mode})`);
   return developers(c, { kind: 'test-postback', url, ...result }, 200, url);
 });
 
@@ -351,6 +358,7 @@ shopAppRouter.post(EMBED_TOKEN_PATH, requireSession({ json: true }), async (c) =
 });
 
 shopAppRouter.route('/', accountRouter);
+shopAppRouter.route('/', teamRouter);
 
 // Anything else under /app: signed-out visitors go to sign-in; members get a plain 404.
 shopAppRouter.all('/app/*', ...signedIn, (c) => c.html(<MessagePage title="Page not found" message="There is no page at this address." />, 404));

@@ -203,7 +203,7 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     await p2.waitForURL(`${stack.workerUrl}/app/payments`);
 
     const listed = await cli('members', 'list', '--shop', stack.demo.shopId);
-    expect(listed.stdout).toMatch(/second@demo-shop\.example\s+active/);
+    expect(listed.stdout).toMatch(/second@demo-shop\.example\s+owner\s+active/);
     const id = /(mem_[A-Za-z0-9]{16})\s+second@demo-shop\.example/.exec(listed.stdout)![1]!;
     const removed = await cli('members', 'remove', '--shop', stack.demo.shopId, id);
     expect(removed.stdout).toContain('their sessions have ended');

@@ -5,6 +5,7 @@ import type { TokenRecord } from '../../core/shops/shop-store';
 import { fmtTime } from '../format';
 import type { TestPostbackResult } from '../test-postback';
 import { AppPage, Csrf, Notice, type Frame } from '../layout';
+import { can } from '../members/roles';
 import { CopyField } from './copy-field';
 
 export type DevNotice =
@@ -37,7 +38,8 @@ export const DevelopersPage: FC<{
   /** The clock's time (services.clock), which decides which secrets still sign. */
   now: Date;
 }> = ({ frame, tokens, liveEnabled, secrets, notice, testUrl, now: at }) => {
-  const canCreate = frame.mode === 'test' || liveEnabled;
+  const tokensAllowed = can(frame.role, 'tokens');
+  const canCreate = tokensAllowed && (frame.mode === 'test' || liveEnabled);
   const now = at.getTime();
   const active = secrets.filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now);
   return (
@@ -102,7 +104,7 @@ export const DevelopersPage: FC<{
                     <td data-label="">
                       {t.revokedAt ? (
                         <span class="badge badge-muted">Revoked {fmtTime(t.revokedAt)}</span>
-                      ) : (
+                      ) : !tokensAllowed ? null : (
                         <form method="post" action={`/app/developers/tokens/${t.id}/revoke`}>
                           <Csrf token={frame.csrf} />
                           <button type="submit" class="button danger small" aria-label={`Revoke token ${t.label ?? t.prefix + '…' + t.last4}`}>
@@ -128,6 +130,8 @@ export const DevelopersPage: FC<{
               Create {frame.mode} token
             </button>
           </form>
+        ) : !tokensAllowed ? (
+          <p class="hint">Owners and developers create and revoke tokens; you are a {frame.role}.</p>
         ) : (
           <p class="hint">Live tokens become available once AimbrellaPay has enabled live mode for your shop (see the go-live checklist in the docs).</p>
         )}
@@ -147,13 +151,15 @@ export const DevelopersPage: FC<{
             </li>
           ))}
         </ul>
-        <form method="post" action="/app/developers/webhook-secret" class="inline-form">
-          <Csrf token={frame.csrf} />
-          <button type="submit" class="button">
-            Rotate secret
-          </button>
-          <span class="hint">The current secret keeps signing for 24 hours alongside the new one.</span>
-        </form>
+        {can(frame.role, 'webhook-secret') ? (
+          <form method="post" action="/app/developers/webhook-secret" class="inline-form">
+            <Csrf token={frame.csrf} />
+            <button type="submit" class="button">
+              Rotate secret
+            </button>
+            <span class="hint">The current secret keeps signing for 24 hours alongside the new one.</span>
+          </form>
+        ) : null}
       </section>
 
       <section class="panel" aria-labelledby="test-postback">
@@ -172,16 +178,20 @@ export const DevelopersPage: FC<{
             {notice.withheld ? <p class="hint">{notice.withheld}</p> : null}
           </Notice>
         ) : null}
-        <form method="post" action="/app/developers/test-postback" class="inline-form">
-          <Csrf token={frame.csrf} />
-          <div class="field grow">
-            <label for="url">Your postback URL</label>
-            <input id="url" name="url" type="url" required value={testUrl ?? ''} placeholder="https://shop.example/aimbrellapay/postbacks" />
-          </div>
-          <button type="submit" class="button">
-            Send test postback
-          </button>
-        </form>
+        {can(frame.role, 'test-postback') ? (
+          <form method="post" action="/app/developers/test-postback" class="inline-form">
+            <Csrf token={frame.csrf} />
+            <div class="field grow">
+              <label for="url">Your postback URL</label>
+              <input id="url" name="url" type="url" required value={testUrl ?? ''} placeholder="https://shop.example/aimbrellapay/postbacks" />
+            </div>
+            <button type="submit" class="button">
+              Send test postback
+            </button>
+          </form>
+        ) : (
+          <p class="hint">Owners and developers send test postbacks.</p>
+        )}
       </section>
 
       <section class="panel" aria-labelledby="sandbox">

@@ -41,6 +41,31 @@ const shortDay = (day: string) => new Date(`${day}T00:00:00Z`).toLocaleDateStrin
 const statusLabel = (s: string) => STATUS_LABELS[s as keyof typeof STATUS_LABELS] ?? s;
 const REASON_TONE: Record<string, string> = { failed: 'bad', init_failed: 'bad', expired: 'muted' };
 
+/**
+ * A failure reason in a merchant's words. The reasons are what the payment's state machine records
+ * (src/core/payments/flow.ts: Bansky's error code for an init failure, the transition's reason
+ * otherwise); an unknown one is shown as it is.
+ */
+function reasonLabel(status: string, reason: string): string {
+  if (status === 'init_failed' && reason === 'bansky_error') return 'The payment provider refused to start the payment';
+  if (status === 'init_failed' && reason === 'bansky_timeout') return 'The payment provider did not answer in time';
+  if (status === 'expired' && reason === 'pay link expired') return 'The customer did not pay before the pay link expired';
+  if (status === 'failed' && reason.startsWith('bansky')) return 'Declined or failed at the payment provider';
+  return `${reason} (${statusLabel(status).toLowerCase()})`;
+}
+
+/** Reasons with the same words are one row. */
+function reasonRows(reasons: StatsFigures['reasons']): Array<{ label: string; count: number; tone: string }> {
+  const rows = new Map<string, { label: string; count: number; tone: string }>();
+  for (const r of reasons) {
+    const label = reasonLabel(r.status, r.reason);
+    const row = rows.get(label) ?? { label, count: 0, tone: REASON_TONE[r.status] ?? 'muted' };
+    row.count += r.payments;
+    rows.set(label, row);
+  }
+  return [...rows.values()].sort((a, b) => b.count - a.count);
+}
+
 const RangePicker: FC<{ range: StatsRange }> = ({ range }) => (
   <nav class="range-picker" aria-label="Date range">
     {(Object.keys(RANGE_LABEL) as StatsRange[]).map((r) => (
@@ -220,7 +245,7 @@ const Figures: FC<{ state: FiguresState; range: StatsRange; mode: string }> = ({
             <ShareBars
               caption="Payments not paid, per reason"
               total={notPaid}
-              rows={f.reasons.map((r) => ({ label: `${r.reason} (${statusLabel(r.status).toLowerCase()})`, count: r.payments, tone: REASON_TONE[r.status] ?? 'muted' }))}
+              rows={reasonRows(f.reasons)}
             />
           ) : (
             <p class="muted">No failed, expired or refused payments.</p>
