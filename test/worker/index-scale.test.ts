@@ -11,8 +11,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PaymentsIndexObject } from '../../src/core/payments-index/index-object';
-import { encodeCursor, shardName } from '../../src/core/payments-index/shards';
-import { instrument, rawStub, rec, settle } from './costs.support';
+import { encodeCursor, shard } from '../../src/core/payments-index/shards';
+import { instrument, rawOf, rec, settle } from './costs.support';
 import { BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 
 const SAMPLES = 30;
@@ -23,7 +23,7 @@ async function seed(shopId: string, n: number): Promise<void> {
   const month = now.toISOString().slice(0, 7);
   const dayStart = Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`) / 1000;
   const step = (now.getTime() / 1000 - 60 - dayStart) / n;
-  await runInDurableObject(rawStub(env.PAYMENTS_INDEX, shardName(shopId, 'test', month)), (o: PaymentsIndexObject) => {
+  await runInDurableObject(rawOf(shard(env.PAYMENTS_INDEX, shopId, 'test', month)), (o: PaymentsIndexObject) => {
     const { storage } = (o as unknown as { ctx: DurableObjectState }).ctx;
     const BATCH = 50_000;
     for (let from = 0; from < n; from += BATCH) {
@@ -106,7 +106,7 @@ async function measureShapes(token: string): Promise<Record<string, ShapeFigures
 /** Rows one upsert of a new payment writes into a shard, and the shard's bytes per payment. */
 async function upsertCost(shopId: string): Promise<{ rowsWritten: number; bytesPerPayment: number }> {
   const month = new Date().toISOString().slice(0, 7);
-  const stub = rawStub(env.PAYMENTS_INDEX, shardName(shopId, 'test', month));
+  const stub = rawOf(shard(env.PAYMENTS_INDEX, shopId, 'test', month));
   const now = new Date().toISOString();
   rec.reset('upsert');
   rec.on = true;
