@@ -49,6 +49,12 @@ export interface SandboxPaymentStats {
   postbacks: PostbackRecord[];
 }
 
+export interface SandboxLedger {
+  sessions: Array<{ paymentId: string; session: string; outcome: SandboxSession['outcome'] }>;
+  /** Init calls per payment id, including the ones that opened no session (faults). */
+  initCalls: Record<string, number>;
+}
+
 export interface BanskySandbox {
   url: string;
   port: number;
@@ -78,6 +84,12 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
         currency: request.currency,
       })),
     postbacks: postbacks.records(paymentId),
+  });
+
+  /** Every checkout session Bansky opened, whoever asked: the chaos run's ground truth of where money could move. */
+  const ledger = (): SandboxLedger => ({
+    sessions: [...sessions.values()].map(({ session, outcome, request }) => ({ paymentId: request.id, session, outcome })),
+    initCalls: Object.fromEntries(initCalls),
   });
 
   async function initPayment(req: IncomingMessage, res: ServerResponse) {
@@ -166,6 +178,7 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
         if (req.method === 'POST') return await completeCheckout(s, req, res);
       }
       if (req.method === 'GET' && statsPath) return json(res, 200, stats(statsPath[1]!));
+      if (req.method === 'GET' && url.pathname === '/_sandbox/ledger') return json(res, 200, ledger());
       if (req.method === 'GET' && url.pathname === '/_sandbox/health') return json(res, 200, { status: 'ok' });
       return json(res, 404, { error: 'not_found', message: `${req.method} ${url.pathname}` });
     } catch (err) {
