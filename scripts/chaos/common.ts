@@ -56,7 +56,7 @@ export interface Ctx {
   runId: string;
   log: (line: string) => void;
   /** The shop app and payments-list probes; told when the run takes the Worker down on purpose. */
-  probes: { down(): void; up(): void };
+  probes: { down(): void; up(): void; lastUp(): number };
 }
 
 export function body(ctx: Ctx, tx: string | undefined, email: string, postbackUrl: string | undefined, amount = '10.00'): InitBody {

@@ -43,6 +43,8 @@ export function startProbes(url: () => string, shop: ShopCreds, everyMs = 500) {
   return {
     /** The Worker is being taken down on purpose from now until `up()`. */
     down: () => void down.push([Date.now(), null]),
+    /** When the Worker answered again after the last time it was taken down (0: never taken down). */
+    lastUp: () => Math.max(0, ...down.map(([, to]) => to ?? Date.now())),
     up: () => {
       const open = down.find(([, to]) => to === null);
       if (open) open[1] = Date.now();

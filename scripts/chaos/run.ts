@@ -43,7 +43,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 const short = process.argv.includes('--short');
 const keepState = process.argv.includes('--keep-state');
 /** The whole run's ceiling (the brief: ≤ 2 min short, ≤ 6 min full, with headroom for a slow machine). */
-const LIMIT_S = short ? 240 : 480;
+const LIMIT_S = short ? 300 : 600;
 
 const P: Params = short
   ? {
@@ -126,7 +126,7 @@ async function main(): Promise<number> {
   const lines: Line[] = [];
   // Bounded whatever happens: past the limit the run stops (code 2) and its group is killed.
   const watchdog = setTimeout(() => {
-    console.error(`chaos run: over ${LIMIT_S} s in "${phase}", giving up`);
+    console.error(`chaos run FAILED: over ${LIMIT_S} s in "${phase}", giving up (${machine().text})`);
     if (lines.length) console.log(`\nlines finished before that:\n${table(lines)}`);
     void (worker as RunningWorker | null)
       ?.stop()
@@ -218,7 +218,7 @@ async function main(): Promise<number> {
     console.log(`Run took ${seconds.toFixed(0)} s; ${m.text}${loaded ? ' (busier than its cores)' : ''}. ${verdict}`);
     for (const l of lines.filter((x) => !lineOk(x)))
       console.log(
-        `  FAILED line "${l.scenario}": ${[l.lost ? `${l.lost} lost` : '', l.duplicated - l.explained ? `${l.duplicated - l.explained} unexplained duplicates` : '', ...l.failed].filter(Boolean).join('; ')}`,
+        `  ${inconclusive ? 'timed out' : 'FAILED'} line "${l.scenario}": ${[l.lost ? `${l.lost} lost` : '', l.duplicated - l.explained ? `${l.duplicated - l.explained} unexplained duplicates` : '', ...l.failed].filter(Boolean).join('; ')}`,
       );
     const file = save(
       artifacts,
