@@ -69,7 +69,7 @@ export async function idleCpuRate(pids: number[], ms = 2000): Promise<number[]> 
  */
 export async function cpuPerRequest(
   targets: Record<string, { pid: number; load: Load }>,
-  opts: { amount: number; connections: number; settleMs: number; rounds: number },
+  opts: { amount: number; connections: number; settleMs: number; rounds: number; expect?: '2xx' | '3xx' },
 ) {
   const names = Object.keys(targets);
   const idle = await idleCpuRate(names.map((n) => targets[n]!.pid));
@@ -79,7 +79,7 @@ export async function cpuPerRequest(
     const start = performance.now();
     const before = names.map((n) => cpuMs(targets[n]!.pid));
     const results = await Promise.all(
-      names.map((n) => run(targets[n]!.load, { amount: opts.amount, connections: opts.connections }, '2xx')),
+      names.map((n) => run(targets[n]!.load, { amount: opts.amount, connections: opts.connections }, opts.expect ?? '2xx')),
     );
     await sleep(opts.settleMs);
     const wall = performance.now() - start;

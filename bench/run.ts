@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --quick]`: AimbrellaPay against the floor a Worker can reach, in one run on
+ * `npm run bench [-- --quick | --costs]`: AimbrellaPay against the floor a Worker can reach, in one run on
  * this machine (shared and noisy, so every figure is a ratio of things measured together).
  * Baselines (bench/baselines/, each its own small Worker on the same workerd, started the same
  * way): (a) the Bansky sandbox directly, (b) a pass-through Worker, (c) the skeleton — one KV
  * read + one Durable Object call writing before and after Bansky, (d) a bare Hono 302 and the
  * skeleton's Durable-Object-read-then-302. Prints one table; saves it to bench/results/.
- * Targets are in figures.ts; nothing here fails a build.
+ * First the counted figures (bench/costs/: serial round trips per operation, billable operations
+ * and dollars per million payments against the required-work floor; `--costs` stops there).
+ * Targets are in figures.ts and costs/budget.ts; nothing here fails a build but a counted budget.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { createClient } from '../generated/api/client/index.ts';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { ensureDemoShop } from '../scripts/local/demo-credentials.ts';
 import { bundle } from './bundle.ts';
+import { costTables, countCosts, priceCosts } from './costs/run.ts';
 import { buildFigures } from './figures.ts';
 import { interleavedLatency } from './latency.ts';
 import { cpuPerRequest, type Load, throughput } from './load.ts';
@@ -26,6 +29,8 @@ import { startTarget, type Target } from './workers.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
+/** Only the counted figures (round trips, billable operations, dollars): no timing, quiet machine not needed. */
+const costsOnly = process.argv.includes('--costs');
 const P = quick
   ? { samples: 60, seconds: 2, rounds: 1, cpuRequests: 120, cpuRounds: 1, postbacks: 5 }
   : { samples: 300, seconds: 5, rounds: 2, cpuRequests: 300, cpuRounds: 2, postbacks: 20 };
@@ -50,6 +55,15 @@ async function main() {
   console.log(
     `AimbrellaPay benchmark${quick ? ' (--quick)' : ''} — ${new Date().toISOString()}, node ${process.version}, load average ${loadAverage()}\n`,
   );
+  // Counted first, while nothing is being timed: round trips and billable operations per payment.
+  console.log('Counting round trips and billable operations (test/worker/costs.test.ts, about 2 minutes)…');
+  const costs = priceCosts(countCosts());
+  console.log(`\n${costTables(costs)}\n`);
+  if (costsOnly) {
+    const file = save(join(root, 'bench/results'), { at: new Date().toISOString(), costsOnly, node: process.version }, [], { costs });
+    console.log(`Saved ${file.slice(root.length + 1)}`);
+    return;
+  }
   const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
   const ourPort = await freePort();
   const baseline = (dir: string) => join(root, 'bench/baselines', dir, 'wrangler.toml');
@@ -158,6 +172,7 @@ async function main() {
     };
 
     const raw = {
+      costs,
       latency,
       initThroughput: initTput,
       cpu,

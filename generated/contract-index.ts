@@ -1,11 +1,12 @@
 // Written by scripts/generate.mjs from openapi.yaml. Do not edit: run `npm run generate`.
 // What the Worker needs of the contract at run time, without bundling all of it.
 
-/** A request body schema, $refs resolved: its fields, its items, its `x-error-message`. */
+/** A request body schema, $refs resolved: its fields, its items, a map's values, its `x-error-message`. */
 export interface BodySchema {
   errorMessage?: string;
   properties?: Record<string, BodySchema>;
   items?: BodySchema;
+  values?: BodySchema;
 }
 
 /** `info.version`. */
@@ -35,6 +36,18 @@ export const SERVED_PATHS: ReadonlyArray<{ path: string; methods: readonly strin
     "path": "/api/v1/payments/{id}/postback",
     "methods": [
       "POST"
+    ]
+  },
+  {
+    "path": "/api/v1/events",
+    "methods": [
+      "GET"
+    ]
+  },
+  {
+    "path": "/api/v1/events/{id}",
+    "methods": [
+      "GET"
     ]
   },
   {
@@ -165,7 +178,12 @@ export const REQUEST_BODIES: Readonly<Record<string, BodySchema>> = {
       "type": {},
       "successUrl": {},
       "errorUrl": {},
-      "postbackUrl": {}
+      "postbackUrl": {},
+      "metadata": {
+        "values": {
+          "errorMessage": "must be a string of at most 500 characters"
+        }
+      }
     }
   },
   "post /api/payment-verify": {

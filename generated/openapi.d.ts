@@ -113,6 +113,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your events, newest first
+         * @description Every postback your shop's payments produced in the mode of your token, for the last
+         *     **30 days**, newest first: each event is exactly the body of the postback (`type`,
+         *     `timestamp`, `data`) with its `webhook-id` as `id`. Use it after an outage of your
+         *     endpoint: fetch what happened since your last processed event and skip the `id`s you have
+         *     already processed (see *Reconcile after an outage*). An event exists for every payment
+         *     with your transaction `id` that becomes `paid`, `failed` or `expired`, whether or not it
+         *     has a `postbackUrl` and whether or not its postback was delivered. Events are recorded
+         *     within seconds of the transition (usually well under one). A `cursor` this API did not
+         *     return answers `400 validation_failed`.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one event
+         * @description The event with this `webhook-id`, as `GET /api/v1/events` lists it (kept 30 days).
+         */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/integration/pay": {
         parameters: {
             query?: never;
@@ -644,6 +692,31 @@ export interface components {
             successUrl: components["schemas"]["HttpUrl"];
             errorUrl: components["schemas"]["HttpUrl"];
             postbackUrl?: components["schemas"]["HttpUrl"];
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /**
+         * @description Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40
+         *     letters, digits or `_ - . :`, each with a string value of at most 500 characters
+         *     (no control, bidi-override or invisible characters). Returned by the payment and the
+         *     list, carried in every postback and event, filterable in the list
+         *     (`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to
+         *     Bansky**: it stays with AimbrellaPay and your shop.
+         * @example {
+         *       "order_ref": "10042",
+         *       "customer": "cus_8812"
+         *     }
+         */
+        Metadata: {
+            [key: string]: string;
+        };
+        /**
+         * @description The `metadata` sent with init-payment, as sent; `{}` when none was sent.
+         * @example {
+         *       "order_ref": "10042"
+         *     }
+         */
+        PaymentMetadata: {
+            [key: string]: string;
         };
         PaymentStarted: {
             /** @enum {string} */
@@ -709,6 +782,7 @@ export interface components {
              */
             expiresAt: string;
             postback: components["schemas"]["PostbackSummary"];
+            metadata: components["schemas"]["PaymentMetadata"];
         };
         PaymentTransition: {
             status: components["schemas"]["PaymentStatus"];
@@ -737,10 +811,31 @@ export interface components {
             transitions: components["schemas"]["PaymentTransition"][];
             postbackAttempts: components["schemas"]["PostbackAttempt"][];
         };
+        /** @enum {string} */
+        EventType: "payment.paid" | "payment.failed" | "payment.expired";
+        /**
+         * @description The `webhook-id` of the event: `msg_`, the payment id, `_` and the status.
+         * @example msg_pay_7Hq2kVw9XbT4mN8pLr3sZa_paid
+         */
+        EventId: string;
+        /**
+         * @description A postback as it was sent: its `webhook-id` as `id`, and the body's `type`, `timestamp`
+         *     and `data`, identical to what your `postbackUrl` received (or would have).
+         */
+        Event: {
+            id: components["schemas"]["EventId"];
+            type: components["schemas"]["EventType"];
+            /** Format: date-time */
+            timestamp: string;
+            data: components["schemas"]["ShopPostbackData"];
+        };
+        EventList: {
+            items: components["schemas"]["Event"][];
+            nextCursor: string | null;
+        };
         /** @description The body of the postback we send to your `postbackUrl`. */
         ShopPostback: {
-            /** @enum {string} */
-            type: "payment.paid" | "payment.failed" | "payment.expired";
+            type: components["schemas"]["EventType"];
             /** Format: date-time */
             timestamp: string;
             data: components["schemas"]["ShopPostbackData"];
@@ -758,6 +853,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            metadata: components["schemas"]["PaymentMetadata"];
         };
         /** @description What AimbrellaPay sends to Bansky. Same fields as the shop's request, with our id and URLs. */
         BanskyInitRequest: {
@@ -927,6 +1023,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            metadata: components["schemas"]["PaymentMetadata"];
         };
         /**
          * @description One currency's payments in the filtered range. `count` and `amount` cover every status the
@@ -995,7 +1092,7 @@ export interface components {
          * @description Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
+        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "invalid_metadata" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "event_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
         ValidationIssue: {
             /** @description JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path). */
             path: string;
@@ -1503,6 +1600,16 @@ export interface operations {
                 to?: string;
                 /** @description Our payment id (`pay_…`) or your transaction id, matched exactly. */
                 q?: string;
+                /**
+                 * @description Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`
+                 *     (several keys: all must match). Keys follow the `metadata` rules of init-payment.
+                 * @example {
+                 *       "order_ref": "10042"
+                 *     }
+                 */
+                metadata?: {
+                    [key: string]: string;
+                };
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Page size. */
@@ -1581,6 +1688,100 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                type?: components["schemas"]["EventType"];
+                /**
+                 * @description Events at or after this instant (the event's `timestamp`).
+                 * @example 2026-11-25T10:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description Events before this instant.
+                 * @example 2026-11-25T12:00:00Z
+                 */
+                to?: string;
+                /** @description Only this payment's events. */
+                payment?: components["schemas"]["PaymentId"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The event's `webhook-id`. */
+                id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such event for your shop and mode (or older than 30 days). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docs.aimbrellapay.example/errors/event_not_found",
+                     *       "title": "Event not found",
+                     *       "status": 404,
+                     *       "code": "event_not_found",
+                     *       "detail": "No event with this id exists for your shop in this mode (events are kept 30 days).",
+                     *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2694,7 +2895,10 @@ export interface operations {
                  *         "currency": "EUR",
                  *         "type": "fiat",
                  *         "createdAt": "2026-11-25T10:12:02Z",
-                 *         "updatedAt": "2026-11-25T10:15:30Z"
+                 *         "updatedAt": "2026-11-25T10:15:30Z",
+                 *         "metadata": {
+                 *           "order_ref": "10042"
+                 *         }
                  *       }
                  *     }
                  */

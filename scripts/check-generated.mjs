@@ -29,6 +29,8 @@ try {
     process.exit(1);
   }
   console.log(`generated/ is fresh (${expected.size} files)`);
+  // The bundled common-password list, written from its npm package by `npm run passwords:build`.
+  execFileSync(process.execPath, [join(root, 'scripts/build/common-passwords.mjs'), '--check'], { stdio: 'inherit' });
 } finally {
   rmSync(fresh, { recursive: true, force: true });
 }

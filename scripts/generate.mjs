@@ -63,6 +63,8 @@ function bodyNode(doc, schema, seen = []) {
     out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, bodyNode(doc, v, [...seen, s])]));
   }
   if (s.items) out.items = bodyNode(doc, s.items, [...seen, s]);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    out.values = bodyNode(doc, s.additionalProperties, [...seen, s]);
   return out;
 }
 
@@ -86,11 +88,12 @@ function contractIndex(doc) {
   return `// Written by scripts/generate.mjs from openapi.yaml. Do not edit: run \`npm run generate\`.
 // What the Worker needs of the contract at run time, without bundling all of it.
 
-/** A request body schema, $refs resolved: its fields, its items, its \`x-error-message\`. */
+/** A request body schema, $refs resolved: its fields, its items, a map's values, its \`x-error-message\`. */
 export interface BodySchema {
   errorMessage?: string;
   properties?: Record<string, BodySchema>;
   items?: BodySchema;
+  values?: BodySchema;
 }
 
 /** \`info.version\`. */

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { adminRouter } from './api/admin';
 import { banskyRouter } from './api/bansky';
 import { browserRouter } from './api/browser';
+import { eventsRouter } from './api/events';
 import { bodyLimit } from './api/http/body-limit';
 import type { AppEnv } from './api/http/context';
 import { notFound, onError } from './api/http/errors';
@@ -34,6 +35,7 @@ export function createApp() {
 
   app.route('/', metaRouter);
   app.route('/', paymentsRouter);
+  app.route('/', eventsRouter);
   app.route('/', browserRouter);
   app.route('/', banskyRouter);
   app.route('/', adminRouter);

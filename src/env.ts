@@ -19,7 +19,8 @@ export interface Bindings {
   PAYMENTS_INDEX: DurableObjectNamespace<PaymentsIndexObject>;
   MEMBERS: DurableObjectNamespace<ShopMembersObject>;
   POSTBACK_QUEUE: Queue<PostbackJob>;
-  ANALYTICS_QUEUE: Queue<AnalyticsEvent>;
+  /** One event per message, or one request's events together (src/insight/analytics/emitter.ts). */
+  ANALYTICS_QUEUE: Queue<AnalyticsEvent | AnalyticsEvent[]>;
   ANALYTICS_DLQ: Queue;
   ASSETS?: Fetcher;
 }
@@ -99,6 +100,15 @@ const varsSchema = z.object({
   /** The Stats page embeds Metabase only when the site, the dashboard and the secret are all set. */
   METABASE_SITE_URL: optionalOrigin,
   METABASE_DASHBOARD_ID: optionalPositiveInt,
+  /**
+   * A local development deployment (`npm start`, the tests): test-mode postbacks may go to
+   * loopback and private addresses. Set in .dev.vars and the test bindings only; never in
+   * wrangler.toml, which the deploy check (scripts/deploy/check.mjs) enforces.
+   */
+  LOCAL_DEVELOPMENT: z
+    .string()
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
 
   BANSKY_API_TOKEN: secret(z.string().min(8, 'BANSKY_API_TOKEN must be set')),
   BANSKY_POSTBACK_SECRET: secret(z.string().min(8, 'BANSKY_POSTBACK_SECRET must be set')),
@@ -119,6 +129,26 @@ const varsSchema = z.object({
     }),
   ),
 });
+
+/**
+ * Local development is refused on anything but a loopback PUBLIC_BASE_URL: a deployment that got
+ * the setting by mistake (a `wrangler secret put`, a copied .dev.vars) fails on its first request
+ * instead of letting shops' test postbacks reach its private network.
+ */
+const checkedVarsSchema = varsSchema.superRefine((v, ctx) => {
+  if (v.LOCAL_DEVELOPMENT && !isLoopbackUrl(v.PUBLIC_BASE_URL)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LOCAL_DEVELOPMENT'],
+      message: 'is only for local development; PUBLIC_BASE_URL is not a loopback address, so this is a deployment: remove it',
+    });
+  }
+});
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/\.+$/, '');
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+}
 
 export type Vars = z.input<typeof varsSchema>;
 export type Env = Bindings & Vars;
@@ -163,6 +193,8 @@ function toConfig(v: z.output<typeof varsSchema>) {
           : null,
     },
     logLevel: v.LOG_LEVEL,
+    /** Test-mode postbacks may reach loopback and private addresses (see LOCAL_DEVELOPMENT). */
+    localDevelopment: v.LOCAL_DEVELOPMENT,
     /** Every secret's value, for the logger to redact. */
     secretValues: SECRET_VARS.map((name) => v[name]).filter((s): s is string => typeof s === 'string'),
   };
@@ -179,7 +211,7 @@ const SECRET_VARS = (Object.keys(varsSchema.shape) as Array<keyof typeof varsSch
  * its first request instead of half-working; the error names settings, never their values.
  */
 export function parseConfig(env: Vars): Config {
-  const parsed = varsSchema.safeParse(env);
+  const parsed = checkedVarsSchema.safeParse(env);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid Worker configuration: ${fields}`);

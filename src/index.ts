@@ -1,4 +1,3 @@
-import { payLinkFastLane } from './api/browser/fast-lane';
 import { app } from './app';
 import { handlePostbackBatch, handlePostbackDeadLetters } from './core/postbacks/consumer';
 import type { Env } from './env';
@@ -20,12 +19,12 @@ const CONSUMERS: Record<string, (batch: MessageBatch<unknown>, services: Service
 };
 
 /**
- * Worker entry: HTTP via Hono (the pay link's common case through its fast lane first) and the
+ * Worker entry: HTTP via Hono (one router for every path) and the
  * Queue consumers, all on services from one composition root.
  */
 export default {
   fetch(request, env, ctx) {
-    return payLinkFastLane(request, env, ctx, () => app.fetch(request, env, ctx)) ?? app.fetch(request, env, ctx);
+    return app.fetch(request, env, ctx);
   },
 
   async queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

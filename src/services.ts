@@ -1,9 +1,9 @@
 import type { BanskyGateway } from './core/bansky/gateway';
 import { HttpBanskyGateway } from './core/bansky/http-gateway';
 import { derivePaymentId, paymentIdKey } from './core/payments/ids';
-import { PayLinkCache } from './core/payments/pay-link-cache';
 import { isPaymentId, PaymentStore } from './core/payments/store';
 import { TransactionLog } from './core/payments/txlog';
+import { EventLog } from './core/payments-index/events';
 import { PaymentsIndex } from './core/payments-index/query';
 import { PostbackDeadLetters } from './core/postbacks/dead-letters';
 import { PostbackQueue } from './core/postbacks/queue';
@@ -14,7 +14,7 @@ import { bigQueryTargetFrom } from './insight/analytics/bigquery-insert';
 import { AnalyticsEmitter } from './insight/analytics/emitter';
 import { EventCoalescer } from './insight/analytics/event-coalescer';
 import { BIGQUERY_READ_SCOPE, getAccessToken } from './insight/analytics/google-auth';
-import { HeadlineFiguresService } from './insight/reporting/headline-figures';
+import { StatsFiguresService } from './insight/reporting/stats-figures';
 import { type Clock, systemClock } from './platform/lib/clock';
 import { SecretBox } from './platform/lib/secret-box';
 import { Limiter } from './platform/limits/limiter';
@@ -34,8 +34,6 @@ export interface Services {
   log: Logger;
   shops: ShopStore;
   payments: PaymentStore;
-  /** Pay links answered in the last few seconds (this isolate's memory; see pay-link-cache.ts). */
-  payLinks: PayLinkCache;
   bansky: BanskyGateway;
   postbackQueue: PostbackQueue;
   postbackDeadLetters: PostbackDeadLetters;
@@ -49,11 +47,13 @@ export interface Services {
   /** The shop app's members and their sessions; the payments list shared by the API and /app. */
   members: MemberService;
   paymentsIndex: PaymentsIndex;
+  /** Each shop's events (its postbacks, kept 30 days) for the events API, written with the index. */
+  events: EventLog;
   /**
    * The Stats page's built-in figures, one instance per isolate (its cache); null when BigQuery is
    * not configured (no BIGQUERY_PROJECT) or misconfigured (logged once when built).
    */
-  headlineFigures: HeadlineFiguresService | null;
+  statsFigures: StatsFiguresService | null;
   /** Bindings only the analytics consumer and its safety nets use (queue, dead letters, parked events). */
   analyticsBindings: Pick<Env, 'KV' | 'ANALYTICS_QUEUE' | 'ANALYTICS_DLQ'>;
 }
@@ -78,13 +78,13 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const payments = new PaymentStore(env.PAYMENTS);
   const limiter = new Limiter(env.LIMITER);
   const analytics = new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV);
+  const secretBox = new SecretBox(config.webhookSecretKeys);
   const services: Services = {
     config,
     clock,
     log,
-    shops: new ShopStore(env.KV, clock, new SecretBox(config.webhookSecretKeys)),
+    shops: new ShopStore(env.KV, clock, secretBox),
     payments,
-    payLinks: new PayLinkCache(clock),
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
     postbackDeadLetters: new PostbackDeadLetters(env.KV),
@@ -98,6 +98,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       ns: env.MEMBERS,
       kv: env.KV,
       throttle: new LoginThrottle(limiter, 'app', APP_SIGN_IN_POLICIES),
+      box: secretBox,
       clock,
       publicBaseUrl: config.publicBaseUrl,
     }),
@@ -108,7 +109,8 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       isPaymentId,
       clock,
     }),
-    headlineFigures: headlineFiguresFrom(config, clock, log),
+    events: new EventLog({ ns: env.PAYMENTS_INDEX, clock }),
+    statsFigures: statsFiguresFrom(config, clock, log),
     analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
   };
   if (!custom) cache.set(env, services);
@@ -116,7 +118,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
 }
 
 /** Reads with the read-only scope (jobs.query is refused with the insert scope); the emulator needs no token. */
-function headlineFiguresFrom(config: Config, clock: Clock, log: Logger): HeadlineFiguresService | null {
+function statsFiguresFrom(config: Config, clock: Clock, log: Logger): StatsFiguresService | null {
   let target: ReturnType<typeof bigQueryTargetFrom>;
   try {
     target = bigQueryTargetFrom(config.bigQuery);
@@ -126,7 +128,7 @@ function headlineFiguresFrom(config: Config, clock: Clock, log: Logger): Headlin
   }
   if (!target) return null;
   const key = target.key;
-  return new HeadlineFiguresService({
+  return new StatsFiguresService({
     target,
     accessToken: key ? () => getAccessToken(key, () => clock.now(), BIGQUERY_READ_SCOPE) : null,
     now: () => clock.now(),

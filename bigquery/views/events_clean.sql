@@ -5,7 +5,7 @@
 -- occurred_at joins the window's key: a filter on it then still prunes day partitions.
 SELECT
   event_id, event_type, occurred_at, shop_id, mode, payment_id, shop_transaction_id,
-  amount, currency, type, status, http_status, latency_ms, request_id, attributes
+  amount, currency, type, status, http_status, latency_ms, request_id, attributes, metadata
 FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY event_id, occurred_at) AS copy_number
   FROM `{{dataset}}.payment_events`

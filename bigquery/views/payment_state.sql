@@ -10,6 +10,9 @@ WITH facts AS (
     MAX(amount) AS amount,
     MAX(currency) AS currency,
     MAX(type) AS type,
+    -- JSON cannot be compared, so MAX picks from its text (every row of a payment carries the same);
+    -- TO_JSON_STRING(NULL) is the text 'null', kept out so a payment without metadata has NULL.
+    MAX(IF(metadata IS NULL, NULL, TO_JSON_STRING(metadata))) AS metadata,
     MIN(occurred_at) AS created_at,
     MIN(IF(status IN ('paid', 'failed', 'expired', 'init_failed'), occurred_at, NULL)) AS final_at
   FROM `{{dataset}}.events_clean`
@@ -34,6 +37,6 @@ latest AS (
 )
 SELECT
   f.payment_id, f.shop_id, f.mode, f.shop_transaction_id, f.amount, f.currency, f.type,
-  l.status, f.created_at, l.status_at, f.final_at
+  l.status, f.created_at, l.status_at, f.final_at, f.metadata
 FROM facts AS f
 LEFT JOIN latest AS l ON l.payment_id = f.payment_id

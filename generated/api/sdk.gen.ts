@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminInviteMemberData, AdminInviteMemberErrors, AdminInviteMemberResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListMembersData, AdminListMembersErrors, AdminListMembersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRemoveMemberData, AdminRemoveMemberErrors, AdminRemoveMemberResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyGetPaymentData, BanskyGetPaymentErrors, BanskyGetPaymentResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetContractYamlData, GetContractYamlErrors, GetContractYamlResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ResendPostbackData, ResendPostbackErrors, ResendPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
-import { zAdminCreateShopBody, zAdminCreateShopResponse, zAdminGetContractResponse, zAdminGetPaymentPath, zAdminGetPaymentResponse, zAdminGetShopPath, zAdminGetShopResponse, zAdminInviteMemberBody, zAdminInviteMemberPath, zAdminInviteMemberResponse, zAdminIssueTokenBody, zAdminIssueTokenPath, zAdminIssueTokenResponse, zAdminListDeadLettersQuery, zAdminListDeadLettersResponse, zAdminListMembersPath, zAdminListMembersResponse, zAdminListShopsQuery, zAdminListShopsResponse, zAdminListTokensPath, zAdminListTokensQuery, zAdminListTokensResponse, zAdminRedeliverPostbackPath, zAdminRedeliverPostbackResponse, zAdminRemoveMemberPath, zAdminRemoveMemberResponse, zAdminRevokeTokenPath, zAdminRevokeTokenResponse, zAdminRotateWebhookSecretBody, zAdminRotateWebhookSecretPath, zAdminRotateWebhookSecretResponse, zAdminUpdateShopBody, zAdminUpdateShopPath, zAdminUpdateShopResponse, zBanskyGetPaymentPath, zBanskyGetPaymentResponse, zBanskyInitPaymentBody, zBanskyInitPaymentResponse, zGetContractResponse, zGetContractYamlResponse, zGetHealthResponse, zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse, zListPaymentsQuery, zListPaymentsResponse, zOpenPayLinkQuery, zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse, zResendPostbackPath, zResendPostbackResponse, zReturnErrorQuery, zReturnSuccessQuery } from './zod.gen';
+import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminInviteMemberData, AdminInviteMemberErrors, AdminInviteMemberResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListMembersData, AdminListMembersErrors, AdminListMembersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRemoveMemberData, AdminRemoveMemberErrors, AdminRemoveMemberResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyGetPaymentData, BanskyGetPaymentErrors, BanskyGetPaymentResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetContractYamlData, GetContractYamlErrors, GetContractYamlResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ResendPostbackData, ResendPostbackErrors, ResendPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
+import { zAdminCreateShopBody, zAdminCreateShopResponse, zAdminGetContractResponse, zAdminGetPaymentPath, zAdminGetPaymentResponse, zAdminGetShopPath, zAdminGetShopResponse, zAdminInviteMemberBody, zAdminInviteMemberPath, zAdminInviteMemberResponse, zAdminIssueTokenBody, zAdminIssueTokenPath, zAdminIssueTokenResponse, zAdminListDeadLettersQuery, zAdminListDeadLettersResponse, zAdminListMembersPath, zAdminListMembersResponse, zAdminListShopsQuery, zAdminListShopsResponse, zAdminListTokensPath, zAdminListTokensQuery, zAdminListTokensResponse, zAdminRedeliverPostbackPath, zAdminRedeliverPostbackResponse, zAdminRemoveMemberPath, zAdminRemoveMemberResponse, zAdminRevokeTokenPath, zAdminRevokeTokenResponse, zAdminRotateWebhookSecretBody, zAdminRotateWebhookSecretPath, zAdminRotateWebhookSecretResponse, zAdminUpdateShopBody, zAdminUpdateShopPath, zAdminUpdateShopResponse, zBanskyGetPaymentPath, zBanskyGetPaymentResponse, zBanskyInitPaymentBody, zBanskyInitPaymentResponse, zGetContractResponse, zGetContractYamlResponse, zGetEventPath, zGetEventResponse, zGetHealthResponse, zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse, zListEventsQuery, zListEventsResponse, zListPaymentsQuery, zListPaymentsResponse, zOpenPayLinkQuery, zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse, zResendPostbackPath, zResendPostbackResponse, zReturnErrorQuery, zReturnSuccessQuery } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -123,6 +123,49 @@ export const resendPostback = <ThrowOnError extends boolean = false>(options: Op
     responseValidator: async (data) => await zResendPostbackResponse.parseAsync(data),
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'Authorization', type: 'apiKey' }],
     url: '/api/v1/payments/{id}/postback',
+    ...options
+});
+
+/**
+ * List your events, newest first
+ *
+ * Every postback your shop's payments produced in the mode of your token, for the last
+ * **30 days**, newest first: each event is exactly the body of the postback (`type`,
+ * `timestamp`, `data`) with its `webhook-id` as `id`. Use it after an outage of your
+ * endpoint: fetch what happened since your last processed event and skip the `id`s you have
+ * already processed (see *Reconcile after an outage*). An event exists for every payment
+ * with your transaction `id` that becomes `paid`, `failed` or `expired`, whether or not it
+ * has a `postbackUrl` and whether or not its postback was delivered. Events are recorded
+ * within seconds of the transition (usually well under one). A `cursor` this API did not
+ * return answers `400 validation_failed`.
+ *
+ */
+export const listEvents = <ThrowOnError extends boolean = false>(options?: Options<ListEventsData, ThrowOnError>) => (options?.client ?? client).get<ListEventsResponses, ListEventsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListEventsQuery.optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zListEventsResponse.parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'Authorization', type: 'apiKey' }],
+    url: '/api/v1/events',
+    ...options
+});
+
+/**
+ * Read one event
+ *
+ * The event with this `webhook-id`, as `GET /api/v1/events` lists it (kept 30 days).
+ */
+export const getEvent = <ThrowOnError extends boolean = false>(options: Options<GetEventData, ThrowOnError>) => (options.client ?? client).get<GetEventResponses, GetEventErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetEventPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zGetEventResponse.parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'Authorization', type: 'apiKey' }],
+    url: '/api/v1/events/{id}',
     ...options
 });
 

@@ -86,6 +86,27 @@ export type InitPaymentRequest = {
     successUrl: HttpUrl;
     errorUrl: HttpUrl;
     postbackUrl?: HttpUrl;
+    metadata?: Metadata;
+};
+
+/**
+ * Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40
+ * letters, digits or `_ - . :`, each with a string value of at most 500 characters
+ * (no control, bidi-override or invisible characters). Returned by the payment and the
+ * list, carried in every postback and event, filterable in the list
+ * (`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to
+ * Bansky**: it stays with AimbrellaPay and your shop.
+ *
+ */
+export type Metadata = {
+    [key: string]: string;
+};
+
+/**
+ * The `metadata` sent with init-payment, as sent; `{}` when none was sent.
+ */
+export type PaymentMetadata = {
+    [key: string]: string;
 };
 
 export type PaymentStarted = {
@@ -145,6 +166,7 @@ export type Payment = {
      */
     expiresAt: string;
     postback: PostbackSummary;
+    metadata: PaymentMetadata;
 };
 
 export type PaymentTransition = {
@@ -179,11 +201,35 @@ export type AdminPayment = {
     postbackAttempts: Array<PostbackAttempt>;
 };
 
+export type EventType = 'payment.paid' | 'payment.failed' | 'payment.expired';
+
+/**
+ * The `webhook-id` of the event: `msg_`, the payment id, `_` and the status.
+ */
+export type EventId = string;
+
+/**
+ * A postback as it was sent: its `webhook-id` as `id`, and the body's `type`, `timestamp`
+ * and `data`, identical to what your `postbackUrl` received (or would have).
+ *
+ */
+export type Event = {
+    id: EventId;
+    type: EventType;
+    timestamp: string;
+    data: ShopPostbackData;
+};
+
+export type EventList = {
+    items: Array<Event>;
+    nextCursor: string | null;
+};
+
 /**
  * The body of the postback we send to your `postbackUrl`.
  */
 export type ShopPostback = {
-    type: 'payment.paid' | 'payment.failed' | 'payment.expired';
+    type: EventType;
     timestamp: string;
     data: ShopPostbackData;
 };
@@ -198,6 +244,7 @@ export type ShopPostbackData = {
     type: PaymentType;
     createdAt: string;
     updatedAt: string;
+    metadata: PaymentMetadata;
 };
 
 /**
@@ -388,6 +435,7 @@ export type PaymentListItem = {
     email: string;
     createdAt: string;
     updatedAt: string;
+    metadata: PaymentMetadata;
 };
 
 /**
@@ -457,7 +505,7 @@ export type MemberInvite = {
 /**
  * Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
  */
-export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
+export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'invalid_metadata' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'event_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
 
 export type ValidationIssue = {
     /**
@@ -688,6 +736,14 @@ export type ListPaymentsData = {
          */
         q?: string;
         /**
+         * Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`
+         * (several keys: all must match). Keys follow the `metadata` rules of init-payment.
+         *
+         */
+        metadata?: {
+            [key: string]: string;
+        };
+        /**
          * The `nextCursor` of the previous page.
          */
         cursor?: string;
@@ -794,6 +850,127 @@ export type ResendPostbackResponses = {
 };
 
 export type ResendPostbackResponse = ResendPostbackResponses[keyof ResendPostbackResponses];
+
+export type ListEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        type?: EventType;
+        /**
+         * Events at or after this instant (the event's `timestamp`).
+         */
+        from?: string;
+        /**
+         * Events before this instant.
+         */
+        to?: string;
+        /**
+         * Only this payment's events.
+         */
+        payment?: PaymentId;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+        /**
+         * Page size.
+         */
+        limit?: number;
+    };
+    url: '/api/v1/events';
+};
+
+export type ListEventsErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * The shop is disabled.
+     */
+    403: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type ListEventsError = ListEventsErrors[keyof ListEventsErrors];
+
+export type ListEventsResponses = {
+    /**
+     * A page of events.
+     */
+    200: EventList;
+};
+
+export type ListEventsResponse = ListEventsResponses[keyof ListEventsResponses];
+
+export type GetEventData = {
+    body?: never;
+    path: {
+        /**
+         * The event's `webhook-id`.
+         */
+        id: EventId;
+    };
+    query?: never;
+    url: '/api/v1/events/{id}';
+};
+
+export type GetEventErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * The shop is disabled.
+     */
+    403: Problem;
+    /**
+     * No such event for your shop and mode (or older than 30 days).
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type GetEventError = GetEventErrors[keyof GetEventErrors];
+
+export type GetEventResponses = {
+    /**
+     * The event.
+     */
+    200: Event;
+};
+
+export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
 
 export type OpenPayLinkData = {
     body?: never;

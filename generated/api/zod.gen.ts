@@ -89,6 +89,19 @@ export const zPaymentStatus = z.enum([
 
 export const zHttpUrl = z.url().max(2048).regex(/^https?:\/\//);
 
+/**
+ * Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40
+ * letters, digits or `_ - . :`, each with a string value of at most 500 characters
+ * (no control, bidi-override or invisible characters). Returned by the payment and the
+ * list, carried in every postback and event, filterable in the list
+ * (`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to
+ * Bansky**: it stays with AimbrellaPay and your shop.
+ *
+ */
+export const zMetadata = z.record(z.string(), z.string().max(500)).register(z.globalRegistry, {
+    description: 'Your own data on the payment (order number, customer id, …): at most 20 keys of 1 to 40\nletters, digits or `_ - . :`, each with a string value of at most 500 characters\n(no control, bidi-override or invisible characters). Returned by the payment and the\nlist, carried in every postback and event, filterable in the list\n(`metadata[order_ref]=10042`), and part of the idempotency comparison. **Never sent to\nBansky**: it stays with AimbrellaPay and your shop.\n'
+});
+
 export const zInitPaymentRequest = z.object({
     id: zShopTransactionId.optional(),
     email: z.email().max(254).regex(/^(?=[^@]{1,64}@)(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/).register(z.globalRegistry, {
@@ -102,7 +115,15 @@ export const zInitPaymentRequest = z.object({
     type: zPaymentType.optional(),
     successUrl: zHttpUrl,
     errorUrl: zHttpUrl,
-    postbackUrl: zHttpUrl.optional()
+    postbackUrl: zHttpUrl.optional(),
+    metadata: zMetadata.optional()
+});
+
+/**
+ * The `metadata` sent with init-payment, as sent; `{}` when none was sent.
+ */
+export const zPaymentMetadata = z.record(z.string(), z.string()).register(z.globalRegistry, {
+    description: 'The `metadata` sent with init-payment, as sent; `{}` when none was sent.'
 });
 
 export const zPaymentStarted = z.object({
@@ -157,7 +178,8 @@ export const zPayment = z.object({
     expiresAt: z.iso.datetime({ offset: true }).register(z.globalRegistry, {
         description: 'After this instant the pay link answers `410` and the payment becomes `expired` unless Bansky confirmed it.'
     }),
-    postback: zPostbackSummary
+    postback: zPostbackSummary,
+    metadata: zPaymentMetadata
 });
 
 export const zPaymentTransition = z.object({
@@ -186,6 +208,19 @@ export const zAdminPayment = z.object({
     postbackAttempts: z.array(zPostbackAttempt)
 });
 
+export const zEventType = z.enum([
+    'payment.paid',
+    'payment.failed',
+    'payment.expired'
+]);
+
+/**
+ * The `webhook-id` of the event: `msg_`, the payment id, `_` and the status.
+ */
+export const zEventId = z.string().regex(/^msg_pay_[A-Za-z0-9]{22}_(paid|failed|expired)$/).register(z.globalRegistry, {
+    description: 'The `webhook-id` of the event: `msg_`, the payment id, `_` and the status.'
+});
+
 export const zShopPostbackData = z.object({
     id: zPaymentId,
     shopTransactionId: zShopTransactionId,
@@ -199,18 +234,34 @@ export const zShopPostbackData = z.object({
     currency: zCurrency,
     type: zPaymentType,
     createdAt: z.iso.datetime({ offset: true }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: z.iso.datetime({ offset: true }),
+    metadata: zPaymentMetadata
+});
+
+/**
+ * A postback as it was sent: its `webhook-id` as `id`, and the body's `type`, `timestamp`
+ * and `data`, identical to what your `postbackUrl` received (or would have).
+ *
+ */
+export const zEvent = z.object({
+    id: zEventId,
+    type: zEventType,
+    timestamp: z.iso.datetime({ offset: true }),
+    data: zShopPostbackData
+}).register(z.globalRegistry, {
+    description: 'A postback as it was sent: its `webhook-id` as `id`, and the body\'s `type`, `timestamp`\nand `data`, identical to what your `postbackUrl` received (or would have).\n'
+});
+
+export const zEventList = z.object({
+    items: z.array(zEvent),
+    nextCursor: z.string().nullable()
 });
 
 /**
  * The body of the postback we send to your `postbackUrl`.
  */
 export const zShopPostback = z.object({
-    type: z.enum([
-        'payment.paid',
-        'payment.failed',
-        'payment.expired'
-    ]),
+    type: zEventType,
     timestamp: z.iso.datetime({ offset: true }),
     data: zShopPostbackData
 }).register(z.globalRegistry, {
@@ -412,7 +463,8 @@ export const zPaymentListItem = z.object({
     type: zPaymentType,
     email: z.string(),
     createdAt: z.iso.datetime({ offset: true }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: z.iso.datetime({ offset: true }),
+    metadata: zPaymentMetadata
 });
 
 /**
@@ -489,10 +541,12 @@ export const zErrorCode = z.enum([
     'redirect_host_not_allowed',
     'postback_url_not_allowed',
     'invalid_characters',
+    'invalid_metadata',
     'unauthorized',
     'shop_disabled',
     'not_found',
     'payment_not_found',
+    'event_not_found',
     'shop_not_found',
     'token_not_found',
     'method_not_allowed',
@@ -641,6 +695,9 @@ export const zListPaymentsQuery = z.object({
     q: z.string().min(1).max(200).register(z.globalRegistry, {
         description: 'Our payment id (`pay_…`) or your transaction id, matched exactly.'
     }).optional(),
+    metadata: z.record(z.string(), z.string().max(500)).register(z.globalRegistry, {
+        description: 'Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`\n(several keys: all must match). Keys follow the `metadata` rules of init-payment.\n'
+    }).optional(),
     cursor: z.string().max(512).register(z.globalRegistry, {
         description: 'The `nextCursor` of the previous page.'
     }).optional(),
@@ -662,6 +719,37 @@ export const zResendPostbackPath = z.object({
  * The postback is queued.
  */
 export const zResendPostbackResponse = zRedeliveryAccepted;
+
+export const zListEventsQuery = z.object({
+    type: zEventType.optional(),
+    from: z.iso.datetime({ offset: true }).register(z.globalRegistry, {
+        description: 'Events at or after this instant (the event\'s `timestamp`).'
+    }).optional(),
+    to: z.iso.datetime({ offset: true }).register(z.globalRegistry, {
+        description: 'Events before this instant.'
+    }).optional(),
+    payment: zPaymentId.optional(),
+    cursor: z.string().max(512).register(z.globalRegistry, {
+        description: 'The `nextCursor` of the previous page.'
+    }).optional(),
+    limit: z.int().gte(1).lte(100).register(z.globalRegistry, {
+        description: 'Page size.'
+    }).optional().default(50)
+});
+
+/**
+ * A page of events.
+ */
+export const zListEventsResponse = zEventList;
+
+export const zGetEventPath = z.object({
+    id: zEventId
+});
+
+/**
+ * The event.
+ */
+export const zGetEventResponse = zEvent;
 
 export const zOpenPayLinkQuery = z.object({
     id: z.string().max(64).register(z.globalRegistry, {

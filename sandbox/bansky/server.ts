@@ -36,6 +36,8 @@ export interface BanskySandboxOptions {
 export interface SandboxSession {
   session: string;
   request: BanskyInitRequest;
+  /** The top-level fields of the init request as it arrived, before the contract's schema dropped unknown ones. */
+  receivedFields: string[];
   faults: Set<Fault>;
   transactionId: string;
   outcome: 'open' | 'paid' | 'declined';
@@ -45,7 +47,7 @@ export interface SandboxPaymentStats {
   initCalls: number;
   statusLookups: number;
   /** Each checkout session with the amount Bansky was asked for, as it arrived. */
-  sessions: Array<Pick<SandboxSession, 'session' | 'transactionId' | 'outcome'> & { amount: string; currency: string }>;
+  sessions: Array<Pick<SandboxSession, 'session' | 'transactionId' | 'outcome' | 'receivedFields'> & { amount: string; currency: string }>;
   postbacks: PostbackRecord[];
 }
 
@@ -76,10 +78,11 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     statusLookups: statusLookups.get(paymentId) ?? 0,
     sessions: [...sessions.values()]
       .filter((s) => s.request.id === paymentId)
-      .map(({ session, transactionId, outcome, request }) => ({
+      .map(({ session, transactionId, outcome, request, receivedFields }) => ({
         session,
         transactionId,
         outcome,
+        receivedFields,
         amount: request.amount,
         currency: request.currency,
       })),
@@ -120,7 +123,15 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     if (faults.has('init_garbage')) return json(res, 200, { redirect: 42, ok: 'maybe' });
 
     const session = `cs_${randomBytes(12).toString('hex')}`;
-    sessions.set(session, { session, request, faults, transactionId: `bnk_tx_${randomBytes(8).toString('hex')}`, outcome: 'open' });
+    const receivedFields = Object.keys(body as object).sort();
+    sessions.set(session, {
+      session,
+      request,
+      receivedFields,
+      faults,
+      transactionId: `bnk_tx_${randomBytes(8).toString('hex')}`,
+      outcome: 'open',
+    });
     const answer = () => json(res, 200, { url: `${baseUrl}/checkout/${session}` });
     if (faults.has('init_timeout')) {
       const t = setTimeout(() => {

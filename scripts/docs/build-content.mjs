@@ -25,12 +25,14 @@ const root = resolve(import.meta.dirname, '..', '..');
 export const GUIDES = {
   PUBLIC_GUIDE: [
     'public/quick-start.md',
+    'public/generate-a-client.md',
     'public/payment-flow.md',
     'public/test-and-live-mode.md',
     'public/idempotency.md',
     'public/redirect-hosts.md',
     'public/postbacks.md',
     'public/retries-and-status.md',
+    'public/reconcile.md',
     'public/errors.md',
     'public/go-live-checklist.md',
     'public/shop-app.md',
@@ -75,8 +77,12 @@ function commentedSettings(lines, match) {
   return rows;
 }
 
+/** The line of .dev.vars.example after which come settings of local development, which a deployment never has. */
+const LOCAL_ONLY_MARKER = /^# ── Local development only/m;
+
 function secretsTable() {
-  const lines = readFileSync(join(root, '.dev.vars.example'), 'utf8').split('\n');
+  const text = readFileSync(join(root, '.dev.vars.example'), 'utf8');
+  const lines = text.slice(0, LOCAL_ONLY_MARKER.exec(text)?.index ?? text.length).split('\n');
   const secrets = commentedSettings(lines, (l) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(l) && { name: RegExp.$1, value: RegExp.$2 });
   const rows = secrets.map((s) => `| \`${s.name}\` | ${s.about.replace(/\|/g, '\\|')} | \`npx wrangler secret put ${s.name}\` |`);
   return ['| secret | what it is | set it with |', '| --- | --- | --- |', ...rows].join('\n');

@@ -15,10 +15,12 @@ const TITLES: Record<ErrorCode, string> = {
   redirect_host_not_allowed: 'Redirect host not allowed',
   postback_url_not_allowed: 'Postback URL not allowed',
   invalid_characters: 'Invalid characters',
+  invalid_metadata: 'Invalid metadata',
   unauthorized: 'Unauthorized',
   shop_disabled: 'Shop disabled',
   not_found: 'Not found',
   payment_not_found: 'Payment not found',
+  event_not_found: 'Event not found',
   shop_not_found: 'Shop not found',
   token_not_found: 'Token not found',
   method_not_allowed: 'Method not allowed',
@@ -46,26 +48,38 @@ export class ApiError extends HTTPException {
   readonly detail?: string;
   readonly errors?: ValidationIssue[];
   readonly headers?: Record<string, string>;
+  readonly extensions?: ProblemExtensions;
 
   constructor(
     status: ContentfulStatusCode,
     code: ErrorCode,
     detail?: string,
-    opts: { errors?: ValidationIssue[]; headers?: Record<string, string>; cause?: unknown } = {},
+    opts: { errors?: ValidationIssue[]; headers?: Record<string, string>; extensions?: ProblemExtensions; cause?: unknown } = {},
   ) {
     super(status, { message: detail ?? TITLES[code], cause: opts.cause });
     this.code = code;
     this.detail = detail;
     this.errors = opts.errors;
     this.headers = opts.headers;
+    this.extensions = opts.extensions;
   }
 }
 
-export function problemBody(status: number, code: ErrorCode, requestId: string, detail?: string, errors?: ValidationIssue[]): Problem {
+/** The extension members a problem may carry (RFC 9457 §3.2), as the contract's Problem declares them. */
+export type ProblemExtensions = Pick<Problem, 'allowedRedirectHosts'>;
+
+export function problemBody(
+  status: number,
+  code: ErrorCode,
+  requestId: string,
+  detail?: string,
+  errors?: ValidationIssue[],
+  extensions?: ProblemExtensions,
+): Problem {
   const body: Problem = { type: TYPE_BASE + code, title: TITLES[code], status, code, requestId };
   if (detail) body.detail = detail;
   if (errors && errors.length > 0) body.errors = errors;
-  return body;
+  return { ...body, ...extensions };
 }
 
 export function problemResponse(
@@ -75,8 +89,9 @@ export function problemResponse(
   detail?: string,
   errors?: ValidationIssue[],
   headers: Record<string, string> = {},
+  extensions?: ProblemExtensions,
 ): Response {
-  return new Response(JSON.stringify(problemBody(status, code, requestId, detail, errors)), {
+  return new Response(JSON.stringify(problemBody(status, code, requestId, detail, errors, extensions)), {
     status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'x-request-id': requestId, ...headers },
   });

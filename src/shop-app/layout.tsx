@@ -5,7 +5,7 @@ import type { Mode } from '../../generated/api/types.gen';
 
 export const STYLESHEET = '/assets/ui.css';
 
-type Nav = 'payments' | 'developers' | 'stats';
+type Nav = 'payments' | 'developers' | 'stats' | 'account';
 
 export interface Frame {
   shopName: string;
@@ -47,6 +47,7 @@ export const AppPage: FC<{ title: string; frame: Frame; nav: Nav; children?: Chi
               <a href="/app/payments" aria-current={nav === 'payments' ? 'page' : undefined}>Payments</a>
               <a href="/app/developers" aria-current={nav === 'developers' ? 'page' : undefined}>Developers</a>
               <a href="/app/stats" aria-current={nav === 'stats' ? 'page' : undefined}>Stats</a>
+              <a href="/app/account" aria-current={nav === 'account' ? 'page' : undefined}>Account</a>
             </nav>
             <div class="topbar-end">
               <form method="post" action="/app/mode" class="mode-switch" aria-label="Data mode">

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { zIssueTokenRequest, zListPaymentsQuery } from '../../generated/api/zod.gen';
 import type { Mode } from '../../generated/api/types.gen';
@@ -11,21 +11,25 @@ import { isPaymentId } from '../core/payments/store';
 import { retryDelaySeconds } from '../core/postbacks/schedule';
 import { refreshDashboardEmbedToken, signDashboardEmbedToken } from '../insight/reporting/embed-token';
 import { BigQueryUnavailableError } from '../insight/reporting/bigquery-query';
-import type { Frame } from './layout';
-import { InvitePage, InviteUnusablePage, MessagePage, SignInPage } from './pages/auth';
+import { STATS_RANGES, type StatsRange } from '../insight/reporting/stats-figures';
+import { PASSWORD_RULE_TEXT } from '../platform/security/password-policy';
+import { accountRouter } from './account-routes';
+import { InvitePage, InviteUnusablePage, MessagePage, SecondFactorPage, SignInPage } from './pages/auth';
 import { DevelopersPage, type DevNotice } from './pages/developers';
 import { PaymentPage, type ResendNotice } from './pages/payment';
 import { PaymentsPage } from './pages/payments';
 import { StatsPage, type EmbedState, type FiguresState } from './pages/stats';
+import { type C, crossSite, form, frame, signedIn } from './route-kit';
 import {
   appCsp,
   clearSessionCookie,
-  requireCsrf,
+  DEVICE_COOKIE,
   requireSession,
   sameOriginFetch,
   sameSite,
   securityHeaders,
   SESSION_COOKIE,
+  setDeviceCookie,
   setSessionCookie,
   type AppPageEnv,
 } from './security';
@@ -37,25 +41,11 @@ import { sendTestPostback } from './test-postback';
  * API uses — and render. Every signed-in route goes through requireSession and requireCsrf.
  */
 export const shopAppRouter = new Hono<AppPageEnv>();
-type C = Context<AppPageEnv>;
 
-const signedIn = [requireSession(), requireCsrf()] as const;
 const WEBHOOK_OVERLAP_SECONDS = 86_400;
 
 shopAppRouter.use('/app', securityHeaders());
 shopAppRouter.use('/app/*', securityHeaders());
-
-function frame(c: C, here: string): Frame {
-  const s = c.var.session;
-  return { shopName: c.var.appShop.name, email: s.email, mode: s.mode, csrf: s.csrf, here };
-}
-
-async function form(c: C): Promise<Record<string, string>> {
-  const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-  return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'));
-}
-
-const crossSite = (c: C) => c.html(<MessagePage title="Sign in from this site" message="This form was sent from another site. Open the AimbrellaPay app directly and try again." />, 403);
 
 shopAppRouter.get('/app', ...signedIn, (c) => c.redirect('/app/payments', 303));
 shopAppRouter.get('/app/', ...signedIn, (c) => c.redirect('/app/payments', 303));
@@ -66,24 +56,48 @@ shopAppRouter.get('/app/sign-in', async (c) => {
   return c.html(<SignInPage />);
 });
 
+function lockedPage(c: C, result: { retryAfterSeconds: number; scope: 'account' | 'ip' }, email: string) {
+  const minutes = Math.max(1, Math.ceil(result.retryAfterSeconds / 60));
+  const who = result.scope === 'account' ? 'for this account' : 'from your network';
+  c.header('Retry-After', String(result.retryAfterSeconds));
+  const error =
+    `Too many failed sign-ins ${who}. Sign-in is locked for ${minutes} minute${minutes === 1 ? '' : 's'}, even with the right password.` +
+    (result.scope === 'account' ? ' A browser you have signed in with before is not affected: use it, or wait.' : '') +
+    ' If you forgot your password, ask a shop owner or your AimbrellaPay contact for a new invite link.';
+  return c.html(<SignInPage error={error} email={email} />, 429);
+}
+
 shopAppRouter.post('/app/sign-in', async (c) => {
   if (!sameSite(c)) return crossSite(c);
   const f = await form(c);
   const email = (f.email ?? '').slice(0, 254);
-  const result = await c.var.services.members.signIn(email, f.password ?? '', clientIp(c.req.raw.headers));
+  const result = await c.var.services.members.signIn(email, f.password ?? '', clientIp(c.req.raw.headers), getCookie(c, DEVICE_COOKIE));
   if (result.ok) {
     setSessionCookie(c, result.cookie);
+    setDeviceCookie(c, result.device);
     return c.redirect('/app/payments', 303);
   }
-  if (result.reason === 'locked') {
-    const minutes = Math.max(1, Math.ceil(result.retryAfterSeconds / 60));
-    const who = result.scope === 'account' ? 'for this account' : 'from your network';
-    c.header('Retry-After', String(result.retryAfterSeconds));
-    const error = `Too many failed sign-ins ${who}. Sign-in is locked for ${minutes} minute${minutes === 1 ? '' : 's'}. If you forgot your password, ask your AimbrellaPay contact for a new invite link.`;
-    return c.html(<SignInPage error={error} email={email} />, 429);
-  }
+  if (result.reason === 'locked') return lockedPage(c, result, email);
+  if (result.reason === 'second-factor') return c.html(<SecondFactorPage challenge={result.challenge} />);
   c.var.services.log.warn('app sign-in failed');
   return c.html(<SignInPage error="Wrong email or password." email={email} />, 401);
+});
+
+// The code step after the right password, for members with two-step sign-in on.
+shopAppRouter.post('/app/sign-in/code', async (c) => {
+  if (!sameSite(c)) return crossSite(c);
+  const f = await form(c);
+  const challenge = (f.challenge ?? '').slice(0, 100);
+  const result = await c.var.services.members.completeSignIn(challenge, (f.code ?? '').slice(0, 40), clientIp(c.req.raw.headers), getCookie(c, DEVICE_COOKIE));
+  if (result.ok) {
+    setSessionCookie(c, result.cookie);
+    setDeviceCookie(c, result.device);
+    return c.redirect('/app/payments', 303);
+  }
+  if (result.reason === 'locked') return lockedPage(c, result, '');
+  if (result.reason === 'expired') return c.html(<SignInPage error="The sign-in took too long or had too many wrong codes. Enter your password again." />, 401);
+  c.var.services.log.warn('app sign-in code wrong');
+  return c.html(<SecondFactorPage challenge={challenge} error="That code is not right. Check the time on your phone, or use a recovery code." />, 401);
 });
 
 shopAppRouter.get('/app/invite/:token', async (c) => {
@@ -102,10 +116,11 @@ shopAppRouter.post('/app/invite/:token', async (c) => {
   if ((f.password ?? '') !== (f.confirm ?? '')) return c.html(<InvitePage action={action} email={state.email} error="The two passwords differ." />, 400);
   const result = await c.var.services.members.acceptInvite(token, f.password ?? '');
   if (!result.ok) {
-    if (result.reason === 'weak') return c.html(<InvitePage action={action} email={state.email} error="Use between 10 and 200 characters." />, 400);
+    if (result.reason === 'weak') return c.html(<InvitePage action={action} email={state.email} error={PASSWORD_RULE_TEXT[result.rule]} />, 400);
     return c.html(<InviteUnusablePage reason={result.reason} />, 410);
   }
   setSessionCookie(c, result.cookie);
+  setDeviceCookie(c, result.device);
   return c.redirect('/app/payments', 303);
 });
 
@@ -238,44 +253,46 @@ shopAppRouter.post('/app/developers/test-postback', ...signedIn, async (c) => {
   const { services, session } = c.var;
   const url = ((await form(c)).url ?? '').trim().slice(0, 2048);
   const shop = (await services.shops.getShop(session.shopId)) ?? c.var.appShop;
-  const result = await sendTestPostback(shop, session.mode, url, services.clock, services.config.postbacks.timeoutMs);
+  const result = await sendTestPostback(shop, session.mode, url, {
+    clock: services.clock,
+    timeoutMs: services.config.postbacks.timeoutMs,
+    reach: services.config,
+  });
   if ('refused' in result) return developers(c, { kind: 'message', tone: 'bad', text: `Not sent: ${result.refused}` }, 400, url);
-  return developers(
-    c,
-    { kind: 'test-postback', ok: result.ok, url, httpStatus: result.httpStatus ?? null, latencyMs: result.latencyMs ?? null, error: result.error ?? null, answer: result.responseBody ?? null },
-    200,
-    url,
-  );
+  return developers(c, { kind: 'test-postback', url, ...result }, 200, url);
 });
 
 // ── Stats ──
 const EMBED_TOKEN_PATH = '/app/stats/embed-token';
 const MAX_REFRESH_BODY = 4096;
 
-async function statsFigures(c: C): Promise<FiguresState> {
+async function statsFigures(c: C, range: StatsRange): Promise<FiguresState> {
   const { services, session } = c.var;
-  if (!services.headlineFigures) return { kind: 'not_configured' };
+  if (!services.statsFigures) return { kind: 'not_configured' };
   try {
-    return { kind: 'ok', figures: await services.headlineFigures.get(session.shopId, session.mode) };
+    return { kind: 'ok', figures: await services.statsFigures.get(session.shopId, session.mode, range) };
   } catch (err) {
     // Unreachable or refusing BigQuery is expected now and then; anything else is a bug, logged as one.
     // Either way the page (and the dashboard below the figures) still renders.
     const expected = err instanceof BigQueryUnavailableError;
-    services.log[expected ? 'warn' : 'error']('headline figures unavailable', { shopId: session.shopId, error: err instanceof Error ? err.message : String(err) });
+    services.log[expected ? 'warn' : 'error']('stats figures unavailable', { shopId: session.shopId, range, error: err instanceof Error ? err.message : String(err) });
     return { kind: 'unavailable' };
   }
 }
 
+/** Without Metabase configured there is simply no dashboard section: the operator's steps are in docs/internal/metabase.md. */
 async function statsEmbed(c: C): Promise<EmbedState> {
   const { services, session } = c.var;
   const mb = services.config.metabase;
   if (!mb.embed) {
-    const missing = [!mb.siteUrl && 'METABASE_SITE_URL', !mb.dashboardId && 'METABASE_DASHBOARD_ID', !mb.embedSecret && 'METABASE_EMBED_SECRET'].filter((m): m is string => !!m);
-    return { kind: 'off', missing };
+    // Half a configuration is an operator's mistake: say which settings are missing in the log, never on the page.
+    const missing = [!mb.siteUrl && 'METABASE_SITE_URL', !mb.dashboardId && 'METABASE_DASHBOARD_ID', !mb.embedSecret && 'METABASE_EMBED_SECRET'].filter(Boolean);
+    if (missing.length < 3) services.log.warn('metabase embed partly configured: no dashboard on the Stats page', { missing });
+    return { kind: 'off' };
   }
   try {
     const token = await signDashboardEmbedToken({ secret: mb.embed.secret, dashboardId: mb.embed.dashboardId }, { shopId: session.shopId, mode: session.mode }, services.clock.now());
-    return { kind: 'on', siteUrl: mb.embed.siteUrl, token, providerUri: EMBED_TOKEN_PATH };
+    return { kind: 'on', siteUrl: mb.embed.siteUrl, token, dashboardId: mb.embed.dashboardId, providerUri: EMBED_TOKEN_PATH };
   } catch (err) {
     services.log.error('metabase embed token not signed', { shopId: session.shopId, error: err instanceof Error ? err.message : String(err) });
     return { kind: 'error' };
@@ -284,10 +301,12 @@ async function statsEmbed(c: C): Promise<EmbedState> {
 
 shopAppRouter.get('/app/stats', ...signedIn, async (c) => {
   const today = c.var.services.clock.now().toISOString().slice(0, 10);
-  const [figures, embed] = await Promise.all([statsFigures(c), statsEmbed(c)]);
+  const asked = c.req.query('range');
+  const range: StatsRange = asked && asked in STATS_RANGES ? (asked as StatsRange) : '7d';
+  const [figures, embed] = await Promise.all([statsFigures(c, range), statsEmbed(c)]);
   // Only this page, and only with the embed on, admits the Metabase origin (script, frame, connect).
   if (embed.kind === 'on') c.set('appCsp', appCsp(embed.siteUrl));
-  return c.html(<StatsPage frame={frame(c, '/app/stats')} figures={figures} embed={embed} monthStart={today.slice(0, 8) + '01'} today={today} />);
+  return c.html(<StatsPage frame={frame(c, '/app/stats')} range={range} figures={figures} embed={embed} monthStart={today.slice(0, 8) + '01'} today={today} />);
 });
 
 /**
@@ -330,6 +349,8 @@ shopAppRouter.post(EMBED_TOKEN_PATH, requireSession({ json: true }), async (c) =
   }
   return c.json({ jwt: result.jwt });
 });
+
+shopAppRouter.route('/', accountRouter);
 
 // Anything else under /app: signed-out visitors go to sign-in; members get a plain 404.
 shopAppRouter.all('/app/*', ...signedIn, (c) => c.html(<MessagePage title="Page not found" message="There is no page at this address." />, 404));

@@ -12,7 +12,15 @@ import type { AppSession } from './members/service';
  * (`Origin`, else `Sec-Fetch-Site`). The sign-in and set-password forms have no session yet and
  * rely on the Origin check (plus SameSite=Lax on the cookie they set).
  */
-export const SESSION_COOKIE = 'apay_app_session';
+/**
+ * `__Host-`: the browser takes the cookie only with Secure, Path=/ and no Domain, so a sibling
+ * subdomain cannot plant or overwrite it. Local http://localhost works in Chromium and Firefox,
+ * which treat localhost as a secure context for cookies; Safari does not (use Chromium locally).
+ */
+export const SESSION_COOKIE = '__Host-apay_app_session';
+/** Set by a successful sign-in: this browser signed in to this member before (see src/shop-app/members/second-factor.ts). */
+export const DEVICE_COOKIE = '__Host-apay_app_device';
+const DEVICE_TTL_SECONDS = 180 * 86_400;
 export const APP_PATH = '/app';
 
 export type AppPageEnv = AppEnv & {
@@ -79,12 +87,19 @@ export function sameSite(c: Context): boolean {
   return !site || site === 'same-origin' || site === 'none';
 }
 
+const HOST_COOKIE = { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' } as const;
+
 export function setSessionCookie(c: Context, value: string): void {
-  setCookie(c, SESSION_COOKIE, value, { path: APP_PATH, httpOnly: true, secure: true, sameSite: 'Lax' });
+  setCookie(c, SESSION_COOKIE, value, HOST_COOKIE);
 }
 
 export function clearSessionCookie(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, { path: APP_PATH, httpOnly: true, secure: true, sameSite: 'Lax' });
+  deleteCookie(c, SESSION_COOKIE, HOST_COOKIE);
+}
+
+/** Only when the sign-in issued a new one (a browser that had a valid one keeps it). */
+export function setDeviceCookie(c: Context, value: string | null): void {
+  if (value) setCookie(c, DEVICE_COOKIE, value, { ...HOST_COOKIE, sameSite: 'Strict', maxAge: DEVICE_TTL_SECONDS });
 }
 
 /**

@@ -19,7 +19,14 @@ export interface Pipeline {
   shopId: string;
   logs(): string;
   /** init-payment, the pay link opened (`opens` times, default once), the sandbox's button. */
-  pay(opts: { order: string; amount: string; currency: string; button: 'Pay' | 'Decline'; opens?: number }): Promise<string>;
+  pay(opts: {
+    order: string;
+    amount: string;
+    currency: string;
+    button: 'Pay' | 'Decline';
+    opens?: number;
+    metadata?: Record<string, string>;
+  }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -73,7 +80,7 @@ export async function startPipeline(
       shopToken: token,
       shopId: shop.id,
       logs: () => worker.logs(),
-      async pay({ order, amount, currency, button, opens = 1 }) {
+      async pay({ order, amount, currency, button, opens = 1, metadata }) {
         const res = await fetch(`${workerUrl}/api/v1/init-payment`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -85,6 +92,7 @@ export async function startPipeline(
             successUrl: 'https://shop.analytics.test/ok',
             errorUrl: 'https://shop.analytics.test/err',
             postbackUrl: receiver.url,
+            ...(metadata ? { metadata } : {}),
           }),
         });
         if (!res.ok) throw new Error(`init-payment ${res.status}: ${await res.text()}`);

@@ -13,7 +13,7 @@ const BROWSER_EVENTS = new Set(['pay_link_opened', 'customer_returned']);
 async function eventsOf(emu: Emulator, paymentId: string, table = 'payment_events'): Promise<Row[]> {
   return query(
     emu,
-    `SELECT event_id, event_type, status, amount, currency, email, http_status, latency_ms, attributes
+    `SELECT event_id, event_type, status, amount, currency, email, http_status, latency_ms, attributes, TO_JSON_STRING(metadata) AS metadata
     FROM \`{{dataset}}.${table}\` WHERE payment_id = '${paymentId}' ORDER BY occurred_at, event_type`,
   );
 }
@@ -40,7 +40,13 @@ describe('payments stream their events through the queue into BigQuery', () => {
   });
 
   it('a paid and a declined payment produce exactly their rows, once each', async () => {
-    const paidId = await pipeline.pay({ order: 'order-paid-1', amount: '12.50', currency: 'EUR', button: 'Pay' });
+    const paidId = await pipeline.pay({
+      order: 'order-paid-1',
+      amount: '12.50',
+      currency: 'EUR',
+      button: 'Pay',
+      metadata: { order_ref: '10042', channel: 'web' },
+    });
     const declinedId = await pipeline.pay({
       order: 'order-declined-1',
       amount: '0.000000000000000123',
@@ -64,13 +70,18 @@ describe('payments stream their events through the queue into BigQuery', () => {
     expect(Number(paid.find((r) => r.event_type === 'bansky_init_ok')!.latency_ms)).toBeGreaterThanOrEqual(0);
     expect(paid.find((r) => r.event_type === 'shop_postback_attempt')!.http_status).toBe('204');
 
+    // The shop's metadata is on every row of its payment (a JSON column); none on the payment without it.
+    const metadataOf = (rows: Row[]) => rows.map((r) => (r.metadata === null ? null : JSON.parse(String(r.metadata))));
+    for (const m of metadataOf(paid)) expect(m).toEqual({ channel: 'web', order_ref: '10042' });
+    expect(new Set(metadataOf(declined))).toEqual(new Set([null]));
+
     const state = await query(
       emu,
-      `SELECT payment_id, status, amount FROM \`{{dataset}}.payment_state\` WHERE payment_id IN ('${paidId}', '${declinedId}') ORDER BY status DESC`,
+      `SELECT payment_id, status, amount, metadata FROM \`{{dataset}}.payment_state\` WHERE payment_id IN ('${paidId}', '${declinedId}') ORDER BY status DESC`,
     );
     expect(state).toEqual([
-      { payment_id: paidId, status: 'paid', amount: '12.5' },
-      { payment_id: declinedId, status: 'failed', amount: '0.000000000000000123' },
+      { payment_id: paidId, status: 'paid', amount: '12.5', metadata: '{"channel":"web","order_ref":"10042"}' },
+      { payment_id: declinedId, status: 'failed', amount: '0.000000000000000123', metadata: null },
     ]);
   });
 

@@ -7,7 +7,7 @@ import { codeBlocks } from './docs.code-blocks.ts';
 import { ROOT } from './docs.support.ts';
 
 // The docs cannot silently drift from the code: what the Worker serves is rebuilt from docs/ and
-// openapi.yaml, and every executable sample is run by a docs.samples.*.test.ts.
+// openapi.yaml, and every executable sample is run by a docs.samples.*.test.ts or the client matrix.
 describe('docs content', () => {
   it('is up to date: docs:build would change nothing (generated tables, public/_private/)', () => {
     expect(staleDocsFiles(), 'run `npm run docs:build` and commit the result').toEqual([]);
@@ -24,9 +24,11 @@ describe('docs content', () => {
   it('runs every doc-test sample, and every documented output belongs to a sample', () => {
     const blocks = codeBlocks();
     const testDir = join(ROOT, 'test', 'node');
+    // The client generators' commands are run by the client matrix (npm run test:clients).
     const testSource = readdirSync(testDir)
       .filter((f) => /^docs\.samples\..+\.test\.ts$/.test(f))
       .map((f) => readFileSync(join(testDir, f), 'utf8'))
+      .concat(readFileSync(join(ROOT, 'client-matrix', 'run.ts'), 'utf8'))
       .join('\n');
     const exercised = new Set([...testSource.matchAll(/sample\('([\w-]+)'/g)].map((m) => m[1]));
     const samples = blocks.filter((b) => b.kind === 'test');

@@ -25,13 +25,11 @@ function pointAtShop(code: string, shopUrl: string): string {
 const PATH = `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`;
 
 /**
- * An empty ES module project outside the repository, as a shop starts from: nothing of ours on
- * PATH or in node_modules, so a sample's `npx` fetches exactly what the sample pins.
+ * An empty folder outside the repository, as a shop starts from: no package.json, nothing of ours
+ * on PATH or in node_modules, so a sample's `npx` fetches exactly what the sample pins.
  */
 export function emptyShopProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'aimbrellapay-shop-'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-shop', private: true, type: 'module' }, null, 2));
-  return dir;
+  return mkdtempSync(join(tmpdir(), 'aimbrellapay-shop-'));
 }
 
 export interface ShellResult {

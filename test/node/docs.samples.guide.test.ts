@@ -8,6 +8,7 @@ import {
   runShell,
   runShellJson,
   type SampleProcess,
+  sampleWorkdir,
   writeSample,
 } from './docs.sample-runner.ts';
 import { SampleStack, sendForgedPostback } from './docs.sample-stack.ts';
@@ -21,6 +22,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('the integration 
   let stack: SampleStack;
   let nodeShop: { url: string; proc: SampleProcess };
   let paymentId: string;
+  const outageStartedAt = new Date().toISOString();
   const opts = (extra: Record<string, string> = {}, shopUrl?: string) => ({ cwd: stack.workdir, env: { ...stack.env, ...extra }, shopUrl });
 
   beforeAll(async () => {
@@ -56,14 +58,44 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('the integration 
     expect(raw.stdout).toMatch(/^idempotent-replayed: true\r?$/im);
   });
 
+  it('reconcile after an outage: curl lists the events, the Node and Python jobs process each missed one once', async () => {
+    const env = { OUTAGE_STARTED_AT: outageStartedAt };
+    const webhookId = `msg_${paymentId}_paid`;
+    const listed = await runShellJson(sample('list-events-curl'), opts(env));
+    const documented = JSON.parse(sample('list-events-curl', 'output').code) as Json;
+    const event = listed.items.find((e: Json) => e.id === webhookId);
+    expect(Object.keys(event).sort()).toEqual(Object.keys(documented.items[0]).sort());
+    expect(Object.keys(event.data).sort()).toEqual(Object.keys(documented.items[0].data).sort());
+    expect(event).toMatchObject({ type: 'payment.paid', data: { id: paymentId, status: 'paid', shopTransactionId: 'order-10042' } });
+
+    const jobs = [
+      { command: process.execPath, file: 'reconcile.mjs', block: sample('reconcile-node') },
+      { command: pythonWithStandardWebhooks(), file: 'reconcile.py', block: sample('reconcile-python') },
+    ];
+    for (const { command, file, block } of jobs) {
+      const dir = sampleWorkdir(); // its own processed-ids file
+      writeSample(dir, file, block);
+      const run = () => runShell({ ...block, code: `"${command}" ${file}` }, { cwd: dir, env: { ...stack.env, ...env } });
+      const first = await run();
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toContain(`processed ${webhookId}: payment.paid ${paymentId} paid`);
+      const again = await run(); // nothing new: every id is already processed
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stdout).not.toContain('processed msg_');
+      expect(again.stdout).toMatch(/\d+ events since .+, \d+ processed in total/);
+    }
+  }, 240_000);
+
   it('a client generated from /openapi.json in an empty project outside the repo starts a payment with the documented TypeScript', async () => {
     // In an empty project outside the repository, as a shop would: only what the commands pin.
     const project = emptyShopProject();
     const outside = { ...opts(), cwd: project, outsideRepo: true };
     const generated = await runShell(sample('generate-client'), outside);
     expect(generated.status, generated.stderr + generated.stdout).toBe(0);
-    writeSample(project, 'init-payment.ts', sample('init-payment-node'), nodeShop.url);
-    const runCommand = /^\/\/ .*?: (npx .+?) \(/m.exec(sample('init-payment-node').code)?.[1];
+    // The sample's first line names its file and how to run it: `// init-payment.mts: npx … (…)`.
+    const [, file, runCommand] = /^\/\/ (\S+): (npx .+?) \(/m.exec(sample('init-payment-node').code) ?? [];
+    expect(file, 'the sample names its file').toBeDefined();
+    writeSample(project, file!, sample('init-payment-node'), nodeShop.url);
     expect(runCommand, 'the sample says how to run it').toBeDefined();
     const run = await runShell({ ...sample('init-payment-node'), code: runCommand! }, outside);
     expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);

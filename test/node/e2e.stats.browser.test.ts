@@ -9,17 +9,21 @@ import { DEMO_PRODUCT } from '../../sandbox/demo-shop/server.ts';
 import { copyDocsAssets } from '../../scripts/docs/copy-assets.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { type Stack, startStack } from '../../scripts/local/stack.ts';
-import { type HeadlineFigures, HeadlineFiguresService } from '../../src/insight/reporting/headline-figures.ts';
+import { rangeDays, type StatsFigures, StatsFiguresService } from '../../src/insight/reporting/stats-figures.ts';
 import { type EmbeddableDashboard, verifyMetabaseEmbedToken } from '../support/metabase-jwt-verifier.ts';
+import { insertRows } from './analytics.support.ts';
 import { ARTIFACTS, launchChromium, type PageRecorder, recordPage } from './docs.support.ts';
 import { eventually } from './e2e.support.ts';
+import { eventsOf, type SeedPayment } from './metabase.sql.support.ts';
 
 /**
- * The Stats page in real Chromium against `npm start`'s stack with the BigQuery emulator: after a
- * demo payment (paid) and a declined one, the headline figures on the page are the emulator's
- * figures. Metabase cannot run here, so METABASE_SITE_URL points at a loopback stand-in that serves
- * an `/app/embed.js` doing what Metabase's does on our side of the page (reads
- * window.metabaseConfig, reads the token attribute, frames `<site>/embed/…`, POSTs
+ * The Stats page in real Chromium against `npm start`'s stack with the BigQuery emulator: a week of
+ * the demo shop's payments (six days written as rows into the emulator's table, today's two made
+ * through the real pipeline: a paid demo payment and a declined one) shows as figures and
+ * server-drawn SVG charts per currency, outcomes and failure reasons, equal to what BigQuery holds,
+ * with nothing for operators on the page. Metabase cannot run here, so METABASE_SITE_URL points at
+ * a loopback stand-in that serves an `/app/embed.js` doing what Metabase's does on our side of the
+ * page (reads window.metabaseConfig, reads the token attribute, frames `<site>/embed/…`, POSTs
  * `{entityType, entityId, customContext}` to guestEmbedProviderUri): the real browser then proves
  * the CSP admits exactly that, the config script runs first, and the refresh endpoint answers a
  * same-origin fetch with the page's cookies. Screenshots: test-artifacts/shop-app/stats-*.png.
@@ -40,8 +44,10 @@ const EMBED_JS = `
   class Dashboard extends HTMLElement {
     connectedCallback() {
       const token = this.getAttribute('token');
-      const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+      // Older embed.js releases take the dashboard to refresh from this attribute only.
+      const dashboardId = this.getAttribute('dashboard-id');
       window.__standin.token = token;
+      window.__standin.dashboardId = dashboardId;
       const frame = document.createElement('iframe');
       frame.src = cfg.instanceUrl + '/embed/sdk/v1?embed-js-identifier=1';
       frame.title = 'Shop stats (Metabase)';
@@ -49,7 +55,7 @@ const EMBED_JS = `
       this.appendChild(frame);
       fetch(cfg.guestEmbedProviderUri + '?response=json', {
         method: 'POST',
-        body: JSON.stringify({ entityType: 'dashboard', entityId: claims.resource.dashboard, customContext: undefined }),
+        body: JSON.stringify({ entityType: 'dashboard', entityId: Number(dashboardId), customContext: undefined }),
       })
         .then((r) => r.json().then((body) => ({ status: r.status, body })))
         .then((answer) => { window.__standin.refresh = answer; });
@@ -130,49 +136,108 @@ describe('the Stats page shows real figures from the BigQuery emulator, in Chrom
     await customer.close();
   }
 
-  it('after a paid demo payment and a declined one, shows the figures BigQuery holds, and the embed', async () => {
+  it('a week of payments shows as figures and charts per currency, outcomes and reasons, and the embed below them', async () => {
     await page.goto(stack.demoMember.inviteUrl);
     await page.getByLabel('New password').fill(PASSWORD);
     await page.getByLabel('Repeat the password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Set password and sign in' }).click();
     await page.waitForURL(`${stack.workerUrl}/app/payments`);
 
+    // Six earlier days of payments in two currencies, written as the pipeline writes them.
+    const days = rangeDays(new Date(), 7);
+    const week: SeedPayment[] = days.slice(0, 6).flatMap((day, i) => {
+      const base = { shop: stack.demo.shopId, mode: 'test' as const, day, postback: 'delivered' as const };
+      const rows: SeedPayment[] = [
+        { ...base, id: `wk-eur-${i}`, currency: 'EUR', amount: `${12 + i * 7}.50`, time: '09:15:00', outcome: 'paid', payDelayS: 40 + i },
+      ];
+      if (i % 2 === 0)
+        rows.push({ ...base, id: `wk-usd-${i}`, currency: 'USD', amount: '25.00', time: '11:00:00', outcome: 'paid', payDelayS: 90 });
+      if (i === 1 || i === 4)
+        rows.push({ ...base, id: `wk-fail-${i}`, currency: 'EUR', amount: '9.99', time: '13:30:00', outcome: 'failed' });
+      if (i === 3) rows.push({ ...base, id: `wk-exp-${i}`, currency: 'EUR', amount: '40.00', time: '15:00:00', outcome: 'expired' });
+      if (i === 2)
+        rows.push({
+          ...base,
+          id: `wk-init-${i}`,
+          currency: 'USD',
+          amount: '15.00',
+          time: '16:45:00',
+          outcome: 'init_failed',
+          postback: null,
+        });
+      return rows;
+    });
+    await insertRows(
+      { url: stack.bigqueryUrl!, port: 0, project: 'aimbrellapay-local', dataset: 'aimbrellapay', stop: async () => {} },
+      week.flatMap(eventsOf),
+    );
+
+    // Today: a paid demo payment and a declined one, through the real pipeline.
     await buy('Pay');
     await buy('Decline');
 
     // The events reach the emulator through the analytics queue (batches of ≤ 5 s). Wait for them
-    // here, not on the page: the page's figures are cached for 5 minutes per shop and mode.
-    const emulator = new HeadlineFiguresService({
+    // here, not on the page: the page's figures are cached for 5 minutes per shop, mode and range.
+    const emulator = new StatsFiguresService({
       target: { baseUrl: stack.bigqueryUrl!, project: 'aimbrellapay-local', dataset: 'aimbrellapay', key: null },
       ttlMs: 0,
     });
-    const expected = await eventually<HeadlineFigures>(
+    const todays = (f: StatsFigures) => f.currencies.find((c) => c.currency === DEMO_PRODUCT.currency)!.days.at(-1)!;
+    const expected = await eventually<StatsFigures>(
       async () => {
-        const f = await emulator.get(stack.demo.shopId, 'test');
-        const today = f.windows[0]!;
-        return today.payments === 2 && today.paid === 1 && today.postbacks.delivered >= 1 && today.postbacks.pending === 0 ? f : undefined;
+        const f = await emulator.get(stack.demo.shopId, 'test', '7d');
+        return f.payments === week.length + 2 && todays(f).payments === 2 && todays(f).paid === 1 && f.postbacks.pending === 0
+          ? f
+          : undefined;
       },
-      'both payments and the delivered postback in BigQuery',
+      "the week and both of today's payments, with their postbacks, in BigQuery",
       90_000,
     );
+    expect(expected.currencies.map((c) => c.currency)).toEqual(['EUR', 'USD']);
 
     await page.getByRole('link', { name: 'Stats', exact: true }).click();
     await page.waitForURL(`${stack.workerUrl}/app/stats`);
-    const today = page.getByRole('region', { name: 'Today' });
-    const todayText = (await today.textContent())!;
-    expect(todayText).toContain('Payments2');
-    expect(todayText).toContain('1 paid');
-    expect(todayText).toContain('Conversion50 %');
-    expect(todayText).toContain(`${DEMO_PRODUCT.amount} ${DEMO_PRODUCT.currency}`);
-    expect(todayText).toContain('1 of 2 paid'); // per currency: both were EUR
-    expect(todayText).toContain(`${expected.windows[0]!.postbacks.delivered} delivered`);
-    expect(todayText).toContain('0 dead-lettered');
-    for (const label of ['Last 7 days', 'Last 30 days']) {
-      const text = (await page.getByRole('region', { name: label }).textContent())!;
-      expect(text, label).toContain('Payments2');
-      expect(text, label).toContain(`${DEMO_PRODUCT.amount} ${DEMO_PRODUCT.currency}`);
+    const main = (await page.textContent('main'))!;
+    // The range's figures, as BigQuery holds them.
+    const kpis = (await page.locator('.kpis-row').textContent())!;
+    expect(kpis).toContain(`Payments${expected.payments}`);
+    expect(kpis).toContain(`${expected.paid} paid`);
+    expect(kpis).toContain(`Conversion${(Math.round((expected.paid / expected.payments) * 1000) / 10).toLocaleString('en-US')} %`);
+    for (const c of expected.currencies) {
+      const panel = page.getByRole('region', { name: new RegExp(` ${c.currency}$`) });
+      expect(await panel.textContent()).toContain(`${c.paid} of ${c.payments} payments`);
+      // Two charts per currency, one bar (or stub) per day of the range.
+      for (const name of [`Paid volume per day in ${c.currency}`, `Conversion per day in ${c.currency}`]) {
+        const chart = panel.getByRole('img', { name: new RegExp(`^${name}`) });
+        expect(await chart.locator('rect.chart-bar, rect.chart-stub').count(), name).toBe(7);
+      }
+      // The tallest paid-volume bar is the day with the most money, and says so on hover.
+      const top = [...c.days].sort((a, b) => Number(b.amountPaid) - Number(a.amountPaid))[0]!;
+      expect(await panel.locator('title').allTextContents()).toContainEqual(expect.stringContaining(`${top.day}: `));
     }
-    expect(await page.textContent('main')).not.toContain('BigQuery cannot be reached');
+    const outcomes = (await page.getByRole('region', { name: 'Outcomes' }).textContent())!;
+    for (const o of expected.outcomes) expect(outcomes).toContain(String(o.payments));
+    expect(outcomes).toMatch(/Paid\d/);
+    const reasons = (await page.getByRole('region', { name: 'Why payments were not paid' }).textContent())!;
+    expect(reasons).toContain('bansky_5xx');
+    expect(reasons).toContain('pay link expired');
+    // Nothing for operators on a merchant's page.
+    expect(main).not.toMatch(/METABASE_|npm run|provision|\/internal|BigQuery cannot be reached/);
+    await shot(page, 'stats-1280.png');
+
+    // 30 and 90 days: the same payments, more (empty) days.
+    await page.getByRole('link', { name: 'Last 30 days' }).click();
+    await page.waitForURL(`${stack.workerUrl}/app/stats?range=30d`);
+    expect(
+      await page
+        .getByRole('img', { name: /^Paid volume per day in EUR/ })
+        .locator('rect.chart-bar, rect.chart-stub')
+        .count(),
+    ).toBe(30);
+    expect((await page.locator('.kpis-row').textContent())!).toContain(`Payments${expected.payments}`);
+    expect(await page.getByRole('link', { name: 'Last 30 days' }).getAttribute('aria-current')).toBe('page');
+    await page.goto(`${stack.workerUrl}/app/stats?range=bogus`);
+    expect(await page.getByRole('link', { name: 'Last 7 days' }).getAttribute('aria-current')).toBe('page');
 
     // The embed: config set by our script before embed.js ran, a token for this member's shop and
     // mode only, the dashboard framed from the Metabase origin, a refreshed token from our endpoint.
@@ -183,7 +248,12 @@ describe('the Stats page shows real figures from the BigQuery emulator, in Chrom
             () =>
               (
                 window as unknown as {
-                  __standin?: { config: unknown; token?: string; refresh?: { status: number; body: { jwt?: string } } };
+                  __standin?: {
+                    config: unknown;
+                    token?: string;
+                    dashboardId?: string;
+                    refresh?: { status: number; body: { jwt?: string } };
+                  };
                 }
               ).__standin,
           )
@@ -193,6 +263,7 @@ describe('the Stats page shows real figures from the BigQuery emulator, in Chrom
     expect(standin.config).toEqual({ isGuest: true, instanceUrl: metabase.url, guestEmbedProviderUri: '/app/stats/embed-token' });
     const verify = (t: string) => verifyMetabaseEmbedToken(t, { secret: SECRET, dashboards: { [DASHBOARD]: dashboard } });
     expect((await verify(standin.token!)).params).toEqual({ shop_id: [stack.demo.shopId], mode: ['test'] });
+    expect(standin.dashboardId).toBe(String(DASHBOARD));
     expect(standin.refresh!.status).toBe(200);
     expect((await verify(standin.refresh!.body.jwt!)).params).toEqual({ shop_id: [stack.demo.shopId], mode: ['test'] });
     expect(metabase.hits).toEqual(expect.arrayContaining(['/app/embed.js', '/embed/sdk/v1?embed-js-identifier=1']));
@@ -201,16 +272,25 @@ describe('the Stats page shows real figures from the BigQuery emulator, in Chrom
     expect(rec.foreignRequests(stack.workerUrl).every((u) => u.startsWith(`${metabase.url}/`))).toBe(true);
     expect(await rec.cspViolations()).toEqual([]);
     expect(rec.consoleErrors).toEqual([]);
-    await page.getByRole('region', { name: 'Headline figures' }).scrollIntoViewIfNeeded();
-    await shot(page, 'stats-figures-and-embed.png');
+    await page.getByRole('region', { name: 'Dashboard' }).scrollIntoViewIfNeeded();
+    await shot(page, 'stats-embed.png');
 
-    // Narrow screens: the periods stack, nothing overflows.
-    const phone = await browser.newContext({ viewport: { width: 360, height: 780 }, storageState: await context.storageState() });
+    // A phone: everything stacks, nothing overflows, the charts keep one bar per day.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await context.storageState() });
     const small = await phone.newPage();
     await small.goto(`${stack.workerUrl}/app/stats`);
     await small.frameLocator('iframe[title="Shop stats (Metabase)"]').getByText('Shop stats').waitFor();
-    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-    await shot(small, 'stats-360px.png');
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const plot = await small.getByRole('img', { name: /^Paid volume per day in EUR/ }).boundingBox();
+    expect(plot!.width).toBeGreaterThan(200);
+    await shot(small, 'stats-390.png');
+    // An empty range says so in words: live mode has no payments.
+    await small.getByRole('button', { name: 'Live' }).click();
+    await small.waitForURL(`${stack.workerUrl}/app/stats`);
+    expect(await small.textContent('main')).toContain('No live-mode payments in the last 7 days');
+    expect(await small.getByRole('img').count()).toBe(0);
+    await shot(small, 'stats-390-empty.png');
+    await small.getByRole('button', { name: 'Test' }).click();
     await phone.close();
   });
 });

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARDS, cardSql, FILTERS, LOCKED } from '../../bigquery/metabase/dashboard.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { BigQueryUnavailableError, runQuery } from '../../src/insight/reporting/bigquery-query.ts';
-import { type FigureWindow, HeadlineFiguresService } from '../../src/insight/reporting/headline-figures.ts';
 import { SCOPE_SQL, toNamedParameters, withDataset } from '../../src/insight/reporting/scope-sql.ts';
+import { addDecimals, STATS_RANGES, StatsFiguresService, type StatsRange } from '../../src/insight/reporting/stats-figures.ts';
 import { type DateStyle, type NativeValue, substituteLikeMetabase } from '../support/node/metabase-native-params.ts';
 import { dec, type Emulator, insertRows, query, type Row, startEmulator } from './analytics.support.ts';
-import { attemptsOf, D0, D3, D20, D40, eventsOf, NOW, PAYMENTS, paymentsIn, type Scope, statusOf } from './metabase.sql.support.ts';
+import { attemptsOf, D0, D20, D40, eventsOf, NOW, PAYMENTS, paymentsIn, type Scope, statusOf } from './metabase.sql.support.ts';
 
 // Every dashboard card's SQL, with its variables filled in as Metabase fills them, on the real
 // BigQuery emulator: two shops × two modes, several days, a retried batch of duplicate events.
@@ -217,80 +217,89 @@ describe('the date range, the enabled filters and the locked ones', () => {
   });
 });
 
-describe('headline figures (Worker, BigQuery query parameters) equal the cards for the same days', () => {
+describe("the Stats page's figures (Worker, BigQuery query parameters) equal the cards for the same days", () => {
   const service = () =>
-    new HeadlineFiguresService({ target: { baseUrl: emu.url, project: emu.project, dataset: emu.dataset, key: null }, now: () => NOW });
+    new StatsFiguresService({ target: { baseUrl: emu.url, project: emu.project, dataset: emu.dataset, key: null }, now: () => NOW });
 
-  it.each(COMBOS)('%s / %s: today, 7 and 30 days', async (shop, mode) => {
-    const figures = await service().get(shop, mode);
-    expect(figures.windows.map((w) => w.window)).toEqual(['today', '7d', '30d'] satisfies FigureWindow[]);
-    for (const w of figures.windows) {
-      const scope: Scope = { shop, mode, from: w.from, to: w.to };
+  it.each(COMBOS)('%s / %s: 7, 30 and 90 days', async (shop, mode) => {
+    for (const range of ['7d', '30d', '90d'] as StatsRange[]) {
+      const f = await service().get(shop, mode, range);
+      expect(f.to).toBe(D0);
+      expect(f.currencies.every((c) => c.days.length === STATS_RANGES[range] && c.days[0]!.day === f.from)).toBe(true);
+      const scope: Scope = { shop, mode, from: f.from, to: f.to };
+      expect(f.payments, range).toBe(paymentsIn(scope).length);
+
+      // Per day and currency, as the volume card shows them (days without payments are zeros here).
       const volume = await runCard('volume_per_currency', scope);
-      const perCurrency = new Map<string, { payments: number; paid: number; amount: number }>();
-      for (const r of volume) {
-        const c = perCurrency.get(r.currency!) ?? { payments: 0, paid: 0, amount: 0 };
-        perCurrency.set(r.currency!, {
-          payments: c.payments + n(r.payments),
-          paid: c.paid + n(r.paid_payments),
-          amount: c.amount + Number(r.amount_paid),
-        });
-      }
-      expect(w.paidVolume.map((v) => [v.currency, v.payments, v.paid, Number(v.amountPaid)])).toEqual(
-        [...perCurrency].sort(([a], [b]) => a.localeCompare(b)).map(([c, v]) => [c, v.payments, v.paid, v.amount]),
+      const byDay = (a: unknown[], b: unknown[]) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`);
+      const shown = f.currencies.flatMap((c) =>
+        c.days.filter((d) => d.payments > 0).map((d) => [d.day, c.currency, d.payments, d.paid, dec(d.amountPaid)]),
       );
+      expect(shown.sort(byDay)).toEqual(
+        volume.map((r) => [r.day, r.currency, n(r.payments), n(r.paid_payments), dec(r.amount_paid)]).sort(byDay),
+      );
+
       const conversion = await runCard('conversion', scope);
-      expect([w.payments, w.paid]).toEqual([
+      expect([f.payments, f.paid]).toEqual([
         conversion.reduce((a, r) => a + n(r.created), 0),
         conversion.reduce((a, r) => a + n(r.paid), 0),
       ]);
+      const outcomes = await runCard('outcomes', scope);
+      expect(f.outcomes).toEqual(outcomes.map((r) => ({ status: r.status, payments: n(r.payments) })));
+      const reasons = await runCard('failure_reasons', scope);
+      expect(f.reasons).toEqual(reasons.map((r) => ({ status: r.status, reason: r.reason, payments: n(r.payments) })));
       const [pb] = await runCard('postback_health', scope);
-      expect(w.postbacks).toEqual({
+      expect(f.postbacks).toEqual({
         postbacks: n(pb!.postbacks),
         delivered: n(pb!.delivered),
         pending: n(pb!.pending),
         deadLettered: n(pb!.dead_lettered),
         attempts: n(pb!.attempts),
       });
-      expect(w.payments).toBe(paymentsIn(scope).length);
     }
-    expect(figures.windows[0]!.from).toBe(D0);
-    expect(figures.windows[1]!.from <= D3).toBe(true);
   });
 
-  it('caches per shop and mode for the TTL, then asks BigQuery again', async () => {
+  it('an 18-decimal amount stays exact through the sum (ETH)', () => {
+    expect(addDecimals(['1.123456789012345678', '0.000000000000000001', '2'])).toBe('3.123456789012345679');
+    expect(addDecimals(['10.00', '5.5'])).toBe('15.50');
+    expect(addDecimals(['0'])).toBe('0');
+  });
+
+  it('caches per shop, mode and range for the TTL, then asks BigQuery again', async () => {
     let calls = 0;
     let now = NOW;
     const counting: typeof fetch = (input, init) => {
       calls++;
       return fetch(input, init);
     };
-    const s = new HeadlineFiguresService({
+    const s = new StatsFiguresService({
       target: { baseUrl: emu.url, project: emu.project, dataset: emu.dataset, key: null },
       fetch: counting,
       now: () => now,
       ttlMs: 60_000,
     });
-    await s.get('shop_a', 'live');
+    await s.get('shop_a', 'live', '7d');
     const first = calls;
-    expect(first).toBeGreaterThan(0);
-    await s.get('shop_a', 'live');
+    expect(first).toBe(4); // volume per day, outcomes, reasons, postbacks
+    await s.get('shop_a', 'live', '7d');
     expect(calls).toBe(first);
-    await s.get('shop_a', 'test');
+    await s.get('shop_a', 'test', '7d');
     expect(calls).toBe(first * 2);
-    now = new Date(NOW.getTime() + 61_000);
-    await s.get('shop_a', 'live');
+    await s.get('shop_a', 'live', '30d');
     expect(calls).toBe(first * 3);
+    now = new Date(NOW.getTime() + 61_000);
+    await s.get('shop_a', 'live', '7d');
+    expect(calls).toBe(first * 4);
   });
 
   it('says BigQuery is unavailable when it cannot be reached, and does not cache the failure', async () => {
     const port = await freePort();
-    const s = new HeadlineFiguresService({
+    const s = new StatsFiguresService({
       target: { baseUrl: `http://127.0.0.1:${port}`, project: 'p', dataset: 'd', key: null },
       now: () => NOW,
       timeoutMs: 2_000,
     });
-    await expect(s.get('shop_a', 'live')).rejects.toBeInstanceOf(BigQueryUnavailableError);
-    await expect(s.get('shop_a', 'live')).rejects.toBeInstanceOf(BigQueryUnavailableError);
+    await expect(s.get('shop_a', 'live', '7d')).rejects.toBeInstanceOf(BigQueryUnavailableError);
+    await expect(s.get('shop_a', 'live', '7d')).rejects.toBeInstanceOf(BigQueryUnavailableError);
   });
 });

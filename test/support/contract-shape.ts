@@ -68,10 +68,11 @@ function resolve(doc: Json, node: unknown): unknown {
 }
 
 /**
- * Formats hey-api turns into a plain `z.string()` because zod has no check for them: neither side
- * can show them, so they are left out rather than compared (today only `Problem.type`).
+ * Formats hey-api turns into a plain `z.string()` or `z.number()` because zod has no check for
+ * them: neither side can show them, so they are left out rather than compared (`Problem.type`'s
+ * uri-reference; the amount's `double`, which every JSON number zod accepts already is).
  */
-const FORMATS_ZOD_CANNOT_CHECK = new Set(['uri-reference']);
+const FORMATS_ZOD_CANNOT_CHECK = new Set(['uri-reference', 'double']);
 
 /** A canonical form of a JSON Schema: only the keywords that constrain data. */
 function normalise(doc: Json, schema: unknown): unknown {

@@ -20,6 +20,8 @@ export const WORKER_TEST_BINDINGS: Record<string, string> = {
   BANSKY_LIVE_BASE_URL: 'http://127.0.0.1:18789',
   BANSKY_TIMEOUT_MS: '2000',
   LOG_LEVEL: 'debug',
+  // Tests post to receivers on 127.0.0.1, as `npm start` posts to the demo shop on localhost.
+  LOCAL_DEVELOPMENT: 'true',
 };
 
 /** Path on the HTTP recorder that stands for our public base URL (Bansky's returns and postbacks land there). */

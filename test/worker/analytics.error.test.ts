@@ -43,6 +43,7 @@ const event = (n: number): AnalyticsEvent => ({
   latency_ms: null,
   request_id: null,
   attributes: { n },
+  metadata: null,
 });
 const messages = (count: number, attempts = 1) =>
   Array.from({ length: count }, (_, i) => ({ id: `m${i + 1}`, timestamp: new Date(), attempts, body: event(i + 1) }));
@@ -88,6 +89,30 @@ describe('analytics consumer against a failing BigQuery', () => {
     expect(result.explicitAcks.sort()).toEqual(['m1', 'm2', 'm3']);
     expect((await requests()).map((r) => (JSON.parse(r.body) as { rows: unknown[] }).rows.length)).toEqual([3, 2, 1, 1, 1]);
     expect(dead).toMatchObject([{ reason: expect.stringMatching(/HTTP 400/), body: { event_id: `evt-${run}-1` } }]);
+  });
+
+  it("a message carrying a request's events: each is a row; the message is acked once every row is streamed or dead-lettered", async () => {
+    const { workerEnv, fail, requests } = setup();
+    const dead: unknown[] = [];
+    const dlq = { send: async (body: unknown) => void dead.push(body) } as unknown as Queue;
+    const together = { id: 'm1', timestamp: new Date(), attempts: 1, body: [event(1), { not: 'an event' }, event(2)] };
+    await fail(2, 400); // [e1 e2] → [e1] fails; then [e2] passes
+    const result = await consume({ ...workerEnv, ANALYTICS_DLQ: dlq }, [together] as unknown as ReturnType<typeof messages>);
+    expect(result.explicitAcks).toEqual(['m1']);
+    expect((await requests()).map((r) => (JSON.parse(r.body) as { rows: unknown[] }).rows.length)).toEqual([2, 1, 1]);
+    expect(dead).toMatchObject([
+      { reason: 'malformed event (not an analytics row)', body: { not: 'an event' } },
+      { reason: expect.stringMatching(/HTTP 400/), body: { event_id: `evt-${run}-1` } },
+    ]);
+  });
+
+  it("a message carrying a request's events is retried whole when one of its rows must be tried again", async () => {
+    const { workerEnv, fail } = setup();
+    await fail(1, 503);
+    const together = { id: 'm1', timestamp: new Date(), attempts: 2, body: [event(1), event(2)] };
+    const result = await consume(workerEnv, [together, ...messages(1)] as unknown as ReturnType<typeof messages>);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryDelays).toEqual([[backoffSeconds(2)], [backoffSeconds(1)]]);
   });
 
   it('an unreachable BigQuery (nothing listening yet, as while npm start builds the emulator) keeps every row, retried within BIGQUERY_RETRY_MAX_SECONDS', async () => {

@@ -64,6 +64,16 @@ describe('analytics emitter', () => {
     expect(row.attributes).toEqual({});
   });
 
+  it("sends a request's events as one Queue message (Queues bill per message), a lone event as itself", async () => {
+    const sent: Array<{ body: unknown }> = [];
+    const recording = { sendBatch: async (msgs: Array<{ body: unknown }>) => void sent.push(...msgs) } as unknown as Queue;
+    await emitter(recording).emit(input({ payment_id: 'pay_a' }), input({ payment_id: 'pay_b' }), input({ payment_id: 'pay_c' }));
+    await emitter(recording).emit(input({ payment_id: 'pay_d' }));
+    expect(sent).toHaveLength(2);
+    expect(sent[0]!.body).toMatchObject([{ payment_id: 'pay_a' }, { payment_id: 'pay_b' }, { payment_id: 'pay_c' }]);
+    expect(sent[1]!.body).toMatchObject({ payment_id: 'pay_d' });
+  });
+
   it('parks events in KV when the queue refuses them, and the consumer re-queues them', async () => {
     const refusing = {
       send: async () => Promise.reject(new Error('queue down')),

@@ -44,6 +44,7 @@ const event = (over: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({
   latency_ms: null,
   request_id: 'req-1',
   attributes: {},
+  metadata: null,
   ...over,
 });
 

@@ -16,7 +16,7 @@ describe('a shop member signs in and uses the app', () => {
     expect(accepted.status).toBe(303);
     expect(accepted.headers.get('location')).toBe('/app/payments');
     const setCookie = accepted.headers.getSetCookie().join('\n');
-    expect(setCookie).toMatch(/apay_app_session=shop_[A-Za-z0-9]+\.[A-Za-z0-9]{43}; Path=\/app; HttpOnly; Secure; SameSite=Lax/);
+    expect(setCookie).toMatch(/^__Host-apay_app_session=shop_[A-Za-z0-9]+\.[A-Za-z0-9]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax$/m);
     const cookie = sessionCookieOf(accepted)!;
 
     const page = await appGet('/app/payments', cookie);

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SecretBox } from '../../src/platform/lib/secret-box';
 import { Limiter } from '../../src/platform/limits/limiter';
 import { APP_SIGN_IN_POLICIES, LoginThrottle } from '../../src/platform/limits/login-throttle';
 import { MemberService, type MembersNamespace } from '../../src/shop-app/members/service';
@@ -49,6 +50,7 @@ const serviceAt = (now: () => Date) =>
     ns: membersNs(),
     kv: env.KV,
     throttle: new LoginThrottle(new Limiter(env.LIMITER), 'app', APP_SIGN_IN_POLICIES),
+    box: new SecretBox(env.WEBHOOK_SECRET_KEYS),
     clock: { now },
     publicBaseUrl: BASE,
   });
@@ -87,7 +89,7 @@ function fetchPost(path: string, body: unknown, cookie: string | null, origin: s
     redirect: 'manual',
     headers: {
       'content-type': 'text/plain;charset=UTF-8',
-      ...(cookie ? { cookie: `apay_app_session=${cookie}` } : {}),
+      ...(cookie ? { cookie: `__Host-apay_app_session=${cookie}` } : {}),
       ...(origin ? { origin } : {}),
       ...headers,
     },
@@ -238,7 +240,9 @@ describe('lockout', () => {
     const locked = await appPost('/app/sign-in', { email: m.email, password: PASSWORD }, { headers: { 'cf-connecting-ip': ip() } });
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
-    expect(await locked.text()).toContain('Too many failed sign-ins for this account. Sign-in is locked for 15 minutes.');
+    expect(await locked.text()).toContain(
+      'Too many failed sign-ins for this account. Sign-in is locked for 15 minutes, even with the right password.',
+    );
     expect(sessionCookieOf(locked)).toBeNull();
   });
 

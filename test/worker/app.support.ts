@@ -14,23 +14,30 @@ export async function invite(shopId: string, email: string): Promise<{ token: st
   return { token: body.inviteUrl.split('/app/invite/')[1]!, memberId: body.member.id, inviteUrl: body.inviteUrl };
 }
 
-export function sessionCookieOf(res: Response): string | null {
-  const set = res.headers.getSetCookie().find((c) => c.startsWith('apay_app_session='));
-  const value = set?.split(';')[0]?.slice('apay_app_session='.length);
+function cookieOf(res: Response, name: string): string | null {
+  const set = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  const value = set?.split(';')[0]?.slice(name.length + 1);
   return value ? value : null;
 }
 
+export const sessionCookieOf = (res: Response) => cookieOf(res, '__Host-apay_app_session');
+/** The device cookie a successful sign-in sets when the browser had none for this member. */
+export const deviceCookieOf = (res: Response) => cookieOf(res, '__Host-apay_app_device');
+
 export async function appGet(path: string, cookie?: string | null): Promise<Response> {
-  return worker.fetch(BASE + path, { redirect: 'manual', headers: cookie ? { cookie: `apay_app_session=${cookie}` } : {} });
+  return worker.fetch(BASE + path, { redirect: 'manual', headers: cookie ? { cookie: `__Host-apay_app_session=${cookie}` } : {} });
 }
 
 export async function appPost(
   path: string,
   fields: Record<string, string>,
-  opts: { cookie?: string | null; origin?: string | null; headers?: Record<string, string> } = {},
+  opts: { cookie?: string | null; device?: string | null; origin?: string | null; headers?: Record<string, string> } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...(opts.headers ?? {}) };
-  if (opts.cookie) headers.cookie = `apay_app_session=${opts.cookie}`;
+  const cookies = [opts.cookie && `__Host-apay_app_session=${opts.cookie}`, opts.device && `__Host-apay_app_device=${opts.device}`].filter(
+    Boolean,
+  );
+  if (cookies.length) headers.cookie = cookies.join('; ');
   const origin = opts.origin === undefined ? ORIGIN : opts.origin;
   if (origin) headers.origin = origin;
   return worker.fetch(BASE + path, { method: 'POST', redirect: 'manual', headers, body: new URLSearchParams(fields).toString() });
@@ -46,5 +53,5 @@ export async function signedInMember(shopId: string, email = `staff-${crypto.ran
   const cookie = sessionCookieOf(res)!;
   const page = await appGet('/app/payments', cookie);
   const csrf = csrfOf(await page.text());
-  return { email, memberId, cookie, csrf };
+  return { email, memberId, cookie, csrf, device: deviceCookieOf(res)! };
 }

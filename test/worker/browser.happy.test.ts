@@ -1,6 +1,8 @@
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import type { PaymentObject } from '../../src/core/payments/payment-object';
 import { BASE, createShopWithToken, worker } from './helpers';
 import {
   checkout,
@@ -115,5 +117,21 @@ describe("the customer's browser", { timeout: 30_000 }, () => {
     // Replaying the same confirmation is acknowledged and ignored.
     const again = await postToVerify(late, await signAsBansky(late));
     expect(await again.json()).toEqual({ status: 'ignored', paymentStatus: 'paid' });
+  });
+});
+
+describe('a final payment never sends its customer to Bansky', () => {
+  it('opened, then paid where this isolate did not see it: the next open shows the result', async () => {
+    const { id } = (await shopApi((await createShopWithToken()).token).init(paymentBody())).data!;
+    expect((await worker.fetch(`${BASE}/integration/pay?id=${id}`, { redirect: 'manual' })).status).toBe(302);
+    // Bansky's postback lands in another isolate: only the payment's object sees it.
+    const applied = await runInDurableObject(env.PAYMENTS.get(env.PAYMENTS.idFromName(id)), (o: PaymentObject) =>
+      o.applyBanskyPostback({ id, status: 'paid', amount: '49.90', currency: 'EUR' }, 'elsewhere'),
+    );
+    expect(applied).toEqual({ kind: 'accepted', status: 'paid' });
+    const again = await worker.fetch(`${BASE}/integration/pay?id=${id}`, { redirect: 'manual' });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('location')).toBeNull();
+    expect(await again.text()).toContain('paid');
   });
 });

@@ -14,6 +14,8 @@ export interface FieldCase {
   private?: boolean;
   /** true: must be refused (4xx); false: must be accepted (201); undefined: either, judged by the oracles. */
   refused?: boolean;
+  /** Sent to a deployment (no LOCAL_DEVELOPMENT), not to the tests' local development bindings. */
+  deployed?: boolean;
 }
 
 export interface RawCase {
@@ -276,7 +278,7 @@ export const LIVE_POSTBACK_PRIVATE: FieldCase[] = [
     })),
   );
 
-/** Test mode allows only http(s)://localhost and 127.0.0.1 as local targets: the rest is refused too. */
+/** On a deployment, test mode posts only to public https too (local development alone reaches private targets). */
 export const TEST_POSTBACK_PRIVATE: FieldCase[] = [
   'https://10.0.0.1/hook',
   'https://[::1]/hook',
@@ -288,7 +290,14 @@ export const TEST_POSTBACK_PRIVATE: FieldCase[] = [
   'https://hooks.shop.example:6379/',
   'http://hooks.shop.example/',
   'http://[::1]:3000/',
-].map((url) => ({ what: `test-mode ${url}`, mode: 'test', fields: { postbackUrl: url, id: 'ssrf-test' }, private: true, refused: true }));
+].map((url) => ({
+  what: `test-mode ${url}`,
+  mode: 'test',
+  fields: { postbackUrl: url, id: 'ssrf-test' },
+  private: true,
+  refused: true,
+  deployed: true,
+}));
 
 /** Must stay accepted: public targets, and the local development hosts of test mode. */
 export const POSTBACK_ACCEPTED: FieldCase[] = [

@@ -1,5 +1,9 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { zErrorCode } from '../../generated/api/zod.gen';
+import { app } from '../../src/app';
+import type { Env } from '../../src/env';
 import '../support/provided-context';
 import { BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 import {
@@ -119,12 +123,19 @@ async function followPayment(mode: Mode, payLink: string, id: string, sent: Reco
   return issues;
 }
 
-function initOnce(mode: Mode, fields: Record<string, unknown>): Promise<Response> {
-  return worker.fetch(`${BASE}/api/v1/init-payment`, {
+const deployedEnv = { ...env, LOCAL_DEVELOPMENT: '' } as Env;
+
+async function initOnce(mode: Mode, fields: Record<string, unknown>, deployed = false): Promise<Response> {
+  const request = new Request(`${BASE}/api/v1/init-payment`, {
     method: 'POST',
     headers: shopHeaders(tokens[mode]),
     body: JSON.stringify(paymentBody(fields as never)),
   });
+  if (!deployed) return worker.fetch(request);
+  const ctx = createExecutionContext();
+  const res = await app.fetch(request, deployedEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 async function upstreamFailure(res: Response): Promise<boolean> {
@@ -153,13 +164,13 @@ async function runFieldCases(cases: FieldCase[]): Promise<string[]> {
   await inParallel(cases, async (c) => {
     tally.cases++;
     let sent = withUniqueId(c.fields);
-    let res = await initOnce(c.mode, sent);
+    let res = await initOnce(c.mode, sent, c.deployed);
     // The sandbox standing in for Bansky can time out on a loaded CI machine (our documented
     // 502/504): that is not this corpus' subject, so such a case is retried with a fresh id.
     for (let retry = 0; retry < 3 && (await upstreamFailure(res)); retry++) {
       tally.upstreamRetries++;
       sent = withUniqueId(c.fields);
-      res = await initOnce(c.mode, sent);
+      res = await initOnce(c.mode, sent, c.deployed);
     }
     const label = `[${c.mode}] ${c.what}`;
     if (res.status >= 500) {

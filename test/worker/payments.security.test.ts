@@ -102,13 +102,11 @@ describe('URLs a shop may not use', () => {
     expect(problem.errors?.[0]?.path).toBe('/postbackUrl');
   });
 
-  it.each(['https://10.0.0.5/hook', 'https://169.254.169.254/', 'http://shop.example/hook', 'http://192.168.0.10/hook'])(
-    'SSRF: test-mode postbackUrl %s is rejected too',
-    async (url) => {
-      const { status, problem } = await post(testToken, { postbackUrl: url });
-      expect([status, problem.code]).toEqual([400, 'postback_url_not_allowed']);
-    },
-  );
+  // Private and loopback targets in test mode: egress.security.test.ts (refused outside local development).
+  it.each(['http://shop.example/hook'])('test-mode postbackUrl %s (plain http to a public host) is rejected too', async (url) => {
+    const { status, problem } = await post(testToken, { postbackUrl: url });
+    expect([status, problem.code]).toEqual([400, 'postback_url_not_allowed']);
+  });
 
   it('test mode allows http://localhost and http://127.0.0.1 for all three URLs; live mode accepts public https (on 443 or 8443)', async () => {
     const local = await post(testToken, {

@@ -119,7 +119,7 @@ export async function sandboxStats(
 ): Promise<{
   initCalls: number;
   statusLookups: number;
-  sessions: Array<{ session: string; amount: string; currency: string }>;
+  sessions: Array<{ session: string; amount: string; currency: string; receivedFields: string[] }>;
   postbacks: unknown[];
 }> {
   const base = mode === 'live' ? inject('banskyLiveUrl') : inject('banskyTestUrl');

@@ -14,7 +14,6 @@ export const receiveBanskyPostback: Handler<typeof routes.receiveBanskyPostback>
   const outcome = isPaymentId(pb.id)
     ? await services.payments.object(pb.id).applyBanskyPostback(pb, requestId)
     : { kind: 'not_found' as const };
-  services.payLinks.forget(pb.id); // this isolate's pay links redirect to Bansky only while awaiting payment
   switch (outcome.kind) {
     case 'not_found':
       services.log.warn('bansky postback for an unknown payment', { paymentId: pb.id, requestId });

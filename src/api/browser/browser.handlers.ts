@@ -34,7 +34,6 @@ export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
 async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'error') {
   const r = isPaymentId(id) ? await c.var.services.payments.object(id).customerReturned(which, c.var.requestId) : null;
   if (!r) return html(c, 404, PAGES.unknown());
-  c.var.services.payLinks.forget(id); // back from Bansky: the payment is about to change
   trackReturn(c, r, which);
   // Stored normalised since issue 14 item 7; older records are normalised here, never thrown on.
   const to = safeLocation(which === 'success' ? r.successUrl : r.errorUrl);

@@ -8,10 +8,10 @@ import { PAGES } from './pages';
 export type PayLinkAnswer = { redirect: string } | { status: 403 | 404 | 409 | 410; page: string };
 
 /**
- * The pay link's decision, shared by the OpenAPI route and the fast lane (fast-lane.ts). One call
- * to the payment's object, which expires the link first if its time has come (the alarm normally
- * gets there first, but a customer is never sent to an expired Bansky page); a repeated open
- * within a few seconds is answered from the isolate (PayLinkCache).
+ * The pay link's decision. One call to the payment's object on every open, which expires the link first if its time has come (the
+ * alarm normally gets there first, but a customer is never sent to an expired Bansky page). Never
+ * answered from an isolate's memory: a payment that is final in its object must never send the
+ * customer to Bansky, and no isolate can know it became final elsewhere.
  */
 export async function answerPayLink(
   s: Services,
@@ -19,8 +19,7 @@ export async function answerPayLink(
   requestId: string,
   waitUntil: (work: Promise<unknown>) => void,
 ): Promise<PayLinkAnswer> {
-  const cached = s.payLinks.get(id);
-  const r = cached?.record ?? (isPaymentId(id) ? await s.payments.object(id).expireIfDue(requestId) : null);
+  const r = isPaymentId(id) ? await s.payments.object(id).expireIfDue(requestId) : null;
   if (!r || r.status === 'created') return { status: 404, page: PAGES.unknown() };
   s.payLinkOpens.add(
     `pay_link_opened:${r.id}:${r.status}`,
@@ -31,11 +30,8 @@ export async function answerPayLink(
     case 'awaiting_payment': {
       // A disabled shop takes no more payments, not even through links it already handed out.
       if ((await s.shops.getShopCached(r.shopId))?.disabled) return { status: 403, page: PAGES.shopDisabled() };
-      if (cached) return { redirect: cached.location };
       const to = safeLocation(r.banskyUrl); // never a Location that makes Headers throw
-      if (!to) return { status: 404, page: PAGES.unknown() };
-      s.payLinks.remember(r, to);
-      return { redirect: to };
+      return to ? { redirect: to } : { status: 404, page: PAGES.unknown() };
     }
     case 'expired':
       return { status: 410, page: PAGES.expired() };

@@ -8,7 +8,7 @@ import type { AppEnv } from './context';
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   const requestId = c.get('requestId') ?? crypto.randomUUID();
   if (err instanceof ApiError) {
-    return problemResponse(err.status, err.code, requestId, err.detail, err.errors, err.headers);
+    return problemResponse(err.status, err.code, requestId, err.detail, err.errors, err.headers, err.extensions);
   }
   if (err instanceof HTTPException) {
     // Raised by Hono's own validators and middleware before our code runs.

@@ -58,7 +58,9 @@ export const redirect = { description: 'Redirect' } as const;
 /**
  * Query strings arrive as text: turn integer-looking values into numbers before the generated
  * schema (which says `integer`) validates them — but only where the text itself is not already
- * valid, so a string field such as `cursor=0` stays a string. Documented schemas are unchanged.
+ * valid, so a string field such as `cursor=0` stays a string. An object parameter (`style:
+ * deepObject`, `metadata[order_ref]=10042`) arrives as flat `name[key]` entries: they are folded
+ * into the object its schema validates. Documented schemas are unchanged.
  */
 export function coerceQuery<T extends z.ZodObject>(schema: T): T {
   const shape: Record<string, ZodType> = {};
@@ -66,5 +68,21 @@ export function coerceQuery<T extends z.ZodObject>(schema: T): T {
     const f = field as ZodType;
     shape[key] = z.preprocess((v) => (typeof v === 'string' && /^-?\d{1,15}$/.test(v) && !f.safeParse(v).success ? Number(v) : v), f);
   }
-  return z.object(shape) as unknown as T;
+  return z.preprocess((query) => foldDeepObjects(query, Object.keys(shape)), z.object(shape)) as unknown as T;
+}
+
+const DEEP_OBJECT_ENTRY = /^([A-Za-z0-9_]+)\[([^\]]*)\]$/;
+
+/** `{ 'metadata[a]': '1' }` → `{ metadata: { a: '1' } }` for the parameters the route declares. */
+function foldDeepObjects(query: unknown, names: string[]): unknown {
+  if (typeof query !== 'object' || query === null) return query;
+  let out: Record<string, unknown> | null = null;
+  for (const [entry, value] of Object.entries(query)) {
+    const m = DEEP_OBJECT_ENTRY.exec(entry);
+    if (!m || !names.includes(m[1]!)) continue;
+    out ??= { ...query };
+    delete out[entry];
+    out[m[1]!] = { ...(out[m[1]!] as Record<string, unknown> | undefined), [m[2]!]: value };
+  }
+  return out ?? query;
 }

@@ -4,7 +4,7 @@ import type { AppEnv } from './context';
 /** Two years, as hstspreload.org asks; includeSubDomains because every host of ours is https. */
 export const HSTS = 'max-age=63072000; includeSubDomains';
 
-/** nosniff always, HSTS over https: set on `headers` (also for answers built outside Hono, the pay link's fast lane). */
+/** nosniff always, HSTS over https: set on `headers`. */
 export function addSecurityHeaders(headers: Headers, requestUrl: URL): void {
   headers.set('X-Content-Type-Options', 'nosniff');
   if (requestUrl.protocol === 'https:') headers.set('Strict-Transport-Security', HSTS);

@@ -62,7 +62,7 @@ function schemaAt(root: BodySchema | undefined, path: PropertyKey[]): BodySchema
   let at = root;
   for (const key of path) {
     if (!at) return undefined;
-    at = typeof key === 'number' ? at.items : own(at.properties, String(key));
+    at = typeof key === 'number' ? at.items : (own(at.properties, String(key)) ?? at.values);
   }
   return at;
 }

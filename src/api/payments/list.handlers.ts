@@ -1,4 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import { metadataKeyIssues } from '../../core/payments/rules';
 import { BadCursor } from '../../core/payments-index/query';
 import { resendShopPostback } from '../../core/payments-index/resend';
 import { ApiError } from '../../platform/problem';
@@ -9,6 +10,11 @@ import type * as routes from './list.routes';
 export const listPayments: RouteHandler<typeof routes.listPayments, AppEnv> = async (c) => {
   const { cursor, limit, ...filters } = c.req.valid('query');
   const { shop, token, services } = c.var;
+  if (filters.metadata) {
+    const errors = metadataKeyIssues(filters.metadata, 'query', (k) => `/metadata[${k}]`);
+    if (errors.length > 0)
+      throw new ApiError(400, 'invalid_metadata', errors.map((e) => `${e.path.slice(1)}: ${e.message}`).join('; '), { errors });
+  }
   try {
     return c.json(await services.paymentsIndex.list(shop, token.mode, filters, cursor, limit ?? 50), 200);
   } catch (err) {

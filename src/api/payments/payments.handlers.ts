@@ -18,7 +18,7 @@ export const initPayment: Handler<typeof routes.initPayment> = async (c) => {
   // Controls, bidi and invisible characters, judged on the body as sent: the schema's url()
   // already trimmed and dropped tab/CR/LF, which must be refused, not repaired.
   assertSafeText(await c.req.json());
-  const payment = validatePayment(body, shop, mode, numberSources);
+  const payment = validatePayment(body, shop, mode, { numberSources, reach: services.config });
   const id = body.id ? await derivePaymentId(paymentIdKey(services.config), shop.id, mode, body.id) : randomPaymentId();
   // Of the validated payment: `100`, "100" and "100.00" USD (and an inferred `type`) are one request.
   const fingerprint = await requestFingerprint(payment);

@@ -2,7 +2,9 @@ import type { PaymentListItem } from '../../../generated/api/types.gen';
 import type { PaymentRecord } from '../payments/record';
 
 /** What the index keeps of a payment: what the list shows and filters on. */
-export interface IndexEntry extends PaymentListItem {
+export interface IndexEntry extends Omit<PaymentListItem, 'metadata'> {
+  /** Absent on entries written before metadata existed. */
+  metadata?: Record<string, string>;
   shopId: string;
   /** The record's number of transitions: a newer version always wins, so late or repeated writes are harmless. */
   version: number;
@@ -22,10 +24,11 @@ export function toIndexEntry(r: PaymentRecord): IndexEntry {
     email: r.email,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    metadata: r.metadata ?? {},
   };
 }
 
-export function toListItem(e: IndexEntry | PaymentRecord): PaymentListItem {
+export function toListItem(e: Omit<PaymentListItem, 'metadata'> & { metadata?: Record<string, string> }): PaymentListItem {
   return {
     id: e.id,
     shopTransactionId: e.shopTransactionId,
@@ -37,5 +40,6 @@ export function toListItem(e: IndexEntry | PaymentRecord): PaymentListItem {
     email: e.email,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
+    metadata: e.metadata ?? {}, // entries written before metadata existed have none
   };
 }

@@ -3,12 +3,15 @@ import type { PaymentStatus } from '../../../generated/api/types.gen';
 import type { Env } from '../../env';
 import { toMinor } from './amounts';
 import type { IndexEntry } from './entry';
+import type { EventQuery, StoredEvent } from './events';
 
 export interface ShardQuery {
   status?: PaymentStatus;
   currency?: string;
   fromDay?: string; // YYYY-MM-DD, inclusive
   toDay?: string;
+  /** Exact values of the payment's metadata, every key must match. */
+  metadata?: Record<string, string>;
   before?: { createdAt: string; id: string };
   limit: number;
 }
@@ -46,7 +49,65 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS totals (
         day TEXT NOT NULL, status TEXT NOT NULL, currency TEXT NOT NULL, count INTEGER NOT NULL, minor TEXT NOT NULL,
         PRIMARY KEY (day, status, currency));
+      CREATE TABLE IF NOT EXISTS events (
+        id TEXT PRIMARY KEY, timestamp TEXT NOT NULL, type TEXT NOT NULL, payment_id TEXT NOT NULL, body TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS events_newest ON events (timestamp DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS events_payment ON events (payment_id);
     `);
+  }
+
+  /**
+   * The events log (only the `pevt:` object of a shop × mode uses it; see events.ts). Inserts the
+   * events it has not seen, drops those older than `keepFrom`, and returns the ids it inserted.
+   */
+  addEvents(events: StoredEvent[], keepFrom: string): string[] {
+    return this.ctx.storage.transactionSync(() => {
+      this.sql.exec('DELETE FROM events WHERE timestamp < ?', keepFrom);
+      const added: string[] = [];
+      for (const e of events) {
+        if (e.timestamp < keepFrom) continue;
+        const cursor = this.sql.exec(
+          'INSERT OR IGNORE INTO events (id, timestamp, type, payment_id, body) VALUES (?,?,?,?,?)',
+          e.id,
+          e.timestamp,
+          e.type,
+          e.paymentId,
+          e.body,
+        );
+        if (cursor.rowsWritten > 0) added.push(e.id);
+      }
+      return added;
+    });
+  }
+
+  events(q: EventQuery): StoredEvent[] {
+    const where = ['timestamp >= ?'];
+    const args: SqlStorageValue[] = [q.keepFrom];
+    const add = (clause: string, ...values: (string | undefined)[]) => {
+      if (values.some((v) => v === undefined)) return;
+      where.push(clause);
+      args.push(...(values as string[]));
+    };
+    add('id = ?', q.id);
+    add('type = ?', q.type);
+    add('payment_id = ?', q.paymentId);
+    add('timestamp >= ?', q.from);
+    add('timestamp < ?', q.to);
+    add('(timestamp < ? OR (timestamp = ? AND id < ?))', q.before?.createdAt, q.before?.createdAt, q.before?.id);
+    return this.sql
+      .exec(
+        `SELECT id, timestamp, type, payment_id, body FROM events WHERE ${where.join(' AND ')} ORDER BY timestamp DESC, id DESC LIMIT ?`,
+        ...args,
+        Math.min(Math.max(q.limit, 1), 101),
+      )
+      .toArray()
+      .map((r: Row) => ({
+        id: String(r.id),
+        timestamp: String(r.timestamp),
+        type: String(r.type) as StoredEvent['type'],
+        paymentId: String(r.payment_id),
+        body: String(r.body),
+      }));
   }
 
   /** Idempotent: an entry older than (or as old as) the stored one is ignored. */
@@ -89,9 +150,11 @@ export class PaymentsIndexObject extends DurableObject<Env> {
 
   totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] {
     const { where, args } = filters(q);
-    const rows = this.sql
-      .exec(`SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, ...args)
-      .toArray();
+    // The running totals know nothing of metadata: with a metadata filter the matching rows are summed instead.
+    const sql = q.metadata
+      ? `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`
+      : `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    const rows = this.sql.exec(sql, ...args).toArray();
     const by = new Map<string, ShardTotal & { sum: bigint }>();
     for (const r of rows) {
       const key = `${r.currency}\u0000${r.status}`;
@@ -120,7 +183,7 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   }
 }
 
-/** The same WHERE clause for rows and totals (both tables have day, status, currency). */
+/** The same WHERE clause for rows and totals (both tables have day, status, currency; metadata is only in `payments`). */
 function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; args: SqlStorageValue[] } {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
@@ -133,5 +196,10 @@ function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; ar
   add('currency = ?', q.currency);
   add('day >= ?', q.fromDay);
   add('day <= ?', q.toDay);
+  // Keys are letters, digits and `_ - . :` (src/payments/rules.ts), so a quoted JSON path label holds any of them.
+  for (const [key, value] of Object.entries(q.metadata ?? {})) {
+    where.push('json_extract(entry, ?) = ?');
+    args.push(`$.metadata."${key}"`, value);
+  }
   return { where, args };
 }

@@ -14,6 +14,8 @@ export interface ListFilters {
   to?: string;
   /** Our payment id or the shop's transaction id, exact. */
   q?: string;
+  /** Exact metadata values; every key must match. */
+  metadata?: Record<string, string>;
 }
 
 export interface IndexDeps {
@@ -58,7 +60,8 @@ export class PaymentsIndex {
     const toDay = minOf(f.to, today);
     if (fromDay > toDay) return { items: [], nextCursor: null, totals: [] };
 
-    const query: Omit<ShardQuery, 'limit' | 'before'> = { status: f.status, currency: f.currency, fromDay, toDay };
+    const metadata = f.metadata && Object.keys(f.metadata).length > 0 ? f.metadata : undefined;
+    const query: Omit<ShardQuery, 'limit' | 'before'> = { status: f.status, currency: f.currency, fromDay, toDay, metadata };
     const allMonths = monthsDescending(monthOf(fromDay), monthOf(toDay));
     const pageMonths = before ? allMonths.filter((m) => m <= monthOf(before.createdAt)) : allMonths;
 
@@ -113,7 +116,8 @@ function matchesFilters(r: PaymentRecord, f: ListFilters): boolean {
     (!f.status || r.status === f.status) &&
     (!f.currency || r.currency === f.currency) &&
     (!f.from || day >= f.from) &&
-    (!f.to || day <= f.to)
+    (!f.to || day <= f.to) &&
+    Object.entries(f.metadata ?? {}).every(([k, v]) => r.metadata?.[k] === v)
   );
 }
 

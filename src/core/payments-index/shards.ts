@@ -48,12 +48,19 @@ export function encodeCursor(p: Position): string {
     .replace(/=+$/, '');
 }
 
-export function decodeCursor(cursor: string): Position | null {
+/** The events log of a shop × mode (events.ts): one object beside the month shards, kept 30 days. */
+export function eventsShard(ns: IndexNamespace, shopId: string, mode: Mode): DurableObjectStub<PaymentsIndexObject> {
+  return ns.get(ns.idFromName(`pevt:${shopId}:${mode}`));
+}
+
+const PAYMENT_ID = /^pay_[A-Za-z0-9]{22}$/;
+
+export function decodeCursor(cursor: string, idPattern: RegExp = PAYMENT_ID): Position | null {
   try {
     const b64 = cursor.replace(/-/g, '+').replace(/_/g, '/');
     const [createdAt, id] = JSON.parse(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4))) as [unknown, unknown];
     if (typeof createdAt !== 'string' || typeof id !== 'string') return null;
-    if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(createdAt) || !/^pay_[A-Za-z0-9]{22}$/.test(id)) return null;
+    if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(createdAt) || !idPattern.test(id)) return null;
     return { createdAt, id };
   } catch {
     return null;

@@ -233,7 +233,8 @@ export class PaymentFlow {
    */
   private async syncIndex(r: PaymentRecord, fromAlarm = false): Promise<void> {
     try {
-      await this.s.paymentsIndex.record(r);
+      // The events log rides with the index: written (and caught up by the alarm) together.
+      await Promise.all([this.s.paymentsIndex.record(r), this.s.events.record(r)]);
       const index = await this.storage.readIndex();
       if ((index?.version ?? 0) < r.transitions.length)
         await this.storage.writeIndex({ version: r.transitions.length, retryAt: null, attempts: 0 });

@@ -27,6 +27,8 @@ export interface PaymentRecord {
   successUrl: string;
   errorUrl: string;
   postbackUrl: string | null;
+  /** The shop's own data, keys sorted; absent on records from before metadata existed. Never sent to Bansky. */
+  metadata?: Record<string, string>;
   banskyUrl: string | null;
   banskyTransactionId: string | null;
   /** Why init failed, replayed to the shop as the same problem. */
@@ -90,6 +92,7 @@ export function toPublicPayment(r: PaymentRecord, publicBaseUrl: string): Paymen
       deliveredAt: r.postback.deliveredAt,
       nextAttemptAt: r.postback.status === 'pending' ? (r.postback.nextAttemptAt ?? null) : null,
     },
+    metadata: r.metadata ?? {},
   };
 }
 

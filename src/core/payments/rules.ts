@@ -1,5 +1,5 @@
-import type { InitPaymentRequest, Mode, PaymentType } from '../../../generated/api/types.gen';
-import { checkPostbackUrl, checkRedirectUrl, normalisedPaymentUrls } from '../../platform/input/url-policy';
+import type { ErrorCode, InitPaymentRequest, Mode, PaymentType, ValidationIssue } from '../../../generated/api/types.gen';
+import { checkPostbackUrl, checkRedirectUrl, normalisedPaymentUrls, type PostbackReach } from '../../platform/input/url-policy';
 import { ApiError } from '../../platform/problem';
 import type { ShopRecord } from '../shops/shop-store';
 import { canonicalAmount, decimalFromJsonNumber } from './amount';
@@ -29,49 +29,112 @@ export function currencyInfo(code: string): { type: PaymentType; decimals: numbe
 
 const fiatDecimals = new Map<string, number>();
 
+/** A JSON Pointer reference token (RFC 6901). */
+const pointerToken = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
 /** A payment that passed every rule: its amount canonical (see amount.ts), its type known. */
 export interface ValidatedPayment extends Omit<InitPaymentRequest, 'amount'> {
   amount: string;
   type: PaymentType;
 }
 
+/** `metadata` limits (the contract's Metadata schema; its key rules are checked here, as zod's record ignores them). */
+export const METADATA_MAX_KEYS = 20;
+export const METADATA_KEY = /^[A-Za-z0-9_.:-]{1,40}$/;
+
+/** Each key that breaks the rules, as `errors[]` entries (`in` is where the map was sent). */
+export function metadataKeyIssues(
+  metadata: Readonly<Record<string, string>>,
+  where: 'body' | 'query',
+  pointer: (key: string) => string,
+): { path: string; in: 'body' | 'query'; message: string }[] {
+  const keys = Object.keys(metadata);
+  const issues = keys
+    .filter((k) => !METADATA_KEY.test(k))
+    .map((k) => ({
+      path: pointer(k),
+      in: where,
+      message:
+        k.length === 0 || k.length > 40
+          ? `key must be 1 to 40 characters (is ${k.length})`
+          : 'key may hold only letters, digits and _ - . :',
+    }));
+  if (keys.length > METADATA_MAX_KEYS)
+    issues.unshift({ path: pointer('').slice(0, -1), in: where, message: `at most ${METADATA_MAX_KEYS} keys (has ${keys.length})` });
+  return issues;
+}
+
+/** The metadata as stored and fingerprinted: keys sorted (the order they were sent in means nothing), none when empty. */
+export function canonicalMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+  if (!metadata || Object.keys(metadata).length === 0) return undefined;
+  return Object.fromEntries(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 /** How the JSON text spelt a number, by JSON Pointer (see src/api/http/json-body.ts). */
 export type NumberSources = ReadonlyMap<string, string>;
 
 /**
- * The rules the schema cannot express (DESIGN §4). Each failure is a 400 with its own stable
- * code and the offending field as a JSON Pointer in `errors[]`.
+ * The rules the schema cannot express. Every rule is checked before answering, so one corrected
+ * request is enough: a 400 whose `code` is the first failure's and whose `errors[]` lists each
+ * offending field (a JSON Pointer) with its own code. A redirect host refusal names the shop's
+ * allowed hosts, and in test mode says that http://localhost works too.
  */
 export function validatePayment(
   body: InitPaymentRequest,
   shop: ShopRecord,
   mode: Mode,
-  numberSources: NumberSources = new Map(),
+  opts: { numberSources?: NumberSources; reach: PostbackReach },
 ): ValidatedPayment {
-  const fail = (code: ConstructorParameters<typeof ApiError>[1], path: string, message: string): never => {
-    throw new ApiError(400, code, `${path.slice(1)}: ${message}`, { errors: [{ path, in: 'body', message }] });
-  };
+  const issues: ValidationIssue[] = [];
+  const fail = (code: ErrorCode, path: string, message: string) => issues.push({ path, in: 'body', code, message });
 
   const info = currencyInfo(body.currency);
   if (!info) fail('invalid_currency', '/currency', 'not an ISO 4217 code nor a supported crypto code (BTC, ETH, LTC, USDT, USDC)');
-  const { type, decimals } = info!;
-  if (body.type && body.type !== type) fail('type_currency_mismatch', '/type', `${body.currency} is a ${type} currency`);
+  if (info && body.type && body.type !== info.type) fail('type_currency_mismatch', '/type', `${body.currency} is a ${info.type} currency`);
 
   const decimal =
     typeof body.amount === 'number'
-      ? decimalFromJsonNumber(body.amount, numberSources.get('/amount'))
+      ? decimalFromJsonNumber(body.amount, opts.numberSources?.get('/amount'))
       : { ok: true as const, value: body.amount };
-  if (!decimal.ok) return fail('invalid_amount', '/amount', decimal.message);
-  const amount = canonicalAmount(decimal.value, decimals);
-  if (!amount.ok) return fail('invalid_amount', '/amount', amount.message);
+  // Without a known currency the decimals are unknown: the amount is judged once the currency is fixed.
+  const amount = !decimal.ok ? decimal : info ? canonicalAmount(decimal.value, info.decimals) : null;
+  if (amount && !amount.ok) fail('invalid_amount', '/amount', amount.message);
 
-  for (const field of ['successUrl', 'errorUrl'] as const) {
+  const redirectIssues = (['successUrl', 'errorUrl'] as const).flatMap((field) => {
     const issue = checkRedirectUrl(body[field], shop.allowedRedirectHosts, mode);
-    if (issue) fail('redirect_host_not_allowed', `/${field}`, issue);
-  }
+    return issue ? [{ field, issue }] : [];
+  });
+  for (const { field, issue } of redirectIssues) fail('redirect_host_not_allowed', `/${field}`, issue);
   if (body.postbackUrl) {
-    const issue = checkPostbackUrl(body.postbackUrl, mode);
+    const issue = checkPostbackUrl(body.postbackUrl, mode, opts.reach);
     if (issue) fail('postback_url_not_allowed', '/postbackUrl', issue);
   }
-  return { ...body, amount: amount.value, type, ...normalisedPaymentUrls(body) }; // URLs stored and redirected to as the URL parser spells them
+  const metadataIssues = body.metadata ? metadataKeyIssues(body.metadata, 'body', (k) => `/metadata/${pointerToken(k)}`) : [];
+  for (const m of metadataIssues) fail('invalid_metadata', m.path, m.message);
+
+  if (issues.length > 0) {
+    const first = issues[0]!;
+    const detail = issues.map((i) => `${i.path.slice(1)}: ${i.message}`).join('; ');
+    const hosts = redirectIssues.length > 0 ? redirectHostsHint(shop.allowedRedirectHosts, mode) : '';
+    throw new ApiError(400, first.code!, hosts ? `${detail}. ${hosts}` : detail, {
+      errors: issues,
+      ...(redirectIssues.length > 0 ? { extensions: { allowedRedirectHosts: shop.allowedRedirectHosts } } : {}),
+    });
+  }
+  const { metadata: _sent, ...rest } = body;
+  const metadata = canonicalMetadata(body.metadata);
+  // URLs stored and redirected to as the URL parser spells them.
+  return {
+    ...rest,
+    ...(metadata ? { metadata } : {}),
+    amount: (amount as { value: string }).value,
+    type: info!.type,
+    ...normalisedPaymentUrls(body),
+  };
+}
+
+function redirectHostsHint(allowed: string[], mode: Mode): string {
+  const list = allowed.length > 0 ? `Your shop may redirect to ${allowed.join(', ')}` : 'Your shop has no allowed redirect hosts yet';
+  const local = mode === 'test' ? ' (and, in test mode, http://localhost and http://127.0.0.1)' : '';
+  return `${list}${local}; ask AimbrellaPay support to add a host.`;
 }

@@ -50,6 +50,7 @@ export function newRecord(input: NewPayment, now: Date, ttlSeconds: number): Pay
     successUrl: p.successUrl,
     errorUrl: p.errorUrl,
     postbackUrl,
+    ...(p.metadata ? { metadata: p.metadata } : {}),
     banskyUrl: null,
     banskyTransactionId: null,
     initFailure: null,

@@ -57,12 +57,18 @@ function networkFailure(err: unknown): string {
 export function failureReason(a: Pick<AttemptResult, 'ok' | 'httpStatus' | 'error' | 'responseBody'>): string | null {
   if (a.ok) return null;
   if (!a.httpStatus) return (a.error ?? 'no answer').slice(0, LAST_ERROR_MAX);
-  const excerpt = Array.from(a.responseBody ?? '', (ch) => (/\p{Cc}|\p{Cf}|\p{Zl}|\p{Zp}/u.test(ch) ? ' ' : ch))
-    .join('')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const excerpt = printableExcerpt(a.responseBody ?? '', LAST_ERROR_MAX);
   const head = `HTTP ${a.httpStatus}`;
   return excerpt ? `${head}: ${excerpt}`.slice(0, LAST_ERROR_MAX) : head;
+}
+
+/** Up to `max` characters of an answer on one line: controls and invisible formatting dropped, whitespace folded. */
+export function printableExcerpt(text: string, max: number): string {
+  return Array.from(text, (ch) => (/\p{Cc}|\p{Cf}|\p{Zl}|\p{Zp}/u.test(ch) ? ' ' : ch))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, max);
 }
 
 /** openapi.yaml, PostbackSummary.lastError's maxLength. */

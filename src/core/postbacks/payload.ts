@@ -37,6 +37,7 @@ export function buildShopPostback(r: PaymentRecord): ShopPostback {
       type: r.type,
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
+      metadata: r.metadata ?? {},
     },
   };
 }

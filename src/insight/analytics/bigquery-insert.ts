@@ -28,7 +28,11 @@ export function bigQueryTargetFrom(config: Config['bigQuery']): BigQueryTarget |
 
 /** One row as insertAll wants it: JSON columns as a JSON string, amount as the decimal string. */
 export function toBigQueryRow(event: AnalyticsEvent): Record<string, unknown> {
-  return { ...event, attributes: JSON.stringify(event.attributes ?? {}) };
+  return {
+    ...event,
+    attributes: JSON.stringify(event.attributes ?? {}),
+    metadata: event.metadata ? JSON.stringify(event.metadata) : null,
+  };
 }
 
 /** The outcome per row of one insertAll call. */

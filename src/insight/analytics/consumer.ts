@@ -27,20 +27,41 @@ export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, service
   const dl = { env, log, clock: services.clock, cap };
   ctx.waitUntil(replayPendingEvents(env.KV, env.ANALYTICS_QUEUE, log));
 
-  const valid: Array<{ msg: Message<unknown>; event: AnalyticsEvent }> = [];
+  // A message carries one event, or a request's events together (an array): each is one row. A
+  // message is acked once every row of it is streamed or dead-lettered, retried if any must be
+  // tried again (BigQuery drops the repeats of rows it has: insertId is the event id).
+  const verdicts = new Map<Message<unknown>, 'ack' | 'retry'>();
+  const rows: Row[] = [];
   for (const msg of batch.messages) {
-    const event = asEvent(msg.body);
-    if (event) valid.push({ msg, event });
-    else await deadLetter(dl, msg, { reason: 'malformed event (not an analytics row)', body: msg.body });
+    verdicts.set(msg, 'ack');
+    for (const body of Array.isArray(msg.body) ? msg.body : [msg.body]) {
+      const event = asEvent(body);
+      if (event) rows.push({ msg, event });
+      else await deadLetter(dl, verdicts, msg, { reason: 'malformed event (not an analytics row)', body });
+    }
   }
-  if (valid.length === 0) return;
+  await streamRows(dl, config, verdicts, rows);
+  for (const [msg, verdict] of verdicts) {
+    if (verdict === 'ack') msg.ack();
+    else msg.retry({ delaySeconds: backoffSeconds(msg.attempts, cap) });
+  }
+}
 
+interface Row {
+  msg: Message<unknown>;
+  event: AnalyticsEvent;
+}
+type Verdicts = Map<Message<unknown>, 'ack' | 'retry'>;
+
+async function streamRows(dl: DeadLetterDeps, config: Services['config'], verdicts: Verdicts, rows: Row[]): Promise<void> {
+  const { log } = dl;
+  if (rows.length === 0) return;
   let target: BigQueryTarget | null;
   try {
     target = bigQueryTargetFrom(config.bigQuery);
   } catch (err) {
     log.error('analytics: BigQuery misconfigured; events kept on the queue', { err: String(err) });
-    for (const { msg } of valid) msg.retry({ delaySeconds: backoffSeconds(msg.attempts, cap) });
+    for (const { msg } of rows) verdicts.set(msg, 'retry');
     return;
   }
   if (!target) {
@@ -49,20 +70,16 @@ export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, service
       announcedUnconfigured = true;
       log.info('analytics: BigQuery not configured (BIGQUERY_PROJECT unset); events are logged at debug level and dropped');
     }
-    for (const { msg, event } of valid) {
-      log.debug('analytics event (BigQuery not configured, dropped)', withoutEmail(event));
-      msg.ack();
-    }
+    for (const { event } of rows) log.debug('analytics event (BigQuery not configured, dropped)', withoutEmail(event));
     return;
   }
-
-  for (let i = 0; i < valid.length; i += MAX_ROWS_PER_INSERT) {
-    await insertChunk(dl, target, valid.slice(i, i + MAX_ROWS_PER_INSERT));
+  for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
+    await insertChunk(dl, target, verdicts, rows.slice(i, i + MAX_ROWS_PER_INSERT));
   }
 }
 
-async function insertChunk(dl: DeadLetterDeps, target: BigQueryTarget, chunk: Array<{ msg: Message<unknown>; event: AnalyticsEvent }>) {
-  const { log, cap } = dl;
+async function insertChunk(dl: DeadLetterDeps, target: BigQueryTarget, verdicts: Verdicts, chunk: Row[]) {
+  const { log } = dl;
   try {
     const outcomes = await insertAll(
       target,
@@ -71,21 +88,21 @@ async function insertChunk(dl: DeadLetterDeps, target: BigQueryTarget, chunk: Ar
     const retried: string[] = [];
     for (const [i, { msg, event }] of chunk.entries()) {
       const outcome: RowOutcome = outcomes[i] ?? { ok: false, retry: true, reason: 'no outcome for this row' };
-      if (outcome.ok) msg.ack();
-      else if (outcome.retry) {
+      if (outcome.ok) continue;
+      if (outcome.retry) {
         retried.push(outcome.reason);
-        msg.retry({ delaySeconds: backoffSeconds(msg.attempts, cap) });
-      } else await deadLetter(dl, msg, { reason: outcome.reason, body: event });
+        verdicts.set(msg, 'retry');
+      } else await deadLetter(dl, verdicts, msg, { reason: outcome.reason, body: event });
     }
     log.debug('analytics rows streamed', { rows: chunk.length, retried: retried.length });
     const behind = retried.find((reason) => isSchemaBehind(reason));
     if (behind)
       log.warn('analytics: payment_events lacks a column; rows wait on the queue until `npm run bq -- setup` runs', { reason: behind });
   } catch (err) {
-    if (!(err instanceof TransientInsertError)) throw err; // unexpected: the runtime retries the whole batch
+    if (!(err instanceof TransientInsertError)) throw err; // unexpected: nothing is acked, the runtime retries the whole batch
     const attempts = Math.max(...chunk.map((c) => c.msg.attempts));
     log.warn('analytics: BigQuery insert failed, will retry', { rows: chunk.length, attempts, err: scrubEmails(err.message) });
-    for (const { msg } of chunk) msg.retry({ delaySeconds: backoffSeconds(msg.attempts, cap) });
+    for (const { msg } of chunk) verdicts.set(msg, 'retry');
   }
 }
 
@@ -103,17 +120,22 @@ interface DeadLetterDeps {
   cap: number;
 }
 
-async function deadLetter({ env, log, clock, cap }: DeadLetterDeps, msg: Message<unknown>, letter: Omit<DeadLetter, 'dead_at'>) {
+/** One row to the dead-letter queue; if that send fails, its message is retried instead. */
+async function deadLetter(
+  { env, log, clock }: DeadLetterDeps,
+  verdicts: Verdicts,
+  msg: Message<unknown>,
+  letter: Omit<DeadLetter, 'dead_at'>,
+) {
   try {
     await env.ANALYTICS_DLQ.send({
       ...letter,
       reason: scrubEmails(letter.reason),
       dead_at: clock.now().toISOString(),
     } satisfies DeadLetter);
-    msg.ack();
   } catch (err) {
     log.error('analytics: dead-letter send failed; message retried', { err: String(err) });
-    msg.retry({ delaySeconds: backoffSeconds(msg.attempts, cap) });
+    verdicts.set(msg, 'retry');
   }
 }
 

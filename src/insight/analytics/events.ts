@@ -11,6 +11,7 @@ import type { Mode, PaymentStatus, PaymentType } from '../../../generated/api/ty
  * - Calls carry `http_status` and `latency_ms` (Bansky for bansky_init_*, the shop for
  *   shop_postback_attempt, where a 2xx counts as delivered); details such as an error go in `attributes`.
  * - `email` is kept in the raw table only; no view selects it and no log line carries it.
+ * - `metadata` is the shop's own data on the payment, on every row about the payment.
  */
 export type AnalyticsEventType =
   | 'payment_created'
@@ -41,6 +42,8 @@ export interface AnalyticsEvent {
   latency_ms: number | null;
   request_id: string | null;
   attributes: Record<string, unknown>;
+  /** The shop's own `metadata` on the payment (a JSON column), null when it has none. */
+  metadata: Record<string, string> | null;
 }
 
 /** What callers provide; ids and defaults are filled in by the emitter. */
@@ -57,6 +60,7 @@ export function paymentEventFields(
     currency: string;
     type: PaymentType;
     status: PaymentStatus;
+    metadata?: Record<string, string>;
   },
   requestId: string | null,
 ): Omit<AnalyticsEventInput, 'event_type'> {
@@ -70,5 +74,6 @@ export function paymentEventFields(
     type: r.type,
     status: r.status,
     request_id: requestId,
+    metadata: r.metadata && Object.keys(r.metadata).length > 0 ? r.metadata : null,
   };
 }

@@ -8,7 +8,7 @@ import { systemClock } from '../../platform/lib/clock';
  */
 export const BIGQUERY_SCOPE = 'https://www.googleapis.com/auth/bigquery.insertdata';
 /**
- * `jobs.query` (the Stats page's headline figures) needs a read scope: insertdata is refused with
+ * `jobs.query` (the Stats page's figures and charts) needs a read scope: insertdata is refused with
  * 403. The service account then also needs roles/bigquery.jobUser and roles/bigquery.dataViewer.
  */
 export const BIGQUERY_READ_SCOPE = 'https://www.googleapis.com/auth/bigquery.readonly';

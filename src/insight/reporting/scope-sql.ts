@@ -1,5 +1,5 @@
 /**
- * The head shared by every Metabase card and the Worker's headline figures: one shop, one mode, the
+ * The head shared by every Metabase card and the Worker's Stats figures: one shop, one mode, the
  * chosen days — written once, in Metabase's native-query syntax (`{{tag}}` variables, `[[ … ]]`
  * optional clauses), and turned into BigQuery named parameters for the Worker by `toNamedParameters`.
  *

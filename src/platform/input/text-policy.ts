@@ -63,7 +63,7 @@ export function unsafeCharacter(text: string, kind: TextKind): string | null {
 const URL_FIELDS = ['successUrl', 'errorUrl', 'postbackUrl'] as const;
 
 /**
- * Every unsafe-text issue of an init-payment body, one per field, with its JSON Pointer. Give it
+ * Every unsafe-text issue of an init-payment body (name, URLs, metadata values), one per field, with its JSON Pointer. Give it
  * the body as parsed from JSON, before the schema: zod's `url()` trims and drops tab/CR/LF
  * silently, and a URL that arrived with them must be refused, not quietly repaired.
  */
@@ -79,6 +79,14 @@ export function unsafeTextIssues(body: unknown): ValidationIssue[] {
   };
   check('name', 'name');
   for (const field of URL_FIELDS) check(field, 'url');
+  // Metadata values are free text like a name: they reach the shop app, logs and analytics.
+  const metadata = fields.metadata;
+  if (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata)) {
+    for (const [key, value] of Object.entries(metadata)) {
+      const message = typeof value === 'string' ? unsafeCharacter(value, 'name') : null;
+      if (message) issues.push({ path: `/metadata/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, message });
+    }
+  }
   return issues;
 }
 

@@ -2,10 +2,12 @@ import type { Mode } from '../../../generated/api/types.gen';
 import { classifyIpHost, classifyV4, type V4 } from './ip-address';
 
 /**
- * Where we let a customer's browser and our postbacks go (DESIGN §4): redirects only to the
- * shop's allowed hosts (no open redirect), postbacks only to public https (no SSRF into private
- * ranges). Test mode also allows http://localhost and http://127.0.0.1 so shops can develop
- * locally. Each check returns a message for the caller's `errors[]`, or null when the URL is fine.
+ * Where we let a customer's browser and our postbacks go: redirects only to the shop's allowed
+ * hosts (no open redirect; test mode also allows http://localhost and http://127.0.0.1, which the
+ * shop developer's own browser reaches), postbacks only to public https (no SSRF into private
+ * ranges) — except on a local development deployment, where test-mode postbacks may go to
+ * loopback and private addresses (the demo shop, a test's receiver). Each check returns a message
+ * for the caller's `errors[]`, or null when the URL is fine.
  *
  * Every rule is applied to the URL as the WHATWG parser understands it (the same parser the
  * browser and `fetch` use), and what we store and redirect to is that parser's `href`: one
@@ -86,12 +88,11 @@ function hostOf(url: URL): string {
 }
 
 /** Scheme and credentials rules shared by every URL we store. */
-function basicIssue(url: URL | null, mode: Mode): string | null {
+function basicIssue(url: URL | null): string | null {
   if (!url) return 'not a valid URL';
   if (url.username || url.password) return 'must not contain credentials';
-  if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:' && mode === 'test' && LOCAL_DEV_HOSTS.has(hostOf(url))) return null;
-  return mode === 'test' ? 'must be https (or http://localhost / http://127.0.0.1 in test mode)' : 'must be https in live mode';
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL';
+  return null;
 }
 
 /** An allowed-hosts entry in the parser's form, so `Bücher.example` matches `xn--bcher-kva.example`. */
@@ -111,25 +112,40 @@ export function hostAllowed(host: string, allowed: string[]): boolean {
 
 export function checkRedirectUrl(raw: string, allowedHosts: string[], mode: Mode): string | null {
   const url = parseUrl(raw);
-  const issue = basicIssue(url, mode);
+  const issue = basicIssue(url);
   if (issue) return issue;
   const host = hostOf(url!);
   if (mode === 'test' && LOCAL_DEV_HOSTS.has(host)) return null;
+  if (url!.protocol !== 'https:')
+    return mode === 'test' ? 'must be https (or http://localhost / http://127.0.0.1 in test mode)' : 'must be https in live mode';
   return hostAllowed(host, allowedHosts) ? null : `host ${host} is not one of your shop's allowed redirect hosts`;
 }
 
-export function checkPostbackUrl(raw: string, mode: Mode): string | null {
+/** Where a postback may go besides the public Internet. */
+export interface PostbackReach {
+  /** A local development deployment (config `localDevelopment`): test mode may post to loopback and private addresses. */
+  localDevelopment: boolean;
+}
+
+export function checkPostbackUrl(raw: string, mode: Mode, reach: PostbackReach): string | null {
   const url = parseUrl(raw);
-  const issue = basicIssue(url, mode);
+  const issue = basicIssue(url);
   if (issue) return issue;
   const host = hostOf(url!);
-  if (mode === 'test' && LOCAL_DEV_HOSTS.has(host)) return null;
   const where = nonPublicHost(host);
-  if (where) return `host ${host} is not a public address: ${where}`;
+  if (where && reach.localDevelopment && mode === 'test') return null; // any scheme and port: it is the developer's own machine
+  if (url!.protocol !== 'https:') return 'must be https';
+  if (where) return `host ${host} is not a public address: ${where}. Postbacks go only to public https URLs`;
   if (url!.port && !POSTBACK_PORTS.includes(url!.port)) {
     return `port ${url!.port} is not allowed for postbacks: use 443 (the default) or 8443`;
   }
   return null;
+}
+
+/** True when a URL's host is not a public Internet address (loopback, private, internal names …). */
+export function isNonPublicUrl(raw: string): boolean {
+  const url = parseUrl(raw);
+  return !url || nonPublicHost(hostOf(url)) !== null;
 }
 
 /** Why a (parsed, lowercased) host is not a public Internet target, or null when it may be one. */

@@ -16,8 +16,8 @@
  *    key (OWASP's "device cookies"). The real operator on a known browser signs in during a
  *    flood; on a new browser they wait for the flood to pause. The IP limit applies to everyone.
  *
- * Used by /internal (one account: the operator password gate) and meant for the shop app's
- * member sign-in: `new LoginThrottle(limiter, 'app')` with `account` = the normalised email.
+ * Used by /internal (one account: the operator password gate) and the shop app's member sign-in
+ * (`new LoginThrottle(limiter, 'app', APP_SIGN_IN_POLICIES)`, `account` = the email's SHA-256).
  */
 import type { Limiter, LockoutPolicy, Verdict } from './limiter';
 
@@ -36,13 +36,19 @@ export interface LoginAttempt {
 }
 
 /**
- * The shop app's members: staff of one shop often share one office address, so the IP budget is
- * wider (20) and the per-account lock a plain 15 minutes after 5 tries; each member has their own
- * account, so a stranger's flood locks one member, not a shared gate.
+ * The shop app's members. Staff of one shop often share one office address, so the IP budget is
+ * wider (20 per 15 min). Each member has their own account key: 5 tries, then a lock of 15 min
+ * that doubles with each further lock up to 4 h, one try between locks, and only a full day
+ * without failures starts afresh — so a stranger who knows the email gets at most 14 guesses in
+ * the first day of a siege (5, then one after each lock of 15 min, 30 min, 1 h, 2 h, 4 h, 4 h, …)
+ * and 6 a day after that, whatever the number of addresses.
+ * That same siege would lock the member out, which the device key prevents: a browser that
+ * signed in to this member before counts on its own key (5 tries, then 15 min) and signs in
+ * during the flood. A brand-new browser waits for the account lock like the attacker.
  */
 export const APP_SIGN_IN_POLICIES: SignInPolicies = {
   ip: { maxFailures: 20, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 },
-  account: { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 },
+  account: { maxFailures: 5, windowSeconds: 24 * 3600, lockoutSeconds: 15 * 60, maxLockoutSeconds: 4 * 3600 },
   device: { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 },
 };
 

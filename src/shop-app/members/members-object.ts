@@ -25,8 +25,25 @@ export interface SessionTimes {
   absoluteMs: number;
 }
 
+export interface Credentials {
+  memberId: string;
+  passwordHash: string;
+  /** The member turned on a second factor: the password alone does not sign in. */
+  secondFactor: boolean;
+}
+
+export interface PendingSignIn {
+  memberId: string;
+  email: string;
+  passwordHash: string;
+  sealedSecret: string;
+  lastStep: number;
+}
+
 type Row = Record<string, SqlStorageValue>;
 const TOUCH_EVERY_MS = 60_000;
+/** Codes tried against one sign-in challenge before the password must be entered again. */
+export const MAX_CODE_TRIES = 5;
 
 export class ShopMembersObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -44,7 +61,25 @@ export class ShopMembersObject extends DurableObject<Env> {
         hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, csrf TEXT NOT NULL, mode TEXT NOT NULL,
         created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS sessions_member ON sessions (member_id);
+      CREATE TABLE IF NOT EXISTS recovery_codes (
+        member_id TEXT NOT NULL, hash TEXT NOT NULL, used_at INTEGER, PRIMARY KEY (member_id, hash));
+      CREATE TABLE IF NOT EXISTS pending_sign_ins (
+        hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, password_hash TEXT NOT NULL, expires_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
     `);
+    // Columns added after the first release: SQLite has no ADD COLUMN IF NOT EXISTS.
+    const columns = new Set(
+      this.sql
+        .exec("SELECT name FROM pragma_table_info('members')")
+        .toArray()
+        .map((r) => String(r.name)),
+    );
+    for (const [name, type] of [
+      ['totp_secret', 'TEXT'],
+      ['totp_pending', 'TEXT'],
+      ['totp_last_step', 'INTEGER NOT NULL DEFAULT 0'],
+    ] as const) {
+      if (!columns.has(name)) this.sql.exec(`ALTER TABLE members ADD COLUMN ${name} ${type}`);
+    }
   }
 
   /** A new member, or an existing one re-invited (the password reset): earlier links stop working. */
@@ -81,6 +116,8 @@ export class ShopMembersObject extends DurableObject<Env> {
       if (!row) return null;
       this.sql.exec('DELETE FROM sessions WHERE member_id = ?', memberId);
       this.sql.exec('DELETE FROM invites WHERE member_id = ?', memberId);
+      this.sql.exec('DELETE FROM recovery_codes WHERE member_id = ?', memberId);
+      this.sql.exec('DELETE FROM pending_sign_ins WHERE member_id = ?', memberId);
       this.sql.exec('DELETE FROM members WHERE id = ?', memberId);
       return toMember(row);
     });
@@ -96,23 +133,162 @@ export class ShopMembersObject extends DurableObject<Env> {
     return { ok: true, email: String(row.email), memberId: String(row.member_id) };
   }
 
-  /** Sets the password, spends the invite, ends every earlier session and opens a new one. */
+  /**
+   * Sets the password, spends the invite, ends every earlier session and opens a new one. A new
+   * invite is also the way back for a member who lost their authenticator and recovery codes, so
+   * it turns the second factor off (the member can enrol again at once).
+   */
   acceptInvite(inviteHash: string, passwordHash: string, session: { hash: string; csrf: string }, nowMs: number): InviteState {
     return this.ctx.storage.transactionSync(() => {
       const state = this.inviteState(inviteHash, nowMs);
       if (!state.ok) return state;
       this.sql.exec('UPDATE invites SET used_at = ? WHERE hash = ?', nowMs, inviteHash);
-      this.sql.exec('UPDATE members SET password_hash = ?, last_sign_in_at = ? WHERE id = ?', passwordHash, nowMs, state.memberId);
+      this.sql.exec(
+        'UPDATE members SET password_hash = ?, last_sign_in_at = ?, totp_secret = NULL, totp_pending = NULL WHERE id = ?',
+        passwordHash,
+        nowMs,
+        state.memberId,
+      );
       this.sql.exec('DELETE FROM sessions WHERE member_id = ?', state.memberId);
+      this.sql.exec('DELETE FROM recovery_codes WHERE member_id = ?', state.memberId);
       this.insertSession(session, state.memberId, nowMs);
       return state;
     });
   }
 
   /** The stored hash to verify a password against (the slow PBKDF2 runs in the Worker, not here). */
-  credentials(email: string): { memberId: string; passwordHash: string } | null {
+  credentials(email: string): Credentials | null {
     const row = this.memberByEmail(email);
-    return row?.password_hash ? { memberId: String(row.id), passwordHash: String(row.password_hash) } : null;
+    return row?.password_hash
+      ? { memberId: String(row.id), passwordHash: String(row.password_hash), secondFactor: row.totp_secret !== null }
+      : null;
+  }
+
+  /** The password was right and a second factor is due: a short-lived challenge bound to that password. */
+  beginSecondFactor(memberId: string, verifiedHash: string, challengeHash: string, nowMs: number, ttlMs: number): void {
+    this.sql.exec('DELETE FROM pending_sign_ins WHERE expires_at <= ?', nowMs);
+    this.sql.exec(
+      'INSERT INTO pending_sign_ins (hash, member_id, password_hash, expires_at) VALUES (?,?,?,?)',
+      challengeHash,
+      memberId,
+      verifiedHash,
+      nowMs + ttlMs,
+    );
+  }
+
+  /** The challenge's member, while it is unexpired, the password unchanged and the factor still on. */
+  pendingSignIn(challengeHash: string, nowMs: number): PendingSignIn | null {
+    const row = this.sql
+      .exec(
+        'SELECT p.*, m.email, m.totp_secret, m.totp_last_step FROM pending_sign_ins p JOIN members m ON m.id = p.member_id AND m.password_hash = p.password_hash WHERE p.hash = ?',
+        challengeHash,
+      )
+      .toArray()[0];
+    if (!row || Number(row.expires_at) <= nowMs || row.totp_secret === null) return null;
+    return {
+      memberId: String(row.member_id),
+      email: String(row.email),
+      passwordHash: String(row.password_hash),
+      sealedSecret: String(row.totp_secret),
+      lastStep: Number(row.totp_last_step),
+    };
+  }
+
+  /**
+   * Completes a sign-in with a TOTP step (later than the last one used) or an unused recovery
+   * code, atomically: the challenge is spent, the code marked used and the session opened together.
+   * A wrong proof counts against the challenge; after MAX_CODE_TRIES the password is asked again.
+   */
+  completeSignIn(
+    challengeHash: string,
+    proof: { step: number } | { recoveryHash: string },
+    session: { hash: string; csrf: string },
+    nowMs: number,
+  ): 'ok' | 'wrong' | 'expired' {
+    return this.ctx.storage.transactionSync(() => {
+      const pending = this.pendingSignIn(challengeHash, nowMs);
+      if (!pending) return 'expired';
+      const accepted =
+        'step' in proof ? proof.step > pending.lastStep : this.spendRecoveryCode(pending.memberId, proof.recoveryHash, nowMs);
+      if (!accepted) {
+        this.sql.exec('UPDATE pending_sign_ins SET attempts = attempts + 1 WHERE hash = ?', challengeHash);
+        this.sql.exec('DELETE FROM pending_sign_ins WHERE hash = ? AND attempts >= ?', challengeHash, MAX_CODE_TRIES);
+        return 'wrong';
+      }
+      if ('step' in proof) this.sql.exec('UPDATE members SET totp_last_step = ? WHERE id = ?', proof.step, pending.memberId);
+      this.sql.exec('DELETE FROM pending_sign_ins WHERE hash = ?', challengeHash);
+      this.sql.exec('UPDATE members SET last_sign_in_at = ? WHERE id = ?', nowMs, pending.memberId);
+      this.insertSession(session, pending.memberId, nowMs);
+      return 'ok';
+    });
+  }
+
+  /** A wrong code that did not even parse still costs a try. */
+  failSecondFactor(challengeHash: string): void {
+    this.sql.exec('UPDATE pending_sign_ins SET attempts = attempts + 1 WHERE hash = ?', challengeHash);
+    this.sql.exec('DELETE FROM pending_sign_ins WHERE hash = ? AND attempts >= ?', challengeHash, MAX_CODE_TRIES);
+  }
+
+  private spendRecoveryCode(memberId: string, hash: string, nowMs: number): boolean {
+    const spent = this.sql.exec(
+      'UPDATE recovery_codes SET used_at = ? WHERE member_id = ? AND hash = ? AND used_at IS NULL',
+      nowMs,
+      memberId,
+      hash,
+    );
+    return spent.rowsWritten > 0;
+  }
+
+  /** Second-factor state for the account page and enrolment (the secrets stay sealed). */
+  secondFactor(
+    memberId: string,
+  ): { enabled: boolean; sealedPending: string | null; sealedSecret: string | null; lastStep: number; recoveryLeft: number } | null {
+    const row = this.sql.exec('SELECT totp_secret, totp_pending, totp_last_step FROM members WHERE id = ?', memberId).toArray()[0];
+    if (!row) return null;
+    const left = this.sql.exec('SELECT COUNT(*) AS n FROM recovery_codes WHERE member_id = ? AND used_at IS NULL', memberId).one();
+    return {
+      enabled: row.totp_secret !== null,
+      sealedPending: row.totp_pending === null ? null : String(row.totp_pending),
+      sealedSecret: row.totp_secret === null ? null : String(row.totp_secret),
+      lastStep: Number(row.totp_last_step),
+      recoveryLeft: Number(left.n),
+    };
+  }
+
+  /** Enrolment, step 1: a secret waiting for its first code (replaces any earlier unconfirmed one). */
+  stageTotp(memberId: string, sealedSecret: string): void {
+    this.sql.exec('UPDATE members SET totp_pending = ? WHERE id = ?', sealedSecret, memberId);
+  }
+
+  /** Enrolment, step 2: the first code matched; the staged secret becomes the factor with fresh recovery codes. */
+  enableTotp(memberId: string, sealedSecret: string, step: number, recoveryHashes: string[]): boolean {
+    return this.ctx.storage.transactionSync(() => {
+      const row = this.sql.exec('SELECT totp_pending FROM members WHERE id = ?', memberId).toArray()[0];
+      if (!row || row.totp_pending !== sealedSecret) return false;
+      this.sql.exec('UPDATE members SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = ? WHERE id = ?', step, memberId);
+      this.sql.exec('DELETE FROM recovery_codes WHERE member_id = ?', memberId);
+      for (const hash of recoveryHashes) this.sql.exec('INSERT INTO recovery_codes (member_id, hash) VALUES (?, ?)', memberId, hash);
+      return true;
+    });
+  }
+
+  /** Turns the factor off (the caller has checked a current code). */
+  disableTotp(memberId: string): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec('UPDATE members SET totp_secret = NULL, totp_pending = NULL WHERE id = ?', memberId);
+      this.sql.exec('DELETE FROM recovery_codes WHERE member_id = ?', memberId);
+      this.sql.exec('DELETE FROM pending_sign_ins WHERE member_id = ?', memberId);
+    });
+  }
+
+  /** Records a used TOTP step (a code that turned the factor off or confirmed an action cannot be replayed). */
+  useTotpStep(memberId: string, step: number): boolean {
+    return this.sql.exec('UPDATE members SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?', step, memberId, step).rowsWritten > 0;
+  }
+
+  /** Sign out everywhere: every session of the member ends, this one included. */
+  endAllSessions(memberId: string): number {
+    return this.sql.exec('DELETE FROM sessions WHERE member_id = ?', memberId).rowsWritten;
   }
 
   /** Opens a session only if the member still has the password that was verified (no race with a removal or reset). */

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import { PASSWORD_MIN } from '../members/service';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../platform/security/password-policy';
 import { CardPage, Notice } from '../layout';
 
 export const SignInPage: FC<{ error?: string; email?: string }> = ({ error, email }) => (
@@ -22,6 +22,23 @@ export const SignInPage: FC<{ error?: string; email?: string }> = ({ error, emai
   </CardPage>
 );
 
+export const SecondFactorPage: FC<{ challenge: string; error?: string }> = ({ challenge, error }) => (
+  <CardPage title="Two-step sign-in">
+    <h1>Enter your code</h1>
+    <p>Open your authenticator app and enter the 6-digit code for AimbrellaPay. Lost your phone? Enter one of your recovery codes instead.</p>
+    {error ? <Notice tone="bad">{error}</Notice> : null}
+    <form method="post" action="/app/sign-in/code" class="stack">
+      <input type="hidden" name="challenge" value={challenge} />
+      <div class="field">
+        <label for="code">Code</label>
+        <input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code" required autofocus maxlength={40} spellcheck={false} />
+      </div>
+      <button type="submit" class="button primary wide">Sign in</button>
+    </form>
+    <p class="hint">The code step expires after 5 minutes; then enter your password again.</p>
+  </CardPage>
+);
+
 export const InvitePage: FC<{ action: string; email: string; error?: string }> = ({ action, email, error }) => (
   <CardPage title="Set your password">
     <h1>Set your password</h1>
@@ -33,12 +50,15 @@ export const InvitePage: FC<{ action: string; email: string; error?: string }> =
       <input type="text" name="username" autocomplete="username" value={email} hidden readonly />
       <div class="field">
         <label for="password">New password</label>
-        <input id="password" name="password" type="password" autocomplete="new-password" minlength={PASSWORD_MIN} maxlength={200} required autofocus aria-describedby="password-hint" />
-        <p class="hint" id="password-hint">At least {PASSWORD_MIN} characters. A passphrase of a few words works well.</p>
+        <input id="password" name="password" type="password" autocomplete="new-password" minlength={PASSWORD_MIN} maxlength={PASSWORD_MAX} required autofocus aria-describedby="password-hint" />
+        <p class="hint" id="password-hint">
+          At least {PASSWORD_MIN} characters. A passphrase of a few unrelated words works well; common passwords, runs like 1234567890 and
+          anything made from your email are refused.
+        </p>
       </div>
       <div class="field">
         <label for="confirm">Repeat the password</label>
-        <input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength={PASSWORD_MIN} maxlength={200} required />
+        <input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength={PASSWORD_MIN} maxlength={PASSWORD_MAX} required />
       </div>
       <button type="submit" class="button primary wide">Set password and sign in</button>
     </form>

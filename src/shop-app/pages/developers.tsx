@@ -3,12 +3,14 @@ import type { FC } from 'hono/jsx';
 import type { WebhookSecret } from '../../core/shops/shop-store';
 import type { TokenRecord } from '../../core/shops/shop-store';
 import { fmtTime } from '../format';
+import type { TestPostbackResult } from '../test-postback';
 import { AppPage, Csrf, Notice, type Frame } from '../layout';
+import { CopyField } from './copy-field';
 
 export type DevNotice =
   | { kind: 'token'; token: string; label: string | null }
   | { kind: 'secret'; secret: string; previousUntil: string | null }
-  | { kind: 'test-postback'; ok: boolean; url: string; httpStatus: number | null; latencyMs: number | null; error: string | null; answer: string | null }
+  | ({ kind: 'test-postback'; url: string } & Exclude<TestPostbackResult, { refused: string }>)
   | { kind: 'message'; tone: 'ok' | 'bad'; text: string };
 
 /** The Bansky sandbox's fault switches (sandbox/bansky/README.md): +tags in the customer email. */
@@ -24,18 +26,6 @@ export const SANDBOX_TAGS: Array<[string, string]> = [
   ['postback_bad_signature', 'A forged postback: we reject it and the payment does not change.'],
   ['postback_wrong_amount', 'A postback with another amount: rejected, the payment does not change.'],
 ];
-
-const CopyField: FC<{ id: string; label: string; value: string }> = ({ id, label, value }) => (
-  <div class="field">
-    <label for={id}>{label}</label>
-    <div class="copy-row">
-      <input id={id} class="mono secret" value={value} readonly />
-      <button type="button" class="button copy" data-copy={id} hidden>
-        Copy
-      </button>
-    </div>
-  </div>
-);
 
 export const DevelopersPage: FC<{
   frame: Frame;
@@ -178,7 +168,8 @@ export const DevelopersPage: FC<{
               <strong>{notice.ok ? 'Your endpoint accepted it' : 'Not accepted'}</strong>: {notice.httpStatus ? `HTTP ${notice.httpStatus}` : (notice.error ?? 'no answer')}
               {notice.latencyMs !== null ? ` in ${notice.latencyMs} ms` : ''}.
             </p>
-            {notice.answer ? <pre class="answer">{notice.answer}</pre> : null}
+            {notice.excerpt ? <pre class="answer">{notice.excerpt}</pre> : null}
+            {notice.withheld ? <p class="hint">{notice.withheld}</p> : null}
           </Notice>
         ) : null}
         <form method="post" action="/app/developers/test-postback" class="inline-form">

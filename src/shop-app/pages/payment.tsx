@@ -60,6 +60,12 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
             <dd class="url">{r.errorUrl}</dd>
             <dt>Postback URL</dt>
             <dd class="url">{r.postbackUrl ?? '—'}</dd>
+            {Object.entries(r.metadata ?? {}).map(([key, value]) => (
+              <>
+                <dt class="mono">metadata.{key}</dt>
+                <dd class="url">{value}</dd>
+              </>
+            ))}
           </dl>
         </section>
 

@@ -1,23 +1,30 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import type { HeadlineFigures, WindowFigures } from '../../insight/reporting/headline-figures';
-import { fmtAmount, fmtTime } from '../format';
-import { AppPage, Notice, type Frame } from '../layout';
+import type { CurrencyFigures, StatsFigures, StatsRange } from '../../insight/reporting/stats-figures';
+import { fmtAmount, fmtTime, STATUS_LABELS, STATUS_TONE } from '../format';
+import { AppPage, type Frame, Notice } from '../layout';
+import { BarChart, percent, ShareBars } from './charts';
 
 /**
- * The Stats page (DESIGN §6, §9): the built-in headline figures (today, 7 and 30 days, from
- * BigQuery, Metabase or not) and, when an operator connected one, the Metabase dashboard as a guest
- * embed locked to the member's shop and mode. The embed is the app's only client-side JavaScript:
- * /assets/stats-embed.js sets `window.metabaseConfig` from data attributes (no inline script), then
- * Metabase's embed.js renders <metabase-dashboard>.
+ * The Stats page: the shop's own figures and charts for the last 7, 30 or 90 days, from BigQuery
+ * (the same scope as the Metabase cards), drawn on the server as SVG (./charts.tsx) — and, when
+ * AimbrellaPay connected one, the Metabase dashboard below them as a guest embed locked to the
+ * member's shop and mode. Nothing here is for operators: without Metabase the page simply has no
+ * dashboard section (how to connect one is in docs/internal/metabase.md).
+ *
+ * The embed is the app's only client-side JavaScript: /assets/stats-embed.js sets
+ * `window.metabaseConfig` from data attributes (no inline script), then Metabase's embed.js renders
+ * <metabase-dashboard>. It carries `dashboard-id` as well as `token`: Metabase's embed.js reads the
+ * dashboard to refresh a token for from that attribute (the newest releases also from the expired
+ * token), so the refresh works from the first release with guest embeds on (docs/internal/metabase.md).
  */
-export type FiguresState = { kind: 'ok'; figures: HeadlineFigures } | { kind: 'not_configured' } | { kind: 'unavailable' };
+export type FiguresState = { kind: 'ok'; figures: StatsFigures } | { kind: 'not_configured' } | { kind: 'unavailable' };
 export type EmbedState =
-  | { kind: 'on'; siteUrl: string; token: string; providerUri: string }
-  | { kind: 'off'; missing: string[] }
+  | { kind: 'on'; siteUrl: string; token: string; dashboardId: number; providerUri: string }
+  | { kind: 'off' }
   | { kind: 'error' };
 
-const WINDOW_LABEL: Record<WindowFigures['window'], string> = { today: 'Today', '7d': 'Last 7 days', '30d': 'Last 30 days' };
+export const RANGE_LABEL: Record<StatsRange, string> = { '7d': 'Last 7 days', '30d': 'Last 30 days', '90d': 'Last 90 days' };
 // Currencies without minor units: their sums are shown as whole numbers, every other with two decimals at least.
 const ZERO_DECIMALS = new Set(['JPY', 'KRW', 'VND', 'CLP', 'ISK', 'HUF', 'XOF', 'XAF', 'UGX', 'PYG', 'RWF', 'KMF', 'GNF', 'DJF', 'BIF', 'VUV', 'XPF']);
 
@@ -29,81 +36,113 @@ function money(amount: string, currency: string): string {
   return fmtAmount(digits ? `${whole}.${digits}` : whole);
 }
 
-const percent = (v: number | null) => (v === null ? '—' : `${(Math.round(v * 1000) / 10).toLocaleString('en-US')} %`);
 const count = (n: number) => n.toLocaleString('en-US');
-const range = (w: WindowFigures) => (w.from === w.to ? w.to : `${w.from} – ${w.to}`);
+const shortDay = (day: string) => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const statusLabel = (s: string) => STATUS_LABELS[s as keyof typeof STATUS_LABELS] ?? s;
+const REASON_TONE: Record<string, string> = { failed: 'bad', init_failed: 'bad', expired: 'muted' };
 
-const Period: FC<{ w: WindowFigures }> = ({ w }) => {
-  const pb = w.postbacks;
-  const deliveredShare = pb.postbacks ? pb.delivered / pb.postbacks : null;
+const RangePicker: FC<{ range: StatsRange }> = ({ range }) => (
+  <nav class="range-picker" aria-label="Date range">
+    {(Object.keys(RANGE_LABEL) as StatsRange[]).map((r) => (
+      <a href={`/app/stats?range=${r}`} aria-current={r === range ? 'page' : undefined}>
+        {RANGE_LABEL[r]}
+      </a>
+    ))}
+  </nav>
+);
+
+const CurrencyPanel: FC<{ c: CurrencyFigures; f: StatsFigures }> = ({ c, f }) => {
+  const maxAmount = Math.max(...c.days.map((d) => Number(d.amountPaid)), 0);
+  const peak = c.days.find((d) => Number(d.amountPaid) === maxAmount);
+  const from = shortDay(f.from);
+  const to = shortDay(f.to);
   return (
-    <section class="period" aria-labelledby={`period-${w.window}`}>
-      <header class="period-head">
-        <h3 id={`period-${w.window}`}>{WINDOW_LABEL[w.window]}</h3>
-        <span class="sub">{range(w)} UTC</span>
+    <section class="panel currency-panel" aria-labelledby={`cur-${c.currency}`}>
+      <header class="currency-head">
+        <h3 id={`cur-${c.currency}`}>
+          {money(c.amountPaid, c.currency)} <span class="currency">{c.currency}</span>
+        </h3>
+        <span class="sub">
+          paid · {count(c.paid)} of {count(c.payments)} payment{c.payments === 1 ? '' : 's'} · conversion {percent(c.payments ? c.paid / c.payments : null)}
+        </span>
       </header>
-      <div class="kpis">
-        <div class="kpi">
-          <span class="kpi-label">Payments</span>
-          <span class="kpi-value">{count(w.payments)}</span>
-          <span class="sub">{count(w.paid)} paid</span>
+      <div class="chart-pair">
+        <figure>
+          <figcaption>Paid volume per day</figcaption>
+          <BarChart
+            tone="paid"
+            label={`Paid volume per day in ${c.currency}, ${f.from} to ${f.to}: highest ${money(peak?.amountPaid ?? '0', c.currency)} ${c.currency}`}
+            max={maxAmount}
+            maxLabel={maxAmount > 0 ? money(peak!.amountPaid, c.currency) : '0'}
+            from={from}
+            to={to}
+            bars={c.days.map((d) => ({
+              value: Number(d.amountPaid),
+              title: `${d.day}: ${money(d.amountPaid, c.currency)} ${c.currency} paid (${count(d.paid)} of ${count(d.payments)})`,
+            }))}
+          />
+        </figure>
+        <figure>
+          <figcaption>Conversion per day</figcaption>
+          <BarChart
+            tone="rate"
+            label={`Conversion per day in ${c.currency} (paid of created), ${f.from} to ${f.to}`}
+            max={1}
+            maxLabel="100 %"
+            from={from}
+            to={to}
+            bars={c.days.map((d) => ({
+              value: d.payments ? d.paid / d.payments : 0,
+              empty: d.payments === 0,
+              title: d.payments ? `${d.day}: ${percent(d.paid / d.payments)} (${count(d.paid)} of ${count(d.payments)} paid)` : `${d.day}: no payments`,
+            }))}
+          />
+        </figure>
+      </div>
+      <details class="chart-table">
+        <summary>Day by day</summary>
+        <div class="table-wrap">
+          <table class="table">
+            <caption class="visually-hidden">
+              {c.currency} per day
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Day (UTC)</th>
+                <th scope="col">Payments</th>
+                <th scope="col">Paid</th>
+                <th scope="col">Paid volume</th>
+              </tr>
+            </thead>
+            <tbody>
+              {c.days
+                .filter((d) => d.payments > 0)
+                .reverse()
+                .map((d) => (
+                  <tr>
+                    <td data-label="Day">{d.day}</td>
+                    <td data-label="Payments">{count(d.payments)}</td>
+                    <td data-label="Paid">{count(d.paid)}</td>
+                    <td class="amount" data-label="Paid volume">
+                      {money(d.amountPaid, c.currency)} <span class="currency">{c.currency}</span>
+                    </td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
         </div>
-        <div class="kpi">
-          <span class="kpi-label">Conversion</span>
-          <span class="kpi-value">{percent(w.conversion)}</span>
-          <span class="sub">created → paid</span>
-        </div>
-      </div>
-      <div class="period-block">
-        <h4>Paid volume</h4>
-        {w.paidVolume.some((v) => v.paid > 0) ? (
-          <ul class="volumes">
-            {w.paidVolume
-              .filter((v) => v.paid > 0)
-              .map((v) => (
-                <li>
-                  <span class="volume-amount">
-                    {money(v.amountPaid, v.currency)} <span class="currency">{v.currency}</span>
-                  </span>
-                  <span class="sub">
-                    {count(v.paid)} of {count(v.payments)} paid
-                  </span>
-                </li>
-              ))}
-          </ul>
-        ) : (
-          <p class="muted small">No paid payments.</p>
-        )}
-      </div>
-      <div class="period-block">
-        <h4>Postbacks</h4>
-        {pb.postbacks ? (
-          <>
-            {/* A native meter, not a styled width: the CSP admits no inline style. */}
-            <meter class="delivery" min={0} max={pb.postbacks} value={pb.delivered} aria-label={`${count(pb.delivered)} of ${count(pb.postbacks)} postbacks delivered`}></meter>
-            <p class="postback-line">
-              <span class="badge badge-ok">{count(pb.delivered)} delivered</span> <span class={`badge ${pb.pending ? 'badge-wait' : 'badge-muted'}`}>{count(pb.pending)} pending</span>{' '}
-              <span class={`badge ${pb.deadLettered ? 'badge-bad' : 'badge-muted'}`}>{count(pb.deadLettered)} dead-lettered</span>
-            </p>
-            <p class="sub">
-              {percent(deliveredShare)} delivered · {count(pb.attempts)} attempt{pb.attempts === 1 ? '' : 's'}
-            </p>
-          </>
-        ) : (
-          <p class="muted small">No postbacks sent.</p>
-        )}
-      </div>
+      </details>
     </section>
   );
 };
 
-const Figures: FC<{ state: FiguresState; mode: string }> = ({ state, mode }) => {
+const Figures: FC<{ state: FiguresState; range: StatsRange; mode: string }> = ({ state, range, mode }) => {
   if (state.kind === 'not_configured') {
     return (
       <Notice tone="info">
         <p>
-          <strong>Headline figures are not available on this installation:</strong> BigQuery is not configured. Payments work as usual, and the Payments page's totals
-          answer “how much, in which currency, in which state” for any date range.
+          <strong>Charts are not available on this installation yet.</strong> Payments work as usual, and the Payments page's totals answer “how much, in which
+          currency, in which state” for any dates.
         </p>
       </Notice>
     );
@@ -112,103 +151,147 @@ const Figures: FC<{ state: FiguresState; mode: string }> = ({ state, mode }) => 
     return (
       <Notice tone="bad">
         <p>
-          <strong>BigQuery cannot be reached right now,</strong> so the headline figures cannot be shown. Nothing is lost: payment events wait in a queue and arrive
-          when it is back. Try again in a few minutes; the Payments page's totals are always available.
+          <strong>BigQuery cannot be reached right now,</strong> so the figures and charts cannot be shown. Nothing is lost: payment events wait in a queue and
+          arrive when it is back. Try again in a few minutes; the Payments page's totals are always available.
         </p>
       </Notice>
     );
   }
-  const { figures } = state;
+  const f = state.figures;
+  if (f.payments === 0) {
+    return (
+      <div class="panel empty-range">
+        <p>
+          <strong>
+            No {mode}-mode payments in the {RANGE_LABEL[range].toLowerCase()}
+          </strong>{' '}
+          ({f.from} – {f.to} UTC).
+          {range !== '90d' ? (
+            <>
+              {' '}
+              Try <a href="/app/stats?range=90d">the last 90 days</a>.
+            </>
+          ) : null}
+        </p>
+      </div>
+    );
+  }
+  const pb = f.postbacks;
+  const notPaid = f.outcomes.filter((o) => o.status !== 'paid').reduce((a, o) => a + o.payments, 0);
   return (
     <>
-      <div class="periods">
-        {figures.windows.map((w) => (
-          <Period w={w} />
-        ))}
+      <div class="kpis kpis-row">
+        <div class="kpi">
+          <span class="kpi-label">Payments</span>
+          <span class="kpi-value">{count(f.payments)}</span>
+          <span class="sub">{count(f.paid)} paid</span>
+        </div>
+        <div class="kpi">
+          <span class="kpi-label">Conversion</span>
+          <span class="kpi-value">{percent(f.conversion)}</span>
+          <span class="sub">created → paid</span>
+        </div>
+        <div class="kpi">
+          <span class="kpi-label">Postbacks delivered</span>
+          <span class="kpi-value">{percent(pb.postbacks ? pb.delivered / pb.postbacks : null)}</span>
+          <span class="sub">
+            {count(pb.delivered)} of {count(pb.postbacks)} · {count(pb.deadLettered)} dead-lettered
+          </span>
+        </div>
+      </div>
+
+      <h2 class="section-title">Paid volume and conversion per currency</h2>
+      {f.currencies.map((c) => (
+        <CurrencyPanel c={c} f={f} />
+      ))}
+
+      <div class="breakdowns">
+        <section class="panel" aria-labelledby="outcomes-title">
+          <h2 id="outcomes-title">Outcomes</h2>
+          <ShareBars
+            caption="Payments per status"
+            total={f.payments}
+            rows={f.outcomes.map((o) => ({ label: statusLabel(o.status), count: o.payments, tone: STATUS_TONE[o.status as keyof typeof STATUS_TONE] ?? 'muted' }))}
+          />
+        </section>
+        <section class="panel" aria-labelledby="reasons-title">
+          <h2 id="reasons-title">Why payments were not paid</h2>
+          {f.reasons.length ? (
+            <ShareBars
+              caption="Payments not paid, per reason"
+              total={notPaid}
+              rows={f.reasons.map((r) => ({ label: `${r.reason} (${statusLabel(r.status).toLowerCase()})`, count: r.payments, tone: REASON_TONE[r.status] ?? 'muted' }))}
+            />
+          ) : (
+            <p class="muted">No failed, expired or refused payments.</p>
+          )}
+        </section>
       </div>
       <p class="hint">
-        Your {mode}-mode payments, by the UTC day they were created, with their status now. Amounts are never added across currencies. Updated{' '}
-        {fmtTime(figures.computedAt)}; figures refresh every 5 minutes.
+        Your {mode}-mode payments created {f.from} – {f.to} (UTC days), with their status now. Amounts are never added across currencies. Updated{' '}
+        {fmtTime(f.computedAt)}; figures refresh every 5 minutes.
       </p>
     </>
   );
 };
 
 const Embed: FC<{ state: EmbedState; frame: Frame }> = ({ state, frame }) => {
-  if (state.kind === 'on') {
-    return (
-      <section class="panel dashboard-panel" aria-labelledby="dashboard-title">
-        <div class="panel-head">
-          <div>
-            <h2 id="dashboard-title">Dashboard</h2>
-            <p class="muted">
-              Trends per day and currency, outcomes and failure reasons, time to pay, postback delivery. Pick dates, currency and status inside it; it always shows{' '}
-              {frame.shopName}'s {frame.mode}-mode payments only.
-            </p>
-          </div>
-        </div>
-        <div id="metabase-config" hidden data-instance-url={state.siteUrl} data-provider-uri={state.providerUri}></div>
-        <metabase-dashboard token={state.token} with-title="true" with-downloads="false"></metabase-dashboard>
-        <noscript>
-          <p class="muted">The dashboard needs JavaScript. The headline figures above work without it.</p>
-        </noscript>
-        {/* Document order matters: both are deferred, so the config is set before embed.js runs. */}
-        <script src="/assets/stats-embed.js" defer></script>
-        <script src={`${state.siteUrl}/app/embed.js`} defer></script>
-      </section>
-    );
-  }
+  if (state.kind === 'off') return null;
   if (state.kind === 'error') {
     return (
       <section class="panel" aria-labelledby="dashboard-title">
         <h2 id="dashboard-title">Dashboard</h2>
         <Notice tone="bad">
-          <p>The dashboard could not be opened just now. Reload the page; if it persists, tell your AimbrellaPay contact.</p>
+          <p>The dashboard could not be opened just now. Reload the page; the figures and charts above are always here.</p>
         </Notice>
       </section>
     );
   }
   return (
-    <section class="panel connect" aria-labelledby="dashboard-title">
-      <h2 id="dashboard-title">Interactive dashboard not connected</h2>
-      <p>
-        An interactive Metabase dashboard — trends per day and currency, failure reasons, time to pay, postback delivery, with date, currency and status filters — appears
-        here once AimbrellaPay connects one to this installation. Ask your AimbrellaPay contact.
-      </p>
-      <p class="hint">
-        For operators: run <code>npm run metabase -- provision</code>, then set <code>METABASE_SITE_URL</code>, <code>METABASE_DASHBOARD_ID</code> and the secret{' '}
-        <code>METABASE_EMBED_SECRET</code> on the Worker
-        {state.missing.length < 3 ? (
-          <>
-            {' '}
-            (missing now: {state.missing.map((m, i) => (
-              <>
-                {i > 0 ? ', ' : ''}
-                <code>{m}</code>
-              </>
-            ))}
-            )
-          </>
-        ) : null}
-        . Step by step: <em>Metabase dashboards</em> in the internal guide (<a href="/internal">/internal</a>).
-      </p>
+    <section class="panel dashboard-panel" aria-labelledby="dashboard-title">
+      <div class="panel-head">
+        <div>
+          <h2 id="dashboard-title">Dashboard</h2>
+          <p class="muted">
+            Pick dates, currency and status inside it; time to pay and postback delivery too. It always shows {frame.shopName}'s {frame.mode}-mode payments only.
+          </p>
+        </div>
+      </div>
+      <div id="metabase-config" hidden data-instance-url={state.siteUrl} data-provider-uri={state.providerUri}></div>
+      <metabase-dashboard token={state.token} dashboard-id={String(state.dashboardId)} with-title="true"></metabase-dashboard>
+      <noscript>
+        <p class="muted">The dashboard needs JavaScript. The figures and charts above work without it.</p>
+      </noscript>
+      {/* Document order matters: both are deferred, so the config is set before embed.js runs. */}
+      <script src="/assets/stats-embed.js" defer></script>
+      <script src={`${state.siteUrl}/app/embed.js`} defer></script>
     </section>
   );
 };
 
-export const StatsPage: FC<{ frame: Frame; figures: FiguresState; embed: EmbedState; monthStart: string; today: string }> = ({ frame, figures, embed, monthStart, today }) => (
+export const StatsPage: FC<{ frame: Frame; range: StatsRange; figures: FiguresState; embed: EmbedState; monthStart: string; today: string }> = ({
+  frame,
+  range,
+  figures,
+  embed,
+  monthStart,
+  today,
+}) => (
   <AppPage title="Stats" frame={frame} nav="stats">
     <div class="page-head detail-head">
       <div>
         <h1>Stats</h1>
-        <p class="muted">How {frame.shopName} is doing in {frame.mode} mode: payments, paid volume per currency, conversion and postback delivery.</p>
+        <p class="muted">
+          How {frame.shopName} is doing in {frame.mode} mode: paid volume and conversion per currency, outcomes and why payments were not paid.
+        </p>
       </div>
       <a class="button" href={`/app/payments?from=${monthStart}&to=${today}`}>
         This month's payments
       </a>
     </div>
-    <section class="figures" aria-label="Headline figures">
-      <Figures state={figures} mode={frame.mode} />
+    {figures.kind === 'ok' ? <RangePicker range={range} /> : null}
+    <section class="figures" aria-label={RANGE_LABEL[range]}>
+      <Figures state={figures} range={range} mode={frame.mode} />
     </section>
     <Embed state={embed} frame={frame} />
   </AppPage>

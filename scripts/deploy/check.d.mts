@@ -1,0 +1,1 @@
+export function deployProblems(tomlText: string, args?: string[]): string[];
