@@ -7,12 +7,14 @@
 //   generated/contract-index.ts  the little the Worker needs of the contract at run time (version,
 //                            the paths it serves for 404/405, request bodies' field names and
 //                            x-error-message for validation hints), so it does not bundle the JSON
+//   generated/routes.ts      the route of every operation we serve (scripts/generate-routes.mjs)
 // Usage: node scripts/generate.mjs [outDir]   (outDir defaults to generated/; the freshness check
 // generates into a temporary folder and compares)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { routesModule } from './generate-routes.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const outDir = resolve(process.argv[2] ?? join(root, 'generated'));
@@ -38,6 +40,8 @@ execFileSync(bin('openapi-typescript'), [
   cwd: root,
   stdio: ['ignore', 'ignore', 'inherit'],
 });
+const zodExports = new Set([...readFileSync(join(outDir, 'api/zod.gen.ts'), 'utf8').matchAll(/^export const (\w+)/gm)].map((m) => m[1]));
+writeFileSync(join(outDir, 'routes.ts'), routesModule(spec, zodExports));
 console.log(`generated ${outDir}`);
 
 /** Follows a schema's `$ref`s inside the document (at most 8 hops, as src/api/http/validation.ts did). */

@@ -1,16 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { adminRouter } from './api/admin';
-import { banskyRouter } from './api/bansky';
-import { browserRouter } from './api/browser';
-import { eventsRouter } from './api/events';
 import { bodyLimit } from './api/http/body-limit';
 import type { AppEnv } from './api/http/context';
 import { notFound, onError } from './api/http/errors';
 import { limitPerIp } from './api/http/rate-limit';
 import { requestId } from './api/http/request-id';
 import { securityHeaders } from './api/http/security-headers';
-import { metaRouter } from './api/meta';
-import { paymentsRouter } from './api/payments';
+import { apiRouter } from './api/operations';
 import { docsRouter } from './docs/routes';
 import { buildServices, withLogFields } from './services';
 import { shopAppRouter } from './shop-app/routes';
@@ -33,12 +28,7 @@ export function createApp() {
 
   app.use('/integration/*', limitPerIp()); // customers' pages carry no credentials: limit per client IP
 
-  app.route('/', metaRouter);
-  app.route('/', paymentsRouter);
-  app.route('/', eventsRouter);
-  app.route('/', browserRouter);
-  app.route('/', banskyRouter);
-  app.route('/', adminRouter);
+  app.route('/', apiRouter);
   app.route('/', docsRouter);
   app.route('/', shopAppRouter); // shop app (issue 12): /app, server-rendered
 

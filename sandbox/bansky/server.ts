@@ -122,6 +122,16 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     if (faults.has('init_html')) return send(res, 200, 'text/html', '<html><body>Bad gateway</body></html>');
     if (faults.has('init_garbage')) return json(res, 200, { redirect: 42, ok: 'maybe' });
 
+    // Idempotent on our payment id, as a real provider's create call is: the same request again
+    // gets the checkout it already made (a caller whose first answer was lost finishes with it),
+    // the same id with another body is a conflict. Never a second checkout for one payment.
+    const existing = [...sessions.values()].find((x) => x.request.id === request.id);
+    if (existing) {
+      if (canonicalJson(existing.request) !== canonicalJson(request)) {
+        return json(res, 409, { error: 'conflict', message: `payment ${request.id} exists with another body` });
+      }
+      return json(res, 200, { url: `${baseUrl}/checkout/${existing.session}` });
+    }
     const session = `cs_${randomBytes(12).toString('hex')}`;
     const receivedFields = Object.keys(body as object).sort();
     sessions.set(session, {
@@ -144,10 +154,10 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     return answer();
   }
 
-  /** GET /v1/payments/{id}: what Bansky knows of a payment (the latest checkout session for it). */
+  /** GET /v1/payments/{id}: what Bansky knows of a payment (its checkout session, and the page's URL while it is open). */
   function paymentStatus(req: IncomingMessage, res: ServerResponse, paymentId: string) {
     if (req.headers.authorization !== `Bearer ${opts.apiToken}`) return json(res, 401, { error: 'unauthorized', message: 'invalid token' });
-    const s = [...sessions.values()].filter((x) => x.request.id === paymentId).at(-1);
+    const s = [...sessions.values()].find((x) => x.request.id === paymentId);
     if (!s) return json(res, 404, { error: 'not_found', message: `no payment ${paymentId}` });
     if (s.faults.has('status_unavailable')) return json(res, 500, { error: 'internal', message: 'temporarily unavailable' });
     statusLookups.set(paymentId, (statusLookups.get(paymentId) ?? 0) + 1);
@@ -158,6 +168,7 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
       amount: s.request.amount,
       currency: s.request.currency,
       transactionId: s.transactionId,
+      ...(s.outcome === 'open' ? { url: `${baseUrl}/checkout/${s.session}` } : {}),
     });
   }
 
@@ -190,6 +201,12 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
       }
       if (req.method === 'GET' && statsPath) return json(res, 200, stats(statsPath[1]!));
       if (req.method === 'GET' && url.pathname === '/_sandbox/ledger') return json(res, 200, ledger());
+      const forget = /^\/_sandbox\/payments\/([A-Za-z0-9_]+)\/forget$/.exec(url.pathname);
+      if (req.method === 'POST' && forget) {
+        // Test hook: Bansky as if our init for this payment had never reached it.
+        for (const [key, x] of sessions) if (x.request.id === forget[1]) sessions.delete(key);
+        return json(res, 200, { forgotten: forget[1] });
+      }
       if (req.method === 'GET' && url.pathname === '/_sandbox/health') return json(res, 200, { status: 'ok' });
       return json(res, 404, { error: 'not_found', message: `${req.method} ${url.pathname}` });
     } catch (err) {
@@ -216,6 +233,11 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** A request's identity for idempotency: its fields in a fixed order. */
+function canonicalJson(value: object): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string) {

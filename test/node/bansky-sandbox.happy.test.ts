@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zBanskyInitResponse, zBanskyPostback } from '../../generated/api/zod.gen.ts';
+import { zBanskyInitResponse, zBanskyPaymentStatus, zBanskyPostback } from '../../generated/api/zod.gen.ts';
 import { signBanskyPostback } from '../../sandbox/bansky/postbacks.ts';
 import { type BanskySandbox, startBanskySandbox } from '../../sandbox/bansky/server.ts';
 
@@ -66,6 +66,21 @@ describe('Bansky sandbox speaks the Bansky contract', () => {
     expect(zBanskyPostback.parse(JSON.parse(pb.body))).toMatchObject({ id, status: 'paid', amount: '12.50', currency: 'EUR' });
     expect(pb.signature).toBe(signBanskyPostback(pb.body, 'sandbox-secret'));
     expect(sandbox.stats(id).initCalls).toBe(1);
+  });
+
+  it('init is idempotent on our id: the same body gets the same checkout, another body a 409; the lookup carries the open checkout', async () => {
+    const id = 'pay_AAAAAAAAAAAAAAAAAAAAI1';
+    const first = zBanskyInitResponse.parse(await (await post(init(id, 'i@example.com'))).json());
+    const again = await post(init(id, 'i@example.com'));
+    expect([again.status, zBanskyInitResponse.parse(await again.json()).url]).toEqual([200, first.url]);
+    const other = await post({ ...init(id, 'i@example.com'), amount: '13.00' });
+    expect([other.status, ((await other.json()) as { error: string }).error]).toEqual([409, 'conflict']);
+    expect(sandbox.stats(id)).toMatchObject({ initCalls: 3, sessions: [expect.objectContaining({ amount: '12.50' })] });
+    const lookup = zBanskyPaymentStatus.parse(await (await fetch(`${sandbox.url}/v1/payments/${id}`, { headers: auth })).json());
+    expect([lookup.status, lookup.url]).toEqual(['pending', first.url]);
+    await fetch(first.url, { method: 'POST', body: new URLSearchParams({ action: 'decline' }), redirect: 'manual' });
+    const done = zBanskyPaymentStatus.parse(await (await fetch(`${sandbox.url}/v1/payments/${id}`, { headers: auth })).json());
+    expect([done.status, done.url]).toEqual(['failed', undefined]);
   });
 
   it('rejects a wrong token and a body that breaks the contract', async () => {

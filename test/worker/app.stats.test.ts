@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { base64url } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { app } from '../../src/app';
 import type { Env } from '../../src/env';
 import { type EmbeddableDashboard, MetabaseEmbedError, verifyMetabaseEmbedToken } from '../support/metabase-jwt-verifier';
@@ -106,6 +106,24 @@ describe('the Stats page without BigQuery or Metabase (the test bindings)', () =
     expect(csp).toBe(
       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     );
+  });
+
+  it('a partly configured embed is logged for operators (which settings are missing), never shown', async () => {
+    const lines: string[] = [];
+    const spies = (['log', 'info', 'warn', 'error'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
+    );
+    try {
+      const html = await (await page(env as Env, memberA.cookie)).text();
+      expect(html).not.toContain('METABASE_');
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const line = lines.find((l) => l.includes('metabase embed partly configured'));
+    expect(line).toBeDefined();
+    expect(line).toContain('METABASE_SITE_URL');
+    expect(line).toContain('METABASE_DASHBOARD_ID');
+    expect(line).not.toContain(CANARY.METABASE_EMBED_SECRET);
   });
 
   it('the refresh endpoint answers 404 when Metabase is not configured', async () => {

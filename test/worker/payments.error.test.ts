@@ -1,7 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { InitPaymentRequest, Problem } from '../../generated/api/types.gen';
+import '../support/provided-context';
 import type { PaymentObject } from '../../src/core/payments/payment-object';
 import type { PaymentRecord } from '../../src/core/payments/record';
 import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './helpers';
@@ -123,24 +124,80 @@ describe('init-payment rules beyond the schema', () => {
   });
 });
 
-describe('an init interrupted by the Durable Object being evicted mid-call', () => {
-  it('is settled as init_failed by the alarm: never stuck in created, replays get a 502', async () => {
-    const api = shopApi((await createShopWithToken()).token);
-    const body = paymentBody({ id: 'order-evicted' });
-    const { id, url } = (await api.init(body)).data!;
+describe('an init cut off by a restart (the record left in created, no Bansky call in flight)', () => {
+  let api: ReturnType<typeof shopApi>;
+  beforeAll(async () => {
+    api = shopApi((await createShopWithToken()).token);
+  });
+
+  /** The storage an eviction between "recorded" and "Bansky answered" leaves behind: a crash simulated, not time faked. */
+  async function cutOff(id: string) {
     const stub = env.PAYMENTS.get(env.PAYMENTS.idFromName(id));
-    // The storage an eviction between "recorded" and "Bansky answered" leaves behind (a crash
-    // simulated, not time faked: the alarm that settles it is the real one).
     await runInDurableObject(stub, async (_instance: PaymentObject, state) => {
       const r = (await state.storage.get<PaymentRecord>('payment'))!;
       await state.storage.put('payment', { ...r, status: 'created', banskyUrl: null, transitions: r.transitions.slice(0, 1) });
     });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await api.get(id)).data!.status).toBe('created');
+    return stub;
+  }
+  const checkoutOf = async (payLink: string) => (await visit(payLink)).headers.get('location');
 
-    expect((await api.get(id)).data!.status).toBe('init_failed');
-    expect((await visit(url)).status).toBe(409);
+  it('Bansky had the checkout: a replay with the same body adopts it (found by our id), no second checkout', async () => {
+    const body = paymentBody({ id: 'order-cut-after-bansky' });
+    const { id, url } = (await api.init(body)).data!;
+    const checkout = await checkoutOf(url);
+    await cutOff(id);
+
     const replay = await api.init(body);
-    expect(replay.response.status).toBe(502);
-    expect((replay.error as Problem).code).toBe('bansky_error');
+    expect([replay.response.status, replay.response.headers.get('idempotent-replayed'), replay.data?.url]).toEqual([200, 'true', url]);
+    expect((await api.get(id)).data!.status).toBe('awaiting_payment');
+    expect(await checkoutOf(url)).toBe(checkout);
+    const bansky = await sandboxStats('test', id);
+    expect([bansky.sessions.length, bansky.initCalls, bansky.statusLookups]).toEqual([1, 1, 1]);
+  });
+
+  it('Bansky never got it: the replay calls init again with the same id, and the payment can be paid', async () => {
+    const body = paymentBody({ id: 'order-cut-before-bansky' });
+    const { id, url } = (await api.init(body)).data!;
+    await cutOff(id);
+    await fetch(`${inject('banskyTestUrl')}/_sandbox/payments/${id}/forget`, { method: 'POST' });
+
+    const replay = await api.init(body);
+    expect([replay.response.status, replay.data?.id]).toEqual([200, id]);
+    expect((await api.get(id)).data!.status).toBe('awaiting_payment');
+    const bansky = await sandboxStats('test', id);
+    expect([bansky.sessions.length, bansky.initCalls]).toEqual([1, 2]);
+    expect(await checkoutOf(url)).toContain(bansky.sessions[0]!.session);
+  });
+
+  it('concurrent replays share one resume: one lookup, one checkout', async () => {
+    const body = paymentBody({ id: 'order-cut-concurrent' });
+    const { id } = (await api.init(body)).data!;
+    await cutOff(id);
+    await fetch(`${inject('banskyTestUrl')}/_sandbox/payments/${id}/forget`, { method: 'POST' });
+    const answers = await Promise.all([api.init(body), api.init(body), api.init(body)]);
+    expect(answers.map((a) => a.response.status)).toEqual([200, 200, 200]);
+    const bansky = await sandboxStats('test', id);
+    expect([bansky.sessions.length, bansky.initCalls]).toEqual([1, 2]);
+  });
+
+  it('nobody replays: the alarm finishes it, and a later replay gets the pay link', async () => {
+    const body = paymentBody({ id: 'order-cut-alarm' });
+    const { id, url } = (await api.init(body)).data!;
+    const stub = await cutOff(id);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await api.get(id)).data!.status).toBe('awaiting_payment');
+    const replay = await api.init(body);
+    expect([replay.response.status, replay.data?.url]).toEqual([200, url]);
+    expect((await sandboxStats('test', id)).sessions).toHaveLength(1);
+  });
+
+  it('a request with another body for that id is a 409, and does not finish the payment', async () => {
+    const body = paymentBody({ id: 'order-cut-conflict' });
+    const { id } = (await api.init(body)).data!;
+    await cutOff(id);
+    const other = await api.init({ ...body, amount: '50.00' });
+    expect([other.response.status, (other.error as Problem).code]).toEqual([409, 'idempotency_conflict']);
+    expect((await api.get(id)).data!.status).toBe('created');
   });
 });

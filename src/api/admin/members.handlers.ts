@@ -1,21 +1,17 @@
-import type { RouteHandler } from '@hono/zod-openapi';
 import { ApiError } from '../../platform/problem';
 import { MemberConflict } from '../../shop-app/members/service';
-import type { AppEnv } from '../http/context';
-import type * as routes from './members.routes';
-
-type H<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
+import type { Handler } from '../http/context';
 
 const shopNotFound = () => new ApiError(404, 'shop_not_found', 'No shop with this id.');
 
-export const listMembers: H<'listMembers'> = async (c) => {
+export const listMembers: Handler<'adminListMembers'> = async (c) => {
   const { shopId } = c.req.valid('param');
   const { shops, members } = c.var.services;
   if (!(await shops.getShop(shopId))) throw shopNotFound();
   return c.json({ items: await members.list(shopId) }, 200);
 };
 
-export const inviteMember: H<'inviteMember'> = async (c) => {
+export const inviteMember: Handler<'adminInviteMember'> = async (c) => {
   const { shopId } = c.req.valid('param');
   const { shops, members, log } = c.var.services;
   if (!(await shops.getShop(shopId))) throw shopNotFound();
@@ -29,7 +25,7 @@ export const inviteMember: H<'inviteMember'> = async (c) => {
   }
 };
 
-export const removeMember: H<'removeMember'> = async (c) => {
+export const removeMember: Handler<'adminRemoveMember'> = async (c) => {
   const { shopId, memberId } = c.req.valid('param');
   const removed = await c.var.services.members.remove(shopId, memberId);
   if (!removed) throw new ApiError(404, 'member_not_found', 'No member with this id in this shop.');

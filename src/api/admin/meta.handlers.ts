@@ -1,10 +1,9 @@
 import { fullContract } from '../contract/served';
 import { servedFrom } from '../contract/specs';
 import type { Handler } from '../http/context';
-import type * as routes from './admin.routes';
 
 /** GET /admin/v1/openapi.json: all of openapi.yaml, for operators and their tooling. */
-export const getContract: Handler<typeof routes.getContract> = async (c) => {
+export const getContract: Handler<'adminGetContract'> = async (c) => {
   const spec = await fullContract(c.env.ASSETS);
   c.header('Cache-Control', 'no-store');
   return c.json(servedFrom(spec, c.var.services.config.publicBaseUrl), 200);

@@ -1,12 +1,11 @@
 import { toAdminPayment } from '../../core/payments/record';
 import { ApiError } from '../../platform/problem';
 import type { Handler } from '../http/context';
-import type * as routes from './admin.routes';
 
 const paymentNotFound = () => new ApiError(404, 'payment_not_found', 'No payment with this id.');
 
 /** Any payment with its transitions and every postback attempt (operators only). */
-export const getPayment: Handler<typeof routes.getPayment> = async (c) => {
+export const getPayment: Handler<'adminGetPayment'> = async (c) => {
   const { services } = c.var;
   const record = await services.payments.get(c.req.valid('param').paymentId);
   if (!record) throw paymentNotFound();
@@ -14,7 +13,7 @@ export const getPayment: Handler<typeof routes.getPayment> = async (c) => {
 };
 
 /** Queues the final-state postback again with the same webhook-id (delivered or dead-lettered). */
-export const redeliverPostback: Handler<typeof routes.redeliverPostback> = async (c) => {
+export const redeliverPostback: Handler<'adminRedeliverPostback'> = async (c) => {
   const { services, requestId } = c.var;
   const { paymentId } = c.req.valid('param');
   const result = await services.payments.object(paymentId).redeliverPostback(requestId);
@@ -24,7 +23,7 @@ export const redeliverPostback: Handler<typeof routes.redeliverPostback> = async
   return c.json({ paymentId, webhookId: result.webhookId, status: 'queued' as const }, 202);
 };
 
-export const listDeadLetters: Handler<typeof routes.listDeadLetters> = async (c) => {
+export const listDeadLetters: Handler<'adminListDeadLetters'> = async (c) => {
   const { cursor, limit } = c.req.valid('query');
   return c.json(await c.var.services.postbackDeadLetters.list(cursor, limit ?? 50), 200);
 };

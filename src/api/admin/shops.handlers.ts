@@ -1,36 +1,35 @@
 import { publicShop, publicToken } from '../../core/shops/shop-store';
 import { ApiError } from '../../platform/problem';
 import type { Handler } from '../http/context';
-import type * as routes from './admin.routes';
 
 const shopNotFound = () => new ApiError(404, 'shop_not_found', 'No shop with this id.');
 
-export const listShops: Handler<typeof routes.listShops> = async (c) => {
+export const listShops: Handler<'adminListShops'> = async (c) => {
   const { cursor, limit } = c.req.valid('query');
   const page = await c.var.services.shops.listShops(cursor, limit ?? 50);
   return c.json({ items: page.items.map(publicShop), nextCursor: page.nextCursor }, 200);
 };
 
-export const createShop: Handler<typeof routes.createShop> = async (c) => {
+export const createShop: Handler<'adminCreateShop'> = async (c) => {
   const { shop, webhookSecret } = await c.var.services.shops.createShop(c.req.valid('json'));
   c.var.services.log.info('shop created', { shopId: shop.id, requestId: c.var.requestId });
   return c.json({ shop: publicShop(shop), webhookSecret }, 201);
 };
 
-export const getShop: Handler<typeof routes.getShop> = async (c) => {
+export const getShop: Handler<'adminGetShop'> = async (c) => {
   const shop = await c.var.services.shops.getShop(c.req.valid('param').shopId);
   if (!shop) throw shopNotFound();
   return c.json(publicShop(shop), 200);
 };
 
-export const updateShop: Handler<typeof routes.updateShop> = async (c) => {
+export const updateShop: Handler<'adminUpdateShop'> = async (c) => {
   const shop = await c.var.services.shops.updateShop(c.req.valid('param').shopId, c.req.valid('json'));
   if (!shop) throw shopNotFound();
   c.var.services.log.info('shop updated', { shopId: shop.id, disabled: shop.disabled, requestId: c.var.requestId });
   return c.json(publicShop(shop), 200);
 };
 
-export const listTokens: Handler<typeof routes.listTokens> = async (c) => {
+export const listTokens: Handler<'adminListTokens'> = async (c) => {
   const { shopId } = c.req.valid('param');
   const { cursor, limit } = c.req.valid('query');
   const shops = c.var.services.shops;
@@ -39,7 +38,7 @@ export const listTokens: Handler<typeof routes.listTokens> = async (c) => {
   return c.json({ items: page.items.map(publicToken), nextCursor: page.nextCursor }, 200);
 };
 
-export const issueToken: Handler<typeof routes.issueToken> = async (c) => {
+export const issueToken: Handler<'adminIssueToken'> = async (c) => {
   const { shopId } = c.req.valid('param');
   const { mode, label } = c.req.valid('json');
   const shops = c.var.services.shops;
@@ -49,7 +48,7 @@ export const issueToken: Handler<typeof routes.issueToken> = async (c) => {
   return c.json({ ...publicToken(record), token }, 201);
 };
 
-export const revokeToken: Handler<typeof routes.revokeToken> = async (c) => {
+export const revokeToken: Handler<'adminRevokeToken'> = async (c) => {
   const { shopId, tokenId } = c.req.valid('param');
   const record = await c.var.services.shops.revokeToken(shopId, tokenId);
   if (!record) throw new ApiError(404, 'token_not_found', 'No token with this id for this shop.');
@@ -57,7 +56,7 @@ export const revokeToken: Handler<typeof routes.revokeToken> = async (c) => {
   return c.json(publicToken(record), 200);
 };
 
-export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = async (c) => {
+export const rotateWebhookSecret: Handler<'adminRotateWebhookSecret'> = async (c) => {
   const { shopId } = c.req.valid('param');
   const body = c.req.valid('json') as { overlapSeconds?: number } | undefined;
   const result = await c.var.services.shops.rotateWebhookSecret(shopId, body?.overlapSeconds ?? 86_400);

@@ -1,14 +1,13 @@
 import { isPaymentId } from '../../core/payments/store';
 import { ApiError } from '../../platform/problem';
 import type { Handler } from '../http/context';
-import type * as routes from './bansky.routes';
 
 /**
  * POST /api/payment-verify (signature already verified by the route's middleware). The payment's
  * Durable Object checks amount and currency and applies the result at most once; the shop's
  * postback is queued there, so this answers fast.
  */
-export const receiveBanskyPostback: Handler<typeof routes.receiveBanskyPostback> = async (c) => {
+export const receiveBanskyPostback: Handler<'receiveBanskyPostback'> = async (c) => {
   const pb = c.req.valid('json');
   const { services, requestId } = c.var;
   const outcome = isPaymentId(pb.id)

@@ -6,7 +6,7 @@ import type { AppEnv } from '../http/context';
  * Runs before the body is parsed or validated: nothing of an unauthenticated body is looked at.
  * Hono caches the raw body, so the JSON validator after us reads the same bytes we verified.
  */
-export const verifyBanskySignatureMiddleware = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+export const verifyBanskySignature = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const raw = await c.req.arrayBuffer();
   const header = c.req.header('x-bansky-signature');
   const ok = await c.var.services.bansky.verifyPostback(raw, header);

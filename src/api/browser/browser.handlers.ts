@@ -4,7 +4,6 @@ import { isPaymentId } from '../../core/payments/store';
 import { paymentEventFields } from '../../insight/analytics/events';
 import { safeLocation } from '../../platform/input/url-policy';
 import type { AppEnv, Handler } from '../http/context';
-import type * as routes from './browser.routes';
 import { HTML_HEADERS, PAGES } from './pages';
 import { answerPayLink, REDIRECT_HEADERS } from './pay-link';
 
@@ -26,7 +25,7 @@ function trackReturn(c: Context<AppEnv>, r: PaymentRecord, via: 'success' | 'err
   c.executionCtx.waitUntil(c.var.services.analytics.emit(event));
 }
 
-export const openPayLink: Handler<typeof routes.openPayLink> = async (c) => {
+export const openPayLink: Handler<'openPayLink'> = async (c) => {
   const answer = await answerPayLink(c.var.services, c.req.valid('query').id, c.var.requestId, (w) => c.executionCtx.waitUntil(w));
   return 'redirect' in answer ? redirectTo(c, answer.redirect) : html(c, answer.status, answer.page);
 };
@@ -40,5 +39,5 @@ async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'erro
   return to ? redirectTo(c, to) : html(c, 400, PAGES.noReturn());
 }
 
-export const returnSuccess: Handler<typeof routes.returnSuccess> = (c) => returnTo(c, c.req.valid('query').id, 'success');
-export const returnError: Handler<typeof routes.returnError> = (c) => returnTo(c, c.req.valid('query').id, 'error');
+export const returnSuccess: Handler<'returnSuccess'> = (c) => returnTo(c, c.req.valid('query').id, 'success');
+export const returnError: Handler<'returnError'> = (c) => returnTo(c, c.req.valid('query').id, 'error');

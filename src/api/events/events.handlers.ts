@@ -1,11 +1,9 @@
-import type { RouteHandler } from '@hono/zod-openapi';
 import { BadCursor } from '../../core/payments-index/query';
 import { ApiError } from '../../platform/problem';
-import type { AppEnv } from '../http/context';
-import type * as routes from './events.routes';
+import type { Handler } from '../http/context';
 
 /** GET /api/v1/events: the shop's events in the token's mode, newest first (src/core/payments-index/events.ts). */
-export const listEvents: RouteHandler<typeof routes.listEvents, AppEnv> = async (c) => {
+export const listEvents: Handler<'listEvents'> = async (c) => {
   const { cursor, limit, ...filters } = c.req.valid('query');
   const { shop, token, services } = c.var;
   try {
@@ -20,7 +18,7 @@ export const listEvents: RouteHandler<typeof routes.listEvents, AppEnv> = async 
 };
 
 /** GET /api/v1/events/{id}: one event by its webhook-id, only the caller's shop and mode. */
-export const getEvent: RouteHandler<typeof routes.getEvent, AppEnv> = async (c) => {
+export const getEvent: Handler<'getEvent'> = async (c) => {
   const { id } = c.req.valid('param');
   const { shop, token, services } = c.var;
   const event = await services.events.get(shop.id, token.mode, id);

@@ -1,4 +1,5 @@
-import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { OperationId, operations } from '../../../generated/routes';
 import type { ShopRecord, TokenRecord } from '../../core/shops/shop-store';
 import type { Env } from '../../env';
 import type { Services } from '../../services';
@@ -17,5 +18,8 @@ export type AppEnv = {
   };
 };
 
-/** The type of a route's handler, written once for every handlers file. */
-export type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+/** The handler of one operation of the contract, typed from its generated route. */
+export type Handler<Op extends OperationId> = RouteHandler<(typeof operations)[Op], AppEnv>;
+
+/** A handler for every operation, and nothing else. */
+export type Handlers = { [Op in OperationId]: Handler<Op> };

@@ -3,19 +3,18 @@ import { publicContract } from '../contract/served';
 import { servedFrom } from '../contract/specs';
 import { toYaml } from '../contract/yaml';
 import type { Handler } from '../http/context';
-import type * as routes from './meta.routes';
 
-export const getHealth: Handler<typeof routes.getHealth> = (c) => c.json({ status: 'ok' as const, version: CONTRACT_VERSION }, 200);
+export const getHealth: Handler<'getHealth'> = (c) => c.json({ status: 'ok' as const, version: CONTRACT_VERSION }, 200);
 
 /** The public part of openapi.yaml (what /docs shows and shops generate clients from), served from this deployment. */
-export const getContract: Handler<typeof routes.getContract> = async (c) => {
+export const getContract: Handler<'getContract'> = async (c) => {
   const spec = await publicContract(c.env.ASSETS);
   c.header('Cache-Control', 'public, max-age=300');
   return c.json(servedFrom(spec, c.var.services.config.publicBaseUrl), 200);
 };
 
 /** The same document as YAML, for tools and people who read the contract in its source form. */
-export const getContractYaml: Handler<typeof routes.getContractYaml> = async (c) => {
+export const getContractYaml: Handler<'getContractYaml'> = async (c) => {
   const spec = await publicContract(c.env.ASSETS);
   c.header('Cache-Control', 'public, max-age=300');
   return c.body(toYaml(servedFrom(spec, c.var.services.config.publicBaseUrl)), 200, { 'content-type': 'application/yaml; charset=utf-8' });

@@ -1,13 +1,11 @@
-import type { RouteHandler } from '@hono/zod-openapi';
 import { metadataKeyIssues } from '../../core/payments/rules';
 import { BadCursor } from '../../core/payments-index/query';
 import { resendShopPostback } from '../../core/payments-index/resend';
 import { ApiError } from '../../platform/problem';
-import type { AppEnv } from '../http/context';
-import type * as routes from './list.routes';
+import type { Handler } from '../http/context';
 
 /** GET /api/v1/payments: the shop's payments in the token's mode (src/core/payments-index/query.ts). */
-export const listPayments: RouteHandler<typeof routes.listPayments, AppEnv> = async (c) => {
+export const listPayments: Handler<'listPayments'> = async (c) => {
   const { cursor, limit, ...filters } = c.req.valid('query');
   const { shop, token, services } = c.var;
   if (filters.metadata) {
@@ -27,7 +25,7 @@ export const listPayments: RouteHandler<typeof routes.listPayments, AppEnv> = as
 };
 
 /** POST /api/v1/payments/{id}/postback: queue the final postback again (same webhook-id), rate-limited per payment. */
-export const resendPostback: RouteHandler<typeof routes.resendPostback, AppEnv> = async (c) => {
+export const resendPostback: Handler<'resendPostback'> = async (c) => {
   const { id } = c.req.valid('param');
   const { shop, token, services, requestId } = c.var;
   const outcome = await resendShopPostback(services, shop.id, token.mode, id, requestId);

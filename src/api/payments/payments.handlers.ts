@@ -4,14 +4,13 @@ import { validatePayment } from '../../core/payments/rules';
 import { assertSafeText } from '../../platform/input/text-policy';
 import { ApiError } from '../../platform/problem';
 import type { Handler } from '../http/context';
-import type * as routes from './payments.routes';
 
 /**
  * POST /api/v1/init-payment: rules beyond the schema, then the payment's Durable Object does the
  * rest (record, call Bansky once, transaction log, analytics). With a shop id the payment id is
  * derived from it, so a replay reaches the same object and gets the same answer.
  */
-export const initPayment: Handler<typeof routes.initPayment> = async (c) => {
+export const initPayment: Handler<'initPayment'> = async (c) => {
   const body = c.req.valid('json');
   const { shop, token, services, requestId, numberSources } = c.var;
   const mode = token.mode;
@@ -40,7 +39,7 @@ export const initPayment: Handler<typeof routes.initPayment> = async (c) => {
 };
 
 /** GET /api/v1/payments/{id}: only the caller's own payment, in the caller token's mode. */
-export const getPayment: Handler<typeof routes.getPayment> = async (c) => {
+export const getPayment: Handler<'getPayment'> = async (c) => {
   const { id } = c.req.valid('param');
   const { shop, token, services } = c.var;
   const record = await services.payments.get(id);

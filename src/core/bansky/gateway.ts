@@ -6,7 +6,11 @@ import type { Mode } from '../../../generated/api/types.gen';
  * adapter (http-gateway.ts), as each connector's mapping stays out of a payment core.
  */
 export interface BanskyGateway {
-  /** Starts Bansky's checkout for a payment; throws BanskyFailure with a shop-safe detail. */
+  /**
+   * Starts Bansky's checkout for a payment; throws BanskyFailure with a shop-safe detail.
+   * Idempotent on the payment id (Bansky's contract): calling it again for the same payment
+   * answers the checkout already made.
+   */
   startCheckout(payment: CheckoutRequest): Promise<{ url: string; latencyMs: number }>;
   /**
    * What Bansky knows of a payment (null: Bansky has none by this id). Throws BanskyFailure when
@@ -33,6 +37,8 @@ export interface BanskyPaymentView {
   amount: string;
   currency: string;
   transactionId: string | null;
+  /** The checkout page, while the customer can still pay on it. */
+  checkoutUrl: string | null;
 }
 
 export class BanskyFailure extends Error {

@@ -79,8 +79,8 @@ export class HttpBanskyGateway implements BanskyGateway {
     if (result.response?.status === 404) return null;
     const answer = result.response?.ok ? zBanskyPaymentStatus.safeParse(result.data) : null;
     if (!answer?.success || answer.data.id !== paymentId) throw this.failure(timeout, result.response?.status ?? null);
-    const { status, amount, currency, transactionId } = answer.data;
-    return { status, amount, currency, transactionId: transactionId ?? null };
+    const { status, amount, currency, transactionId, url } = answer.data;
+    return { status, amount, currency, transactionId: transactionId ?? null, checkoutUrl: url ?? null };
   }
 
   verifyPostback(rawBody: ArrayBuffer | Uint8Array, signatureHeader: string | undefined): Promise<boolean> {

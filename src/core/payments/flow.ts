@@ -60,14 +60,68 @@ export class PaymentFlow {
 
   /** Records the payment before Bansky is called, then asks Bansky for its checkout. */
   async start(input: NewPayment): Promise<PaymentRecord> {
-    let r = newRecord(input, this.now(), this.s.config.payLinkTtlSeconds);
-    // Recorded before Bansky is called, with an alarm that settles it as init_failed if this
+    const r = newRecord(input, this.now(), this.s.config.payLinkTtlSeconds);
+    // Recorded before Bansky is called, with an alarm that finishes it (resume below) if this
     // object is evicted mid-call: a crash cannot lose the payment or leave it half-started.
     await this.storage.write(r);
-    const events: AnalyticsEventInput[] = [{ ...this.fields(r), event_type: 'payment_created', email: r.email, occurred_at: r.createdAt }];
+    return this.startCheckout(r, [{ ...this.fields(r), event_type: 'payment_created', email: r.email, occurred_at: r.createdAt }]);
+  }
+
+  /**
+   * Finishes an init whose Bansky call was cut off (a record left in `created` with no call in
+   * flight: the object restarted mid-call), for a replay of the same request or the alarm. Bansky
+   * may have made the checkout before the cut: it is asked by our id, and its checkout is adopted
+   * (or its final result applied). When it has none to reuse, init is called again with the same
+   * id, which Bansky's contract makes idempotent: never a second checkout for one payment.
+   */
+  async resume(r: PaymentRecord): Promise<PaymentRecord> {
+    if (r.status !== 'created') return r;
+    this.s.log.warn('finishing an init cut off by a restart', { paymentId: r.id });
+    let view: Awaited<ReturnType<Services['bansky']['lookupPayment']>> = null;
+    try {
+      view = await this.s.bansky.lookupPayment(r.mode, r.id);
+    } catch (err) {
+      // Unknown: init again, which answers the checkout Bansky may already have.
+      this.s.log.warn('bansky status check failed; calling init again', {
+        paymentId: r.id,
+        err: err instanceof Error ? err.message : String(err),
+      });
+    }
+    const same = view !== null && view.currency === r.currency && sameAmount(view.amount, r.amount);
+    const checked: AnalyticsEventInput = {
+      ...this.fields(r),
+      event_type: 'bansky_status_checked',
+      attributes: { why: 'interrupted init', reported: view?.status ?? 'unknown' },
+    };
+    if (view && same && (view.status === 'paid' || view.status === 'failed')) {
+      const next = {
+        ...transition(r, view.status, 'bansky status check (interrupted init)', this.now()),
+        banskyTransactionId: view.transactionId,
+      };
+      await this.commit(next, [{ ...checked, attributes: { ...checked.attributes, applied: true } }]);
+      return next;
+    }
+    if (view && same && view.status === 'pending' && view.checkoutUrl) {
+      const next = {
+        ...transition(r, 'awaiting_payment', 'bansky accepted (found after an interrupted init)', this.now()),
+        banskyUrl: view.checkoutUrl,
+      };
+      await this.commit(next, [checked]);
+      return next;
+    }
+    if (view && !same) this.s.log.error('bansky holds this payment id with another amount; init again is refused', { paymentId: r.id });
+    return this.startCheckout(r, [checked], 'after an interrupted init');
+  }
+
+  /** Asks Bansky for the checkout and commits the answer: awaiting_payment with its URL, or init_failed. */
+  private async startCheckout(created: PaymentRecord, events: AnalyticsEventInput[], note?: string): Promise<PaymentRecord> {
+    let r = created;
     try {
       const checkout = await this.s.bansky.startCheckout(r);
-      r = { ...transition(r, 'awaiting_payment', 'bansky accepted', this.now()), banskyUrl: checkout.url };
+      r = {
+        ...transition(r, 'awaiting_payment', note ? `bansky accepted (${note})` : 'bansky accepted', this.now()),
+        banskyUrl: checkout.url,
+      };
       events.push({ ...this.fields(r), event_type: 'bansky_init_ok', latency_ms: checkout.latencyMs });
     } catch (err) {
       const failure =
@@ -84,15 +138,6 @@ export class PaymentFlow {
     }
     await this.commit(r, events);
     return r;
-  }
-
-  /** A record left in `created` with no call in flight means the object restarted mid-call. */
-  async settleInterrupted(r: PaymentRecord): Promise<PaymentRecord> {
-    if (r.status !== 'created') return r;
-    const detail = 'The payment provider call was interrupted. Try again with a new transaction id.';
-    const next = { ...transition(r, 'init_failed', 'interrupted', this.now()), initFailure: { code: 'bansky_error' as const, detail } };
-    await this.commit(next);
-    return next;
   }
 
   /** Applies Bansky's result: checked against the payment, idempotent, final states never change (see state.ts on expired → paid). */
@@ -207,13 +252,13 @@ export class PaymentFlow {
   }
 
   /**
-   * The alarm: settle an interrupted init, expire the pay link, and sweep a pending postback whose
-   * trigger was lost (the object attempts it itself). Re-arms itself from the record.
+   * The alarm (after the object finished an interrupted init, see PaymentObject.alarm): expire the
+   * pay link, and sweep a pending postback whose trigger was lost (the object attempts it itself).
+   * Re-arms itself from the record.
    */
-  async onAlarm(initInFlight: boolean): Promise<boolean> {
+  async onAlarm(): Promise<boolean> {
     const stored = await this.storage.read();
     if (!stored) return false;
-    if (stored.status === 'created' && !initInFlight) await this.settleInterrupted(stored);
     if (needsLateCheck(stored) && Date.parse(stored.expiresAt) <= this.now().getTime()) {
       const checked = await this.reconcile(stored, 'init timed out');
       const current = await this.storage.read(); // no await between this read and the write below

@@ -12,7 +12,7 @@ export type { PostbackOutcome };
 
 const RECORD = 'payment';
 const INDEX = 'payments-index';
-/** An init still `created` this long after Bansky's timeout was cut off by an eviction. */
+/** An init still `created` this long after Bansky's timeout was cut off by an eviction: the alarm finishes it. */
 const INIT_GRACE_MS = 60_000;
 /** A pending postback's trigger counts as lost this long after it was due (at most one retry interval). */
 const MAX_SWEEP_GRACE_MS = 30_000;
@@ -44,15 +44,26 @@ export class PaymentObject extends DurableObject<Env> {
     return this.storage.read();
   }
 
-  /** Creates the payment and calls Bansky exactly once, however many identical requests race. */
+  /**
+   * Creates the payment and calls Bansky once, however many identical requests race. A replay
+   * that finds the init cut off by a restart (still `created`, no call in flight) finishes it.
+   */
   async init(input: NewPayment & { requestId: string }): Promise<InitOutcome> {
     if (this.initInFlight) return replay(await this.initInFlight, input.fingerprint);
     const existing = await this.get();
     if (this.initInFlight) return replay(await this.initInFlight, input.fingerprint);
-    if (existing) return replay(await this.flow(input.requestId).settleInterrupted(existing), input.fingerprint);
-    this.initInFlight = this.flow(input.requestId).start(input);
+    if (existing?.status === 'created' && existing.fingerprint === input.fingerprint) {
+      return { kind: 'replayed', record: await this.oneInit(() => this.flow(input.requestId).resume(existing)) };
+    }
+    if (existing) return replay(existing, input.fingerprint);
+    return { kind: 'created', record: await this.oneInit(() => this.flow(input.requestId).start(input)) };
+  }
+
+  /** Runs a Bansky init (a start or a resume) as the one in flight, which concurrent requests and the alarm share. */
+  private async oneInit(run: () => Promise<PaymentRecord>): Promise<PaymentRecord> {
+    this.initInFlight = run();
     try {
-      return { kind: 'created', record: await this.initInFlight };
+      return await this.initInFlight;
     } finally {
       this.initInFlight = null;
     }
@@ -116,7 +127,11 @@ export class PaymentObject extends DurableObject<Env> {
 
   /** Expiry of the pay link; safety nets for an init interrupted by eviction and a failed postback enqueue. */
   override async alarm(): Promise<void> {
-    const postbackPending = await this.flow('alarm').onAlarm(this.initInFlight !== null);
+    // A record in `created` with no call in flight in this object was cut off by a restart: the
+    // shop's request was accepted, so it is finished rather than failed (PaymentFlow.resume).
+    const stored = await this.storage.read();
+    if (stored?.status === 'created' && !this.initInFlight) await this.oneInit(() => this.flow('alarm').resume(stored));
+    const postbackPending = await this.flow('alarm').onAlarm();
     if (postbackPending) await this.deliverPostback();
   }
 }

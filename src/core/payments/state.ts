@@ -133,7 +133,7 @@ export function needsLateCheck(r: PaymentRecord): boolean {
 }
 
 /**
- * When the payment's object must wake up, derived from the record alone: to settle an init that
+ * When the payment's object must wake up, derived from the record alone: to finish an init that
  * an eviction interrupted, to expire the pay link, or to sweep a pending postback whose trigger
  * was lost (one grace period after it was due). Null when nothing is left to do.
  */
