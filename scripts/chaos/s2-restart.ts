@@ -273,7 +273,23 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
     ctx.shops.receipts((r) => ids.has(r.paymentId)),
     (first, again) => first.at <= s.killAt && again.at > s.killAt && !byId.get(first.paymentId)?.attempts.some(([t, ok]) => ok && t <= 0),
   );
-  const paidLost = s.paidInLoad.filter((id) => !finals.some((f) => f.id === id));
+  // Paid at Bansky's checkout during the load: paid here by now (Bansky's postback or the status
+  // check on the customer's return), or — when the kill cut off that check and Bansky gave up its
+  // postback while we were down — still awaiting, with the status check at its expiry ahead: late
+  // (we will know at expiresAt), not lost. Anything else is lost.
+  const paidEnd = await pool(s.paidInLoad, 10, async (id) => ({
+    id,
+    view: await ctx.api.adminPayment('s2', id).catch(() => null),
+    // Bansky's own record of its postbacks: none answered (it gave up while we were down).
+    banskyGaveUp: (await ctx.sandbox.stats(id)).postbacks.every((p) => p.httpStatus === null || p.httpStatus >= 500),
+  }));
+  const paidLater = paidEnd.filter(
+    ({ view, banskyGaveUp }) =>
+      banskyGaveUp && view?.payment.status === 'awaiting_payment' && Date.parse(view.payment.expiresAt) > Date.now(),
+  );
+  const paidLost = paidEnd
+    .filter(({ view }) => view?.payment.status !== 'paid' && !paidLater.some((x) => x.view === view))
+    .map(({ id }) => id);
   const dupEvidence = [...new Set(ctx.shops.acked((r) => ids.has(r.paymentId)).map((r) => r.webhookId))]
     .map((w) => ctx.shops.acked((r) => r.webhookId === w))
     .filter((acks) => acks.length > 1)
@@ -287,6 +303,11 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
   if (stuck.length)
     failed.push(`${stuck.length} pending with no attempt ${Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S} s after the restart`);
   if (paidLost.length) failed.push(`${paidLost.length} paid at Bansky's checkout during the load but not paid here at the end`);
+  const late = paidLater.length
+    ? [
+        `${paidLater.length} paid at Bansky still awaiting_payment here: the kill cut off the status check of the customer's return and Bansky's postback gave up while we were down; the status check at expiry (${paidLater[0]!.view!.payment.expiresAt}) makes it paid`,
+      ]
+    : [];
   if (notListed.length) failed.push(`${notListed.length} dead-lettered but missing from the dead-letter list`);
   failed.push(...undocumented5xx(ctx, 's2'));
   const delays = atDeadline.filter((v) => v.firstAfterRestart !== null).map((v) => v.firstAfterRestart! - s.killAt);
@@ -296,6 +317,7 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
     tried: finals.length,
     succeeded: finals.length - wrongEnd.length,
     lost: new Set([...stuck, ...wrongEnd].map((v) => v.id)).size + paidLost.length,
+    late,
     duplicated: dups.duplicated,
     explained: dups.explained,
     failed,
@@ -305,7 +327,13 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
       `${Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S} s after the restart: ${count(atDeadline, 'delivered')} delivered, ${count(atDeadline, 'dead_lettered')} dead-lettered, ` +
       `${atDeadline.filter((v) => v.status === 'pending' && v.attemptsAfterRestart > 0).length} pending with a fresh attempt, ${stuck.length} stuck; ` +
       `first attempts after the kill ${delays.length ? `${secs(Math.min(...delays))} … ${secs(Math.max(...delays))}` : '—'} after it (the Worker answered again ${secs(s.restartAt - s.killAt)} after it); at the end ${count(end, 'delivered')} delivered, ${count(end, 'dead_lettered')} dead-lettered`,
-    details: { killAt: new Date(s.killAt).toISOString(), restartMsAfterKill: s.restartAt - s.killAt, duplicates: dupEvidence, paidLost },
+    details: {
+      killAt: new Date(s.killAt).toISOString(),
+      restartMsAfterKill: s.restartAt - s.killAt,
+      duplicates: dupEvidence,
+      paidLost,
+      paidLater: paidLater.map(({ id }) => id),
+    },
   };
 }
 

@@ -97,7 +97,9 @@ export async function analyticsLine(ctx: Ctx, bigquery: { url: string } | { reas
         const seenBefore = seen.length - seenAfter;
         if (seenAfter < wantAfter) {
           tally.lost += wantAfter - seenAfter;
-          missing.push(`${id} ${type} ${seenAfter}/${wantAfter}`);
+          missing.push(
+            `${id} ${type} ${seenAfter}/${wantAfter} (recorded at ${times.map((t) => new Date(t).toISOString()).join(' ')}; rows at ${seen.map((r) => new Date(r.at).toISOString()).join(' ') || 'none'})`,
+          );
         }
         if (seenAfter > wantAfter) tally.duplicated += seenAfter - wantAfter;
         tally.atStop += Math.max(0, wantBefore - seenBefore);
