@@ -1,4 +1,4 @@
-/** The targets of issue 15 and the figures they apply to, built from one run's raw measurements. */
+/** The speed and size targets and the figures they apply to, built from one run's raw measurements. */
 import type { Bundle } from './bundle.ts';
 import type { LoadResult } from './load.ts';
 import type { Figure } from './report.ts';

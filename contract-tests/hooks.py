@@ -44,7 +44,9 @@ DECOY_SHOP_ID = os.environ.get("APAY_DECOY_SHOP_ID", "")
 DECOY_TOKEN_ID = os.environ.get("APAY_DECOY_TOKEN_ID", "")
 
 # Hosts the fuzz shop allows (run.mjs creates the shop with these).
-STEERED_RETURN_BASE = "https://shop.example/contract-fuzz"
+# The local run's shops allow shop.example; against a deployment with only a shop's test token,
+# run.mjs steers onto http://localhost, which test mode accepts from every shop.
+STEERED_RETURN_BASE = os.environ.get("APAY_STEERED_RETURN_BASE", "https://shop.example/contract-fuzz")
 # Currencies with their decimals, as src/core/payments/rules.ts knows them.
 STEERED_CURRENCIES = [("EUR", 2, "fiat"), ("JPY", 0, "fiat"), ("USD", 2, "fiat"), ("BTC", 8, "crypto"), ("USDC", 6, "crypto")]
 BUSINESS_RULE_CODES = {
@@ -187,6 +189,9 @@ def _steer_init_payment(case) -> None:
         body["postbackUrl"] = "http://127.0.0.1:9/contract-fuzz/postback"
     if isinstance(body.get("name"), str) and not _safe_name(body["name"]):
         body["name"] = "Contract Fuzz"
+    if isinstance(body.get("metadata"), dict):
+        # Metadata values follow the name's character rules (invalid_characters).
+        body["metadata"] = {k: v if isinstance(v, str) and _safe_name(v) else "fuzz" for k, v in body["metadata"].items()}
     case.body = body
 
 

@@ -6,6 +6,10 @@
 //   npm run test:contract -- --seed N  reproduce a run (the seed is printed at the start)
 //   ... -- --include-operation-id getHealth   any other flag goes to the main schemathesis run
 //   npm run test:contract -- --serve   start everything, print the tokens, wait (to replay by hand)
+//   npm run test:contract -- --base-url https://staging.example --token apay_test_…
+//       [--bansky-key <Bansky postback secret>] [--admin-token <admin token>] [--rate-limit 240/m]
+//       the same suite against a deployment (test mode), starting nothing locally; what it
+//       cannot do there without a key is skipped and listed (see remotePlan below)
 //
 // Steps: create contract-tests/.venv with the pinned requirements when missing or stale → start
 // the Bansky sandbox → start the Worker under `wrangler dev` (fresh state, test secrets via --var,
@@ -41,15 +45,20 @@ const argv = process.argv.slice(2);
 const deep = takeFlag('--deep');
 const serve = takeFlag('--serve');
 const seed = Number(takeValue('--seed') ?? randomInt(1, 2 ** 31));
+const remote = remoteOptions();
 const passThrough = argv; // whatever is left goes to the main run
 
-// Test secrets: random per run, so nothing here is a credential anywhere else.
+// Test secrets: random per run, so nothing here is a credential anywhere else. Against a
+// deployment the admin token and Bansky's key are the operator's (when given); without the key,
+// the forged-signature run signs its "wrong key" variants with a random one, which is what it wants.
 const secrets = {
-  ADMIN_TOKEN: `contract_admin_${randomHex(16)}`,
+  ADMIN_TOKEN: remote ? (remote.adminToken ?? '') : `contract_admin_${randomHex(16)}`,
   BANSKY_API_TOKEN: `contract_bansky_${randomHex(16)}`,
-  BANSKY_POSTBACK_SECRET: `contract_postback_${randomHex(16)}`,
+  BANSKY_POSTBACK_SECRET: remote?.banskyKey ?? `contract_postback_${randomHex(16)}`,
   PAYMENT_ID_SECRET: `contract_payment_id_${randomHex(16)}`,
 };
+const contract = JSON.parse(readFileSync(join(root, 'generated', 'openapi.json'), 'utf8'));
+const skipped = remote ? remotePlan() : { flags: [], operations: new Map(), other: [] };
 
 const started = Date.now();
 const cleanups = [];
@@ -62,36 +71,55 @@ try {
   rmSync(reports, { recursive: true, force: true });
   mkdirSync(reports, { recursive: true });
 
-  const sandbox = await startSandbox();
-  cleanups.push(() => sandbox.stop());
-  log(`Bansky sandbox on ${sandbox.url}`);
+  let workerUrl;
+  let worker;
+  let fuzz;
+  let decoy;
+  if (remote) {
+    workerUrl = remote.baseUrl;
+    log(`against ${workerUrl} (nothing started locally)`);
+    if (remote.adminToken) {
+      // With the admin token the run onboards its own two test shops, as locally, so that the
+      // fuzzed admin operations can be steered away from the credentials the run itself uses.
+      fuzz = await provisionShop(workerUrl, `Contract fuzz shop ${new Date().toISOString()}`);
+      decoy = await provisionShop(workerUrl, `Contract decoy shop ${new Date().toISOString()}`);
+      log(`onboarded test shops ${fuzz.shopId} (fuzz) and ${decoy.shopId} (decoy) on ${workerUrl}`);
+    } else {
+      fuzz = { token: remote.token, shopId: '', tokenId: '' };
+      decoy = { shopId: '', tokenId: '' };
+    }
+  } else {
+    const sandbox = await startSandbox();
+    cleanups.push(() => sandbox.stop());
+    log(`Bansky sandbox on ${sandbox.url}`);
 
-  const port = await freePort();
-  const workerUrl = `http://127.0.0.1:${port}`;
-  const worker = await startWorker({
-    port,
-    logLevel: 'warn',
-    vars: {
-      ...secrets,
-      PUBLIC_BASE_URL: workerUrl,
-      BANSKY_TEST_BASE_URL: sandbox.url,
-      // No live token is ever used by the fuzzer, but no request may leave the machine either.
-      BANSKY_LIVE_BASE_URL: sandbox.url,
-      BANSKY_TIMEOUT_MS: '3000',
-      LOG_LEVEL: 'warn',
-      // One token and one address send thousands of requests a minute here: far above the
-      // limits, so a schema-valid request is never answered 429 (the limits have tests of their own).
-      RATE_LIMIT_PER_TOKEN: '1000000',
-      RATE_LIMIT_PER_IP: '1000000',
-    },
-  });
-  cleanups.push(() => worker.stop());
-  log(`Worker on ${workerUrl}`);
+    const port = await freePort();
+    workerUrl = `http://127.0.0.1:${port}`;
+    worker = await startWorker({
+      port,
+      logLevel: 'warn',
+      vars: {
+        ...secrets,
+        PUBLIC_BASE_URL: workerUrl,
+        BANSKY_TEST_BASE_URL: sandbox.url,
+        // No live token is ever used by the fuzzer, but no request may leave the machine either.
+        BANSKY_LIVE_BASE_URL: sandbox.url,
+        BANSKY_TIMEOUT_MS: '3000',
+        LOG_LEVEL: 'warn',
+        // One token and one address send thousands of requests a minute here: far above the
+        // limits, so a schema-valid request is never answered 429 (the limits have tests of their own).
+        RATE_LIMIT_PER_TOKEN: '1000000',
+        RATE_LIMIT_PER_IP: '1000000',
+      },
+    });
+    cleanups.push(() => worker.stop());
+    log(`Worker on ${workerUrl}`);
 
-  const fuzz = await provisionShop(workerUrl, 'Contract fuzz shop');
-  // Requests that would disable, re-host or revoke the fuzz shop's credentials go here instead.
-  const decoy = await provisionShop(workerUrl, 'Contract decoy shop');
-  log(`fuzz shop ${fuzz.shopId} (test token ${fuzz.tokenId}), decoy shop ${decoy.shopId}`);
+    fuzz = await provisionShop(workerUrl, 'Contract fuzz shop');
+    // Requests that would disable, re-host or revoke the fuzz shop's credentials go here instead.
+    decoy = await provisionShop(workerUrl, 'Contract decoy shop');
+    log(`fuzz shop ${fuzz.shopId} (test token ${fuzz.tokenId}), decoy shop ${decoy.shopId}`);
+  }
 
   const env = {
     ...process.env,
@@ -104,6 +132,8 @@ try {
     APAY_DECOY_SHOP_ID: decoy.shopId,
     APAY_DECOY_TOKEN_ID: decoy.tokenId,
     BANSKY_POSTBACK_SECRET: secrets.BANSKY_POSTBACK_SECRET,
+    // Test mode takes http://localhost returns from any shop; the local run's shops allow shop.example.
+    ...(remote && !remote.adminToken ? { APAY_STEERED_RETURN_BASE: 'http://localhost/contract-fuzz' } : {}),
     NO_COLOR: '1',
   };
   if (serve) {
@@ -112,7 +142,13 @@ try {
     );
     await new Promise(() => {});
   }
-  const common = ['--url', workerUrl, '--seed', String(seed), '--no-color', '--output-sanitize', 'false'];
+  // biome-ignore format: flags and their values read as pairs
+  const common = [
+    '--url', workerUrl, '--seed', String(seed), '--no-color',
+    // Our own secrets are random per run locally; a deployment's token must not land in a report.
+    '--output-sanitize', remote ? 'true' : 'false',
+    ...(remote ? ['--rate-limit', remote.rateLimit] : []),
+  ];
 
   log(`run 1: every operation, all checks, signed postbacks (seed ${seed}${deep ? ', deep' : ''})`);
   const main = await schemathesis(
@@ -123,6 +159,7 @@ try {
       ...common,
       ...(deep ? ['--max-examples', '1000'] : []),
       '--report', 'junit', '--report-junit-path', join(reports, 'junit.xml'),
+      ...skipped.flags,
       ...passThrough,
     ],
     {
@@ -155,8 +192,10 @@ try {
 
   const secs = ((Date.now() - started) / 1000).toFixed(0);
   writeSummary({ main, forged, budget, seconds: Number(secs) });
+  if (remote) reportSkipped();
   if (main === 0 && forged === 0 && budget) {
-    log(`contract tests passed in ${secs}s (seed ${seed}); reports in contract-tests/reports/`);
+    const notRun = skipped.operations.size ? `, ${skipped.operations.size} operations skipped (listed above)` : '';
+    log(`contract tests passed in ${secs}s (seed ${seed}${notRun}); reports in contract-tests/reports/`);
     exitCode = 0;
   } else {
     log(
@@ -165,8 +204,7 @@ try {
     log(`reports in contract-tests/reports/; reproduce with: npm run test:contract -- --seed ${seed}`);
     // Our onError logs every 500 as "unhandled error" (outbound DNS failures of queued postbacks
     // to made-up shop hosts are expected on a closed network and are left out).
-    const tail = worker
-      .logs()
+    const tail = (worker?.logs() ?? '')
       .split('\n')
       .filter((l) => l.includes('unhandled error'))
       .slice(-20);
@@ -189,13 +227,16 @@ function checkBudget(path, min) {
     return false;
   }
   const tally = JSON.parse(readFileSync(path, 'utf8'));
-  const contract = JSON.parse(readFileSync(join(root, 'generated', 'openapi.json'), 'utf8'));
   let ok = true;
   const rows = [];
   for (const [p, item] of Object.entries(contract.paths)) {
     for (const [method, op] of Object.entries(item)) {
       if (!op?.operationId || op.tags?.includes('bansky-upstream')) continue;
       const label = `${method.toUpperCase()} ${p}`;
+      if (skipped.operations.has(op.operationId)) {
+        rows.push(`  - ${label.padEnd(52)}  skipped: ${skipped.operations.get(op.operationId)}`);
+        continue;
+      }
       const statuses = tally[label] ?? {};
       const total = Object.values(statuses).reduce((a, b) => a + b, 0);
       const takesInput = Boolean(op.requestBody || op.parameters?.length);
@@ -236,6 +277,56 @@ function writeSummary({ main, forged, budget, seconds }) {
     forgedSignatures: run('tally-forged-signatures.json', 'junit-forged-signatures.xml', forged),
   };
   writeFileSync(join(reports, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+// ── against a deployment ─────────────────────────────────────────────────────────────────────
+
+/** --base-url and what goes with it; undefined for the local run. */
+function remoteOptions() {
+  const baseUrl = takeValue('--base-url');
+  const token = takeValue('--token');
+  const banskyKey = takeValue('--bansky-key');
+  const adminToken = takeValue('--admin-token');
+  // The deployment's rate limits are real (per token and per address, a minute's window): stay
+  // under both so that a schema-valid request is not answered 429 (a failure for operations whose
+  // only right answer is 2xx). Raise it for a staging deployment with higher limits.
+  const rateLimit = takeValue('--rate-limit') ?? '240/m';
+  if (!baseUrl) {
+    if (token || banskyKey || adminToken) throw new Error('--token, --bansky-key and --admin-token go with --base-url');
+    return undefined;
+  }
+  if (serve) throw new Error('--serve starts a local stack; it does not go with --base-url');
+  if (!token && !adminToken) throw new Error('--base-url needs --token <a shop test token> (or --admin-token, to onboard test shops)');
+  if (token && !token.startsWith('apay_test_')) throw new Error('--token must be a test token (apay_test_…): the fuzzer starts payments');
+  return { baseUrl: baseUrl.replace(/\/+$/, ''), token, banskyKey, adminToken, rateLimit };
+}
+
+/**
+ * What the run cannot do against a deployment without the operator's keys: those operations are
+ * excluded from run 1 (with the reason, printed in the budget table and at the end), never run
+ * without their credentials and counted as passed.
+ */
+function remotePlan() {
+  const operations = new Map();
+  const flags = [];
+  const other = ["the Worker's log of unhandled errors (read the deployment's own logs)"];
+  for (const item of Object.values(contract.paths)) {
+    for (const op of Object.values(item)) {
+      if (!op?.operationId || op.tags?.includes('bansky-upstream')) continue;
+      if (!remote.adminToken && op.tags?.includes('admin')) operations.set(op.operationId, 'admin operation, no --admin-token');
+      if (!remote.banskyKey && op.operationId === 'receiveBanskyPostback') {
+        operations.set(op.operationId, 'signed Bansky postbacks, no --bansky-key (forged signatures are still tested: run 2)');
+      }
+    }
+  }
+  for (const id of operations.keys()) flags.push('--exclude-operation-id', id);
+  return { flags, operations, other };
+}
+
+function reportSkipped() {
+  const lines = [...skipped.operations].map(([id, why]) => `  - ${id}: ${why}`);
+  lines.push(...skipped.other.map((what) => `  - ${what}`));
+  log(`not tested against ${remote.baseUrl} (${skipped.operations.size} operations skipped):\n${lines.join('\n')}`);
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

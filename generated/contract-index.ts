@@ -51,6 +51,12 @@ export const SERVED_PATHS: ReadonlyArray<{ path: string; methods: readonly strin
     ]
   },
   {
+    "path": "/api/v1/listen",
+    "methods": [
+      "GET"
+    ]
+  },
+  {
     "path": "/integration/pay",
     "methods": [
       "GET"
@@ -240,7 +246,8 @@ export const REQUEST_BODIES: Readonly<Record<string, BodySchema>> = {
   },
   "post /admin/v1/shops/{shopId}/members": {
     "properties": {
-      "email": {}
+      "email": {},
+      "role": {}
     }
   }
 };

@@ -161,6 +161,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/listen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Receive your test postbacks over a WebSocket (aimbrellapay listen)
+         * @description A WebSocket (RFC 6455) that receives every **test-mode** postback of your shop as it is
+         *     sent, so you can develop your postback endpoint on your laptop without a public URL. The
+         *     `aimbrellapay` command-line tool speaks it: `npx aimbrellapay listen --forward-to
+         *     http://localhost:3000/hooks`. Authenticate with a **test** token like any API call (a live
+         *     token answers `403 test_mode_only`); a request that is not a WebSocket upgrade answers
+         *     `426 websocket_required`. Several sessions per shop may be open at once; each receives
+         *     every event. Normal delivery to each payment's `postbackUrl` is unaffected.
+         *
+         *     Messages are JSON text frames. We send `{"type":"ready","session":…}` once, then one
+         *     `{"type":"postback","webhookId":…,"eventType":…,"paymentId":…,"headers":{…},"body":"…"}`
+         *     per postback: `headers` (`webhook-id`, `webhook-timestamp`, `webhook-signature`,
+         *     `content-type`) and `body` (the raw JSON text) are exactly what we sign, so your own
+         *     verification code accepts them unchanged. Answer each with `{"type":"result",
+         *     "webhookId":…,"status":<your endpoint's HTTP status or null>,"durationMs":…,"error":…}`:
+         *     the shop app shows it in the payment's delivery log. Send the text `ping` at least every
+         *     60 seconds; we answer `pong`. The session ends (close code `4001`) when its token is
+         *     revoked.
+         */
+        get: operations["listen"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/integration/pay": {
         parameters: {
             query?: never;
@@ -1055,10 +1091,19 @@ export interface components {
             /** @description One entry per currency over the whole filtered range (not only this page). */
             totals: components["schemas"]["CurrencyTotal"][];
         };
+        /**
+         * @description What the member may do in the shop app. `owner`: everything, including inviting and removing
+         *     members and reading the audit list. `developer`: API tokens, the webhook secret, test
+         *     postbacks and resending postbacks. `viewer`: read-only. Every member manages their own
+         *     sign-in (password, two-step sign-in).
+         * @enum {string}
+         */
+        MemberRole: "owner" | "developer" | "viewer";
         Member: {
             id: string;
             shopId: components["schemas"]["ShopId"];
             email: string;
+            role: components["schemas"]["MemberRole"];
             /**
              * @description `invited` until the member has set a password.
              * @enum {string}
@@ -1077,6 +1122,8 @@ export interface components {
         InviteMemberRequest: {
             /** Format: email */
             email: string;
+            /** @description A new member's role (default `owner`, the shop's first contact). Given for an existing member, it changes their role; omitted, the role stays. */
+            role?: components["schemas"]["MemberRole"];
         };
         MemberInvite: {
             member: components["schemas"]["Member"];
@@ -1092,7 +1139,7 @@ export interface components {
          * @description Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "invalid_metadata" | "unauthorized" | "shop_disabled" | "not_found" | "payment_not_found" | "event_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
+        ErrorCode: "validation_failed" | "malformed_json" | "invalid_amount" | "invalid_currency" | "type_currency_mismatch" | "redirect_host_not_allowed" | "postback_url_not_allowed" | "invalid_characters" | "invalid_metadata" | "unauthorized" | "shop_disabled" | "test_mode_only" | "websocket_required" | "not_found" | "payment_not_found" | "event_not_found" | "shop_not_found" | "token_not_found" | "method_not_allowed" | "idempotency_conflict" | "not_redeliverable" | "payload_too_large" | "unsupported_media_type" | "invalid_signature" | "postback_mismatch" | "rate_limited" | "member_not_found" | "member_conflict" | "internal_error" | "service_unavailable" | "bansky_error" | "bansky_timeout";
         ValidationIssue: {
             /** @description JSON Pointer (RFC 6901) to the offending value inside the part named by `in` (`/amount` in the body, `/id` in the path). */
             path: string;
@@ -1775,6 +1822,69 @@ export interface operations {
                      *       "status": 404,
                      *       "code": "event_not_found",
                      *       "detail": "No event with this id exists for your shop in this mode (events are kept 30 days).",
+                     *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols. The WebSocket session is open. */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The shop is disabled, or the token is a live token (`test_mode_only`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docs.aimbrellapay.example/errors/test_mode_only",
+                     *       "title": "Test mode only",
+                     *       "status": 403,
+                     *       "code": "test_mode_only",
+                     *       "detail": "aimbrellapay listen receives test-mode postbacks only; use a test token (apay_test_…).",
+                     *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a WebSocket upgrade request. */
+            426: {
+                headers: {
+                    /** @description `websocket`. */
+                    Upgrade?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docs.aimbrellapay.example/errors/websocket_required",
+                     *       "title": "WebSocket required",
+                     *       "status": 426,
+                     *       "code": "websocket_required",
+                     *       "detail": "Open this endpoint as a WebSocket (Upgrade websocket), e.g. with npx aimbrellapay listen.",
                      *       "requestId": "6c1f2a7e-49b3-4d0a-9f55-0d3cf1f1a2b7"
                      *     }
                      */

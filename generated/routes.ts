@@ -147,6 +147,23 @@ export const getEvent = createRoute({
   },
 });
 
+export const listen = createRoute({
+  operationId: 'listen',
+  method: 'get',
+  path: '/api/v1/listen',
+  security: [{ shopToken: [] }, { shopTokenScheme: [] }] as Requirement[],
+  responses: {
+    101: { description: '' },
+    400: { description: '', content: problem },
+    401: { description: '', content: problem },
+    403: { description: '', content: problem },
+    426: { description: '', content: problem },
+    429: { description: '', content: problem },
+    500: { description: '', content: problem },
+    503: { description: '', content: problem },
+  },
+});
+
 export const openPayLink = createRoute({
   operationId: 'openPayLink',
   method: 'get',
@@ -519,7 +536,7 @@ export const adminRemoveMember = createRoute({
 });
 
 /** Every operation we serve, by operationId. */
-export const operations = { initPayment, getPayment, listPayments, resendPostback, listEvents, getEvent, openPayLink, returnSuccess, returnError, receiveBanskyPostback, getHealth, getContract, getContractYaml, adminListShops, adminCreateShop, adminGetShop, adminUpdateShop, adminListTokens, adminIssueToken, adminRevokeToken, adminRotateWebhookSecret, adminGetPayment, adminRedeliverPostback, adminGetContract, adminListDeadLetters, adminListMembers, adminInviteMember, adminRemoveMember } as const;
+export const operations = { initPayment, getPayment, listPayments, resendPostback, listEvents, getEvent, listen, openPayLink, returnSuccess, returnError, receiveBanskyPostback, getHealth, getContract, getContractYaml, adminListShops, adminCreateShop, adminGetShop, adminUpdateShop, adminListTokens, adminIssueToken, adminRevokeToken, adminRotateWebhookSecret, adminGetPayment, adminRedeliverPostback, adminGetContract, adminListDeadLetters, adminListMembers, adminInviteMember, adminRemoveMember } as const;
 
 export type OperationId = keyof typeof operations;
 

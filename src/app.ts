@@ -30,7 +30,7 @@ export function createApp() {
 
   app.route('/', apiRouter);
   app.route('/', docsRouter);
-  app.route('/', shopAppRouter); // shop app (issue 12): /app, server-rendered
+  app.route('/', shopAppRouter); // the shop app: /app, server-rendered
 
   app.notFound(notFound);
   app.onError(onError);

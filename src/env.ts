@@ -1,5 +1,6 @@
 // A namespace import: esbuild shakes `z.x` member by member then (`import { z }` bundles all of zod).
 import * as z from 'zod';
+import type { ListenObject } from './core/listen/listen-object';
 import type { PaymentObject } from './core/payments/payment-object';
 import type { PaymentsIndexObject } from './core/payments-index/index-object';
 import type { PostbackJob } from './core/postbacks/payload';
@@ -18,6 +19,8 @@ export interface Bindings {
   /** The payments index shards and each shop's members and sessions (the shop app). */
   PAYMENTS_INDEX: DurableObjectNamespace<PaymentsIndexObject>;
   MEMBERS: DurableObjectNamespace<ShopMembersObject>;
+  /** Each shop's live `aimbrellapay listen` sessions (hibernatable WebSockets). */
+  LISTEN: DurableObjectNamespace<ListenObject>;
   POSTBACK_QUEUE: Queue<PostbackJob>;
   /** One event per message, or one request's events together (src/insight/analytics/emitter.ts). */
   ANALYTICS_QUEUE: Queue<AnalyticsEvent | AnalyticsEvent[]>;

@@ -4,6 +4,7 @@ import type { Env } from './env';
 import { handleAnalyticsBatch, handleAnalyticsDeadLetters } from './insight/analytics/consumer';
 import { buildServices, type Services, withLogFields } from './services';
 
+export { ListenObject } from './core/listen/listen-object';
 export { PaymentObject } from './core/payments/payment-object';
 export { PaymentsIndexObject } from './core/payments-index/index-object';
 export { SessionObject } from './docs/sessions/session-object';

@@ -1,5 +1,6 @@
 import type { BanskyGateway } from './core/bansky/gateway';
 import { HttpBanskyGateway } from './core/bansky/http-gateway';
+import { ListenSessions } from './core/listen/sessions';
 import { derivePaymentId, paymentIdKey } from './core/payments/ids';
 import { isPaymentId, PaymentStore } from './core/payments/store';
 import { TransactionLog } from './core/payments/txlog';
@@ -49,6 +50,8 @@ export interface Services {
   paymentsIndex: PaymentsIndex;
   /** Each shop's events (its postbacks, kept 30 days) for the events API, written with the index. */
   events: EventLog;
+  /** The shops' `aimbrellapay listen` sessions (test mode): pushes and revocations. */
+  listen: ListenSessions;
   /**
    * The Stats page's built-in figures, one instance per isolate (its cache); null when BigQuery is
    * not configured (no BIGQUERY_PROJECT) or misconfigured (logged once when built).
@@ -79,11 +82,12 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const limiter = new Limiter(env.LIMITER);
   const analytics = new AnalyticsEmitter(env.ANALYTICS_QUEUE, log, clock, env.KV);
   const secretBox = new SecretBox(config.webhookSecretKeys);
+  const shops = new ShopStore(env.KV, clock, secretBox);
   const services: Services = {
     config,
     clock,
     log,
-    shops: new ShopStore(env.KV, clock, secretBox),
+    shops,
     payments,
     bansky: overrides.bansky ?? new HttpBanskyGateway(config.bansky, config.publicBaseUrl, clock),
     postbackQueue: new PostbackQueue(env.POSTBACK_QUEUE),
@@ -110,6 +114,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
       clock,
     }),
     events: new EventLog({ ns: env.PAYMENTS_INDEX, clock }),
+    listen: new ListenSessions({ ns: env.LISTEN, shops, log, now: () => clock.now() }),
     statsFigures: statsFiguresFrom(config, clock, log),
     analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
   };

@@ -20,7 +20,7 @@ const stub = (name: string, filter: RegExp, contents: string): Plugin => ({
   },
 });
 
-// The contract and the docs' Markdown are static assets since issue 15 (public/_private/); what
+// The contract and the docs' Markdown are static assets (public/_private/); what
 // is left to weigh is code.
 const STUBS: Record<string, Plugin[]> = {
   'zod locales (keep en only)': [stub('locales', /zod\/v4\/locales\/index\.js$/, `export { default as en } from './en.js';`)],

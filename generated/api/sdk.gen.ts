@@ -4,7 +4,7 @@ import * as z from 'zod';
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminInviteMemberData, AdminInviteMemberErrors, AdminInviteMemberResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListMembersData, AdminListMembersErrors, AdminListMembersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRemoveMemberData, AdminRemoveMemberErrors, AdminRemoveMemberResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyGetPaymentData, BanskyGetPaymentErrors, BanskyGetPaymentResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetContractYamlData, GetContractYamlErrors, GetContractYamlResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ResendPostbackData, ResendPostbackErrors, ResendPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
+import type { AdminCreateShopData, AdminCreateShopErrors, AdminCreateShopResponses, AdminGetContractData, AdminGetContractErrors, AdminGetContractResponses, AdminGetPaymentData, AdminGetPaymentErrors, AdminGetPaymentResponses, AdminGetShopData, AdminGetShopErrors, AdminGetShopResponses, AdminInviteMemberData, AdminInviteMemberErrors, AdminInviteMemberResponses, AdminIssueTokenData, AdminIssueTokenErrors, AdminIssueTokenResponses, AdminListDeadLettersData, AdminListDeadLettersErrors, AdminListDeadLettersResponses, AdminListMembersData, AdminListMembersErrors, AdminListMembersResponses, AdminListShopsData, AdminListShopsErrors, AdminListShopsResponses, AdminListTokensData, AdminListTokensErrors, AdminListTokensResponses, AdminRedeliverPostbackData, AdminRedeliverPostbackErrors, AdminRedeliverPostbackResponses, AdminRemoveMemberData, AdminRemoveMemberErrors, AdminRemoveMemberResponses, AdminRevokeTokenData, AdminRevokeTokenErrors, AdminRevokeTokenResponses, AdminRotateWebhookSecretData, AdminRotateWebhookSecretErrors, AdminRotateWebhookSecretResponses, AdminUpdateShopData, AdminUpdateShopErrors, AdminUpdateShopResponses, BanskyGetPaymentData, BanskyGetPaymentErrors, BanskyGetPaymentResponses, BanskyInitPaymentData, BanskyInitPaymentErrors, BanskyInitPaymentResponses, GetContractData, GetContractErrors, GetContractResponses, GetContractYamlData, GetContractYamlErrors, GetContractYamlResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPaymentData, GetPaymentErrors, GetPaymentResponses, InitPaymentData, InitPaymentErrors, InitPaymentResponses, ListenData, ListenErrors, ListEventsData, ListEventsErrors, ListEventsResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, OpenPayLinkData, OpenPayLinkErrors, ReceiveBanskyPostbackData, ReceiveBanskyPostbackErrors, ReceiveBanskyPostbackResponses, ResendPostbackData, ResendPostbackErrors, ResendPostbackResponses, ReturnErrorData, ReturnErrorErrors, ReturnSuccessData, ReturnSuccessErrors } from './types.gen';
 import { zAdminCreateShopBody, zAdminCreateShopResponse, zAdminGetContractResponse, zAdminGetPaymentPath, zAdminGetPaymentResponse, zAdminGetShopPath, zAdminGetShopResponse, zAdminInviteMemberBody, zAdminInviteMemberPath, zAdminInviteMemberResponse, zAdminIssueTokenBody, zAdminIssueTokenPath, zAdminIssueTokenResponse, zAdminListDeadLettersQuery, zAdminListDeadLettersResponse, zAdminListMembersPath, zAdminListMembersResponse, zAdminListShopsQuery, zAdminListShopsResponse, zAdminListTokensPath, zAdminListTokensQuery, zAdminListTokensResponse, zAdminRedeliverPostbackPath, zAdminRedeliverPostbackResponse, zAdminRemoveMemberPath, zAdminRemoveMemberResponse, zAdminRevokeTokenPath, zAdminRevokeTokenResponse, zAdminRotateWebhookSecretBody, zAdminRotateWebhookSecretPath, zAdminRotateWebhookSecretResponse, zAdminUpdateShopBody, zAdminUpdateShopPath, zAdminUpdateShopResponse, zBanskyGetPaymentPath, zBanskyGetPaymentResponse, zBanskyInitPaymentBody, zBanskyInitPaymentResponse, zGetContractResponse, zGetContractYamlResponse, zGetEventPath, zGetEventResponse, zGetHealthResponse, zGetPaymentPath, zGetPaymentResponse, zInitPaymentBody, zInitPaymentResponse, zListEventsQuery, zListEventsResponse, zListPaymentsQuery, zListPaymentsResponse, zOpenPayLinkQuery, zReceiveBanskyPostbackBody, zReceiveBanskyPostbackResponse, zResendPostbackPath, zResendPostbackResponse, zReturnErrorQuery, zReturnSuccessQuery } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
@@ -166,6 +166,39 @@ export const getEvent = <ThrowOnError extends boolean = false>(options: Options<
     responseValidator: async (data) => await zGetEventResponse.parseAsync(data),
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'Authorization', type: 'apiKey' }],
     url: '/api/v1/events/{id}',
+    ...options
+});
+
+/**
+ * Receive your test postbacks over a WebSocket (aimbrellapay listen)
+ *
+ * A WebSocket (RFC 6455) that receives every **test-mode** postback of your shop as it is
+ * sent, so you can develop your postback endpoint on your laptop without a public URL. The
+ * `aimbrellapay` command-line tool speaks it: `npx aimbrellapay listen --forward-to
+ * http://localhost:3000/hooks`. Authenticate with a **test** token like any API call (a live
+ * token answers `403 test_mode_only`); a request that is not a WebSocket upgrade answers
+ * `426 websocket_required`. Several sessions per shop may be open at once; each receives
+ * every event. Normal delivery to each payment's `postbackUrl` is unaffected.
+ *
+ * Messages are JSON text frames. We send `{"type":"ready","session":…}` once, then one
+ * `{"type":"postback","webhookId":…,"eventType":…,"paymentId":…,"headers":{…},"body":"…"}`
+ * per postback: `headers` (`webhook-id`, `webhook-timestamp`, `webhook-signature`,
+ * `content-type`) and `body` (the raw JSON text) are exactly what we sign, so your own
+ * verification code accepts them unchanged. Answer each with `{"type":"result",
+ * "webhookId":…,"status":<your endpoint's HTTP status or null>,"durationMs":…,"error":…}`:
+ * the shop app shows it in the payment's delivery log. Send the text `ping` at least every
+ * 60 seconds; we answer `pong`. The session ends (close code `4001`) when its token is
+ * revoked.
+ *
+ */
+export const listen = <ThrowOnError extends boolean = false>(options?: Options<ListenData, ThrowOnError>) => (options?.client ?? client).get<unknown, ListenErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'Authorization', type: 'apiKey' }],
+    url: '/api/v1/listen',
     ...options
 });
 

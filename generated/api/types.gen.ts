@@ -472,10 +472,20 @@ export type PaymentList = {
     totals: Array<CurrencyTotal>;
 };
 
+/**
+ * What the member may do in the shop app. `owner`: everything, including inviting and removing
+ * members and reading the audit list. `developer`: API tokens, the webhook secret, test
+ * postbacks and resending postbacks. `viewer`: read-only. Every member manages their own
+ * sign-in (password, two-step sign-in).
+ *
+ */
+export type MemberRole = 'owner' | 'developer' | 'viewer';
+
 export type Member = {
     id: string;
     shopId: ShopId;
     email: string;
+    role: MemberRole;
     /**
      * `invited` until the member has set a password.
      */
@@ -491,6 +501,10 @@ export type MemberList = {
 
 export type InviteMemberRequest = {
     email: string;
+    /**
+     * A new member's role (default `owner`, the shop's first contact). Given for an existing member, it changes their role; omitted, the role stays.
+     */
+    role?: MemberRole;
 };
 
 export type MemberInvite = {
@@ -505,7 +519,7 @@ export type MemberInvite = {
 /**
  * Stable machine-readable error codes. Treat codes you do not know as the HTTP status says.
  */
-export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'invalid_metadata' | 'unauthorized' | 'shop_disabled' | 'not_found' | 'payment_not_found' | 'event_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
+export type ErrorCode = 'validation_failed' | 'malformed_json' | 'invalid_amount' | 'invalid_currency' | 'type_currency_mismatch' | 'redirect_host_not_allowed' | 'postback_url_not_allowed' | 'invalid_characters' | 'invalid_metadata' | 'unauthorized' | 'shop_disabled' | 'test_mode_only' | 'websocket_required' | 'not_found' | 'payment_not_found' | 'event_not_found' | 'shop_not_found' | 'token_not_found' | 'method_not_allowed' | 'idempotency_conflict' | 'not_redeliverable' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_signature' | 'postback_mismatch' | 'rate_limited' | 'member_not_found' | 'member_conflict' | 'internal_error' | 'service_unavailable' | 'bansky_error' | 'bansky_timeout';
 
 export type ValidationIssue = {
     /**
@@ -971,6 +985,46 @@ export type GetEventResponses = {
 };
 
 export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
+
+export type ListenData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/listen';
+};
+
+export type ListenErrors = {
+    /**
+     * The request is malformed or breaks a validation rule; `errors` lists each field.
+     */
+    400: Problem;
+    /**
+     * The token is missing, malformed, unknown or revoked.
+     */
+    401: Problem;
+    /**
+     * The shop is disabled, or the token is a live token (`test_mode_only`).
+     */
+    403: Problem;
+    /**
+     * Not a WebSocket upgrade request.
+     */
+    426: Problem;
+    /**
+     * Too many requests from this token (or this address, where no token is sent). Retry after `Retry-After` seconds with the same request; a retried init-payment with the same `id` is idempotent.
+     */
+    429: Problem;
+    /**
+     * Something failed on our side. Nothing you sent was lost; retrying with the same `id` is safe.
+     */
+    500: Problem;
+    /**
+     * A part of AimbrellaPay is briefly unavailable (storage overloaded or restarting). Nothing you sent was lost; retry after `Retry-After` seconds with the same request.
+     */
+    503: Problem;
+};
+
+export type ListenError = ListenErrors[keyof ListenErrors];
 
 export type OpenPayLinkData = {
     body?: never;

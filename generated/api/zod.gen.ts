@@ -501,10 +501,26 @@ export const zPaymentList = z.object({
     })
 });
 
+/**
+ * What the member may do in the shop app. `owner`: everything, including inviting and removing
+ * members and reading the audit list. `developer`: API tokens, the webhook secret, test
+ * postbacks and resending postbacks. `viewer`: read-only. Every member manages their own
+ * sign-in (password, two-step sign-in).
+ *
+ */
+export const zMemberRole = z.enum([
+    'owner',
+    'developer',
+    'viewer'
+]).register(z.globalRegistry, {
+    description: 'What the member may do in the shop app. `owner`: everything, including inviting and removing\nmembers and reading the audit list. `developer`: API tokens, the webhook secret, test\npostbacks and resending postbacks. `viewer`: read-only. Every member manages their own\nsign-in (password, two-step sign-in).\n'
+});
+
 export const zMember = z.object({
     id: z.string().regex(/^mem_[A-Za-z0-9]{16}$/),
     shopId: zShopId,
     email: z.string(),
+    role: zMemberRole,
     status: z.enum(['invited', 'active']).register(z.globalRegistry, {
         description: '`invited` until the member has set a password.'
     }),
@@ -518,7 +534,8 @@ export const zMemberList = z.object({
 });
 
 export const zInviteMemberRequest = z.object({
-    email: z.email().max(254).regex(/^(?=[^@]{1,64}@)(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/)
+    email: z.email().max(254).regex(/^(?=[^@]{1,64}@)(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/),
+    role: zMemberRole.optional()
 });
 
 export const zMemberInvite = z.object({
@@ -544,6 +561,8 @@ export const zErrorCode = z.enum([
     'invalid_metadata',
     'unauthorized',
     'shop_disabled',
+    'test_mode_only',
+    'websocket_required',
     'not_found',
     'payment_not_found',
     'event_not_found',

@@ -5,11 +5,12 @@ import * as shops from './admin/shops.handlers';
 import * as bansky from './bansky/bansky.handlers';
 import { verifyBanskySignature } from './bansky/verify-signature';
 import * as browser from './browser/browser.handlers';
-import * as events from './events/events.handlers';
 import { HTML_HEADERS, PAGES } from './browser/pages';
+import * as events from './events/events.handlers';
 import { adminAuth, shopAuth } from './http/auth';
 import type { Handlers } from './http/context';
 import { bindOperations } from './http/openapi';
+import * as listen from './listen/listen.handlers';
 import * as meta from './meta/meta.handlers';
 import * as list from './payments/list.handlers';
 import * as payments from './payments/payments.handlers';
@@ -25,6 +26,7 @@ export const handlers: Handlers = {
   resendPostback: list.resendPostback,
   listEvents: events.listEvents,
   getEvent: events.getEvent,
+  listen: listen.listen,
   openPayLink: browser.openPayLink,
   returnSuccess: browser.returnSuccess,
   returnError: browser.returnError,

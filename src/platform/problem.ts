@@ -18,6 +18,8 @@ const TITLES: Record<ErrorCode, string> = {
   invalid_metadata: 'Invalid metadata',
   unauthorized: 'Unauthorized',
   shop_disabled: 'Shop disabled',
+  test_mode_only: 'Test mode only',
+  websocket_required: 'WebSocket required',
   not_found: 'Not found',
   payment_not_found: 'Payment not found',
   event_not_found: 'Event not found',

@@ -232,6 +232,12 @@ describe('Metabase answers as its source writes them', () => {
     mb = await startMetabaseStandin({ admin: ADMIN, apiKeys: ['k'] });
     const missing = await get('/api/card/999');
     expect([missing.status, missing.headers.get('content-type'), await missing.text()]).toEqual([404, 'text/plain', 'Not found.']);
+    const malformed = await fetch(`${mb.url}/api/card`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: '{"name": ' });
+    expect([malformed.status, malformed.headers.get('content-type'), await malformed.text()]).toEqual([
+      400,
+      'text/plain',
+      'Malformed JSON in request body.',
+    ]);
     const unauth = await get('/api/card/1', 'wrong');
     expect([unauth.status, await unauth.text()]).toEqual([401, 'Unauthenticated']);
     const login = await fetch(`${mb.url}/api/session`, {

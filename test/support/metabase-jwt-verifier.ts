@@ -12,7 +12,7 @@ import { decodeProtectedHeader, jwtVerify } from 'jose';
  *    token or URL, not both; locked → the token must carry a value and the URL may not; names not in
  *    `embedding_params` are a 400. Embedding must be enabled on the dashboard.
  * One rule is ours, not Metabase's: a locked value must be a non-empty list of non-blank strings.
- * Metabase accepts `[]` (`some?` is true for it) and then turns the filter off (issue #40292).
+ * Metabase accepts `[]` (`some?` is true for it) and then turns the filter off (Metabase issue #40292).
  */
 export type EmbeddingParamState = 'disabled' | 'enabled' | 'locked';
 

@@ -9,7 +9,7 @@ import { adminCall, BASE, createShopWithToken, shopHeaders, worker } from './hel
 import { paymentBody, recorderUrl, shopApi } from './payments.support';
 
 /**
- * Every /app route against every way in that must fail (DESIGN §9): no session, a tampered
+ * Every /app route against every way in that must fail (docs/architecture.md#security): no session, a tampered
  * cookie, an expired session, a removed member, another shop's member, a cross-site POST.
  */
 type Route = {
@@ -139,7 +139,7 @@ describe.each(ROUTES.map((r) => [`${r.method} ${r.path({ paymentId: '{payment}',
       // Signed in 13 h ago (beyond the 12 h absolute limit) with a clock passed to the domain.
       const past = serviceAt(() => new Date(Date.now() - 13 * 3600_000));
       const email = `old-${crypto.randomUUID().slice(0, 8)}@shop.example`;
-      const link = await past.invite(victim.shopId, email);
+      const link = await past.invite(victim.shopId, email, 'operator');
       const accepted = await past.acceptInvite(link.inviteUrl.split('/app/invite/')[1]!, PASSWORD);
       expect(accepted.ok).toBe(true);
       await expectSignedOut(await call(route, accepted.ok ? accepted.cookie : null));
@@ -265,7 +265,7 @@ describe('lockout', () => {
     let now = Date.now();
     const svc = serviceAt(() => new Date(now));
     const email = `lock-${crypto.randomUUID().slice(0, 8)}@shop.example`;
-    const link = await svc.invite(shopId, email);
+    const link = await svc.invite(shopId, email, 'operator');
     await svc.acceptInvite(link.inviteUrl.split('/app/invite/')[1]!, PASSWORD);
     for (let i = 0; i < 5; i++) expect(await svc.signIn(email, 'wrong', '192.0.2.1')).toEqual({ ok: false, reason: 'wrong' });
     expect(await svc.signIn(email, PASSWORD, '192.0.2.1')).toMatchObject({ ok: false, reason: 'locked', scope: 'account' });
@@ -284,7 +284,7 @@ describe('invite expiry and session lifetimes (clock injected)', () => {
   it('an invite link works for 72 hours, then answers 410', async () => {
     const { shopId } = await createShopWithToken();
     const t0 = Date.now();
-    const link = await serviceAt(() => new Date(t0)).invite(shopId, `inv-${crypto.randomUUID().slice(0, 8)}@shop.example`);
+    const link = await serviceAt(() => new Date(t0)).invite(shopId, `inv-${crypto.randomUUID().slice(0, 8)}@shop.example`, 'operator');
     const token = link.inviteUrl.split('/app/invite/')[1]!;
     expect(link.expiresAt).toBe(new Date(t0 + 72 * 3600_000).toISOString());
     expect(await serviceAt(() => new Date(t0 + 72 * 3600_000 - 1)).inviteState(token)).toMatchObject({ ok: true });
@@ -294,6 +294,7 @@ describe('invite expiry and session lifetimes (clock injected)', () => {
     const old = await serviceAt(() => new Date(Date.now() - 73 * 3600_000)).invite(
       shopId,
       `late-${crypto.randomUUID().slice(0, 8)}@shop.example`,
+      'operator',
     );
     const oldToken = old.inviteUrl.split('/app/invite/')[1]!;
     const page = await appGet(`/app/invite/${oldToken}`);
@@ -307,7 +308,7 @@ describe('invite expiry and session lifetimes (clock injected)', () => {
     const t0 = Date.now();
     let now = t0;
     const svc = serviceAt(() => new Date(now));
-    const link = await svc.invite(shopId, `sess-${crypto.randomUUID().slice(0, 8)}@shop.example`);
+    const link = await svc.invite(shopId, `sess-${crypto.randomUUID().slice(0, 8)}@shop.example`, 'operator');
     const accepted = await svc.acceptInvite(link.inviteUrl.split('/app/invite/')[1]!, PASSWORD);
     const cookie = accepted.ok ? accepted.cookie : '';
     for (let h = 1; h <= 11; h++) {
@@ -319,7 +320,7 @@ describe('invite expiry and session lifetimes (clock injected)', () => {
     expect(await svc.resolve(cookie)).toBeNull();
 
     const second = await svc.acceptInvite(
-      (await svc.invite(shopId, `idle-${crypto.randomUUID().slice(0, 8)}@shop.example`)).inviteUrl.split('/app/invite/')[1]!,
+      (await svc.invite(shopId, `idle-${crypto.randomUUID().slice(0, 8)}@shop.example`, 'operator')).inviteUrl.split('/app/invite/')[1]!,
       PASSWORD,
     );
     const idleCookie = second.ok ? second.cookie : '';

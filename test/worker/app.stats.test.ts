@@ -11,7 +11,7 @@ import { BASE, createShopWithToken } from './helpers';
 import { recorderUrl } from './payments.support';
 
 /**
- * The Stats page (issue 13 §2) inside workerd: the figures' messages without BigQuery, the Metabase
+ * The Stats page inside workerd: the figures' messages without BigQuery, the Metabase
  * guest embed with METABASE_* configured (an env of its own, as limits.rate-limit.test.ts does),
  * and the token refresh endpoint. Tokens are checked with the verifier written from Metabase's
  * jwt.clj and embedding/api/common.clj: a member of shop A never obtains one carrying shop B.

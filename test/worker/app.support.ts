@@ -2,13 +2,18 @@
  * The shop app as a browser uses it, inside workerd: cookies carried by hand, forms posted as
  * application/x-www-form-urlencoded with the page's CSRF token, Origin set like a browser does.
  */
+import type { MemberRole } from '../../generated/api/types.gen';
 import { adminCall, BASE, worker } from './helpers';
 
 export const PASSWORD = 'correct horse battery staple';
 export const ORIGIN = new URL(BASE).origin;
 
-export async function invite(shopId: string, email: string): Promise<{ token: string; memberId: string; inviteUrl: string }> {
-  const res = await adminCall('POST', `/admin/v1/shops/${shopId}/members`, { email });
+export async function invite(
+  shopId: string,
+  email: string,
+  role?: MemberRole,
+): Promise<{ token: string; memberId: string; inviteUrl: string }> {
+  const res = await adminCall('POST', `/admin/v1/shops/${shopId}/members`, { email, ...(role ? { role } : {}) });
   if (res.status !== 201) throw new Error(`invite: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { member: { id: string }; inviteUrl: string };
   return { token: body.inviteUrl.split('/app/invite/')[1]!, memberId: body.member.id, inviteUrl: body.inviteUrl };
@@ -46,8 +51,8 @@ export async function appPost(
 export const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
 /** A member who has accepted an invite: their session cookie and the CSRF token of their session. */
-export async function signedInMember(shopId: string, email = `staff-${crypto.randomUUID().slice(0, 8)}@shop.example`) {
-  const { token, memberId } = await invite(shopId, email);
+export async function signedInMember(shopId: string, email = `staff-${crypto.randomUUID().slice(0, 8)}@shop.example`, role?: MemberRole) {
+  const { token, memberId } = await invite(shopId, email, role);
   const res = await appPost(`/app/invite/${token}`, { password: PASSWORD, confirm: PASSWORD });
   if (res.status !== 303) throw new Error(`accept invite: ${res.status} ${await res.text()}`);
   const cookie = sessionCookieOf(res)!;

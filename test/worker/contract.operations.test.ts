@@ -34,7 +34,11 @@ const served = Object.entries(doc.paths as Json).flatMap(([path, item]: [string,
 
 function resolve(node: Json): Json {
   let n = node;
-  while (typeof n?.$ref === 'string') n = n.$ref.slice(2).split('/').reduce((at: Json, k: string) => at[k], doc);
+  while (typeof n?.$ref === 'string')
+    n = n.$ref
+      .slice(2)
+      .split('/')
+      .reduce((at: Json, k: string) => at[k], doc);
   return n;
 }
 
@@ -69,7 +73,8 @@ describe('every operation of openapi.yaml is served', () => {
 
 describe('request bodies are as strict as the contract says', () => {
   // Validation runs before the handler, so a shop that exists is the only fixture these need.
-  const withPath = async (path: string) => (path.includes('{shopId}') ? path.replace('{shopId}', (await createShopWithToken()).shopId) : path);
+  const withPath = async (path: string) =>
+    path.includes('{shopId}') ? path.replace('{shopId}', (await createShopWithToken()).shopId) : path;
 
   const strict = served.filter((o) => o.body?.additionalProperties === false);
   it('finds the strict bodies', () => expect(strict.length).toBeGreaterThan(0));

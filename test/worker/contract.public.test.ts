@@ -10,7 +10,7 @@ import { adminHeaders, BASE, worker } from './helpers';
 type Json = Record<string, any>;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
-/** The public contract is public, the full one is the operators'; every answer is declared (issue 10). */
+/** The public contract is public, the full one is the operators'; every answer is declared. */
 describe('GET /openapi.json is the public contract', () => {
   it('holds what shops use and nothing internal', async () => {
     const res = await worker.fetch(`${BASE}/openapi.json`);

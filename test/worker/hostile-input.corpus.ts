@@ -1,5 +1,5 @@
 /**
- * The hostile-input corpus (issue 14): what an attacker or a careless integrator sends to
+ * The hostile-input corpus: what an attacker or a careless integrator sends to
  * init-payment and to the browser links. Plain data; hostile-input.security.test.ts runs it
  * through the real Worker. `private: true` marks a postback target inside private, internal or
  * special-purpose space, labelled by hand here (not by the code under test).
@@ -497,7 +497,7 @@ export const AMOUNT_CASES: FieldCase[] = [
     fields: { amount },
     refused: true,
   })),
-  // Spellings a lenient parser might take (issue 10 reworks amounts): refused or accepted, never a 5xx.
+  // Spellings a lenient parser might take: refused or accepted, never a 5xx.
   ...['1e3', ' 1', '1 ', '+1', '00.1', '1.', '.5', '1.5', '0049.90'].map((amount) => ({
     what: `amount ${JSON.stringify(amount)} EUR`,
     mode: 'test' as const,

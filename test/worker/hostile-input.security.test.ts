@@ -25,7 +25,7 @@ import {
 import { paymentBody, visit } from './payments.support';
 
 /**
- * The hostile-input corpus through the real Worker (issue 14): every case must get no 5xx; every
+ * The hostile-input corpus through the real Worker: every case must get no 5xx; every
  * refusal must be an RFC 9457 problem with a stable code; nothing accepted may target private
  * space in live mode; and every accepted payment is followed like a browser would — pay link,
  * success and error wrappers — to prove that no redirect leaves Bansky or the shop's hosts.

@@ -5,7 +5,7 @@ import { sandboxStats } from './payments.support';
 
 /**
  * The product brief's request is the interface shops were promised: `Authorization: Token <t>`
- * and a numeric amount, exactly as the brief writes them (issue 10).
+ * and a numeric amount, exactly as the brief writes them.
  */
 const BRIEF = {
   id: 'sddc',

@@ -7,7 +7,7 @@ import type { PaymentRecord } from '../../src/core/payments/record';
 import { BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 import { paymentBody } from './payments.support';
 
-/** One focused test per hole of issue 14 items 6, 7 and 12; each failed before its fix. */
+/** One focused test per hole in the input policy (URLs, text, the body limit); each failed before its fix. */
 let testToken: string;
 let liveToken: string;
 beforeAll(async () => {

@@ -28,7 +28,7 @@ async function expectRateLimited(res: Response, limit: number): Promise<void> {
   expect(body.detail).toContain(`at most ${limit} per 60 s`);
 }
 
-describe('rate limits (issue 14 item 10)', () => {
+describe('rate limits per shop token and per client IP', () => {
   it('the shop API answers 429 rate_limited + Retry-After once a token used its budget; other tokens are unaffected', async () => {
     const a = await createShopWithToken();
     const b = await createShopWithToken();

@@ -19,7 +19,7 @@ import {
 import { DAY, FakeClock, paymentStub, servicesWith, useInPaymentObject } from './time.support';
 
 /**
- * Money that moved is never left unrecorded (issue 14, items 4 and 5): we ask Bansky before we
+ * Money that moved is never left unrecorded: we ask Bansky before we
  * give up on a payment and when the customer comes back, and Bansky's confirmation of a payment
  * whose init timed out makes it paid.
  */

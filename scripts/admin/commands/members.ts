@@ -14,9 +14,11 @@ export const memberCommands: Command[] = [
   {
     name: 'members invite',
     summary: 'Invite a member to the shop app, or reset their password; prints a one-time link (72 h)',
-    usage: '--shop <shopId> --email <address>',
-    options: { shop: { type: 'string' }, email: { type: 'string' } },
+    usage: '--shop <shopId> --email <address> [--role owner|developer|viewer]',
+    options: { shop: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' } },
     notes: [
+      'A new member is an owner unless --role says otherwise (owners then invite the rest of their team in the app);',
+      'with --role, an existing member gets that role.',
       'Send the link to the person privately; it works once. Inviting an existing member again is the password reset:',
       'the old link stops working and setting the new password ends their sessions. An email belongs to one shop only.',
     ],
@@ -24,9 +26,16 @@ export const memberCommands: Command[] = [
       const shopId = requireShop(ctx.values);
       const email = ctx.values.email as string | undefined;
       if (!email) throw new CliError('members invite needs --email <address>', 2);
-      const invite = await unwrap(ctx.conn, adminInviteMember({ client: ctx.conn.client, path: { shopId }, body: { email } }));
+      const role = ctx.values.role as string | undefined;
+      if (role !== undefined && role !== 'owner' && role !== 'developer' && role !== 'viewer') {
+        throw new CliError('--role is owner, developer or viewer', 2);
+      }
+      const invite = await unwrap(
+        ctx.conn,
+        adminInviteMember({ client: ctx.conn.client, path: { shopId }, body: { email, ...(role ? { role } : {}) } }),
+      );
       if (ctx.json) return printJson(invite);
-      console.log(`Invited ${invite.member.email} (${invite.member.id}) to shop ${shopId}.`);
+      console.log(`Invited ${invite.member.email} (${invite.member.id}, ${invite.member.role}) to shop ${shopId}.`);
       console.log(`Invite link (shown once, valid until ${invite.expiresAt}): ${invite.inviteUrl}`);
     },
   },
@@ -39,7 +48,7 @@ export const memberCommands: Command[] = [
       const shopId = requireShop(ctx.values);
       const page = await unwrap(ctx.conn, adminListMembers({ client: ctx.conn.client, path: { shopId } }));
       if (ctx.json) return printJson(page);
-      printTable(page.items, ['id', 'email', 'status', 'invitedAt', 'lastSignInAt']);
+      printTable(page.items, ['id', 'email', 'role', 'status', 'invitedAt', 'lastSignInAt']);
     },
   },
   {

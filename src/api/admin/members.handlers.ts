@@ -16,7 +16,8 @@ export const inviteMember: Handler<'adminInviteMember'> = async (c) => {
   const { shops, members, log } = c.var.services;
   if (!(await shops.getShop(shopId))) throw shopNotFound();
   try {
-    const invite = await members.invite(shopId, c.req.valid('json').email);
+    const { email, role } = c.req.valid('json');
+    const invite = await members.invite(shopId, email, 'operator', role);
     log.info('member invited', { shopId, memberId: invite.member.id, requestId: c.var.requestId });
     return c.json(invite, 201);
   } catch (err) {
@@ -27,7 +28,7 @@ export const inviteMember: Handler<'adminInviteMember'> = async (c) => {
 
 export const removeMember: Handler<'adminRemoveMember'> = async (c) => {
   const { shopId, memberId } = c.req.valid('param');
-  const removed = await c.var.services.members.remove(shopId, memberId);
+  const removed = await c.var.services.members.remove(shopId, memberId, 'operator');
   if (!removed) throw new ApiError(404, 'member_not_found', 'No member with this id in this shop.');
   c.var.services.log.info('member removed; their sessions ended', { shopId, memberId, requestId: c.var.requestId });
   return c.json(removed, 200);

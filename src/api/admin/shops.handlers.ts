@@ -52,6 +52,7 @@ export const revokeToken: Handler<'adminRevokeToken'> = async (c) => {
   const { shopId, tokenId } = c.req.valid('param');
   const record = await c.var.services.shops.revokeToken(shopId, tokenId);
   if (!record) throw new ApiError(404, 'token_not_found', 'No token with this id for this shop.');
+  await c.var.services.listen.revoked(shopId, tokenId); // its `aimbrellapay listen` sessions end now
   c.var.services.log.info('token revoked', { shopId, tokenId, requestId: c.var.requestId });
   return c.json(publicToken(record), 200);
 };

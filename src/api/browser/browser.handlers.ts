@@ -34,7 +34,7 @@ async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'erro
   const r = isPaymentId(id) ? await c.var.services.payments.object(id).customerReturned(which, c.var.requestId) : null;
   if (!r) return html(c, 404, PAGES.unknown());
   trackReturn(c, r, which);
-  // Stored normalised since issue 14 item 7; older records are normalised here, never thrown on.
+  // New records store the URL normalised; older ones are normalised here, never thrown on.
   const to = safeLocation(which === 'success' ? r.successUrl : r.errorUrl);
   return to ? redirectTo(c, to) : html(c, 400, PAGES.noReturn());
 }

@@ -2,7 +2,7 @@ import { buildInternalSpec, buildPublicSpec } from './specs';
 
 /**
  * The documents the Worker serves (/openapi.json, /docs/openapi.json, /internal/openapi.json,
- * /admin/v1/openapi.json), derived from static assets instead of being bundled (issue 15: the
+ * /admin/v1/openapi.json), derived from static assets instead of being bundled (the
  * contract and the guides were ≈155 KiB of the Worker's minified code). `npm run docs:build`
  * writes them to public/_private/: the contract as JSON and the two guides as Markdown.
  * wrangler.toml routes /_private/* to the Worker (`run_worker_first`), which has no route there,

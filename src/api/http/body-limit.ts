@@ -9,7 +9,7 @@ import type { AppEnv } from './context';
  * is crossed and leaves the rest of the upload unread. The runtime then aborts the request body
  * while the client is still sending, the connection is torn down, and what the client gets is
  * not our 413: under `wrangler dev` its proxy answers a text/plain `503 Your worker restarted
- * mid-request` (issue 14 item 12), behind other proxies a reset. So we read the rest of an
+ * mid-request`, behind other proxies a reset. So we read the rest of an
  * oversized upload and throw it away (I/O wait, no buffering, ~no CPU) before answering — up to
  * `drainBytes`, past which the client is abusive and we cancel the stream instead.
  * The platform caps bodies anyway (Cloudflare: 100 MB on Free/Pro).

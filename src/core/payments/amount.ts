@@ -1,5 +1,5 @@
 /**
- * Amounts (DESIGN §4): shops send a JSON number (`100`, `19.9`) or a decimal string (`"19.90"`);
+ * Amounts (docs/architecture.md#payments): shops send a JSON number (`100`, `19.9`) or a decimal string (`"19.90"`);
  * we keep one canonical decimal string — exactly the currency's number of decimals — for storage,
  * idempotency, Bansky, logs and analytics. No arithmetic on doubles anywhere: numbers are read
  * from the JSON text as written (see `readJsonBody`), then handled as decimal strings.

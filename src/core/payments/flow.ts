@@ -42,7 +42,7 @@ export interface PaymentStorage {
 }
 
 /**
- * The payment orchestration (DESIGN §4, §5): start a payment and call Bansky once, apply
+ * The payment orchestration (docs/architecture.md#payments, #postbacks): start a payment and call Bansky once, apply
  * Bansky's result, expire, redeliver (postback attempts: src/core/postbacks/delivery.ts). Plain code over a PaymentStorage
  * and the services — time from the clock, Bansky through its gateway — so it runs the same in
  * the Durable Object and in tests with a fake clock or gateway.
@@ -279,7 +279,10 @@ export class PaymentFlow {
   private async syncIndex(r: PaymentRecord, fromAlarm = false): Promise<void> {
     try {
       // The events log rides with the index: written (and caught up by the alarm) together.
-      await Promise.all([this.s.paymentsIndex.record(r), this.s.events.record(r)]);
+      const [, added] = await Promise.all([this.s.paymentsIndex.record(r), this.s.events.record(r)]);
+      // New test-mode events also go to the shop's `aimbrellapay listen` sessions (normal delivery is separate).
+      if (added.length > 0 && r.mode === 'test')
+        this.storage.defer(this.s.listen.push(r.shopId, r.mode, added).catch((err) => this.s.log.warn('listen push failed', { err })));
       const index = await this.storage.readIndex();
       if ((index?.version ?? 0) < r.transitions.length)
         await this.storage.writeIndex({ version: r.transitions.length, retryAt: null, attempts: 0 });

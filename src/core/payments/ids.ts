@@ -13,7 +13,7 @@ export function randomPaymentId(): string {
 /**
  * A payment with a shop transaction id gets an id derived from (shop, mode, shop id) with a
  * server-side key: replays land on the same Durable Object by construction (idempotency is a
- * property of the address, DESIGN §4), while outsiders cannot compute or guess it.
+ * property of the address, docs/architecture.md#state-a-durable-object-per-payment-kv-for-what-is-read-mostly), while outsiders cannot compute or guess it.
  */
 export async function derivePaymentId(secret: string, shopId: string, mode: Mode, shopTransactionId: string): Promise<string> {
   // '|' cannot occur in shop ids, modes or shop transaction ids, so the input is unambiguous.

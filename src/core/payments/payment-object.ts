@@ -4,7 +4,7 @@ import type { Env } from '../../env';
 import { buildServices, type Services, withLogFields } from '../../services';
 import { type DeliveryResult, PostbackDelivery } from '../postbacks/delivery';
 import { PaymentFlow, type PaymentStorage, type PostbackOutcome, type RedeliveryOutcome } from './flow';
-import { isFinal, type PaymentRecord } from './record';
+import { isFinal, type ListenDelivery, type PaymentRecord } from './record';
 import { type IndexState, type NewPayment, nextAlarmAt } from './state';
 
 export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };
@@ -16,9 +16,11 @@ const INDEX = 'payments-index';
 const INIT_GRACE_MS = 60_000;
 /** A pending postback's trigger counts as lost this long after it was due (at most one retry interval). */
 const MAX_SWEEP_GRACE_MS = 30_000;
+/** Listen reports kept per payment: enough for a developer's session, bounded against a noisy tool. */
+const MAX_LISTEN_DELIVERIES = 50;
 
 /**
- * One Durable Object per payment, addressed by the payment id (DESIGN §4): strongly consistent
+ * One Durable Object per payment, addressed by the payment id (docs/architecture.md#state-a-durable-object-per-payment-kv-for-what-is-read-mostly): strongly consistent
  * from every location and single-threaded — except across an await on fetch, which is why
  * concurrent inits share one in-flight promise. It keeps only what needs the object: storage,
  * that coalescing, and the alarm; the rules live in PaymentFlow.
@@ -119,6 +121,15 @@ export class PaymentObject extends DurableObject<Env> {
   /** The postbacks queue gave up on a job: dead-letter it (operators redeliver from there). */
   giveUpPostback(webhookId: string): Promise<void> {
     return new PostbackDelivery(this.storage, this.services).giveUp(webhookId);
+  }
+
+  /** A listen session's report of what the shop's local endpoint answered (kept beside the attempts). */
+  async recordListenAnswer(d: ListenDelivery): Promise<boolean> {
+    const r = await this.storage.read();
+    if (r?.mode !== 'test') return false;
+    // No await between this read and the write: nothing can interleave.
+    await this.storage.write({ ...r, listenDeliveries: [...(r.listenDeliveries ?? []), d].slice(-MAX_LISTEN_DELIVERIES) });
+    return true;
   }
 
   redeliverPostback(requestId: string, opts: { notWithinMs?: number } = {}): Promise<RedeliveryOutcome> {

@@ -10,7 +10,7 @@ import type {
 } from '../../../generated/api/types.gen';
 import { failureReason } from '../postbacks/deliver';
 
-/** Everything one payment's Durable Object knows (DESIGN §4). Never leaves the Worker whole. */
+/** Everything one payment's Durable Object knows (docs/architecture.md#state-a-durable-object-per-payment-kv-for-what-is-read-mostly). Never leaves the Worker whole. */
 export interface PaymentRecord {
   id: string;
   shopId: string;
@@ -40,6 +40,18 @@ export interface PaymentRecord {
   expiresAt: string;
   transitions: PaymentTransition[];
   postback: PostbackState;
+  /** What the shop's local endpoint answered to `aimbrellapay listen` (test mode), newest last. */
+  listenDeliveries?: ListenDelivery[];
+}
+
+/** One forward by `aimbrellapay listen`, as the tool reported it (shown in the app's delivery log). */
+export interface ListenDelivery {
+  at: string;
+  session: string;
+  webhookId: string;
+  status: number | null;
+  durationMs: number | null;
+  error: string | null;
 }
 
 export interface PostbackState {

@@ -17,7 +17,7 @@ const sameDelivery = (a: PaymentRecord, b: PaymentRecord) =>
 export type DeliveryResult = 'delivered' | 'retrying' | 'dead_lettered' | 'not_due' | 'nothing';
 
 /**
- * Delivering one payment's postback (DESIGN §5), run inside the payment's object so every shop's
+ * Delivering one payment's postback (docs/architecture.md#postbacks), run inside the payment's object so every shop's
  * deliveries are independent of every other's: one slow endpoint delays only its own postbacks.
  *
  * - The first attempt runs straight after the transition (no queue hop: the shop hears within

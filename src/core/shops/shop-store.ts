@@ -5,7 +5,7 @@ import type { Sealed, SecretBox } from '../../platform/lib/secret-box';
 import { TtlCache } from '../../platform/lib/ttl-cache';
 
 /**
- * Shops and their credentials in Workers KV (read-mostly data; DESIGN §4).
+ * Shops and their credentials in Workers KV (read-mostly data; docs/architecture.md#state-a-durable-object-per-payment-kv-for-what-is-read-mostly).
  *
  *   shop:<shopId>                 ShopRecord (webhook signing secrets sealed with AES-GCM)
  *   token:<sha256(token)>         TokenRecord — the only way a token is ever looked up

@@ -2,7 +2,7 @@ import type { Mode, PaymentStatus, PaymentType } from '../../../generated/api/ty
 
 /**
  * The one shape of an analytics row (BigQuery table `payment_events`, bigquery/payment_events.table.json,
- * DESIGN §6). Append-only: current state is derived in the views (bigquery/views/).
+ * docs/architecture.md#analytics). Append-only: current state is derived in the views (bigquery/views/).
  * - `amount` stays a decimal string end to end, BIGNUMERIC in BigQuery, never a float: crypto
  *   amounts carry up to 18 decimals and NUMERIC keeps only 9.
  * - Every event about a payment carries the payment's facts (shop_id, mode, payment_id,

@@ -3,7 +3,7 @@ import { ApiError } from '../problem';
 
 /**
  * Characters a shop's text must not carry to Bansky's page, our records, logs and `Location`
- * headers (issue 14 item 7). The schema says "string"; these rules say which strings.
+ * headers. The schema says "string"; these rules say which strings.
  *
  * - Everywhere: control characters (C0, DEL, C1: a NUL made the returning customer's redirect
  *   throw), bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069: they reorder what

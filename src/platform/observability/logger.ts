@@ -1,7 +1,7 @@
 /**
  * Structured JSON logs (Workers Logs / `wrangler tail` index them). Every line passes through a
  * redactor that replaces known secret values and secret-shaped strings, so a careless
- * `log.info({ body })` cannot leak a token: secrets never reach a log line (DESIGN §7).
+ * `log.info({ body })` cannot leak a token: secrets never reach a log line (docs/architecture.md#security).
  */
 import type { Clock } from '../lib/clock';
 

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { Member, Mode } from '../../../generated/api/types.gen';
+import type { Member, MemberRole, Mode } from '../../../generated/api/types.gen';
 import type { Env } from '../../env';
 
 /**
@@ -14,6 +14,7 @@ export interface SessionView {
   email: string;
   csrf: string;
   mode: Mode;
+  role: MemberRole;
   createdAt: number;
   lastSeenAt: number;
 }
@@ -23,6 +24,15 @@ export type InviteState = { ok: true; email: string; memberId: string } | { ok: 
 export interface SessionTimes {
   idleMs: number;
   absoluteMs: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  memberId: string;
+  email: string;
+  action: string;
+  detail: string;
 }
 
 export interface Credentials {
@@ -63,6 +73,9 @@ export class ShopMembersObject extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS sessions_member ON sessions (member_id);
       CREATE TABLE IF NOT EXISTS recovery_codes (
         member_id TEXT NOT NULL, hash TEXT NOT NULL, used_at INTEGER, PRIMARY KEY (member_id, hash));
+      CREATE TABLE IF NOT EXISTS audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, member_id TEXT NOT NULL, email TEXT NOT NULL,
+        action TEXT NOT NULL, detail TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS pending_sign_ins (
         hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, password_hash TEXT NOT NULL, expires_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
     `);
@@ -77,32 +90,88 @@ export class ShopMembersObject extends DurableObject<Env> {
       ['totp_secret', 'TEXT'],
       ['totp_pending', 'TEXT'],
       ['totp_last_step', 'INTEGER NOT NULL DEFAULT 0'],
+      // Members from before roles were invited by an operator as the shop's contact: owners.
+      ['role', "TEXT NOT NULL DEFAULT 'owner'"],
     ] as const) {
       if (!columns.has(name)) this.sql.exec(`ALTER TABLE members ADD COLUMN ${name} ${type}`);
     }
   }
 
-  /** A new member, or an existing one re-invited (the password reset): earlier links stop working. */
-  invite(shopId: string, email: string, newMemberId: string, inviteHash: string, nowMs: number, ttlMs: number): Member {
+  /**
+   * A new member (with `role`, default owner), or an existing one re-invited (the password reset;
+   * `role` given changes theirs): earlier links stop working.
+   */
+  invite(shopId: string, email: string, newMemberId: string, inviteHash: string, nowMs: number, ttlMs: number, role?: MemberRole): Member {
     return this.ctx.storage.transactionSync(() => {
       let row = this.memberByEmail(email);
       if (!row) {
         this.sql.exec(
-          'INSERT INTO members (id, shop_id, email, created_at, invited_at) VALUES (?,?,?,?,?)',
+          'INSERT INTO members (id, shop_id, email, role, created_at, invited_at) VALUES (?,?,?,?,?,?)',
           newMemberId,
           shopId,
           email,
+          role ?? 'owner',
           nowMs,
           nowMs,
         );
         row = this.memberByEmail(email)!;
       } else {
-        this.sql.exec('UPDATE members SET invited_at = ? WHERE id = ?', nowMs, row.id);
+        this.sql.exec('UPDATE members SET invited_at = ?, role = COALESCE(?, role) WHERE id = ?', nowMs, role ?? null, row.id);
       }
       this.sql.exec('DELETE FROM invites WHERE member_id = ?', row.id);
       this.sql.exec('INSERT INTO invites (hash, member_id, expires_at) VALUES (?,?,?)', inviteHash, row.id, nowMs + ttlMs);
       return toMember(this.memberByEmail(email)!);
     });
+  }
+
+  member(memberId: string): Member | null {
+    const row = this.sql.exec('SELECT * FROM members WHERE id = ?', memberId).toArray()[0];
+    return row ? toMember(row) : null;
+  }
+
+  /** Changes a member's role, keeping at least one owner who has set a password. */
+  setRole(memberId: string, role: MemberRole): Member | 'last-owner' | null {
+    return this.ctx.storage.transactionSync(() => {
+      const row = this.sql.exec('SELECT * FROM members WHERE id = ?', memberId).toArray()[0];
+      if (!row) return null;
+      if (row.role === 'owner' && role !== 'owner' && this.otherActiveOwners(memberId) === 0) return 'last-owner';
+      this.sql.exec('UPDATE members SET role = ? WHERE id = ?', role, memberId);
+      return toMember({ ...row, role });
+    });
+  }
+
+  /** Active owners besides this member (the app refuses to remove or demote the last one). */
+  otherActiveOwners(memberId: string): number {
+    return Number(
+      this.sql.exec("SELECT COUNT(*) AS n FROM members WHERE role = 'owner' AND password_hash IS NOT NULL AND id != ?", memberId).one().n,
+    );
+  }
+
+  /** Appends to the shop's audit list: who (member id and email at the time), what, when. */
+  record(entry: { at: number; memberId: string; email: string; action: string; detail: string }): void {
+    this.sql.exec(
+      'INSERT INTO audit (at, member_id, email, action, detail) VALUES (?,?,?,?,?)',
+      entry.at,
+      entry.memberId,
+      entry.email,
+      entry.action,
+      entry.detail,
+    );
+  }
+
+  /** Newest first; `before` is the id of the last entry of the previous page. */
+  auditList(limit: number, before?: number): AuditEntry[] {
+    return this.sql
+      .exec('SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?', before ?? Number.MAX_SAFE_INTEGER, limit)
+      .toArray()
+      .map((r) => ({
+        id: Number(r.id),
+        at: iso(r.at),
+        memberId: String(r.member_id),
+        email: String(r.email),
+        action: String(r.action),
+        detail: String(r.detail),
+      }));
   }
 
   list(): Member[] {
@@ -305,7 +374,7 @@ export class ShopMembersObject extends DurableObject<Env> {
   /** The session if it exists and has neither idled out nor reached its absolute end; slides the idle timer. */
   resolveSession(hash: string, nowMs: number, times: SessionTimes): SessionView | null {
     const row = this.sql
-      .exec('SELECT s.*, m.email FROM sessions s JOIN members m ON m.id = s.member_id WHERE s.hash = ?', hash)
+      .exec('SELECT s.*, m.email, m.role FROM sessions s JOIN members m ON m.id = s.member_id WHERE s.hash = ?', hash)
       .toArray()[0];
     if (!row) return null;
     const view = toSession(row);
@@ -349,6 +418,7 @@ function toMember(r: Row): Member {
     id: String(r.id),
     shopId: String(r.shop_id),
     email: String(r.email),
+    role: toRole(r.role),
     status: r.password_hash ? 'active' : 'invited',
     createdAt: iso(r.created_at),
     invitedAt: iso(r.invited_at),
@@ -356,12 +426,16 @@ function toMember(r: Row): Member {
   };
 }
 
+// An unknown value (none is ever written) grants the least.
+const toRole = (v: SqlStorageValue | undefined): MemberRole => (v === 'owner' || v === 'developer' ? v : 'viewer');
+
 function toSession(r: Row): SessionView {
   return {
     memberId: String(r.member_id),
     email: String(r.email),
     csrf: String(r.csrf),
     mode: r.mode === 'live' ? 'live' : 'test',
+    role: toRole(r.role),
     createdAt: Number(r.created_at),
     lastSeenAt: Number(r.last_seen_at),
   };

@@ -1,11 +1,11 @@
-import type { Member, MemberInvite, Mode } from '../../../generated/api/types.gen';
+import type { Member, MemberInvite, MemberRole, Mode } from '../../../generated/api/types.gen';
 import type { Clock } from '../../platform/lib/clock';
 import { randomBase62, sha256Hex } from '../../platform/lib/crypto';
 import type { Sealed, SecretBox } from '../../platform/lib/secret-box';
 import type { LoginThrottle } from '../../platform/limits/login-throttle';
 import { hashPassword, parsePasswordHash, verifyPassword } from '../../platform/security/password';
 import { type PasswordRule, passwordProblem } from '../../platform/security/password-policy';
-import type { SessionTimes, SessionView, ShopMembersObject } from './members-object';
+import type { AuditEntry, SessionTimes, SessionView, ShopMembersObject } from './members-object';
 import {
   issueDeviceCookie,
   looksLikeRecoveryCode,
@@ -65,8 +65,24 @@ export type TotpEnrolment = { secret: string; uri: string };
 
 export class MemberConflict extends Error {}
 
+/** Who changed something: a signed-in member, or an operator through the admin API. */
+export type Actor = { memberId: string; email: string } | 'operator';
+
+export type AuditAction =
+  | 'member.invited'
+  | 'member.removed'
+  | 'member.role-changed'
+  | 'token.issued'
+  | 'token.revoked'
+  | 'webhook-secret.rotated'
+  | 'postback.test-sent'
+  | 'postback.resent'
+  | 'two-step.enabled'
+  | 'two-step.disabled'
+  | 'sessions.ended-everywhere';
+
 /**
- * Members of a shop and their sessions (DESIGN §9). Invite links and session cookies are
+ * Members of a shop and their sessions (docs/architecture.md#the-shop-app-and-its-payments-index). Invite links and session cookies are
  * `<shopId>.<secret>`: the shop id routes to the shop's members object, the 256-bit secret is the
  * credential (stored only as its SHA-256). The email → shop hint in KV only routes a sign-in;
  * the members object decides. Each email belongs to one shop.
@@ -78,7 +94,7 @@ export class MemberService {
     return this.d.ns.get(this.d.ns.idFromName(`members:${shopId}`));
   }
 
-  async invite(shopId: string, rawEmail: string): Promise<MemberInvite> {
+  async invite(shopId: string, rawEmail: string, actor: Actor, role?: MemberRole): Promise<MemberInvite> {
     const email = normaliseEmail(rawEmail);
     const other = await this.d.kv.get(emailKey(await sha256Hex(email)));
     if (other && other !== shopId && (await this.obj(other).list()).some((m) => m.email === email)) {
@@ -86,8 +102,17 @@ export class MemberService {
     }
     const secret = randomBase62(43);
     const now = this.d.clock.now().getTime();
-    const member = await this.obj(shopId).invite(shopId, email, `mem_${randomBase62(16)}`, await sha256Hex(secret), now, INVITE_TTL_MS);
+    const member = await this.obj(shopId).invite(
+      shopId,
+      email,
+      `mem_${randomBase62(16)}`,
+      await sha256Hex(secret),
+      now,
+      INVITE_TTL_MS,
+      role,
+    );
     await this.d.kv.put(emailKey(await sha256Hex(email)), shopId);
+    await this.record(shopId, actor, 'member.invited', `${email} as ${member.role}`);
     return {
       member,
       inviteUrl: `${this.d.publicBaseUrl}/app/invite/${shopId}.${secret}`,
@@ -99,10 +124,43 @@ export class MemberService {
     return this.obj(shopId).list();
   }
 
-  async remove(shopId: string, memberId: string): Promise<Member | null> {
+  async remove(shopId: string, memberId: string, actor: Actor): Promise<Member | null> {
     const removed = await this.obj(shopId).remove(memberId);
-    if (removed) await this.d.kv.delete(emailKey(await sha256Hex(removed.email)));
+    if (removed) {
+      await this.d.kv.delete(emailKey(await sha256Hex(removed.email)));
+      await this.record(shopId, actor, 'member.removed', `${removed.email} (${removed.role})`);
+    }
     return removed;
+  }
+
+  member(shopId: string, memberId: string): Promise<Member | null> {
+    return this.obj(shopId).member(memberId);
+  }
+
+  /** Owners besides this member who can sign in: an owner may not remove or demote the last one. */
+  otherActiveOwners(shopId: string, memberId: string): Promise<number> {
+    return this.obj(shopId).otherActiveOwners(memberId);
+  }
+
+  async setRole(shopId: string, memberId: string, role: MemberRole, actor: Actor): Promise<Member | 'last-owner' | null> {
+    const before = await this.obj(shopId).member(memberId);
+    const changed = await this.obj(shopId).setRole(memberId, role);
+    if (changed && changed !== 'last-owner' && before)
+      await this.record(shopId, actor, 'member.role-changed', `${changed.email}: ${before.role} → ${role}`);
+    return changed;
+  }
+
+  /**
+   * Appends to the shop's audit list. `detail` names what changed (ids, prefixes, emails) and never
+   * a secret: the list is shown to the shop's owners.
+   */
+  async record(shopId: string, actor: Actor, action: AuditAction, detail: string): Promise<void> {
+    const who = actor === 'operator' ? { memberId: 'operator', email: 'AimbrellaPay operator' } : actor;
+    await this.obj(shopId).record({ at: this.d.clock.now().getTime(), memberId: who.memberId, email: who.email, action, detail });
+  }
+
+  auditList(shopId: string, limit: number, before?: number): Promise<AuditEntry[]> {
+    return this.obj(shopId).auditList(limit, before);
   }
 
   async inviteState(token: string) {

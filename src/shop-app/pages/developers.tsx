@@ -1,10 +1,10 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import type { WebhookSecret } from '../../core/shops/shop-store';
-import type { TokenRecord } from '../../core/shops/shop-store';
+import type { TokenRecord, WebhookSecret } from '../../core/shops/shop-store';
 import { fmtTime } from '../format';
+import { AppPage, Csrf, type Frame, Notice } from '../layout';
+import { can } from '../members/roles';
 import type { TestPostbackResult } from '../test-postback';
-import { AppPage, Csrf, Notice, type Frame } from '../layout';
 import { CopyField } from './copy-field';
 
 export type DevNotice =
@@ -37,7 +37,8 @@ export const DevelopersPage: FC<{
   /** The clock's time (services.clock), which decides which secrets still sign. */
   now: Date;
 }> = ({ frame, tokens, liveEnabled, secrets, notice, testUrl, now: at }) => {
-  const canCreate = frame.mode === 'test' || liveEnabled;
+  const tokensAllowed = can(frame.role, 'tokens');
+  const canCreate = tokensAllowed && (frame.mode === 'test' || liveEnabled);
   const now = at.getTime();
   const active = secrets.filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now);
   return (
@@ -50,7 +51,10 @@ export const DevelopersPage: FC<{
       {notice?.kind === 'token' ? (
         <Notice tone="ok">
           <p>
-            <strong>Your new {frame.mode} token{notice.label ? ` “${notice.label}”` : ''}.</strong> Copy it now: it is shown only once, we keep only its hash.
+            <strong>
+              Your new {frame.mode} token{notice.label ? ` “${notice.label}”` : ''}.
+            </strong>{' '}
+            Copy it now: it is shown only once, we keep only its hash.
           </p>
           <CopyField id="new-token" label="API token" value={notice.token} />
         </Notice>
@@ -59,7 +63,9 @@ export const DevelopersPage: FC<{
         <Notice tone="ok">
           <p>
             <strong>New webhook secret.</strong> Shown only once.{' '}
-            {notice.previousUntil ? `Until ${fmtTime(notice.previousUntil)} postbacks carry signatures of both the new and the previous secret, so switch your endpoint before then.` : ''}
+            {notice.previousUntil
+              ? `Until ${fmtTime(notice.previousUntil)} postbacks carry signatures of both the new and the previous secret, so switch your endpoint before then.`
+              : ''}
           </p>
           <CopyField id="new-secret" label="Webhook secret" value={notice.secret} />
         </Notice>
@@ -70,7 +76,9 @@ export const DevelopersPage: FC<{
         <div class="panel-head">
           <div>
             <h2 id="tokens">API tokens</h2>
-            <p class="muted">Send one as <code>Authorization: Bearer …</code> from your server. Never put it in a browser or an app.</p>
+            <p class="muted">
+              Send one as <code>Authorization: Bearer …</code> from your server. Never put it in a browser or an app.
+            </p>
           </div>
         </div>
         {tokens.length === 0 ? (
@@ -102,10 +110,14 @@ export const DevelopersPage: FC<{
                     <td data-label="">
                       {t.revokedAt ? (
                         <span class="badge badge-muted">Revoked {fmtTime(t.revokedAt)}</span>
-                      ) : (
+                      ) : !tokensAllowed ? null : (
                         <form method="post" action={`/app/developers/tokens/${t.id}/revoke`}>
                           <Csrf token={frame.csrf} />
-                          <button type="submit" class="button danger small" aria-label={`Revoke token ${t.label ?? t.prefix + '…' + t.last4}`}>
+                          <button
+                            type="submit"
+                            class="button danger small"
+                            aria-label={`Revoke token ${t.label ?? `${t.prefix}…${t.last4}`}`}
+                          >
                             Revoke
                           </button>
                         </form>
@@ -128,8 +140,12 @@ export const DevelopersPage: FC<{
               Create {frame.mode} token
             </button>
           </form>
+        ) : !tokensAllowed ? (
+          <p class="hint">Owners and developers create and revoke tokens; you are a {frame.role}.</p>
         ) : (
-          <p class="hint">Live tokens become available once AimbrellaPay has enabled live mode for your shop (see the go-live checklist in the docs).</p>
+          <p class="hint">
+            Live tokens become available once AimbrellaPay has enabled live mode for your shop (see the go-live checklist in the docs).
+          </p>
         )}
         <p class="hint">A revoked token stops working everywhere within about two minutes.</p>
       </section>
@@ -143,52 +159,68 @@ export const DevelopersPage: FC<{
         <ul class="plain">
           {active.map((s) => (
             <li>
-              {s.expiresAt ? `Previous secret from ${fmtTime(s.createdAt)}, signs until ${fmtTime(s.expiresAt)}` : `Current secret, created ${fmtTime(s.createdAt)}`}
+              {s.expiresAt
+                ? `Previous secret from ${fmtTime(s.createdAt)}, signs until ${fmtTime(s.expiresAt)}`
+                : `Current secret, created ${fmtTime(s.createdAt)}`}
             </li>
           ))}
         </ul>
-        <form method="post" action="/app/developers/webhook-secret" class="inline-form">
-          <Csrf token={frame.csrf} />
-          <button type="submit" class="button">
-            Rotate secret
-          </button>
-          <span class="hint">The current secret keeps signing for 24 hours alongside the new one.</span>
-        </form>
+        {can(frame.role, 'webhook-secret') ? (
+          <form method="post" action="/app/developers/webhook-secret" class="inline-form">
+            <Csrf token={frame.csrf} />
+            <button type="submit" class="button">
+              Rotate secret
+            </button>
+            <span class="hint">The current secret keeps signing for 24 hours alongside the new one.</span>
+          </form>
+        ) : null}
       </section>
 
       <section class="panel" aria-labelledby="test-postback">
         <h2 id="test-postback">Send a test postback</h2>
         <p>
-          Sends a signed <code>payment.paid</code> postback with <code>"mode": "test"</code> and transaction id <code>test-postback</code> to your endpoint. It refers to no real
-          payment.
+          Sends a signed <code>payment.paid</code> postback with <code>"mode": "test"</code> and transaction id <code>test-postback</code>{' '}
+          to your endpoint. It refers to no real payment.
         </p>
         {notice?.kind === 'test-postback' ? (
           <Notice tone={notice.ok ? 'ok' : 'bad'}>
             <p>
-              <strong>{notice.ok ? 'Your endpoint accepted it' : 'Not accepted'}</strong>: {notice.httpStatus ? `HTTP ${notice.httpStatus}` : (notice.error ?? 'no answer')}
+              <strong>{notice.ok ? 'Your endpoint accepted it' : 'Not accepted'}</strong>:{' '}
+              {notice.httpStatus ? `HTTP ${notice.httpStatus}` : (notice.error ?? 'no answer')}
               {notice.latencyMs !== null ? ` in ${notice.latencyMs} ms` : ''}.
             </p>
             {notice.excerpt ? <pre class="answer">{notice.excerpt}</pre> : null}
             {notice.withheld ? <p class="hint">{notice.withheld}</p> : null}
           </Notice>
         ) : null}
-        <form method="post" action="/app/developers/test-postback" class="inline-form">
-          <Csrf token={frame.csrf} />
-          <div class="field grow">
-            <label for="url">Your postback URL</label>
-            <input id="url" name="url" type="url" required value={testUrl ?? ''} placeholder="https://shop.example/aimbrellapay/postbacks" />
-          </div>
-          <button type="submit" class="button">
-            Send test postback
-          </button>
-        </form>
+        {can(frame.role, 'test-postback') ? (
+          <form method="post" action="/app/developers/test-postback" class="inline-form">
+            <Csrf token={frame.csrf} />
+            <div class="field grow">
+              <label for="url">Your postback URL</label>
+              <input
+                id="url"
+                name="url"
+                type="url"
+                required
+                value={testUrl ?? ''}
+                placeholder="https://shop.example/aimbrellapay/postbacks"
+              />
+            </div>
+            <button type="submit" class="button">
+              Send test postback
+            </button>
+          </form>
+        ) : (
+          <p class="hint">Owners and developers send test postbacks.</p>
+        )}
       </section>
 
       <section class="panel" aria-labelledby="sandbox">
         <h2 id="sandbox">Sandbox magic values</h2>
         <p>
-          In test mode, put a tag in the customer's email to make the Bansky sandbox misbehave on purpose: <code>jane+postback_delay@example.com</code>. Combine tags with more{' '}
-          <code>+</code>.
+          In test mode, put a tag in the customer's email to make the Bansky sandbox misbehave on purpose:{' '}
+          <code>jane+postback_delay@example.com</code>. Combine tags with more <code>+</code>.
         </p>
         <div class="table-wrap">
           <table class="table">

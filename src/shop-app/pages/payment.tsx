@@ -2,7 +2,8 @@
 import type { FC } from 'hono/jsx';
 import type { PaymentRecord } from '../../core/payments/record';
 import { fmtAmount, fmtTime, STATUS_LABELS } from '../format';
-import { AppPage, Csrf, Notice, type Frame } from '../layout';
+import { AppPage, Csrf, type Frame, Notice } from '../layout';
+import { can } from '../members/roles';
 import { StatusBadge } from './payments';
 
 export interface ResendNotice {
@@ -18,7 +19,12 @@ const DELIVERY_LABELS: Record<PaymentRecord['postback']['status'], string> = {
   dead_lettered: 'Gave up after retrying for 24 h',
 };
 
-export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: string | null; notice?: ResendNotice }> = ({ frame, r, nextRetryAt, notice }) => {
+export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: string | null; notice?: ResendNotice }> = ({
+  frame,
+  r,
+  nextRetryAt,
+  notice,
+}) => {
   const canResend = r.postback.webhookId !== null && r.postbackUrl !== null && r.shopTransactionId !== null;
   return (
     <AppPage title={`Payment ${r.shopTransactionId ?? r.id}`} frame={frame} nav="payments">
@@ -98,7 +104,7 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
               {nextRetryAt ? ` · next retry about ${fmtTime(nextRetryAt, true)}` : ''}
             </p>
           </div>
-          {canResend ? (
+          {canResend && can(frame.role, 'resend-postback') ? (
             <form method="post" action={`/app/payments/${r.id}/resend`}>
               <Csrf token={frame.csrf} />
               <button type="submit" class="button">
@@ -141,6 +147,38 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
             </table>
           </div>
         )}
+        {r.listenDeliveries?.length ? (
+          <div class="table-wrap">
+            <h3 id="listen">Forwarded by aimbrellapay listen</h3>
+            <table class="table attempts" aria-labelledby="listen">
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Your local endpoint answered</th>
+                  <th scope="col">Duration</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.listenDeliveries.map((d) => (
+                  <tr>
+                    <td data-label="Time">{fmtTime(d.at, true)}</td>
+                    <td data-label="Event">
+                      <code>{d.webhookId}</code>
+                    </td>
+                    <td data-label="Answer">
+                      <span class={`badge badge-${d.status !== null && d.status >= 200 && d.status < 300 ? 'ok' : 'bad'}`}>
+                        {d.status !== null ? `HTTP ${d.status}` : 'No answer'}
+                      </span>
+                      {d.error ? <div class="sub">{d.error}</div> : null}
+                    </td>
+                    <td data-label="Duration">{d.durationMs === null ? '—' : `${d.durationMs} ms`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
       </section>
     </AppPage>
   );

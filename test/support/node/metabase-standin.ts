@@ -17,6 +17,8 @@
  *    default or comes from an environment variable, else the value itself — raw text for a string;
  *    GET /api/setting lists `{key, value, is_env_setting, env_name, default}` with the same hiding
  *    (src/metabase/settings/api.clj, src/metabase/settings/models/setting.clj `user-facing-info`).
+ *  - malformed JSON in a request body: 400, `Malformed JSON in request body.` as plain text
+ *    (src/metabase/server/middleware/json.clj, ring-json's default-malformed-response).
  *  - errors: an exception with a status code and nothing else is that status with the message as
  *    plain text; with more data (`:errors`) that data as JSON; without a status code a 500 with
  *    `message`, `type` and `trace` (src/metabase/server/middleware/exceptions.clj). A wrong password
@@ -26,9 +28,14 @@
  *  - the secret must be 64 hex characters, checked by an `assert` in the setter, which no handler
  *    turns into a 4xx: a 500 (src/metabase/embedding/settings.clj); enabling embedding creates a
  *    secret when none is set.
- *  - setup only while no user exists; a dashboard's embedding needs embedding enabled; `dashcards`
- *    replaces the dashboard's cards, negative ids create new ones; secrets in a database's details
- *    come back as "**MetabasePass**".
+ *  - setup only while no user exists (src/metabase/setup/api.clj); a dashboard's embedding needs
+ *    embedding enabled, and `dashcards` replaces the dashboard's cards, negative ids creating new ones
+ *    (src/metabase/dashboards/api.clj); secrets in a database's details come back as
+ *    "**MetabasePass**", and a caller who may not edit the database gets no `details` at all
+ *    (`protected-password` and the JSON encoder of the Database model,
+ *    src/metabase/warehouses/models/database.clj; the `listWithoutDetails` option).
+ *  - not imitated, ours: the connection test is reduced to "the service account JSON has a key and
+ *    an email"; the error texts of the dashboard and card checks below are our wording.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -119,11 +126,12 @@ export async function startMetabaseStandin(opts: StandinOptions = {}): Promise<M
       requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, status, body: body.value });
       send(res, status, payload);
     };
-    // Malformed JSON, a schema failure: exceptions carrying :errors, answered as JSON (middleware/exceptions.clj).
-    if (body.error) return answer(400, { message: 'Malformed JSON in request body.' });
+    // Malformed JSON: ring-json's default-malformed-response, plain text (src/metabase/server/middleware/json.clj).
+    if (body.error) return answer(400, 'Malformed JSON in request body.');
     const route = matchRoute(req.method ?? 'GET', url.pathname);
     if (!route) return answer(404, 'API endpoint does not exist.');
     if (route.schema) {
+      // A schema failure: an exception with :status-code 400 and :errors / :specific-errors, answered as that JSON.
       const errors = checkSchema(SUBSET, route.schema, body.value ?? {});
       if (errors.length) return answer(400, { errors: toErrors(errors), 'specific-errors': toErrors(errors) });
     }
