@@ -11,7 +11,7 @@ import type { LimiterObject } from './platform/limits/limiter-object';
 import type { ShopMembersObject } from './shop-app/members/members-object';
 
 /** The bindings of wrangler.toml: provided by the runtime, typed here, not validated. */
-export interface Bindings {
+interface Bindings {
   KV: KVNamespace;
   PAYMENTS: DurableObjectNamespace<PaymentObject>;
   LIMITER: DurableObjectNamespace<LimiterObject>;
@@ -61,6 +61,12 @@ const optionalPositiveInt = z
   .optional()
   .transform((v) => (v ? Number(v) : undefined))
   .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional());
+/** A comma-separated setting's entries. */
+const listed = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 /** Secrets carry `secret: true`: the logger redacts exactly these (see `secretValues`). */
 const secret = <T extends z.ZodType>(schema: T) => schema.meta({ secret: true });
 
@@ -114,7 +120,12 @@ const varsSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
 
   BANSKY_API_TOKEN: secret(z.string().min(8, 'BANSKY_API_TOKEN must be set')),
-  BANSKY_POSTBACK_SECRET: secret(z.string().min(8, 'BANSKY_POSTBACK_SECRET must be set')),
+  /** One secret, or two comma-separated while Bansky rotates it (either verifies: docs/internal/runbook.md). */
+  BANSKY_POSTBACK_SECRET: secret(
+    z.string().refine((v) => listed(v).length >= 1 && listed(v).length <= 2 && listed(v).every((s) => s.length >= 8), {
+      message: 'must be set: one secret of at least 8 characters, or two comma-separated during a rotation',
+    }),
+  ),
   /** Keys the deterministic payment id of (shop, mode, shop transaction id); see src/core/payments/ids.ts. */
   PAYMENT_ID_SECRET: secret(optionalString),
   ADMIN_TOKEN: secret(z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters')),
@@ -139,6 +150,14 @@ const varsSchema = z.object({
  * instead of letting shops' test postbacks reach its private network.
  */
 const checkedVarsSchema = varsSchema.superRefine((v, ctx) => {
+  // Without PAYMENT_ID_SECRET the id key derives from the postback secret: a rotation would move every id.
+  if (listed(v.BANSKY_POSTBACK_SECRET).length > 1 && !v.PAYMENT_ID_SECRET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BANSKY_POSTBACK_SECRET'],
+      message: 'holds two secrets (a rotation) but PAYMENT_ID_SECRET is not set: set it first (docs/internal/runbook.md)',
+    });
+  }
   if (v.LOCAL_DEVELOPMENT && !isLoopbackUrl(v.PUBLIC_BASE_URL)) {
     ctx.addIssue({
       code: 'custom',
@@ -163,7 +182,8 @@ function toConfig(v: z.output<typeof varsSchema>) {
       testBaseUrl: v.BANSKY_TEST_BASE_URL,
       liveBaseUrl: v.BANSKY_LIVE_BASE_URL,
       apiToken: v.BANSKY_API_TOKEN,
-      postbackSecret: v.BANSKY_POSTBACK_SECRET,
+      /** Every secret that verifies Bansky's postbacks: the current one first, the one being retired second. */
+      postbackSecrets: listed(v.BANSKY_POSTBACK_SECRET),
       timeoutMs: v.BANSKY_TIMEOUT_MS,
     },
     payLinkTtlSeconds: v.PAY_LINK_TTL_SECONDS,
@@ -199,7 +219,10 @@ function toConfig(v: z.output<typeof varsSchema>) {
     /** Test-mode postbacks may reach loopback and private addresses (see LOCAL_DEVELOPMENT). */
     localDevelopment: v.LOCAL_DEVELOPMENT,
     /** Every secret's value, for the logger to redact. */
-    secretValues: SECRET_VARS.map((name) => v[name]).filter((s): s is string => typeof s === 'string'),
+    // A comma-separated secret is redacted whole and entry by entry (a rotation's two values, the sealing keys).
+    secretValues: SECRET_VARS.map((name) => v[name])
+      .filter((s): s is string => typeof s === 'string' && s !== '')
+      .flatMap((s) => [s, ...listed(s).filter((part) => part !== s && part.length >= 8)]),
   };
 }
 

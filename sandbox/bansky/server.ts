@@ -24,7 +24,8 @@ export interface BanskySandboxOptions {
   /** 0 picks a free port. */
   port?: number;
   host?: string;
-  apiToken: string;
+  /** The bearer token it accepts; several while a token is being rotated (Bansky accepts old and new alike then). */
+  apiToken: string | string[];
   postbackSecret: string;
   /** How long `init_timeout` stalls before answering (default 30 s: longer than our timeout). */
   stallMs?: number;
@@ -51,6 +52,12 @@ export interface SandboxPaymentStats {
   postbacks: PostbackRecord[];
 }
 
+export interface SandboxLedger {
+  sessions: Array<{ paymentId: string; session: string; outcome: SandboxSession['outcome'] }>;
+  /** Init calls per payment id, including the ones that opened no session (faults). */
+  initCalls: Record<string, number>;
+}
+
 export interface BanskySandbox {
   url: string;
   port: number;
@@ -66,6 +73,9 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
   const postbacks = new PostbackSender(opts.postbackSecret, log);
   const stalls = new Set<NodeJS.Timeout>();
   let baseUrl = '';
+
+  const tokens = new Set([opts.apiToken].flat().map((t) => `Bearer ${t}`));
+  const authorized = (req: IncomingMessage) => tokens.has(req.headers.authorization ?? '');
 
   const stats = (paymentId: string): SandboxPaymentStats => ({
     initCalls: initCalls.get(paymentId) ?? 0,
@@ -83,8 +93,14 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
     postbacks: postbacks.records(paymentId),
   });
 
+  /** Every checkout session Bansky opened, whoever asked: the chaos run's ground truth of where money could move. */
+  const ledger = (): SandboxLedger => ({
+    sessions: [...sessions.values()].map(({ session, outcome, request }) => ({ paymentId: request.id, session, outcome })),
+    initCalls: Object.fromEntries(initCalls),
+  });
+
   async function initPayment(req: IncomingMessage, res: ServerResponse) {
-    if (req.headers.authorization !== `Bearer ${opts.apiToken}`) {
+    if (!authorized(req)) {
       return json(res, 401, { error: 'unauthorized', message: 'invalid token' });
     }
     let body: unknown;
@@ -144,7 +160,7 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
 
   /** GET /v1/payments/{id}: what Bansky knows of a payment (its checkout session, and the page's URL while it is open). */
   function paymentStatus(req: IncomingMessage, res: ServerResponse, paymentId: string) {
-    if (req.headers.authorization !== `Bearer ${opts.apiToken}`) return json(res, 401, { error: 'unauthorized', message: 'invalid token' });
+    if (!authorized(req)) return json(res, 401, { error: 'unauthorized', message: 'invalid token' });
     const s = [...sessions.values()].find((x) => x.request.id === paymentId);
     if (!s) return json(res, 404, { error: 'not_found', message: `no payment ${paymentId}` });
     if (s.faults.has('status_unavailable')) return json(res, 500, { error: 'internal', message: 'temporarily unavailable' });
@@ -188,6 +204,7 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
         if (req.method === 'POST') return await completeCheckout(s, req, res);
       }
       if (req.method === 'GET' && statsPath) return json(res, 200, stats(statsPath[1]!));
+      if (req.method === 'GET' && url.pathname === '/_sandbox/ledger') return json(res, 200, ledger());
       const forget = /^\/_sandbox\/payments\/([A-Za-z0-9_]+)\/forget$/.exec(url.pathname);
       if (req.method === 'POST' && forget) {
         // Test hook: Bansky as if our init for this payment had never reached it.
@@ -239,7 +256,8 @@ function json(res: ServerResponse, status: number, body: unknown) {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const sandbox = await startBanskySandbox({
     port: Number(process.env.BANSKY_SANDBOX_PORT ?? 8788),
-    apiToken: process.env.BANSKY_API_TOKEN ?? 'bansky_local_sandbox_token',
+    // Comma-separated: several accepted at once, to rehearse a token rotation (docs/internal/runbook.md).
+    apiToken: (process.env.BANSKY_API_TOKEN ?? 'bansky_local_sandbox_token').split(','),
     postbackSecret: process.env.BANSKY_POSTBACK_SECRET ?? 'bansky_local_postback_secret',
     // Optional, for runs that shorten the faults (npm run chaos): see BanskySandboxOptions.
     stallMs: process.env.BANSKY_SANDBOX_STALL_MS ? Number(process.env.BANSKY_SANDBOX_STALL_MS) : undefined,

@@ -16,7 +16,8 @@ accountRouter.get('/app/account', ...signedIn, (c) => account(c));
 
 accountRouter.post('/app/account/two-step/start', ...signedIn, async (c) => {
   const { members } = c.var.services;
-  if ((await members.secondFactor(c.var.session)).enabled) return account(c, { kind: 'message', tone: 'bad', text: 'Two-step sign-in is already on.' }, 400);
+  if ((await members.secondFactor(c.var.session)).enabled)
+    return account(c, { kind: 'message', tone: 'bad', text: 'Two-step sign-in is already on.' }, 400);
   return account(c, { kind: 'enrol', enrolment: await members.startTotp(c.var.session) });
 });
 
@@ -30,13 +31,25 @@ accountRouter.post('/app/account/two-step/confirm', ...signedIn, async (c) => {
   }
   const enrolment = await members.stagedTotp(c.var.session);
   if (!enrolment) return account(c, { kind: 'message', tone: 'bad', text: 'Start the set-up again.' }, 400);
-  return account(c, { kind: 'enrol', enrolment, error: 'That code does not match. Check that the time on your phone is set automatically and type the newest code.' }, 400);
+  return account(
+    c,
+    {
+      kind: 'enrol',
+      enrolment,
+      error: 'That code does not match. Check that the time on your phone is set automatically and type the newest code.',
+    },
+    400,
+  );
 });
 
 accountRouter.post('/app/account/two-step/disable', ...signedIn, async (c) => {
   const { members, log } = c.var.services;
   if (!(await members.disableTotp(c.var.session, (await form(c)).code ?? ''))) {
-    return account(c, { kind: 'message', tone: 'bad', text: 'That code is not right (or was used already). Two-step sign-in is still on.' }, 400);
+    return account(
+      c,
+      { kind: 'message', tone: 'bad', text: 'That code is not right (or was used already). Two-step sign-in is still on.' },
+      400,
+    );
   }
   log.info('two-step sign-in turned off', { shopId: c.var.session.shopId, memberId: c.var.session.memberId });
   await members.record(c.var.session.shopId, actor(c), 'two-step.disabled', c.var.session.email);
@@ -45,8 +58,17 @@ accountRouter.post('/app/account/two-step/disable', ...signedIn, async (c) => {
 
 accountRouter.post('/app/account/sign-out-everywhere', ...signedIn, async (c) => {
   const ended = await c.var.services.members.signOutEverywhere(c.var.session);
-  c.var.services.log.info('member signed out everywhere', { shopId: c.var.session.shopId, memberId: c.var.session.memberId, sessions: ended });
-  await c.var.services.members.record(c.var.session.shopId, actor(c), 'sessions.ended-everywhere', `${c.var.session.email}: ${ended} session${ended === 1 ? '' : 's'}`);
+  c.var.services.log.info('member signed out everywhere', {
+    shopId: c.var.session.shopId,
+    memberId: c.var.session.memberId,
+    sessions: ended,
+  });
+  await c.var.services.members.record(
+    c.var.session.shopId,
+    actor(c),
+    'sessions.ended-everywhere',
+    `${c.var.session.email}: ${ended} session${ended === 1 ? '' : 's'}`,
+  );
   clearSessionCookie(c);
   return c.redirect('/app/sign-in', 303);
 });

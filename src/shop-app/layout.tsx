@@ -1,9 +1,10 @@
 /** @jsxImportSource hono/jsx */
-import type { Child, FC } from 'hono/jsx';
+
 import { raw } from 'hono/html';
+import type { Child, FC } from 'hono/jsx';
 import type { MemberRole, Mode } from '../../generated/api/types.gen';
 
-export const STYLESHEET = '/assets/ui.css';
+const STYLESHEET = '/assets/ui.css';
 
 type Nav = 'payments' | 'developers' | 'stats' | 'team' | 'account';
 
@@ -31,44 +32,74 @@ const Head: FC<{ title: string }> = ({ title }) => (
 export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
 
 /** A signed-in page: header with the shop, navigation, the test/live switch and sign-out. */
-export const AppPage: FC<{ title: string; frame: Frame; nav: Nav; children?: Child; script?: boolean }> = ({ title, frame, nav, children, script }) => (
+export const AppPage: FC<{ title: string; frame: Frame; nav: Nav; children?: Child; script?: boolean }> = ({
+  title,
+  frame,
+  nav,
+  children,
+  script,
+}) => (
   <>
     {raw('<!doctype html>')}
     <html lang="en">
       <Head title={title} />
       <body class={`mode-${frame.mode}`}>
-        <a class="skip" href="#main">Skip to content</a>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
         <header class="topbar">
           <div class="topbar-inner">
             <a class="brand" href="/app/payments" aria-label="AimbrellaPay home">
-              <span class="brand-mark" aria-hidden="true">A</span>
+              <span class="brand-mark" aria-hidden="true">
+                A
+              </span>
               <span class="brand-name">{frame.shopName}</span>
             </a>
             <nav class="nav" aria-label="Main">
-              <a href="/app/payments" aria-current={nav === 'payments' ? 'page' : undefined}>Payments</a>
-              <a href="/app/developers" aria-current={nav === 'developers' ? 'page' : undefined}>Developers</a>
-              <a href="/app/stats" aria-current={nav === 'stats' ? 'page' : undefined}>Stats</a>
-              <a href="/app/team" aria-current={nav === 'team' ? 'page' : undefined}>Team</a>
-              <a href="/app/account" aria-current={nav === 'account' ? 'page' : undefined}>Account</a>
+              <a href="/app/payments" aria-current={nav === 'payments' ? 'page' : undefined}>
+                Payments
+              </a>
+              <a href="/app/developers" aria-current={nav === 'developers' ? 'page' : undefined}>
+                Developers
+              </a>
+              <a href="/app/stats" aria-current={nav === 'stats' ? 'page' : undefined}>
+                Stats
+              </a>
+              <a href="/app/team" aria-current={nav === 'team' ? 'page' : undefined}>
+                Team
+              </a>
+              <a href="/app/account" aria-current={nav === 'account' ? 'page' : undefined}>
+                Account
+              </a>
             </nav>
             <div class="topbar-end">
               <form method="post" action="/app/mode" class="mode-switch" aria-label="Data mode">
                 <Csrf token={frame.csrf} />
                 <input type="hidden" name="back" value={frame.here} />
-                <button type="submit" name="mode" value="test" aria-pressed={frame.mode === 'test' ? 'true' : 'false'}>Test</button>
-                <button type="submit" name="mode" value="live" aria-pressed={frame.mode === 'live' ? 'true' : 'false'}>Live</button>
+                <button type="submit" name="mode" value="test" aria-pressed={frame.mode === 'test' ? 'true' : 'false'}>
+                  Test
+                </button>
+                <button type="submit" name="mode" value="live" aria-pressed={frame.mode === 'live' ? 'true' : 'false'}>
+                  Live
+                </button>
               </form>
               <form method="post" action="/app/sign-out" class="sign-out">
                 <Csrf token={frame.csrf} />
-                <button type="submit" class="link-button" title={`Signed in as ${frame.email}`}>Sign out</button>
+                <button type="submit" class="link-button" title={`Signed in as ${frame.email}`}>
+                  Sign out
+                </button>
               </form>
             </div>
           </div>
           {frame.mode === 'test' ? (
-            <p class="mode-banner" role="note">Test mode — payments here go to the Bansky sandbox and move no money.</p>
+            <p class="mode-banner" role="note">
+              Test mode — payments here go to the Bansky sandbox and move no money.
+            </p>
           ) : null}
         </header>
-        <main id="main" class="container">{children}</main>
+        <main id="main" class="container">
+          {children}
+        </main>
         <footer class="footer container">
           Signed in as {frame.email} · <a href="/docs">API docs</a>
         </footer>
@@ -87,7 +118,9 @@ export const CardPage: FC<{ title: string; children?: Child }> = ({ title, child
       <body class="card-page">
         <main id="main" class="card">
           <p class="brand brand-solo">
-            <span class="brand-mark" aria-hidden="true">A</span>
+            <span class="brand-mark" aria-hidden="true">
+              A
+            </span>
             <span class="brand-name">AimbrellaPay</span>
           </p>
           {children}

@@ -1,10 +1,10 @@
 /** @jsxImportSource hono/jsx */
 import type { Context, MiddlewareHandler } from 'hono';
+import { AppPage, type Frame, Notice } from './layout';
 import { can, type Permission } from './members/roles';
 import type { Actor } from './members/service';
-import { AppPage, type Frame, Notice } from './layout';
 import { MessagePage } from './pages/auth';
-import { requireCsrf, requireSession, type AppPageEnv } from './security';
+import { type AppPageEnv, requireCsrf, requireSession } from './security';
 
 /** What every router of the shop app shares: the signed-in guards, the page frame, form fields. */
 export type C = Context<AppPageEnv>;
@@ -36,12 +36,18 @@ export const allowed =
   (permission: Permission): MiddlewareHandler<AppPageEnv> =>
   async (c, next) => {
     if (can(c.var.session.role, permission)) return next();
-    c.var.services.log.warn('shop app action refused for the role', { shopId: c.var.session.shopId, memberId: c.var.session.memberId, role: c.var.session.role, permission });
+    c.var.services.log.warn('shop app action refused for the role', {
+      shopId: c.var.session.shopId,
+      memberId: c.var.session.memberId,
+      role: c.var.session.role,
+      permission,
+    });
     return c.html(
       <AppPage title="Not allowed" frame={frame(c, '/app/payments')} nav="payments">
         <h1>Not allowed for your role</h1>
         <Notice tone="bad">
-          As a {c.var.session.role} you cannot {PERMISSION_TEXT[permission]}. Ask an owner of {c.var.appShop.name} to do it, or to change your role.
+          As a {c.var.session.role} you cannot {PERMISSION_TEXT[permission]}. Ask an owner of {c.var.appShop.name} to do it, or to change
+          your role.
         </Notice>
       </AppPage>,
       403,
@@ -55,4 +61,10 @@ export async function form(c: C): Promise<Record<string, string>> {
 }
 
 export const crossSite = (c: C) =>
-  c.html(<MessagePage title="Sign in from this site" message="This form was sent from another site. Open the AimbrellaPay app directly and try again." />, 403);
+  c.html(
+    <MessagePage
+      title="Sign in from this site"
+      message="This form was sent from another site. Open the AimbrellaPay app directly and try again."
+    />,
+    403,
+  );

@@ -1,39 +1,38 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { zIssueTokenRequest, zListPaymentsQuery } from '../../generated/api/zod.gen';
 import type { Mode } from '../../generated/api/types.gen';
-import { clientIp } from '../platform/limits/login-throttle';
-import { BadCursor, type ListFilters } from '../core/payments-index/query';
-import { resendShopPostback } from '../core/payments-index/resend';
+import { zIssueTokenRequest, zListPaymentsQuery } from '../../generated/api/zod.gen';
 import type { PaymentRecord } from '../core/payments/record';
 import { isPaymentId } from '../core/payments/store';
-import { retryDelaySeconds } from '../core/postbacks/schedule';
-import { refreshDashboardEmbedToken, signDashboardEmbedToken } from '../insight/reporting/embed-token';
+import { BadCursor, type ListFilters } from '../core/payments-index/query';
+import { resendShopPostback } from '../core/payments-index/resend';
 import { BigQueryUnavailableError } from '../insight/reporting/bigquery-query';
+import { refreshDashboardEmbedToken, signDashboardEmbedToken } from '../insight/reporting/embed-token';
 import { STATS_RANGES, type StatsRange } from '../insight/reporting/stats-figures';
+import { clientIp } from '../platform/limits/login-throttle';
 import { PASSWORD_RULE_TEXT } from '../platform/security/password-policy';
 import { accountRouter } from './account-routes';
 import { InvitePage, InviteUnusablePage, MessagePage, SecondFactorPage, SignInPage } from './pages/auth';
 import { DevelopersPage, type DevNotice } from './pages/developers';
 import { PaymentPage, type ResendNotice } from './pages/payment';
 import { PaymentsPage } from './pages/payments';
-import { StatsPage, type EmbedState, type FiguresState } from './pages/stats';
+import { type EmbedState, type FiguresState, StatsPage } from './pages/stats';
 import { actor, allowed, type C, crossSite, form, frame, signedIn } from './route-kit';
-import { teamRouter } from './team-routes';
 import {
+  type AppPageEnv,
   appCsp,
   clearSessionCookie,
   DEVICE_COOKIE,
   requireSession,
+  SESSION_COOKIE,
   sameOriginFetch,
   sameSite,
   securityHeaders,
-  SESSION_COOKIE,
   setDeviceCookie,
   setSessionCookie,
-  type AppPageEnv,
 } from './security';
+import { teamRouter } from './team-routes';
 import { sendTestPostback } from './test-postback';
 
 /**
@@ -89,16 +88,25 @@ shopAppRouter.post('/app/sign-in/code', async (c) => {
   if (!sameSite(c)) return crossSite(c);
   const f = await form(c);
   const challenge = (f.challenge ?? '').slice(0, 100);
-  const result = await c.var.services.members.completeSignIn(challenge, (f.code ?? '').slice(0, 40), clientIp(c.req.raw.headers), getCookie(c, DEVICE_COOKIE));
+  const result = await c.var.services.members.completeSignIn(
+    challenge,
+    (f.code ?? '').slice(0, 40),
+    clientIp(c.req.raw.headers),
+    getCookie(c, DEVICE_COOKIE),
+  );
   if (result.ok) {
     setSessionCookie(c, result.cookie);
     setDeviceCookie(c, result.device);
     return c.redirect('/app/payments', 303);
   }
   if (result.reason === 'locked') return lockedPage(c, result, '');
-  if (result.reason === 'expired') return c.html(<SignInPage error="The sign-in took too long or had too many wrong codes. Enter your password again." />, 401);
+  if (result.reason === 'expired')
+    return c.html(<SignInPage error="The sign-in took too long or had too many wrong codes. Enter your password again." />, 401);
   c.var.services.log.warn('app sign-in code wrong');
-  return c.html(<SecondFactorPage challenge={challenge} error="That code is not right. Check the time on your phone, or use a recovery code." />, 401);
+  return c.html(
+    <SecondFactorPage challenge={challenge} error="That code is not right. Check the time on your phone, or use a recovery code." />,
+    401,
+  );
 });
 
 shopAppRouter.get('/app/invite/:token', async (c) => {
@@ -114,10 +122,12 @@ shopAppRouter.post('/app/invite/:token', async (c) => {
   if (!state.ok) return c.html(<InviteUnusablePage reason={state.reason} />, state.reason === 'unknown' ? 404 : 410);
   const f = await form(c);
   const action = `/app/invite/${token}`;
-  if ((f.password ?? '') !== (f.confirm ?? '')) return c.html(<InvitePage action={action} email={state.email} error="The two passwords differ." />, 400);
+  if ((f.password ?? '') !== (f.confirm ?? ''))
+    return c.html(<InvitePage action={action} email={state.email} error="The two passwords differ." />, 400);
   const result = await c.var.services.members.acceptInvite(token, f.password ?? '');
   if (!result.ok) {
-    if (result.reason === 'weak') return c.html(<InvitePage action={action} email={state.email} error={PASSWORD_RULE_TEXT[result.rule]} />, 400);
+    if (result.reason === 'weak')
+      return c.html(<InvitePage action={action} email={state.email} error={PASSWORD_RULE_TEXT[result.rule]} />, 400);
     return c.html(<InviteUnusablePage reason={result.reason} />, 410);
   }
   setSessionCookie(c, result.cookie);
@@ -141,7 +151,11 @@ shopAppRouter.post('/app/mode', ...signedIn, async (c) => {
 
 // ── Payments ──
 function filtersFrom(c: C): { filters: ListFilters; cursor?: string; error?: string } {
-  const raw = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+  const raw = Object.fromEntries(
+    Object.entries(c.req.query())
+      .filter(([, v]) => v.trim() !== '')
+      .map(([k, v]) => [k, v.trim()]),
+  );
   if (raw.currency) raw.currency = raw.currency.toUpperCase();
   const parsed = zListPaymentsQuery.safeParse({ ...raw, limit: undefined });
   if (!parsed.success) {
@@ -161,7 +175,16 @@ shopAppRouter.get('/app/payments', ...signedIn, async (c) => {
   } catch (err) {
     if (!(err instanceof BadCursor)) throw err;
     const list = await services.paymentsIndex.list(appShop, session.mode, filters, undefined, 25);
-    return c.html(<PaymentsPage frame={frame(c, '/app/payments')} filters={filters} list={list} error="That page link is not valid any more; showing the newest payments." firstPage />, 400);
+    return c.html(
+      <PaymentsPage
+        frame={frame(c, '/app/payments')}
+        filters={filters}
+        list={list}
+        error="That page link is not valid any more; showing the newest payments."
+        firstPage
+      />,
+      400,
+    );
   }
 });
 
@@ -179,14 +202,26 @@ function nextRetryAt(r: PaymentRecord): string | null {
 }
 
 const notFoundPage = (c: C) =>
-  c.html(<MessagePage title="Payment not found" message={`No payment with this id exists for ${c.var.appShop.name} in ${c.var.session.mode} mode.`} />, 404);
+  c.html(
+    <MessagePage
+      title="Payment not found"
+      message={`No payment with this id exists for ${c.var.appShop.name} in ${c.var.session.mode} mode.`}
+    />,
+    404,
+  );
 
 /** The outcome of a resend travels as a code in the redirect (post/redirect/get: a reload never resends). */
 function resendNotice(c: C, r: PaymentRecord): ResendNotice | undefined {
   const outcome = c.req.query('resend');
-  if (outcome === 'queued') return { tone: 'ok', text: `Postback queued again with the same webhook-id (${r.postback.webhookId}). The new attempt appears below within seconds; reload to see it.` };
-  if (outcome === 'limited') return { tone: 'bad', text: `This postback was queued moments ago. Try again in ${Number(c.req.query('retry')) || 60} s.` };
-  if (outcome === 'none') return { tone: 'bad', text: 'This payment has no postback to send (no transaction id or postback URL, or not final yet).' };
+  if (outcome === 'queued')
+    return {
+      tone: 'ok',
+      text: `Postback queued again with the same webhook-id (${r.postback.webhookId}). The new attempt appears below within seconds; reload to see it.`,
+    };
+  if (outcome === 'limited')
+    return { tone: 'bad', text: `This postback was queued moments ago. Try again in ${Number(c.req.query('retry')) || 60} s.` };
+  if (outcome === 'none')
+    return { tone: 'bad', text: 'This payment has no postback to send (no transaction id or postback URL, or not final yet).' };
   return undefined;
 }
 
@@ -201,9 +236,14 @@ shopAppRouter.post('/app/payments/:id/resend', ...signedIn, allowed('resend-post
   if (!r) return notFoundPage(c);
   const outcome = await resendShopPostback(c.var.services, c.var.session.shopId, c.var.session.mode, r.id, c.var.requestId);
   if (outcome.kind === 'not_found') return notFoundPage(c);
-  if (outcome.kind === 'queued') await c.var.services.members.record(c.var.session.shopId, actor(c), 'postback.resent', `${r.id} (${c.var.session.mode})`);
+  if (outcome.kind === 'queued')
+    await c.var.services.members.record(c.var.session.shopId, actor(c), 'postback.resent', `${r.id} (${c.var.session.mode})`);
   const query =
-    outcome.kind === 'queued' ? 'resend=queued' : outcome.kind === 'rate_limited' ? `resend=limited&retry=${outcome.retryAfterSeconds}` : 'resend=none';
+    outcome.kind === 'queued'
+      ? 'resend=queued'
+      : outcome.kind === 'rate_limited'
+        ? `resend=limited&retry=${outcome.retryAfterSeconds}`
+        : 'resend=none';
   return c.redirect(`/app/payments/${r.id}?${query}`, 303);
 });
 
@@ -214,7 +254,15 @@ async function developers(c: C, notice?: DevNotice, status: 200 | 400 | 403 | 40
   const page = await services.shops.listTokens(session.shopId, undefined, 100);
   const tokens = page.items.filter((t) => t.mode === session.mode).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
   return c.html(
-    <DevelopersPage frame={frame(c, '/app/developers')} tokens={tokens} liveEnabled={shop.liveEnabled === true} secrets={shop.webhookSecrets} notice={notice} testUrl={testUrl} now={c.var.services.clock.now()} />,
+    <DevelopersPage
+      frame={frame(c, '/app/developers')}
+      tokens={tokens}
+      liveEnabled={shop.liveEnabled === true}
+      secrets={shop.webhookSecrets}
+      notice={notice}
+      testUrl={testUrl}
+      now={c.var.services.clock.now()}
+    />,
     status,
   );
 }
@@ -230,8 +278,18 @@ shopAppRouter.post('/app/developers/tokens', ...signedIn, allowed('tokens'), asy
   const parsed = zIssueTokenRequest.safeParse({ mode: session.mode, ...(f.label?.trim() ? { label: f.label.trim() } : {}) });
   if (!parsed.success) return developers(c, { kind: 'message', tone: 'bad', text: 'Use a label of at most 100 characters.' }, 400);
   const { token, record } = await services.shops.issueToken(session.shopId, session.mode, parsed.data.label);
-  services.log.info('token issued in the shop app', { shopId: session.shopId, tokenId: record.id, mode: session.mode, memberId: session.memberId });
-  await services.members.record(session.shopId, actor(c), 'token.issued', `${record.id} ${record.prefix}…${record.last4}${record.label ? ` “${record.label}”` : ''} (${session.mode})`);
+  services.log.info('token issued in the shop app', {
+    shopId: session.shopId,
+    tokenId: record.id,
+    mode: session.mode,
+    memberId: session.memberId,
+  });
+  await services.members.record(
+    session.shopId,
+    actor(c),
+    'token.issued',
+    `${record.id} ${record.prefix}…${record.last4}${record.label ? ` “${record.label}”` : ''} (${session.mode})`,
+  );
   return developers(c, { kind: 'token', token, label: record.label ?? null });
 });
 
@@ -243,7 +301,11 @@ shopAppRouter.post('/app/developers/tokens/:tokenId/revoke', ...signedIn, allowe
   await services.listen.revoked(session.shopId, tokenId); // its `aimbrellapay listen` sessions end now
   services.log.info('token revoked in the shop app', { shopId: session.shopId, tokenId, memberId: session.memberId });
   await services.members.record(session.shopId, actor(c), 'token.revoked', `${tokenId} ${revoked.prefix}…${revoked.last4}`);
-  return developers(c, { kind: 'message', tone: 'ok', text: `Token ${revoked.prefix}…${revoked.last4} revoked. It stops working everywhere within about two minutes.` });
+  return developers(c, {
+    kind: 'message',
+    tone: 'ok',
+    text: `Token ${revoked.prefix}…${revoked.last4} revoked. It stops working everywhere within about two minutes.`,
+  });
 });
 
 shopAppRouter.post('/app/developers/webhook-secret', ...signedIn, allowed('webhook-secret'), async (c) => {
@@ -251,7 +313,12 @@ shopAppRouter.post('/app/developers/webhook-secret', ...signedIn, allowed('webho
   const rotated = await services.shops.rotateWebhookSecret(session.shopId, WEBHOOK_OVERLAP_SECONDS);
   if (!rotated) return developers(c, { kind: 'message', tone: 'bad', text: 'The shop no longer exists.' }, 404);
   services.log.info('webhook secret rotated in the shop app', { shopId: session.shopId, memberId: session.memberId });
-  await services.members.record(session.shopId, actor(c), 'webhook-secret.rotated', `previous secret signs until ${rotated.previousSecretExpiresAt ?? 'now'}`);
+  await services.members.record(
+    session.shopId,
+    actor(c),
+    'webhook-secret.rotated',
+    `previous secret signs until ${rotated.previousSecretExpiresAt ?? 'now'}`,
+  );
   return developers(c, { kind: 'secret', secret: rotated.webhookSecret, previousUntil: rotated.previousSecretExpiresAt });
 });
 
@@ -265,7 +332,12 @@ shopAppRouter.post('/app/developers/test-postback', ...signedIn, allowed('test-p
     reach: services.config,
   });
   if ('refused' in result) return developers(c, { kind: 'message', tone: 'bad', text: `Not sent: ${result.refused}` }, 400, url);
-  await services.members.record(session.shopId, actor(c), 'postback.test-sent', `${new URL(url).origin} → ${result.ok ? `HTTP ${result.httpStatus}` : 'failed'} (${session.mode})`);
+  await services.members.record(
+    session.shopId,
+    actor(c),
+    'postback.test-sent',
+    `${new URL(url).origin} → ${result.ok ? `HTTP ${result.httpStatus}` : 'failed'} (${session.mode})`,
+  );
   return developers(c, { kind: 'test-postback', url, ...result }, 200, url);
 });
 
@@ -282,7 +354,11 @@ async function statsFigures(c: C, range: StatsRange): Promise<FiguresState> {
     // Unreachable or refusing BigQuery is expected now and then; anything else is a bug, logged as one.
     // Either way the page (and the dashboard below the figures) still renders.
     const expected = err instanceof BigQueryUnavailableError;
-    services.log[expected ? 'warn' : 'error']('stats figures unavailable', { shopId: session.shopId, range, error: err instanceof Error ? err.message : String(err) });
+    services.log[expected ? 'warn' : 'error']('stats figures unavailable', {
+      shopId: session.shopId,
+      range,
+      error: err instanceof Error ? err.message : String(err),
+    });
     return { kind: 'unavailable' };
   }
 }
@@ -293,15 +369,26 @@ async function statsEmbed(c: C): Promise<EmbedState> {
   const mb = services.config.metabase;
   if (!mb.embed) {
     // Half a configuration is an operator's mistake: say which settings are missing in the log, never on the page.
-    const missing = [!mb.siteUrl && 'METABASE_SITE_URL', !mb.dashboardId && 'METABASE_DASHBOARD_ID', !mb.embedSecret && 'METABASE_EMBED_SECRET'].filter(Boolean);
+    const missing = [
+      !mb.siteUrl && 'METABASE_SITE_URL',
+      !mb.dashboardId && 'METABASE_DASHBOARD_ID',
+      !mb.embedSecret && 'METABASE_EMBED_SECRET',
+    ].filter(Boolean);
     if (missing.length < 3) services.log.warn('metabase embed partly configured: no dashboard on the Stats page', { missing });
     return { kind: 'off' };
   }
   try {
-    const token = await signDashboardEmbedToken({ secret: mb.embed.secret, dashboardId: mb.embed.dashboardId }, { shopId: session.shopId, mode: session.mode }, services.clock.now());
+    const token = await signDashboardEmbedToken(
+      { secret: mb.embed.secret, dashboardId: mb.embed.dashboardId },
+      { shopId: session.shopId, mode: session.mode },
+      services.clock.now(),
+    );
     return { kind: 'on', siteUrl: mb.embed.siteUrl, token, dashboardId: mb.embed.dashboardId, providerUri: EMBED_TOKEN_PATH };
   } catch (err) {
-    services.log.error('metabase embed token not signed', { shopId: session.shopId, error: err instanceof Error ? err.message : String(err) });
+    services.log.error('metabase embed token not signed', {
+      shopId: session.shopId,
+      error: err instanceof Error ? err.message : String(err),
+    });
     return { kind: 'error' };
   }
 }
@@ -313,7 +400,16 @@ shopAppRouter.get('/app/stats', ...signedIn, async (c) => {
   const [figures, embed] = await Promise.all([statsFigures(c, range), statsEmbed(c)]);
   // Only this page, and only with the embed on, admits the Metabase origin (script, frame, connect).
   if (embed.kind === 'on') c.set('appCsp', appCsp(embed.siteUrl));
-  return c.html(<StatsPage frame={frame(c, '/app/stats')} range={range} figures={figures} embed={embed} monthStart={today.slice(0, 8) + '01'} today={today} />);
+  return c.html(
+    <StatsPage
+      frame={frame(c, '/app/stats')}
+      range={range}
+      figures={figures}
+      embed={embed}
+      monthStart={`${today.slice(0, 8)}01`}
+      today={today}
+    />,
+  );
 });
 
 /**
@@ -361,4 +457,6 @@ shopAppRouter.route('/', accountRouter);
 shopAppRouter.route('/', teamRouter);
 
 // Anything else under /app: signed-out visitors go to sign-in; members get a plain 404.
-shopAppRouter.all('/app/*', ...signedIn, (c) => c.html(<MessagePage title="Page not found" message="There is no page at this address." />, 404));
+shopAppRouter.all('/app/*', ...signedIn, (c) =>
+  c.html(<MessagePage title="Page not found" message="There is no page at this address." />, 404),
+);

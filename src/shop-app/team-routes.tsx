@@ -17,7 +17,10 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 
 async function team(c: C, notice?: TeamNotice, status: 200 | 400 | 404 | 409 = 200, inviteEmail?: string) {
   const members = await c.var.services.members.list(c.var.session.shopId);
-  return c.html(<TeamPage frame={frame(c, '/app/team')} members={members} selfId={c.var.session.memberId} notice={notice} inviteEmail={inviteEmail} />, status);
+  return c.html(
+    <TeamPage frame={frame(c, '/app/team')} members={members} selfId={c.var.session.memberId} notice={notice} inviteEmail={inviteEmail} />,
+    status,
+  );
 }
 
 teamRouter.get('/app/team', ...signedIn, (c) => team(c));
@@ -25,13 +28,21 @@ teamRouter.get('/app/team', ...signedIn, (c) => team(c));
 teamRouter.post('/app/team/invite', ...signedIn, allowed('team'), async (c) => {
   const f = await form(c);
   const email = (f.email ?? '').trim().slice(0, 254);
-  if (!EMAIL.test(email)) return team(c, { kind: 'message', tone: 'bad', text: 'Enter the email address of the person to invite.' }, 400, email);
+  if (!EMAIL.test(email))
+    return team(c, { kind: 'message', tone: 'bad', text: 'Enter the email address of the person to invite.' }, 400, email);
   if (!isRole(f.role)) return team(c, { kind: 'message', tone: 'bad', text: 'Choose a role: owner, developer or viewer.' }, 400, email);
   try {
     const invite = await c.var.services.members.invite(c.var.session.shopId, email, actor(c), f.role);
-    return team(c, { kind: 'invite', email: invite.member.email, role: invite.member.role, url: invite.inviteUrl, expiresAt: invite.expiresAt });
+    return team(c, {
+      kind: 'invite',
+      email: invite.member.email,
+      role: invite.member.role,
+      url: invite.inviteUrl,
+      expiresAt: invite.expiresAt,
+    });
   } catch (err) {
-    if (err instanceof MemberConflict) return team(c, { kind: 'message', tone: 'bad', text: `${err.message} Ask AimbrellaPay to move them.` }, 409, email);
+    if (err instanceof MemberConflict)
+      return team(c, { kind: 'message', tone: 'bad', text: `${err.message} Ask AimbrellaPay to move them.` }, 409, email);
     throw err;
   }
 });
@@ -44,8 +55,13 @@ teamRouter.post('/app/team/:memberId/role', ...signedIn, allowed('team'), async 
   if (memberId === session.memberId) return team(c, { kind: 'message', tone: 'bad', text: 'Another owner changes your role.' }, 400);
   const changed = await services.members.setRole(session.shopId, memberId, role, actor(c));
   if (!changed) return team(c, { kind: 'message', tone: 'bad', text: 'No such member.' }, 404);
-  if (changed === 'last-owner') return team(c, { kind: 'message', tone: 'bad', text: 'The shop needs at least one owner who can sign in.' }, 409);
-  return team(c, { kind: 'message', tone: 'ok', text: `${changed.email} is now ${changed.role === 'owner' ? 'an owner' : `a ${changed.role}`}; it applies to their next click.` });
+  if (changed === 'last-owner')
+    return team(c, { kind: 'message', tone: 'bad', text: 'The shop needs at least one owner who can sign in.' }, 409);
+  return team(c, {
+    kind: 'message',
+    tone: 'ok',
+    text: `${changed.email} is now ${changed.role === 'owner' ? 'an owner' : `a ${changed.role}`}; it applies to their next click.`,
+  });
 });
 
 teamRouter.post('/app/team/:memberId/remove', ...signedIn, allowed('team'), async (c) => {
@@ -65,7 +81,11 @@ teamRouter.post('/app/team/:memberId/remove', ...signedIn, allowed('team'), asyn
 
 teamRouter.get('/app/team/audit', ...signedIn, allowed('audit'), async (c) => {
   const before = Number(c.req.query('before'));
-  const entries = await c.var.services.members.auditList(c.var.session.shopId, AUDIT_PAGE + 1, Number.isSafeInteger(before) && before > 0 ? before : undefined);
+  const entries = await c.var.services.members.auditList(
+    c.var.session.shopId,
+    AUDIT_PAGE + 1,
+    Number.isSafeInteger(before) && before > 0 ? before : undefined,
+  );
   const next = entries.length > AUDIT_PAGE ? entries[AUDIT_PAGE - 1]!.id : undefined;
   return c.html(<AuditPage frame={frame(c, '/app/team')} entries={entries.slice(0, AUDIT_PAGE)} next={next} />);
 });

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -210,5 +211,166 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     await p2.goto(`${stack.workerUrl}/app/payments`);
     expect(p2.url()).toBe(`${stack.workerUrl}/app/sign-in`);
     await second.close();
+  });
+});
+
+/** RFC 6238 (HMAC-SHA1, 6 digits, 30 s) with node:crypto: the code an authenticator app would show. */
+function totpNow(base32: string, at = Date.now()): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = [...base32.toUpperCase()].map((ch) => alphabet.indexOf(ch).toString(2).padStart(5, '0')).join('');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => Number.parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[19]! & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+describe('a team in Chromium: owner, developer and viewer; two-step sign-in', { timeout: 180_000 }, () => {
+  const state = mkdtempSync(join(tmpdir(), 'apay-team-'));
+  let stack: Stack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    copyDocsAssets();
+    stack = await startStack({
+      workerPort: await freePort(),
+      sandboxPort: await freePort(),
+      shopPort: await freePort(),
+      bigqueryPort: 0,
+      bigquery: false,
+      stateDir: state,
+      log: () => {},
+    });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  async function accept(link: string): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await ctx.newPage();
+    await p.goto(link);
+    await p.getByLabel('New password').fill(PASSWORD);
+    await p.getByLabel('Repeat the password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Set password and sign in' }).click();
+    await p.waitForURL(`${stack.workerUrl}/app/payments`);
+    return p;
+  }
+
+  async function narrow(p: Page, path: string, name: string): Promise<void> {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await p.context().storageState() });
+    const small = await phone.newPage();
+    await small.goto(stack.workerUrl + path);
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(small, name);
+    await phone.close();
+  }
+
+  it('the owner invites a developer and a viewer; each sees and may do what the role allows', async () => {
+    const owner = await accept(stack.demoMember.inviteUrl);
+    const rec = recordPage(owner);
+    const invites: Record<string, string> = {};
+    for (const [email, role] of [
+      ['dev@demo-shop.example', 'developer'],
+      ['viewer@demo-shop.example', 'viewer'],
+    ] as const) {
+      await owner.getByRole('link', { name: 'Team' }).click();
+      await owner.getByLabel('Email').fill(email);
+      await owner.getByLabel('Role', { exact: true }).selectOption(role);
+      await owner.getByRole('button', { name: 'Create invite link' }).click();
+      invites[role] = await owner.getByLabel('Invite link').inputValue();
+    }
+    await shot(owner, '20-team-owner.png');
+    await narrow(owner, '/app/team', '21-team-owner-390px.png');
+
+    const developer = await accept(invites.developer!);
+    await developer.getByRole('link', { name: 'Developers' }).click();
+    await developer.getByLabel('Label for a new test token').fill('from the developer');
+    await developer.getByRole('button', { name: 'Create test token' }).click();
+    expect(await developer.getByLabel('API token', { exact: true }).inputValue()).toMatch(/^apay_test_/);
+    await developer.getByRole('link', { name: 'Team' }).click();
+    expect(await developer.getByRole('button', { name: 'Create invite link' }).count()).toBe(0);
+
+    const viewer = await accept(invites.viewer!);
+    await viewer.getByRole('link', { name: 'Developers' }).click();
+    expect(await viewer.getByRole('button', { name: /Create test token|Rotate secret|Send test postback|Revoke/ }).count()).toBe(0);
+    await shot(viewer, '22-developers-viewer.png');
+    await narrow(viewer, '/app/developers', '23-developers-viewer-390px.png');
+    // The server refuses what the page hides: the viewer's own session and CSRF token, posted from our origin.
+    const csrf = await viewer.locator('input[name="_csrf"]').first().inputValue();
+    const forged = await viewer.request.post(`${stack.workerUrl}/app/developers/webhook-secret`, {
+      form: { _csrf: csrf },
+      headers: { origin: stack.workerUrl },
+      maxRedirects: 0,
+    });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('As a viewer you cannot rotate the webhook secret');
+
+    await owner.goto(`${stack.workerUrl}/app/team/audit`);
+    const audit = await owner.textContent('main');
+    expect(audit).toContain('Created an API token');
+    expect(audit).toContain('dev@demo-shop.example');
+    expect(audit).toContain('Invited a member');
+    await shot(owner, '24-audit.png');
+    await narrow(owner, '/app/team/audit', '25-audit-390px.png');
+    expect(rec.consoleErrors).toEqual([]);
+    expect(await rec.cspViolations()).toEqual([]);
+    await owner.context().close();
+    await developer.context().close();
+    await viewer.context().close();
+  });
+
+  it('the viewer turns on two-step sign-in with a computed code, then signs in with a code and with a recovery code', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await ctx.newPage();
+    const rec = recordPage(p);
+    await p.goto(`${stack.workerUrl}/app/sign-in`);
+    await p.getByLabel('Email').fill('viewer@demo-shop.example');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.waitForURL(`${stack.workerUrl}/app/payments`);
+    const cookies = await ctx.cookies();
+    expect(cookies.find((c) => c.name === '__Host-apay_app_session')).toMatchObject({ path: '/', secure: true, httpOnly: true });
+    expect(cookies.find((c) => c.name === '__Host-apay_app_device')).toMatchObject({ path: '/', secure: true, sameSite: 'Strict' });
+
+    await p.getByRole('link', { name: 'Account' }).click();
+    await p.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+    expect(await p.locator('.qr svg').count()).toBe(1);
+    await shot(p, '26-two-step-setup.png');
+    await narrow(p, '/app/account', '27-account-390px.png');
+    const secret = await p.getByLabel('Setup key', { exact: true }).inputValue();
+    if (Date.now() % 30_000 > 25_000) await p.waitForTimeout(30_000 - (Date.now() % 30_000) + 100);
+    await p.getByLabel('Code from the app').fill(totpNow(secret));
+    await p.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+    const codes = await p.locator('ul.recovery-codes li').allTextContents();
+    expect(codes).toHaveLength(10);
+    await shot(p, '28-recovery-codes.png');
+
+    await p.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await p.getByLabel('Email').fill('viewer@demo-shop.example');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByLabel('Code', { exact: true }).fill(totpNow(secret, Date.now() + 30_000)); // the next step: the enrolment spent this one
+    await shot(p, '29-sign-in-code.png');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.waitForURL(`${stack.workerUrl}/app/payments`);
+
+    await p.getByRole('link', { name: 'Account' }).click();
+    await p.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await p.waitForURL(`${stack.workerUrl}/app/sign-in`);
+    await p.getByLabel('Email').fill('viewer@demo-shop.example');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByLabel('Code', { exact: true }).fill(codes[0]!);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.waitForURL(`${stack.workerUrl}/app/payments`);
+    await p.getByRole('link', { name: 'Account' }).click();
+    expect(await p.textContent('main')).toContain('9 of 10 recovery codes left');
+    expect(rec.consoleErrors).toEqual([]);
+    await ctx.close();
   });
 });

@@ -21,6 +21,16 @@ export interface BanskyGateway {
   verifyPostback(rawBody: ArrayBuffer | Uint8Array, signatureHeader: string | undefined): Promise<boolean>;
 }
 
+/** What the HTTP adapter needs to reach Bansky (config `bansky`: Worker vars and secrets). */
+export interface BanskySettings {
+  testBaseUrl: string;
+  liveBaseUrl: string;
+  apiToken: string;
+  /** Every secret that verifies Bansky's postbacks (two during a rotation). */
+  postbackSecrets: string[];
+  timeoutMs: number;
+}
+
 export interface CheckoutRequest {
   id: string;
   mode: Mode;

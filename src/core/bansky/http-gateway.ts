@@ -2,9 +2,8 @@ import { createClient } from '../../../generated/api/client';
 import { banskyGetPayment, banskyInitPayment } from '../../../generated/api/sdk.gen';
 import type { Mode } from '../../../generated/api/types.gen';
 import { zBanskyInitResponse, zBanskyPaymentStatus } from '../../../generated/api/zod.gen';
-import type { Config } from '../../env';
 import { type Clock, elapsedMs } from '../../platform/lib/clock';
-import { BanskyFailure, type BanskyGateway, type BanskyPaymentView, type CheckoutRequest } from './gateway';
+import { BanskyFailure, type BanskyGateway, type BanskyPaymentView, type BanskySettings, type CheckoutRequest } from './gateway';
 import { verifyBanskySignature } from './signature';
 
 /**
@@ -15,7 +14,7 @@ import { verifyBanskySignature } from './signature';
  */
 export class HttpBanskyGateway implements BanskyGateway {
   constructor(
-    private readonly config: Config['bansky'],
+    private readonly config: BanskySettings,
     private readonly publicBaseUrl: string,
     private readonly clock: Clock,
     private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
@@ -83,8 +82,12 @@ export class HttpBanskyGateway implements BanskyGateway {
     return { status, amount, currency, transactionId: transactionId ?? null, checkoutUrl: url ?? null };
   }
 
-  verifyPostback(rawBody: ArrayBuffer | Uint8Array, signatureHeader: string | undefined): Promise<boolean> {
-    return verifyBanskySignature(rawBody, signatureHeader, this.config.postbackSecret);
+  /** Valid under any configured secret: during a rotation Bansky signs with the old one until it switches. */
+  async verifyPostback(rawBody: ArrayBuffer | Uint8Array, signatureHeader: string | undefined): Promise<boolean> {
+    for (const secret of this.config.postbackSecrets) {
+      if (await verifyBanskySignature(rawBody, signatureHeader, secret)) return true;
+    }
+    return false;
   }
 
   private failure(timeout: AbortSignal, httpStatus: number | null): BanskyFailure {

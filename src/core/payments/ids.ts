@@ -26,8 +26,9 @@ export async function derivePaymentId(secret: string, shopId: string, mode: Mode
  * key made from the Bansky postback secret with a fixed label (never that secret itself).
  * Changing the key breaks replays of existing payments, so set it once and keep it.
  */
-export function paymentIdKey(config: { paymentIdSecret?: string; bansky: { postbackSecret: string } }): string {
-  return config.paymentIdSecret ?? `aimbrellapay-payment-id-v1:${config.bansky.postbackSecret}`;
+export function paymentIdKey(config: { paymentIdSecret?: string; bansky: { postbackSecrets: string[] } }): string {
+  // Two postback secrets (a rotation) are refused without PAYMENT_ID_SECRET (env.ts), so this is the only one.
+  return config.paymentIdSecret ?? `aimbrellapay-payment-id-v1:${config.bansky.postbackSecrets[0]}`;
 }
 
 /** SHA-256 of the request body with sorted keys: equal for the same body however it was serialised. */

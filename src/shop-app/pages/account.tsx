@@ -1,9 +1,10 @@
 /** @jsxImportSource hono/jsx */
-import type { FC } from 'hono/jsx';
+
 import { raw } from 'hono/html';
+import type { FC } from 'hono/jsx';
 import { renderSVG } from 'uqr';
+import { AppPage, Csrf, type Frame, Notice } from '../layout';
 import type { TotpEnrolment } from '../members/service';
-import { AppPage, Csrf, Notice, type Frame } from '../layout';
 import { CopyField } from './copy-field';
 
 export type AccountNotice =
@@ -28,7 +29,9 @@ export const AccountPage: FC<{ frame: Frame; secondFactor: { enabled: boolean; r
       <h2 id="two-step">Two-step sign-in</h2>
       {notice?.kind === 'recovery-codes' ? (
         <>
-          <Notice tone="ok">Two-step sign-in is on. From now on, sign-in asks for a code from your authenticator app after the password.</Notice>
+          <Notice tone="ok">
+            Two-step sign-in is on. From now on, sign-in asks for a code from your authenticator app after the password.
+          </Notice>
           <p>
             <strong>Save these recovery codes now; they are shown only once.</strong> Each one signs you in once when you do not have your
             phone. Keep them in your password manager.
@@ -56,7 +59,9 @@ export const AccountPage: FC<{ frame: Frame; secondFactor: { enabled: boolean; r
               <label for="code">Code from the app</label>
               <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength={7} required />
             </div>
-            <button type="submit" class="button primary">Turn on two-step sign-in</button>
+            <button type="submit" class="button primary">
+              Turn on two-step sign-in
+            </button>
           </form>
         </>
       ) : secondFactor.enabled ? (
@@ -68,9 +73,19 @@ export const AccountPage: FC<{ frame: Frame; secondFactor: { enabled: boolean; r
             <Csrf token={frame.csrf} />
             <div class="field">
               <label for="disable-code">Current code from the app (to turn it off)</label>
-              <input id="disable-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength={7} required />
+              <input
+                id="disable-code"
+                name="code"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                pattern="[0-9 ]{6,7}"
+                maxlength={7}
+                required
+              />
             </div>
-            <button type="submit" class="button danger">Turn off two-step sign-in</button>
+            <button type="submit" class="button danger">
+              Turn off two-step sign-in
+            </button>
           </form>
         </>
       ) : (
@@ -81,7 +96,9 @@ export const AccountPage: FC<{ frame: Frame; secondFactor: { enabled: boolean; r
           </p>
           <form method="post" action="/app/account/two-step/start">
             <Csrf token={frame.csrf} />
-            <button type="submit" class="button primary">Set up two-step sign-in</button>
+            <button type="submit" class="button primary">
+              Set up two-step sign-in
+            </button>
           </form>
         </>
       )}
@@ -92,7 +109,9 @@ export const AccountPage: FC<{ frame: Frame; secondFactor: { enabled: boolean; r
       <p>Ends every session of yours in every browser, this one included. Use it after signing in on a computer that is not yours.</p>
       <form method="post" action="/app/account/sign-out-everywhere">
         <Csrf token={frame.csrf} />
-        <button type="submit" class="button">Sign out everywhere</button>
+        <button type="submit" class="button">
+          Sign out everywhere
+        </button>
       </form>
     </section>
   </AppPage>

@@ -16,7 +16,9 @@ export const SignInPage: FC<{ error?: string; email?: string }> = ({ error, emai
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
       </div>
-      <button type="submit" class="button primary wide">Sign in</button>
+      <button type="submit" class="button primary wide">
+        Sign in
+      </button>
     </form>
     <p class="hint">Forgot your password? Ask your AimbrellaPay contact for a new invite link; it lets you set a new one.</p>
   </CardPage>
@@ -25,15 +27,29 @@ export const SignInPage: FC<{ error?: string; email?: string }> = ({ error, emai
 export const SecondFactorPage: FC<{ challenge: string; error?: string }> = ({ challenge, error }) => (
   <CardPage title="Two-step sign-in">
     <h1>Enter your code</h1>
-    <p>Open your authenticator app and enter the 6-digit code for AimbrellaPay. Lost your phone? Enter one of your recovery codes instead.</p>
+    <p>
+      Open your authenticator app and enter the 6-digit code for AimbrellaPay. Lost your phone? Enter one of your recovery codes instead.
+    </p>
     {error ? <Notice tone="bad">{error}</Notice> : null}
     <form method="post" action="/app/sign-in/code" class="stack">
       <input type="hidden" name="challenge" value={challenge} />
       <div class="field">
         <label for="code">Code</label>
-        <input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code" required autofocus maxlength={40} spellcheck={false} />
+        <input
+          id="code"
+          name="code"
+          type="text"
+          inputmode="text"
+          autocomplete="one-time-code"
+          required
+          autofocus
+          maxlength={40}
+          spellcheck={false}
+        />
       </div>
-      <button type="submit" class="button primary wide">Sign in</button>
+      <button type="submit" class="button primary wide">
+        Sign in
+      </button>
     </form>
     <p class="hint">The code step expires after 5 minutes; then enter your password again.</p>
   </CardPage>
@@ -50,7 +66,17 @@ export const InvitePage: FC<{ action: string; email: string; error?: string }> =
       <input type="text" name="username" autocomplete="username" value={email} hidden readonly />
       <div class="field">
         <label for="password">New password</label>
-        <input id="password" name="password" type="password" autocomplete="new-password" minlength={PASSWORD_MIN} maxlength={PASSWORD_MAX} required autofocus aria-describedby="password-hint" />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          minlength={PASSWORD_MIN}
+          maxlength={PASSWORD_MAX}
+          required
+          autofocus
+          aria-describedby="password-hint"
+        />
         <p class="hint" id="password-hint">
           At least {PASSWORD_MIN} characters. A passphrase of a few unrelated words works well; common passwords, runs like 1234567890 and
           anything made from your email are refused.
@@ -58,19 +84,37 @@ export const InvitePage: FC<{ action: string; email: string; error?: string }> =
       </div>
       <div class="field">
         <label for="confirm">Repeat the password</label>
-        <input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength={PASSWORD_MIN} maxlength={PASSWORD_MAX} required />
+        <input
+          id="confirm"
+          name="confirm"
+          type="password"
+          autocomplete="new-password"
+          minlength={PASSWORD_MIN}
+          maxlength={PASSWORD_MAX}
+          required
+        />
       </div>
-      <button type="submit" class="button primary wide">Set password and sign in</button>
+      <button type="submit" class="button primary wide">
+        Set password and sign in
+      </button>
     </form>
   </CardPage>
 );
 
 export const InviteUnusablePage: FC<{ reason: 'unknown' | 'expired' | 'used' }> = ({ reason }) => (
   <CardPage title="Invite link not valid">
-    <h1>{reason === 'expired' ? 'This invite link has expired' : reason === 'used' ? 'This invite link was already used' : 'This invite link is not valid'}</h1>
+    <h1>
+      {reason === 'expired'
+        ? 'This invite link has expired'
+        : reason === 'used'
+          ? 'This invite link was already used'
+          : 'This invite link is not valid'}
+    </h1>
     <p>Invite links work once and for 72 hours. Ask your AimbrellaPay contact for a new one, or sign in if you have set your password.</p>
     <p>
-      <a class="button" href="/app/sign-in">Go to sign-in</a>
+      <a class="button" href="/app/sign-in">
+        Go to sign-in
+      </a>
     </p>
   </CardPage>
 );
@@ -80,7 +124,9 @@ export const MessagePage: FC<{ title: string; message: string }> = ({ title, mes
     <h1>{title}</h1>
     <p>{message}</p>
     <p>
-      <a class="button" href="/app/sign-in">Go to sign-in</a>
+      <a class="button" href="/app/sign-in">
+        Go to sign-in
+      </a>
     </p>
   </CardPage>
 );

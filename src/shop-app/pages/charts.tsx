@@ -17,15 +17,15 @@ export interface Bar {
 
 const VIEW_H = 100;
 
-export const BarChart: FC<{ bars: Bar[]; label: string; max: number; maxLabel: string; from: string; to: string; tone: 'paid' | 'rate' }> = ({
-  bars,
-  label,
-  max,
-  maxLabel,
-  from,
-  to,
-  tone,
-}) => {
+export const BarChart: FC<{
+  bars: Bar[];
+  label: string;
+  max: number;
+  maxLabel: string;
+  from: string;
+  to: string;
+  tone: 'paid' | 'rate';
+}> = ({ bars, label, max, maxLabel, from, to, tone }) => {
   const n = Math.max(bars.length, 1);
   const gap = n > 40 ? 0.15 : 0.25;
   return (

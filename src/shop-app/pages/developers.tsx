@@ -1,11 +1,10 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import type { WebhookSecret } from '../../core/shops/shop-store';
-import type { TokenRecord } from '../../core/shops/shop-store';
+import type { TokenRecord, WebhookSecret } from '../../core/shops/shop-store';
 import { fmtTime } from '../format';
-import type { TestPostbackResult } from '../test-postback';
-import { AppPage, Csrf, Notice, type Frame } from '../layout';
+import { AppPage, Csrf, type Frame, Notice } from '../layout';
 import { can } from '../members/roles';
+import type { TestPostbackResult } from '../test-postback';
 import { CopyField } from './copy-field';
 
 export type DevNotice =
@@ -15,7 +14,7 @@ export type DevNotice =
   | { kind: 'message'; tone: 'ok' | 'bad'; text: string };
 
 /** The Bansky sandbox's fault switches (sandbox/bansky/README.md): +tags in the customer email. */
-export const SANDBOX_TAGS: Array<[string, string]> = [
+const SANDBOX_TAGS: Array<[string, string]> = [
   ['(none)', 'Checkout page with Pay and Decline; the postback follows the click.'],
   ['init_fail', 'Bansky answers 500: init-payment fails with bansky_error (502).'],
   ['init_reject', 'Bansky refuses the payment (400): bansky_error (502).'],
@@ -52,7 +51,10 @@ export const DevelopersPage: FC<{
       {notice?.kind === 'token' ? (
         <Notice tone="ok">
           <p>
-            <strong>Your new {frame.mode} token{notice.label ? ` “${notice.label}”` : ''}.</strong> Copy it now: it is shown only once, we keep only its hash.
+            <strong>
+              Your new {frame.mode} token{notice.label ? ` “${notice.label}”` : ''}.
+            </strong>{' '}
+            Copy it now: it is shown only once, we keep only its hash.
           </p>
           <CopyField id="new-token" label="API token" value={notice.token} />
         </Notice>
@@ -61,7 +63,9 @@ export const DevelopersPage: FC<{
         <Notice tone="ok">
           <p>
             <strong>New webhook secret.</strong> Shown only once.{' '}
-            {notice.previousUntil ? `Until ${fmtTime(notice.previousUntil)} postbacks carry signatures of both the new and the previous secret, so switch your endpoint before then.` : ''}
+            {notice.previousUntil
+              ? `Until ${fmtTime(notice.previousUntil)} postbacks carry signatures of both the new and the previous secret, so switch your endpoint before then.`
+              : ''}
           </p>
           <CopyField id="new-secret" label="Webhook secret" value={notice.secret} />
         </Notice>
@@ -72,7 +76,9 @@ export const DevelopersPage: FC<{
         <div class="panel-head">
           <div>
             <h2 id="tokens">API tokens</h2>
-            <p class="muted">Send one as <code>Authorization: Bearer …</code> from your server. Never put it in a browser or an app.</p>
+            <p class="muted">
+              Send one as <code>Authorization: Bearer …</code> from your server. Never put it in a browser or an app.
+            </p>
           </div>
         </div>
         {tokens.length === 0 ? (
@@ -107,7 +113,11 @@ export const DevelopersPage: FC<{
                       ) : !tokensAllowed ? null : (
                         <form method="post" action={`/app/developers/tokens/${t.id}/revoke`}>
                           <Csrf token={frame.csrf} />
-                          <button type="submit" class="button danger small" aria-label={`Revoke token ${t.label ?? t.prefix + '…' + t.last4}`}>
+                          <button
+                            type="submit"
+                            class="button danger small"
+                            aria-label={`Revoke token ${t.label ?? `${t.prefix}…${t.last4}`}`}
+                          >
                             Revoke
                           </button>
                         </form>
@@ -133,7 +143,9 @@ export const DevelopersPage: FC<{
         ) : !tokensAllowed ? (
           <p class="hint">Owners and developers create and revoke tokens; you are a {frame.role}.</p>
         ) : (
-          <p class="hint">Live tokens become available once AimbrellaPay has enabled live mode for your shop (see the go-live checklist in the docs).</p>
+          <p class="hint">
+            Live tokens become available once AimbrellaPay has enabled live mode for your shop (see the go-live checklist in the docs).
+          </p>
         )}
         <p class="hint">A revoked token stops working everywhere within about two minutes.</p>
       </section>
@@ -147,7 +159,9 @@ export const DevelopersPage: FC<{
         <ul class="plain">
           {active.map((s) => (
             <li>
-              {s.expiresAt ? `Previous secret from ${fmtTime(s.createdAt)}, signs until ${fmtTime(s.expiresAt)}` : `Current secret, created ${fmtTime(s.createdAt)}`}
+              {s.expiresAt
+                ? `Previous secret from ${fmtTime(s.createdAt)}, signs until ${fmtTime(s.expiresAt)}`
+                : `Current secret, created ${fmtTime(s.createdAt)}`}
             </li>
           ))}
         </ul>
@@ -165,13 +179,14 @@ export const DevelopersPage: FC<{
       <section class="panel" aria-labelledby="test-postback">
         <h2 id="test-postback">Send a test postback</h2>
         <p>
-          Sends a signed <code>payment.paid</code> postback with <code>"mode": "test"</code> and transaction id <code>test-postback</code> to your endpoint. It refers to no real
-          payment.
+          Sends a signed <code>payment.paid</code> postback with <code>"mode": "test"</code> and transaction id <code>test-postback</code>{' '}
+          to your endpoint. It refers to no real payment.
         </p>
         {notice?.kind === 'test-postback' ? (
           <Notice tone={notice.ok ? 'ok' : 'bad'}>
             <p>
-              <strong>{notice.ok ? 'Your endpoint accepted it' : 'Not accepted'}</strong>: {notice.httpStatus ? `HTTP ${notice.httpStatus}` : (notice.error ?? 'no answer')}
+              <strong>{notice.ok ? 'Your endpoint accepted it' : 'Not accepted'}</strong>:{' '}
+              {notice.httpStatus ? `HTTP ${notice.httpStatus}` : (notice.error ?? 'no answer')}
               {notice.latencyMs !== null ? ` in ${notice.latencyMs} ms` : ''}.
             </p>
             {notice.excerpt ? <pre class="answer">{notice.excerpt}</pre> : null}
@@ -183,7 +198,14 @@ export const DevelopersPage: FC<{
             <Csrf token={frame.csrf} />
             <div class="field grow">
               <label for="url">Your postback URL</label>
-              <input id="url" name="url" type="url" required value={testUrl ?? ''} placeholder="https://shop.example/aimbrellapay/postbacks" />
+              <input
+                id="url"
+                name="url"
+                type="url"
+                required
+                value={testUrl ?? ''}
+                placeholder="https://shop.example/aimbrellapay/postbacks"
+              />
             </div>
             <button type="submit" class="button">
               Send test postback
@@ -197,8 +219,8 @@ export const DevelopersPage: FC<{
       <section class="panel" aria-labelledby="sandbox">
         <h2 id="sandbox">Sandbox magic values</h2>
         <p>
-          In test mode, put a tag in the customer's email to make the Bansky sandbox misbehave on purpose: <code>jane+postback_delay@example.com</code>. Combine tags with more{' '}
-          <code>+</code>.
+          In test mode, put a tag in the customer's email to make the Bansky sandbox misbehave on purpose:{' '}
+          <code>jane+postback_delay@example.com</code>. Combine tags with more <code>+</code>.
         </p>
         <div class="table-wrap">
           <table class="table">

@@ -2,8 +2,8 @@
 import type { FC } from 'hono/jsx';
 import type { PaymentRecord } from '../../core/payments/record';
 import { fmtAmount, fmtTime, STATUS_LABELS } from '../format';
+import { AppPage, Csrf, type Frame, Notice } from '../layout';
 import { can } from '../members/roles';
-import { AppPage, Csrf, Notice, type Frame } from '../layout';
 import { StatusBadge } from './payments';
 
 export interface ResendNotice {
@@ -19,7 +19,12 @@ const DELIVERY_LABELS: Record<PaymentRecord['postback']['status'], string> = {
   dead_lettered: 'Gave up after retrying for 24 h',
 };
 
-export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: string | null; notice?: ResendNotice }> = ({ frame, r, nextRetryAt, notice }) => {
+export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: string | null; notice?: ResendNotice }> = ({
+  frame,
+  r,
+  nextRetryAt,
+  notice,
+}) => {
   const canResend = r.postback.webhookId !== null && r.postbackUrl !== null && r.shopTransactionId !== null;
   return (
     <AppPage title={`Payment ${r.shopTransactionId ?? r.id}`} frame={frame} nav="payments">

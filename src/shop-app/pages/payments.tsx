@@ -3,11 +3,13 @@ import type { FC } from 'hono/jsx';
 import type { PaymentList, PaymentStatus } from '../../../generated/api/types.gen';
 import type { ListFilters } from '../../core/payments-index/query';
 import { fmtAmount, fmtTime, STATUS_LABELS, STATUS_TONE } from '../format';
-import { AppPage, Notice, type Frame } from '../layout';
+import { AppPage, type Frame, Notice } from '../layout';
 
 const STATUSES: PaymentStatus[] = ['awaiting_payment', 'paid', 'failed', 'expired', 'init_failed'];
 
-export const StatusBadge: FC<{ status: PaymentStatus }> = ({ status }) => <span class={`badge badge-${STATUS_TONE[status]}`}>{STATUS_LABELS[status]}</span>;
+export const StatusBadge: FC<{ status: PaymentStatus }> = ({ status }) => (
+  <span class={`badge badge-${STATUS_TONE[status]}`}>{STATUS_LABELS[status]}</span>
+);
 
 function pageLink(f: ListFilters, cursor: string): string {
   const q = new URLSearchParams();
@@ -16,13 +18,21 @@ function pageLink(f: ListFilters, cursor: string): string {
   return `/app/payments?${q}`;
 }
 
-export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: PaymentList; error?: string; firstPage: boolean }> = ({ frame, filters, list, error, firstPage }) => {
+export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: PaymentList; error?: string; firstPage: boolean }> = ({
+  frame,
+  filters,
+  list,
+  error,
+  firstPage,
+}) => {
   const filtered = Object.values(filters).some(Boolean);
   return (
     <AppPage title="Payments" frame={frame} nav="payments">
       <div class="page-head">
         <h1>Payments</h1>
-        <p class="muted">Newest first, {frame.mode} mode. The list follows each payment within a few seconds; a payment's own page is always current.</p>
+        <p class="muted">
+          Newest first, {frame.mode} mode. The list follows each payment within a few seconds; a payment's own page is always current.
+        </p>
       </div>
 
       <form method="get" action="/app/payments" class="filters" aria-label="Filter payments">
@@ -43,7 +53,15 @@ export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: Paymen
         </div>
         <div class="field">
           <label for="currency">Currency</label>
-          <input id="currency" name="currency" value={filters.currency ?? ''} placeholder="EUR" maxlength={5} pattern="[A-Za-z]{3,5}" autocapitalize="characters" />
+          <input
+            id="currency"
+            name="currency"
+            value={filters.currency ?? ''}
+            placeholder="EUR"
+            maxlength={5}
+            pattern="[A-Za-z]{3,5}"
+            autocapitalize="characters"
+          />
         </div>
         <div class="field">
           <label for="from">Created from</label>
@@ -54,7 +72,9 @@ export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: Paymen
           <input id="to" name="to" type="date" value={filters.to ?? ''} />
         </div>
         <div class="filter-actions">
-          <button type="submit" class="button primary">Apply</button>
+          <button type="submit" class="button primary">
+            Apply
+          </button>
           {filtered ? (
             <a class="button ghost" href="/app/payments">
               Clear
@@ -78,7 +98,9 @@ export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: Paymen
                 <span class="total-amount">
                   {fmtAmount(t.paidAmount)} <span class="currency">{t.currency}</span>
                 </span>
-                <span class="muted">paid · {t.paidCount} of {t.count} payment{t.count === 1 ? '' : 's'}</span>
+                <span class="muted">
+                  paid · {t.paidCount} of {t.count} payment{t.count === 1 ? '' : 's'}
+                </span>
                 <span class="total-statuses">
                   {STATUSES.filter((s) => t.statusCounts[s]).map((s) => (
                     <span class={`badge badge-${STATUS_TONE[s]}`}>
@@ -90,7 +112,9 @@ export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: Paymen
             ))}
           </ul>
         )}
-        <p class="hint">Paid volume and payments per status for every page of this filter, one per currency (never added across currencies).</p>
+        <p class="hint">
+          Paid volume and payments per status for every page of this filter, one per currency (never added across currencies).
+        </p>
       </section>
 
       {list.items.length > 0 ? (

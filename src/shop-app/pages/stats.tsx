@@ -24,9 +24,27 @@ export type EmbedState =
   | { kind: 'off' }
   | { kind: 'error' };
 
-export const RANGE_LABEL: Record<StatsRange, string> = { '7d': 'Last 7 days', '30d': 'Last 30 days', '90d': 'Last 90 days' };
+const RANGE_LABEL: Record<StatsRange, string> = { '7d': 'Last 7 days', '30d': 'Last 30 days', '90d': 'Last 90 days' };
 // Currencies without minor units: their sums are shown as whole numbers, every other with two decimals at least.
-const ZERO_DECIMALS = new Set(['JPY', 'KRW', 'VND', 'CLP', 'ISK', 'HUF', 'XOF', 'XAF', 'UGX', 'PYG', 'RWF', 'KMF', 'GNF', 'DJF', 'BIF', 'VUV', 'XPF']);
+const ZERO_DECIMALS = new Set([
+  'JPY',
+  'KRW',
+  'VND',
+  'CLP',
+  'ISK',
+  'HUF',
+  'XOF',
+  'XAF',
+  'UGX',
+  'PYG',
+  'RWF',
+  'KMF',
+  'GNF',
+  'DJF',
+  'BIF',
+  'VUV',
+  'XPF',
+]);
 
 /** An exact decimal sum as BigQuery answers it ("12.5") shown as money ("12.50"); never through a float. */
 function money(amount: string, currency: string): string {
@@ -37,7 +55,8 @@ function money(amount: string, currency: string): string {
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
-const shortDay = (day: string) => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const shortDay = (day: string) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const statusLabel = (s: string) => STATUS_LABELS[s as keyof typeof STATUS_LABELS] ?? s;
 const REASON_TONE: Record<string, string> = { failed: 'bad', init_failed: 'bad', expired: 'muted' };
 
@@ -88,7 +107,8 @@ const CurrencyPanel: FC<{ c: CurrencyFigures; f: StatsFigures }> = ({ c, f }) =>
           {money(c.amountPaid, c.currency)} <span class="currency">{c.currency}</span>
         </h3>
         <span class="sub">
-          paid · {count(c.paid)} of {count(c.payments)} payment{c.payments === 1 ? '' : 's'} · conversion {percent(c.payments ? c.paid / c.payments : null)}
+          paid · {count(c.paid)} of {count(c.payments)} payment{c.payments === 1 ? '' : 's'} · conversion{' '}
+          {percent(c.payments ? c.paid / c.payments : null)}
         </span>
       </header>
       <div class="chart-pair">
@@ -119,7 +139,9 @@ const CurrencyPanel: FC<{ c: CurrencyFigures; f: StatsFigures }> = ({ c, f }) =>
             bars={c.days.map((d) => ({
               value: d.payments ? d.paid / d.payments : 0,
               empty: d.payments === 0,
-              title: d.payments ? `${d.day}: ${percent(d.paid / d.payments)} (${count(d.paid)} of ${count(d.payments)} paid)` : `${d.day}: no payments`,
+              title: d.payments
+                ? `${d.day}: ${percent(d.paid / d.payments)} (${count(d.paid)} of ${count(d.payments)} paid)`
+                : `${d.day}: no payments`,
             }))}
           />
         </figure>
@@ -128,9 +150,7 @@ const CurrencyPanel: FC<{ c: CurrencyFigures; f: StatsFigures }> = ({ c, f }) =>
         <summary>Day by day</summary>
         <div class="table-wrap">
           <table class="table">
-            <caption class="visually-hidden">
-              {c.currency} per day
-            </caption>
+            <caption class="visually-hidden">{c.currency} per day</caption>
             <thead>
               <tr>
                 <th scope="col">Day (UTC)</th>
@@ -166,8 +186,8 @@ const Figures: FC<{ state: FiguresState; range: StatsRange; mode: string }> = ({
     return (
       <Notice tone="info">
         <p>
-          <strong>Charts are not available on this installation yet.</strong> Payments work as usual, and the Payments page's totals answer “how much, in which
-          currency, in which state” for any dates.
+          <strong>Charts are not available on this installation yet.</strong> Payments work as usual, and the Payments page's totals answer
+          “how much, in which currency, in which state” for any dates.
         </p>
       </Notice>
     );
@@ -176,8 +196,8 @@ const Figures: FC<{ state: FiguresState; range: StatsRange; mode: string }> = ({
     return (
       <Notice tone="bad">
         <p>
-          <strong>BigQuery cannot be reached right now,</strong> so the figures and charts cannot be shown. Nothing is lost: payment events wait in a queue and
-          arrive when it is back. Try again in a few minutes; the Payments page's totals are always available.
+          <strong>BigQuery cannot be reached right now,</strong> so the figures and charts cannot be shown. Nothing is lost: payment events
+          wait in a queue and arrive when it is back. Try again in a few minutes; the Payments page's totals are always available.
         </p>
       </Notice>
     );
@@ -236,25 +256,25 @@ const Figures: FC<{ state: FiguresState; range: StatsRange; mode: string }> = ({
           <ShareBars
             caption="Payments per status"
             total={f.payments}
-            rows={f.outcomes.map((o) => ({ label: statusLabel(o.status), count: o.payments, tone: STATUS_TONE[o.status as keyof typeof STATUS_TONE] ?? 'muted' }))}
+            rows={f.outcomes.map((o) => ({
+              label: statusLabel(o.status),
+              count: o.payments,
+              tone: STATUS_TONE[o.status as keyof typeof STATUS_TONE] ?? 'muted',
+            }))}
           />
         </section>
         <section class="panel" aria-labelledby="reasons-title">
           <h2 id="reasons-title">Why payments were not paid</h2>
           {f.reasons.length ? (
-            <ShareBars
-              caption="Payments not paid, per reason"
-              total={notPaid}
-              rows={reasonRows(f.reasons)}
-            />
+            <ShareBars caption="Payments not paid, per reason" total={notPaid} rows={reasonRows(f.reasons)} />
           ) : (
             <p class="muted">No failed, expired or refused payments.</p>
           )}
         </section>
       </div>
       <p class="hint">
-        Your {mode}-mode payments created {f.from} – {f.to} (UTC days), with their status now. Amounts are never added across currencies. Updated{' '}
-        {fmtTime(f.computedAt)}; figures refresh every 5 minutes.
+        Your {mode}-mode payments created {f.from} – {f.to} (UTC days), with their status now. Amounts are never added across currencies.
+        Updated {fmtTime(f.computedAt)}; figures refresh every 5 minutes.
       </p>
     </>
   );
@@ -278,7 +298,8 @@ const Embed: FC<{ state: EmbedState; frame: Frame }> = ({ state, frame }) => {
         <div>
           <h2 id="dashboard-title">Dashboard</h2>
           <p class="muted">
-            Pick dates, currency and status inside it; time to pay and postback delivery too. It always shows {frame.shopName}'s {frame.mode}-mode payments only.
+            Pick dates, currency and status inside it; time to pay and postback delivery too. It always shows {frame.shopName}'s{' '}
+            {frame.mode}-mode payments only.
           </p>
         </div>
       </div>
@@ -294,20 +315,21 @@ const Embed: FC<{ state: EmbedState; frame: Frame }> = ({ state, frame }) => {
   );
 };
 
-export const StatsPage: FC<{ frame: Frame; range: StatsRange; figures: FiguresState; embed: EmbedState; monthStart: string; today: string }> = ({
-  frame,
-  range,
-  figures,
-  embed,
-  monthStart,
-  today,
-}) => (
+export const StatsPage: FC<{
+  frame: Frame;
+  range: StatsRange;
+  figures: FiguresState;
+  embed: EmbedState;
+  monthStart: string;
+  today: string;
+}> = ({ frame, range, figures, embed, monthStart, today }) => (
   <AppPage title="Stats" frame={frame} nav="stats">
     <div class="page-head detail-head">
       <div>
         <h1>Stats</h1>
         <p class="muted">
-          How {frame.shopName} is doing in {frame.mode} mode: paid volume and conversion per currency, outcomes and why payments were not paid.
+          How {frame.shopName} is doing in {frame.mode} mode: paid volume and conversion per currency, outcomes and why payments were not
+          paid.
         </p>
       </div>
       <a class="button" href={`/app/payments?from=${monthStart}&to=${today}`}>

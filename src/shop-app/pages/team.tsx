@@ -7,7 +7,9 @@ import type { AuditEntry } from '../members/members-object';
 import { can, ROLE_TEXT, ROLES } from '../members/roles';
 import { CopyField } from './copy-field';
 
-export type TeamNotice = { kind: 'invite'; email: string; role: MemberRole; url: string; expiresAt: string } | { kind: 'message'; tone: 'ok' | 'bad'; text: string };
+export type TeamNotice =
+  | { kind: 'invite'; email: string; role: MemberRole; url: string; expiresAt: string }
+  | { kind: 'message'; tone: 'ok' | 'bad'; text: string };
 
 const RoleSelect: FC<{ id: string; value: MemberRole }> = ({ id, value }) => (
   <select id={id} name="role">
@@ -46,8 +48,8 @@ export const TeamPage: FC<{ frame: Frame; members: Member[]; selfId: string; not
       {notice?.kind === 'invite' ? (
         <div class="notice notice-ok stack" role="status">
           <p>
-            <strong>Invite link for {notice.email}</strong> ({notice.role}). Shown only once: send it to them privately. It works once, until{' '}
-            {fmtTime(notice.expiresAt)}, and lets them set their password.
+            <strong>Invite link for {notice.email}</strong> ({notice.role}). Shown only once: send it to them privately. It works once,
+            until {fmtTime(notice.expiresAt)}, and lets them set their password.
           </p>
           <CopyField id="invite-link" label="Invite link" value={notice.url} />
         </div>
@@ -115,7 +117,9 @@ export const TeamPage: FC<{ frame: Frame; members: Member[]; selfId: string; not
       {owner ? (
         <section class="panel stack" aria-labelledby="invite">
           <h2 id="invite">Invite someone</h2>
-          <p class="muted">You get a one-time link to send them; it is valid for 72 hours. Inviting a member again resets their password.</p>
+          <p class="muted">
+            You get a one-time link to send them; it is valid for 72 hours. Inviting a member again resets their password.
+          </p>
           <form method="post" action="/app/team/invite" class="stack">
             <Csrf token={frame.csrf} />
             <div class="field">
@@ -156,7 +160,9 @@ export const AuditPage: FC<{ frame: Frame; entries: AuditEntry[]; next?: number 
   <AppPage title="Audit list" frame={frame} nav="team">
     <div class="page-head">
       <h1>Audit list</h1>
-      <p class="muted">Every change made in the app or by AimbrellaPay to {frame.shopName}'s team, tokens, webhook secret and postbacks, newest first.</p>
+      <p class="muted">
+        Every change made in the app or by AimbrellaPay to {frame.shopName}'s team, tokens, webhook secret and postbacks, newest first.
+      </p>
     </div>
     {entries.length === 0 ? (
       <p class="empty">Nothing has been changed yet. Changes appear here as soon as someone makes one.</p>
