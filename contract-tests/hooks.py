@@ -47,6 +47,8 @@ DECOY_TOKEN_ID = os.environ.get("APAY_DECOY_TOKEN_ID", "")
 # The local run's shops allow shop.example; against a deployment with only a shop's test token,
 # run.mjs steers onto http://localhost, which test mode accepts from every shop.
 STEERED_RETURN_BASE = os.environ.get("APAY_STEERED_RETURN_BASE", "https://shop.example/contract-fuzz")
+# Empty against a deployment (run.mjs): steered bodies then carry no postbackUrl.
+STEERED_POSTBACK_URL = os.environ.get("APAY_STEERED_POSTBACK_URL", "http://127.0.0.1:9/contract-fuzz/postback")
 # Currencies with their decimals, as src/core/payments/rules.ts knows them.
 STEERED_CURRENCIES = [("EUR", 2, "fiat"), ("JPY", 0, "fiat"), ("USD", 2, "fiat"), ("BTC", 8, "crypto"), ("USDC", 6, "crypto")]
 BUSINESS_RULE_CODES = {
@@ -184,9 +186,13 @@ def _steer_init_payment(case) -> None:
     n = _digest(body) % 1000
     body["successUrl"] = f"{STEERED_RETURN_BASE}/thanks?n={n}"
     body["errorUrl"] = f"{STEERED_RETURN_BASE}/failed?n={n}"
-    if "postbackUrl" in body:
-        # Test mode allows http://127.0.0.1; port 9 (discard) refuses at once, so retries cost nothing.
-        body["postbackUrl"] = "http://127.0.0.1:9/contract-fuzz/postback"
+    if "postbackUrl" in body and STEERED_POSTBACK_URL:
+        # A local development Worker allows http://127.0.0.1 in test mode; port 9 (discard)
+        # refuses at once, so retries cost nothing.
+        body["postbackUrl"] = STEERED_POSTBACK_URL
+    elif "postbackUrl" in body:
+        # A deployment posts only to public https URLs, and the run has none to offer: no postback.
+        del body["postbackUrl"]
     if isinstance(body.get("name"), str) and not _safe_name(body["name"]):
         body["name"] = "Contract Fuzz"
     if isinstance(body.get("metadata"), dict):

@@ -4,6 +4,7 @@
 //   npm run test:contract              CI budget (200 cases per operation and phase)
 //   npm run test:contract -- --deep    a longer local run (1000 cases, longer stateful scenarios)
 //   npm run test:contract -- --seed N  reproduce a run (the seed is printed at the start)
+//   npm run test:contract -- --max-examples 10   a quick run: both runs, no budget floor
 //   ... -- --include-operation-id getHealth   any other flag goes to the main schemathesis run
 //   npm run test:contract -- --serve   start everything, print the tokens, wait (to replay by hand)
 //   npm run test:contract -- --base-url https://staging.example --token apay_test_…
@@ -45,6 +46,9 @@ const argv = process.argv.slice(2);
 const deep = takeFlag('--deep');
 const serve = takeFlag('--serve');
 const seed = Number(takeValue('--seed') ?? randomInt(1, 2 ** 31));
+// Cases per operation and phase, for both runs (a quick check); the budget floor then no longer applies.
+const explicitExamples = takeValue('--max-examples');
+const maxExamples = explicitExamples ?? (deep ? '1000' : undefined);
 const remote = remoteOptions();
 const passThrough = argv; // whatever is left goes to the main run
 
@@ -134,6 +138,7 @@ try {
     BANSKY_POSTBACK_SECRET: secrets.BANSKY_POSTBACK_SECRET,
     // Test mode takes http://localhost returns from any shop; the local run's shops allow shop.example.
     ...(remote && !remote.adminToken ? { APAY_STEERED_RETURN_BASE: 'http://localhost/contract-fuzz' } : {}),
+    ...(remote ? { APAY_STEERED_POSTBACK_URL: '' } : {}),
     NO_COLOR: '1',
   };
   if (serve) {
@@ -157,7 +162,7 @@ try {
       '--config-file', join(here, 'schemathesis.toml'),
       'run', join(root, 'openapi.yaml'),
       ...common,
-      ...(deep ? ['--max-examples', '1000'] : []),
+      ...(maxExamples ? ['--max-examples', maxExamples] : []),
       '--report', 'junit', '--report-junit-path', join(reports, 'junit.xml'),
       ...skipped.flags,
       ...passThrough,
@@ -169,7 +174,7 @@ try {
       APAY_PAYMENTS_OUT: join(reports, 'payments.json'),
     },
   );
-  const budget = checkBudget(join(reports, 'tally.json'), passThrough.length === 0 ? (deep ? 1000 : MIN_CASES) : 0);
+  const budget = checkBudget(join(reports, 'tally.json'), passThrough.length || explicitExamples ? 0 : deep ? 1000 : MIN_CASES);
 
   log('run 2: Bansky postbacks with forged or missing signatures are rejected');
   const forged = await schemathesis(
@@ -179,7 +184,7 @@ try {
       'run', join(root, 'openapi.yaml'),
       ...common,
       '--include-operation-id', 'receiveBanskyPostback',
-      ...(deep ? ['--max-examples', '1000'] : []),
+      ...(maxExamples ? ['--max-examples', maxExamples] : []),
       '--report', 'junit', '--report-junit-path', join(reports, 'junit-forged-signatures.xml'),
     ],
     {

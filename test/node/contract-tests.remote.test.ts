@@ -37,7 +37,9 @@ describe('contract tests against a deployment (--base-url)', () => {
   beforeAll(async () => {
     sandbox = await startBanskySandbox({ port: 0, apiToken: CANARY.BANSKY_API_TOKEN, postbackSecret: CANARY.BANSKY_POSTBACK_SECRET });
     // The deployment's own limits would slow the fuzzer to --rate-limit; this one allows it all.
+    // Not a local development Worker: postbacks only to public https URLs, as on a deployment.
     worker = await startDocsWorker({
+      LOCAL_DEVELOPMENT: 'false',
       BANSKY_TEST_BASE_URL: sandbox.url,
       RATE_LIMIT_PER_TOKEN: '1000000',
       RATE_LIMIT_PER_IP: '1000000',

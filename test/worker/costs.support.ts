@@ -23,7 +23,7 @@ export type Kind = 'kv' | 'do' | 'queue' | 'bansky' | 'shop' | 'storage' | 'othe
 /** The kinds that are round trips over the network in production (storage is in the object). */
 export const NETWORK_KINDS = ['kv', 'do', 'queue', 'bansky', 'shop'] as const;
 
-export interface Op {
+interface Op {
   kind: Kind;
   /** e.g. `kv.put txlog:`, `PaymentObject.init`, `queue analytics`, `storage.put payment`. */
   what: string;

@@ -1,10 +1,10 @@
-// The shop program for OpenAPI Generator's Java client (native library).
+// The shop program for OpenAPI Generator's Java client (its default library: OkHttp and Gson).
 //
 // Starts payments with Double and String amounts, pays at the Bansky sandbox, verifies the
 // postbacks with the Standard Webhooks Java library, reads, lists, resends, and meets a 400 and a
-// 429 as ApiException with the problem document. Prints one `check <name> ok|FAIL <why>` line per check.
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+// 429 as ApiException with the problem document (parsed with the generated Problem.fromJson). Prints one `check <name> ok|FAIL <why>` line per check.
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.standardwebhooks.Webhook;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
@@ -40,7 +40,6 @@ public class Shop {
   }
 
   static final List<Verified> verified = new CopyOnWriteArrayList<>();
-  static final ObjectMapper json = ApiClient.createDefaultObjectMapper();
   static String shop;
   static PaymentsApi api;
 
@@ -48,8 +47,8 @@ public class Shop {
     String token = System.getenv("AIMBRELLAPAY_TOKEN");
     int rateLimit = Integer.parseInt(System.getenv("MATRIX_RATE_LIMIT"));
     ApiClient client = new ApiClient();
-    client.updateBaseUri(System.getenv("AIMBRELLAPAY_URL"));
-    client.setRequestInterceptor(b -> b.header("Authorization", "Bearer " + token));
+    client.setBasePath(System.getenv("AIMBRELLAPAY_URL"));
+    client.setBearerToken(token);
     api = new PaymentsApi(client);
     HttpServer server = startShop(new Webhook(System.getenv("AIMBRELLAPAY_WEBHOOK_SECRET")));
 
@@ -72,9 +71,9 @@ public class Shop {
       expectEqual(p.getAmount(), "1234567.89", "amount");
     });
     check("list with filters", () -> {
-      PaymentList paid = api.listPayments(PaymentStatus.PAID, "EUR", null, null, null, null, null);
+      PaymentList paid = api.listPayments(PaymentStatus.PAID, "EUR", null, null, null, null, null, null);
       expectEqual(paid.getItems().stream().map(PaymentListItem::getId).toList(), List.of(eurId), "paid EUR payments");
-      PaymentList usd = api.listPayments(PaymentStatus.AWAITING_PAYMENT, "USD", null, null, null, null, null);
+      PaymentList usd = api.listPayments(PaymentStatus.AWAITING_PAYMENT, "USD", null, null, null, null, null, null);
       boolean found = false;
       for (PaymentListItem p : usd.getItems()) {
         if (!p.getCurrency().equals("USD") || p.getStatus() != PaymentStatus.AWAITING_PAYMENT) throw new AssertionError("awaiting USD: " + usd);
@@ -94,7 +93,7 @@ public class Shop {
         throw new AssertionError("no ApiException");
       } catch (ApiException e) {
         expectEqual(e.getCode(), 400, "status");
-        expectEqual(json.readValue(e.getResponseBody(), Problem.class).getCode(), ErrorCode.INVALID_AMOUNT, "code");
+        expectEqual(Problem.fromJson(e.getResponseBody()).getCode(), ErrorCode.INVALID_AMOUNT, "code");
       }
     });
     check("429 as a typed problem", () -> {
@@ -103,7 +102,7 @@ public class Shop {
           api.getPayment(eurId);
         } catch (ApiException e) {
           expectEqual(e.getCode(), 429, "status");
-          expectEqual(json.readValue(e.getResponseBody(), Problem.class).getCode(), ErrorCode.RATE_LIMITED, "code");
+          expectEqual(Problem.fromJson(e.getResponseBody()).getCode(), ErrorCode.RATE_LIMITED, "code");
           return;
         }
       }
@@ -135,10 +134,10 @@ public class Shop {
         try {
           Map<String, List<String>> headers = exchange.getRequestHeaders();
           webhook.verify(body, HttpHeaders.of(headers, (a, b) -> true));
-          JsonNode p = json.readTree(body);
-          JsonNode data = p.get("data");
-          verified.add(new Verified(exchange.getRequestHeaders().getFirst("webhook-id"), p.get("type").asText(), data.get("id").asText(),
-              data.get("status").asText(), data.get("amount").asText()));
+          JsonObject p = JsonParser.parseString(body).getAsJsonObject();
+          JsonObject data = p.getAsJsonObject("data");
+          verified.add(new Verified(exchange.getRequestHeaders().getFirst("webhook-id"), p.get("type").getAsString(),
+              data.get("id").getAsString(), data.get("status").getAsString(), data.get("amount").getAsString()));
           status = 204;
         } catch (Exception e) {
           status = 400;

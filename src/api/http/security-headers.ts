@@ -5,7 +5,7 @@ import type { AppEnv } from './context';
 export const HSTS = 'max-age=63072000; includeSubDomains';
 
 /** nosniff always, HSTS over https: set on `headers`. */
-export function addSecurityHeaders(headers: Headers, requestUrl: URL): void {
+function addSecurityHeaders(headers: Headers, requestUrl: URL): void {
   headers.set('X-Content-Type-Options', 'nosniff');
   if (requestUrl.protocol === 'https:') headers.set('Strict-Transport-Security', HSTS);
 }

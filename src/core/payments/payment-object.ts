@@ -151,7 +151,7 @@ export class PaymentObject extends DurableObject<Env> {
  * A payment's storage in its object: one record and the alarm it calls for, waitUntil for work
  * after the answer, and a way to start the postback attempt that is due.
  */
-export function durableStorage(ctx: DurableObjectState, services: () => Services, deliverSoon: () => void): PaymentStorage {
+function durableStorage(ctx: DurableObjectState, services: () => Services, deliverSoon: () => void): PaymentStorage {
   const alarmFor = (r: PaymentRecord, index: IndexState | null) => {
     const { config } = services();
     return nextAlarmAt(r, index, {

@@ -6,7 +6,7 @@ import { canonicalAmount, decimalFromJsonNumber } from './amount';
 import type { PaymentRecord } from './record';
 
 /** Crypto currencies we accept, with their decimals (the smallest unit Bansky settles). */
-export const CRYPTO_DECIMALS: Readonly<Record<string, number>> = { BTC: 8, ETH: 18, LTC: 8, USDT: 6, USDC: 6 };
+const CRYPTO_DECIMALS: Readonly<Record<string, number>> = { BTC: 8, ETH: 18, LTC: 8, USDT: 6, USDC: 6 };
 
 let iso4217: Set<string> | null = null;
 function isIso4217(code: string): boolean {
@@ -40,8 +40,8 @@ export interface ValidatedPayment extends Omit<InitPaymentRequest, 'amount'> {
 }
 
 /** `metadata` limits (the contract's Metadata schema; its key rules are checked here, as zod's record ignores them). */
-export const METADATA_MAX_KEYS = 20;
-export const METADATA_KEY = /^[A-Za-z0-9_.:-]{1,40}$/;
+const METADATA_MAX_KEYS = 20;
+const METADATA_KEY = /^[A-Za-z0-9_.:-]{1,40}$/;
 
 /** Each key that breaks the rules, as `errors[]` entries (`in` is where the map was sent). */
 export function metadataKeyIssues(
@@ -66,7 +66,7 @@ export function metadataKeyIssues(
 }
 
 /** The metadata as stored and fingerprinted: keys sorted (the order they were sent in means nothing), none when empty. */
-export function canonicalMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+function canonicalMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
   if (!metadata || Object.keys(metadata).length === 0) return undefined;
   return Object.fromEntries(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

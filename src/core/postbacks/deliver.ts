@@ -78,7 +78,7 @@ export function printableExcerpt(text: string, max: number): string {
 /** openapi.yaml, PostbackSummary.lastError's maxLength. */
 const LAST_ERROR_MAX = 300;
 
-export const RESPONSE_EXCERPT_BYTES = 512;
+const RESPONSE_EXCERPT_BYTES = 512;
 
 /** Up to `max` bytes of the body as text (lossy UTF-8); the rest of the stream is cancelled. */
 async function firstBytes(res: Response, max: number): Promise<string | null> {
