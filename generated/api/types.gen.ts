@@ -133,7 +133,7 @@ export type PostbackSummary = {
     lastHttpStatus?: number | null;
     /**
      * Why the latest attempt failed, null when it succeeded or none was made: `no answer within
-     * 15000 ms`, `connection refused`, `TLS handshake failed: …`, `DNS lookup failed`, or
+     * 15000 ms`, `connection refused or lost before an answer`, `TLS handshake failed`, `DNS lookup failed`, or
      * `HTTP 503: ` and the first bytes of your endpoint's answer. The shop app lists every attempt.
      *
      */

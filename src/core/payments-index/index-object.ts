@@ -138,8 +138,10 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   query(q: ShardQuery): IndexEntry[] {
     const { where, args } = filters(q);
     if (q.before) {
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      args.push(q.before.createdAt, q.before.createdAt, q.before.id);
+      // A row value, not `a < ? OR (a = ? AND b < ?)`: SQLite seeks the (created_at, id) index to
+      // it, where the OR form scanned every newer row (680 000 rows read half-way into 10⁶).
+      where.push('(created_at, id) < (?, ?)');
+      args.push(q.before.createdAt, q.before.id);
     }
     const sql = `SELECT entry FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
     return this.sql

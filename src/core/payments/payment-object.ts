@@ -7,7 +7,7 @@ import { type FlowServices, PaymentFlow, type PaymentStorage, type PostbackOutco
 import { isFinal, type ListenDelivery, type PaymentRecord } from './record';
 import { type IndexState, type NewPayment, nextAlarmAt } from './state';
 
-export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };
+export type InitOutcome = { kind: 'created' | 'replayed' | 'conflict'; record: PaymentRecord };
 export type { PostbackOutcome };
 
 const RECORD = 'payment';
@@ -197,5 +197,5 @@ function durableStorage(ctx: DurableObjectState, services: () => Pick<Services, 
 }
 
 function replay(r: PaymentRecord, fingerprint: string): InitOutcome {
-  return r.fingerprint === fingerprint ? { kind: 'replayed', record: r } : { kind: 'conflict' };
+  return { kind: r.fingerprint === fingerprint ? 'replayed' : 'conflict', record: r };
 }
