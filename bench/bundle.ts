@@ -18,7 +18,7 @@ export interface Bundle {
 }
 
 /** node_modules/<pkg>/… → <pkg>; src files stay as paths. */
-export const groupOf = (path: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path;
+const groupOf = (path: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path;
 
 export function bundle(config: string, keep?: string): Bundle {
   const out = keep ?? mkdtempSync(join(tmpdir(), 'apay-bundle-'));

@@ -56,7 +56,7 @@ export async function throughput(
 }
 
 /** CPU ms per second a process burns while nobody calls it (timers, the dev runtime's own work). */
-export async function idleCpuRate(pids: number[], ms = 2000): Promise<number[]> {
+async function idleCpuRate(pids: number[], ms = 2000): Promise<number[]> {
   const before = pids.map(cpuMs);
   await sleep(ms);
   return pids.map((p, i) => (cpuMs(p) - before[i]!) / ms);

@@ -15,7 +15,7 @@ interface Received {
   verified: boolean;
 }
 
-export async function startRecordingShop(webhookSecret: string) {
+async function startRecordingShop(webhookSecret: string) {
   const waiting = new Map<string, (r: Received) => void>();
   const early = new Map<string, Received>();
   const webhook = new Webhook(webhookSecret);

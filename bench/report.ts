@@ -14,9 +14,9 @@ export interface Figure {
   mustBeZero?: { what: string; count: number };
 }
 
-export const ratioOf = (f: Figure) => (f.baseline ? f.ours / f.baseline.value : null);
+const ratioOf = (f: Figure) => (f.baseline ? f.ours / f.baseline.value : null);
 
-export function met(f: Figure): boolean {
+function met(f: Figure): boolean {
   if (f.mustBeZero && f.mustBeZero.count > 0) return false;
   const v = f.target.ratio ? ratioOf(f)! : f.ours;
   return f.target.op === 'le' ? v <= f.target.value : v >= f.target.value;

@@ -17,7 +17,7 @@ export const kib = (bytes: number) => bytes / 1024;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every Linux we run on). */
-export const CLK_TCK = 100;
+const CLK_TCK = 100;
 
 /** utime + stime of a process (all its threads, incl. exited ones), in milliseconds. */
 export function cpuMs(pid: number): number {

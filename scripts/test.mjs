@@ -76,7 +76,8 @@ const steps = [
   { name: 'type-check (Worker)', cmd: bin('tsc'), args: ['--noEmit'], summary: () => 'no type errors' },
   { name: 'type-check (Node side)', cmd: bin('tsc'), args: ['--noEmit', '-p', 'tsconfig.node.json'], summary: () => 'no type errors' },
   { name: 'generated is fresh', cmd: process.execPath, args: ['scripts/check-generated.mjs'], summary: () => 'matches openapi.yaml' },
-  // Bounded (≈2 min), loopback only: its own wrangler dev, sandbox and shops on free ports.
+  // Bounded (≈3 min, 5 at most), loopback only: its own wrangler dev, sandbox, BigQuery emulator and
+  // shops on free ports, in a process group of its own that dies with it.
   {
     name: 'chaos run (--short)',
     cmd: 'npm',

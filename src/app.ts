@@ -1,22 +1,22 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from './api/http/body-limit';
-import type { AppEnv } from './api/http/context';
 import { notFound, onError } from './api/http/errors';
 import { limitPerIp } from './api/http/rate-limit';
 import { requestId } from './api/http/request-id';
 import { securityHeaders } from './api/http/security-headers';
 import { apiRouter } from './api/operations';
+import type { AppEnv } from './app-env';
 import { docsRouter } from './docs/routes';
 import { buildServices, withLogFields } from './services';
 import { shopAppRouter } from './shop-app/routes';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * The HTTP application: request id → services → body limit → the routers of each area.
  * Route bindings live in src/api/<area>/; the rules they apply live in the domain modules.
  */
-export function createApp() {
+function createApp() {
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', securityHeaders()); // nosniff everywhere, HSTS over https: first, so it wraps every answer
   app.use('*', requestId());

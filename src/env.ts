@@ -11,7 +11,7 @@ import type { LimiterObject } from './platform/limits/limiter-object';
 import type { ShopMembersObject } from './shop-app/members/members-object';
 
 /** The bindings of wrangler.toml: provided by the runtime, typed here, not validated. */
-export interface Bindings {
+interface Bindings {
   KV: KVNamespace;
   PAYMENTS: DurableObjectNamespace<PaymentObject>;
   LIMITER: DurableObjectNamespace<LimiterObject>;

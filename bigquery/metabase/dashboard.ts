@@ -70,7 +70,7 @@ export function cardSql(key: string, qualifiedDataset: string): string {
   return withDataset(SCOPE_SQL + readFileSync(join(CARDS_DIR, `${key}.sql`), 'utf8'), qualifiedDataset);
 }
 
-export function templateTags(key: string, sql: string): Record<string, Record<string, unknown>> {
+function templateTags(key: string, sql: string): Record<string, Record<string, unknown>> {
   const tags: Record<string, Record<string, unknown>> = {};
   for (const name of templateTagNames(sql)) {
     const filter = FILTERS.find((f) => f.slug === name);

@@ -52,6 +52,12 @@ export interface SandboxPaymentStats {
   postbacks: PostbackRecord[];
 }
 
+export interface SandboxLedger {
+  sessions: Array<{ paymentId: string; session: string; outcome: SandboxSession['outcome'] }>;
+  /** Init calls per payment id, including the ones that opened no session (faults). */
+  initCalls: Record<string, number>;
+}
+
 export interface BanskySandbox {
   url: string;
   port: number;
@@ -85,6 +91,12 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
         currency: request.currency,
       })),
     postbacks: postbacks.records(paymentId),
+  });
+
+  /** Every checkout session Bansky opened, whoever asked: the chaos run's ground truth of where money could move. */
+  const ledger = (): SandboxLedger => ({
+    sessions: [...sessions.values()].map(({ session, outcome, request }) => ({ paymentId: request.id, session, outcome })),
+    initCalls: Object.fromEntries(initCalls),
   });
 
   async function initPayment(req: IncomingMessage, res: ServerResponse) {
@@ -192,6 +204,7 @@ export async function startBanskySandbox(opts: BanskySandboxOptions): Promise<Ba
         if (req.method === 'POST') return await completeCheckout(s, req, res);
       }
       if (req.method === 'GET' && statsPath) return json(res, 200, stats(statsPath[1]!));
+      if (req.method === 'GET' && url.pathname === '/_sandbox/ledger') return json(res, 200, ledger());
       const forget = /^\/_sandbox\/payments\/([A-Za-z0-9_]+)\/forget$/.exec(url.pathname);
       if (req.method === 'POST' && forget) {
         // Test hook: Bansky as if our init for this payment had never reached it.

@@ -1,7 +1,7 @@
 /** Shared by the scenarios: the run's context, request bodies, and how duplicates are counted. */
 import { createHmac } from 'node:crypto';
 import { percentile } from '../../bench/stats.ts';
-import { type Api, type ChaosSandbox, type InitBody, SECRETS, type ShopCreds, type StatusLog } from './harness.ts';
+import { type Api, type ChaosSandbox, type InitAnswer, type InitBody, pool, SECRETS, type ShopCreds, type StatusLog } from './harness.ts';
 import type { ChaosShops, Receipt } from './shop.ts';
 
 export interface Params {
@@ -55,6 +55,8 @@ export interface Ctx {
   creds: Record<string, ShopCreds>;
   runId: string;
   log: (line: string) => void;
+  /** The shop app and payments-list probes; told when the run takes the Worker down on purpose. */
+  probes: { down(): void; up(): void; lastUp(): number };
 }
 
 export function body(ctx: Ctx, tx: string | undefined, email: string, postbackUrl: string | undefined, amount = '10.00'): InitBody {
@@ -127,4 +129,49 @@ export function derivedPaymentId(shopId: string, tx: string): string {
   let out = 'pay_';
   for (let i = 0; i < 22; i++, n /= 62n) out += BASE62[Number(n % 62n)];
   return out;
+}
+
+/**
+ * Follows tried transaction ids to the end, answered or not: each must be a payment the shop can
+ * read, or absent at Bansky too (no init call reached it, no checkout session). A checkout session
+ * for a payment we cannot read is money that could move on a page we have forgotten: lost.
+ */
+export async function followTransactions(
+  ctx: Ctx,
+  scenario: string,
+  shop: ShopCreds,
+  txs: string[],
+): Promise<{ readable: number; absent: number; lost: string[]; states: Record<string, number> }> {
+  const ledger = await ctx.sandbox.ledger();
+  const atBansky = new Set([...ledger.sessions.map((x) => x.paymentId), ...Object.keys(ledger.initCalls)]);
+  const states: Record<string, number> = {};
+  let readable = 0;
+  let absent = 0;
+  const lost: string[] = [];
+  await pool([...new Set(txs)], 20, async (tx) => {
+    const id = derivedPaymentId(shop.shopId, tx);
+    const p = await ctx.api.payment(scenario, shop, id).catch(() => undefined);
+    if (p) {
+      readable++;
+      states[p.status] = (states[p.status] ?? 0) + 1;
+    } else if (p === null && !atBansky.has(id)) absent++;
+    else lost.push(`${tx} (${id}): ${p === null ? 'unknown to us, but Bansky has it' : 'not readable'}`);
+  });
+  return { readable, absent, lost, states };
+}
+
+/**
+ * Why an init did not end in a payment, in words: whose timeout it was (Bansky's answer later than
+ * BANSKY_TIMEOUT_MS → our 504 bansky_timeout; the Worker not answering the client in time → no
+ * answer at all) or what else. Only the first two are timeouts the contract documents.
+ */
+export function initFailureKind(a: InitAnswer): { kind: string; documentedTimeout: boolean } {
+  if (a.status === 504 && a.code === 'bansky_timeout')
+    return { kind: '504 bansky_timeout (Bansky answered later than BANSKY_TIMEOUT_MS)', documentedTimeout: true };
+  if (a.status === 0 && /timeout|abort/i.test(a.code ?? ''))
+    return { kind: 'no answer within the client timeout (our Worker too slow)', documentedTimeout: true };
+  if (a.status === 502) return { kind: `502 ${a.code ?? ''} (Bansky refused or unreachable)`.replace('  ', ' '), documentedTimeout: false };
+  if (a.status === 503) return { kind: '503 (the runtime overloaded or restarting)', documentedTimeout: false };
+  if (a.status === 0) return { kind: `no answer (${a.code ?? 'connection failed'})`, documentedTimeout: false };
+  return { kind: `${a.status} ${a.code ?? ''}`.trim(), documentedTimeout: false };
 }

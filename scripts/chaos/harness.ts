@@ -10,8 +10,7 @@ import { cmdline, descendants } from '../../bench/workers.ts';
 import { createClient } from '../../generated/api/client/index.ts';
 import { adminCreateShop, adminIssueToken } from '../../generated/api/sdk.gen.ts';
 import type { AdminPayment, Payment } from '../../generated/api/types.gen.ts';
-import { signBanskyPostback } from '../../sandbox/bansky/postbacks.ts';
-import type { SandboxPaymentStats } from '../../sandbox/bansky/server.ts';
+import type { SandboxLedger, SandboxPaymentStats } from '../../sandbox/bansky/server.ts';
 import { startWorker } from '../lib/wrangler-dev.mjs';
 import { DEMO_SHOP_HOSTS } from '../local/demo-credentials.ts';
 
@@ -104,6 +103,8 @@ export interface ChaosSandbox {
   url: string;
   /** The sandbox's test hook GET /_sandbox/payments/<id>: init calls, checkout sessions, postbacks sent. */
   stats(paymentId: string): Promise<SandboxPaymentStats>;
+  /** Every checkout session the sandbox opened (GET /_sandbox/ledger): the ground truth of where money could move. */
+  ledger(): Promise<SandboxLedger>;
   close(): Promise<void>;
 }
 
@@ -123,6 +124,11 @@ export async function startSandbox(opts: { stallMs: number; postbackDelayMs: num
       const res = await fetch(`${sb.url}/_sandbox/payments/${paymentId}`, { signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new Error(`sandbox stats for ${paymentId} answered ${res.status}`);
       return (await res.json()) as SandboxPaymentStats;
+    },
+    async ledger() {
+      const res = await fetch(`${sb.url}/_sandbox/ledger`, { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`sandbox ledger answered ${res.status}`);
+      return (await res.json()) as SandboxLedger;
     },
     close: () => sb.stop(),
   };
@@ -195,6 +201,58 @@ export class Api {
     };
   }
 
+  /**
+   * An init a scenario needs to go on (not the one it measures): a 503 or no answer is retried with
+   * the same body, as the contract tells a shop to (the transaction id makes it idempotent). The
+   * retries are counted under `retried-503`, not as the scenario's answers.
+   */
+  async initCreated(scenario: string, shop: ShopCreds, body: InitBody): Promise<string> {
+    let last = '';
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      const a = await this.init(`${scenario}-setup`, shop, body).catch((err: Error) => ({ status: 0, id: null, code: err.message }));
+      if ((a.status === 201 || a.status === 200) && a.id) {
+        this.statuses.note(scenario, a.status);
+        return a.id;
+      }
+      last = `${a.status} ${a.code ?? ''}`;
+      if (a.status !== 503 && a.status !== 0) break;
+      this.statuses.note('retried-503', a.status);
+      await sleep(500 * attempt);
+    }
+    throw new Error(`${scenario}: an init it needs answered ${last.trim()} (after retrying 503s and dropped connections)`);
+  }
+
+  /**
+   * The customer pays or declines at Bansky's checkout (through our pay link), and Bansky's own
+   * signed postback makes the payment final: resolves once the shop can read it final.
+   */
+  async settleAtBansky(scenario: string, shop: ShopCreds, paymentId: string, action: 'pay' | 'decline'): Promise<void> {
+    const r = await this.customer(scenario, paymentId, action, false);
+    if (!r.ok) throw new Error(`${scenario}: the customer's way to Bansky answered ${r.steps.join(' → ')}`);
+    const want = action === 'pay' ? 'paid' : 'failed';
+    const final = await waitFor(
+      async () => (await this.payment(scenario, shop, paymentId).catch(() => null))?.status === want,
+      15_000,
+      200,
+    );
+    if (!final) throw new Error(`${scenario}: ${paymentId} not ${want} 15 s after Bansky's checkout (its postback)`);
+  }
+
+  /** The customer's browser back from Bansky at our return wrapper (302 on to the shop); false when it got no such answer. */
+  async returnFromBansky(scenario: string, paymentId: string): Promise<boolean> {
+    try {
+      const ret = await fetch(`${this.url}/integration/success?id=${paymentId}`, {
+        redirect: 'manual',
+        signal: AbortSignal.timeout(10_000),
+      });
+      await ret.arrayBuffer();
+      this.statuses.note(scenario, ret.status);
+      return ret.status === 302;
+    } catch {
+      return false;
+    }
+  }
+
   /** The shop's view (GET /api/v1/payments/{id}); null when not found. */
   async payment(scenario: string, shop: ShopCreds, id: string): Promise<Payment | null> {
     const res = await fetch(`${this.url}/api/v1/payments/${id}`, {
@@ -235,20 +293,6 @@ export class Api {
       cursor = page.nextCursor;
     } while (cursor);
     return ids;
-  }
-
-  /** What Bansky would post after the customer paid or declined, signed with Bansky's key (bench/postbacks.ts does the same). */
-  async banskyPostback(scenario: string, p: { id: string; status: 'paid' | 'failed'; amount: string; currency: string }): Promise<number> {
-    const body = JSON.stringify({ ...p, transactionId: `bnk_tx_chaos_${p.id.slice(-8)}`, occurredAt: new Date().toISOString() });
-    const res = await fetch(`${this.url}/api/payment-verify`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-bansky-signature': signBanskyPostback(body, SECRETS.BANSKY_POSTBACK_SECRET) },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.arrayBuffer();
-    this.statuses.note(scenario, res.status);
-    return res.status;
   }
 
   /**

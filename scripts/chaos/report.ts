@@ -16,6 +16,12 @@ export interface Line {
   failed: string[];
   /** Timing expectations that did not hold (a postback or retry later than its budget): a finding too, but machine load can cause it. */
   late?: string[];
+  /**
+   * Of `failed`, the ones that are only timeouts the contract documents (504 bansky_timeout, the
+   * Worker not answering in time) with nothing lost: on a loaded machine they make the run
+   * inconclusive rather than failed.
+   */
+  onlyTimeouts?: boolean;
   /** Figures behind the line, for the reader. */
   notes: string;
   /** Evidence for the JSON only (e.g. each duplicate with its times): not printed. */

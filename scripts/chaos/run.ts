@@ -11,12 +11,15 @@
  * checks, 3 and 4, and the checks that wait for expiry or dead-lettering come last.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadAverage } from '../../bench/stats.ts';
 import { freePort } from '../lib/ports.mjs';
-import { type Ctx, PAY_LINK_TTL_SECONDS, type Params, SANDBOX, secs, WORKER_VARS } from './common.ts';
-import { Api, createShop, type RunningWorker, StatusLog, startChaosWorker, startSandbox } from './harness.ts';
+import { startBanskyProxy } from './bansky-proxy.ts';
+import { type Ctx, PAY_LINK_TTL_SECONDS, type Params, SANDBOX, secs, undocumented5xx, WORKER_VARS } from './common.ts';
+import { inOwnGroup, supervise } from './group.ts';
+import { Api, createShop, pool, type RunningWorker, StatusLog, startChaosWorker, startSandbox } from './harness.ts';
+import { startProbes } from './probe.ts';
 import { type Line, lineOk, lineOnTime, save, table } from './report.ts';
 import { loadScenario } from './s1-load.ts';
 import {
@@ -32,13 +35,15 @@ import { outageScenario } from './s3-outage.ts';
 import { isolationFinish, isolationScenario } from './s4-isolation.ts';
 import { faultsLines, faultsScenario } from './s5-faults.ts';
 import { reconcileLines, reconcileStart } from './s6-reconcile.ts';
+import { banskyDownScenario } from './s8-bansky-down.ts';
+import { ANALYTICS, analyticsLine, startChaosBigQuery } from './s9-analytics.ts';
 import { startChaosShops } from './shop.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const short = process.argv.includes('--short');
 const keepState = process.argv.includes('--keep-state');
 /** The whole run's ceiling (the brief: ≤ 2 min short, ≤ 6 min full, with headroom for a slow machine). */
-const LIMIT_S = short ? 240 : 480;
+const LIMIT_S = short ? 300 : 600;
 
 const P: Params = short
   ? {
@@ -82,84 +87,104 @@ const SHOPS = (p: Params) => [
   'iso-b',
   'faults',
   'recon',
+  'bansky',
 ];
 
 let log = (line: string) => console.log(line);
+/** The step the run is in, named when something throws: which line failed and why. */
+let phase = 'starting';
+
+/** Cores and the 1-minute load: a run on a machine busier than its cores can say "inconclusive". */
+function machine(): { cores: number; load1: number; text: string } {
+  const cores = availableParallelism();
+  const load1 = Number(loadAverage().split(' ')[0]);
+  return { cores, load1, text: `load average ${loadAverage()} on ${cores} cores` };
+}
 
 async function main(): Promise<number> {
   const started = Date.now();
   log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+  const step = (name: string) => {
+    phase = name;
+    log(name);
+  };
   console.log(
-    `AimbrellaPay chaos run${short ? ' (--short)' : ''} — ${new Date().toISOString()}, node ${process.version}, load average ${loadAverage()}`,
+    `AimbrellaPay chaos run${short ? ' (--short)' : ''} — ${new Date().toISOString()}, node ${process.version}, ${machine().text}`,
   );
   const artifacts = join(root, 'test-artifacts', 'chaos');
   mkdirSync(artifacts, { recursive: true });
   const logFile = join(artifacts, `worker${short ? '-short' : ''}.log`);
   rmSync(logFile, { force: true });
   const stateDir = mkdtempSync(join(tmpdir(), 'apay-chaos-'));
-  const sandbox = await startSandbox(SANDBOX);
+  const [sandbox, bigquery] = await Promise.all([startSandbox(SANDBOX), startChaosBigQuery()]);
+  const proxy = await startBanskyProxy(sandbox.url);
   const shops = await startChaosShops();
   const port = await freePort();
   const statuses = new StatusLog();
   let worker: RunningWorker | null = null;
-  // Bounded whatever happens: past the limit the Worker is stopped and the run fails (code 2).
+  let probes: ReturnType<typeof startProbes> | null = null;
+  const lines: Line[] = [];
+  // Bounded whatever happens: past the limit the run stops (code 2) and its group is killed.
   const watchdog = setTimeout(() => {
-    console.error(`chaos run: over ${LIMIT_S} s, giving up`);
+    console.error(`chaos run FAILED: over ${LIMIT_S} s in "${phase}", giving up (${machine().text})`);
+    if (lines.length) console.log(`\nlines finished before that:\n${table(lines)}`);
     void (worker as RunningWorker | null)
       ?.stop()
       .catch(() => {})
       .finally(() => process.exit(2));
   }, LIMIT_S * 1000);
+  const analyticsVars: Record<string, string> =
+    'url' in bigquery
+      ? {
+          BIGQUERY_BASE_URL: bigquery.url,
+          BIGQUERY_PROJECT: ANALYTICS.project,
+          BIGQUERY_DATASET: ANALYTICS.dataset,
+          BIGQUERY_RETRY_MAX_SECONDS: '2',
+        }
+      : {};
   try {
-    worker = await startChaosWorker({
-      port,
-      stateDir,
-      vars: { ...WORKER_VARS, BANSKY_TEST_BASE_URL: sandbox.url },
-      logFile,
-      label: 'first start',
-    });
+    const vars = { ...WORKER_VARS, ...analyticsVars, BANSKY_TEST_BASE_URL: proxy.url };
+    worker = await startChaosWorker({ port, stateDir, vars, logFile, label: 'first start' });
     const api = new Api(worker.url, statuses);
     const creds = Object.fromEntries(await Promise.all(SHOPS(P).map(async (n) => [n, await createShop(worker!.url, n)] as const)));
     for (const c of Object.values(creds)) shops.addShop(c.name, c.webhookSecret);
-    const ctx: Ctx = { P, api, sandbox, shops, statuses, creds, runId: Date.now().toString(36), log };
+    probes = startProbes(() => api.url, creds.load0!);
+    const ctx: Ctx = { P, api, sandbox, shops, statuses, creds, runId: Date.now().toString(36), log, probes };
     log(
-      `Worker on ${worker.url} (state ${stateDir}), sandbox ${sandbox.url}, shops ${shops.url}; ${Object.keys(creds).length} shops onboarded`,
+      `Worker on ${worker.url} (state ${stateDir}), sandbox ${sandbox.url} (through a relay at ${proxy.url}), shops ${shops.url}, ` +
+        `BigQuery ${'url' in bigquery ? bigquery.url : `absent (${bigquery.reason})`}; ${Object.keys(creds).length} shops onboarded`,
     );
-    const lines: Line[] = [];
 
-    log('1: load with reused ids');
+    step('1: load with reused ids');
     const load = await loadScenario(ctx);
     lines.push(load.line);
 
-    log('2: SIGKILL mid-load');
-    const restartVars = { ...WORKER_VARS, BANSKY_TEST_BASE_URL: sandbox.url, PAY_LINK_TTL_SECONDS: String(PAY_LINK_TTL_SECONDS) };
+    step('2: SIGKILL mid-load, during postback deliveries');
+    const restartVars = { ...vars, PAY_LINK_TTL_SECONDS: String(PAY_LINK_TTL_SECONDS) };
     const restart = await restartBefore(ctx, worker, async () => {
-      worker = await startChaosWorker({
-        port,
-        stateDir,
-        vars: restartVars,
-        logFile,
-        label: 'restart after SIGKILL',
-      });
+      worker = await startChaosWorker({ port, stateDir, vars: restartVars, logFile, label: 'restart after SIGKILL' });
     });
     log(`  restarted (${worker!.url})`);
     const atDeadline = restartPostbacksAtDeadline(ctx, restart); // sleeps until one retry interval + grace after the restart
-    log('6: Bansky postbacks lost (waits for the pay links to expire)');
+    step('6: Bansky postbacks lost (waits for the pay links to expire)');
     const recon = await reconcileStart(ctx);
-    log('5: Bansky faults');
+    step('5: Bansky faults');
     const faults = await faultsScenario(ctx);
+    phase = '2a: every tried id after the restart';
     const s2a = await restartReadable(ctx, restart, load.payments);
     const s2deadline = await atDeadline;
-    log('3: shop endpoint down, then up');
+    step('3: shop endpoint down, then up');
     const outage = await outageScenario(ctx);
-    log('4: one shop hanging, another on time');
+    step('4: one shop hanging, another on time');
     const isolation = await isolationScenario(ctx);
-    log('2c: clean stop (SIGINT) and restart');
+    step('8: Bansky unreachable, then slow');
+    const banskyDown = await banskyDownScenario(ctx, proxy);
+    step('2c: clean stop (SIGINT) and restart');
     const clean = await cleanRestartBefore(ctx, async () => {
       await worker!.stop();
       worker = await startChaosWorker({ port, stateDir, vars: restartVars, logFile, label: 'restart after SIGINT' });
     });
-    log('waiting for expiries, reconciliations and dead-letters');
+    step('waiting for expiries, reconciliations and dead-letters');
     const [s2aEnd, s2b, s2c, s4, s5, s6] = await Promise.all([
       restartHalfStarted(ctx, restart, s2a),
       restartPostbacks(ctx, restart, s2deadline),
@@ -168,18 +193,33 @@ async function main(): Promise<number> {
       faultsLines(ctx, faults),
       reconcileLines(ctx, recon),
     ]);
-    lines.push(s2aEnd, s2b, s2c, outage, s4, ...s5, ...s6);
+    lines.push(s2aEnd, s2b, s2c, outage, s4, ...s5, ...s6, ...banskyDown);
+    step("the shop's view, Bansky's ledger and the analytics");
+    lines.push(await probes.line());
+    lines.push(await ledgerLine(ctx));
+    lines.push(await analyticsLine(ctx, bigquery));
 
     const seconds = (Date.now() - started) / 1000;
     console.log(`\n${table(lines)}\n`);
     const ok = lines.every(lineOk);
     const onTime = lines.every(lineOnTime);
-    const verdict = !ok
-      ? 'FAILED: see the lines marked FAILED (docs/internal/runbook.md, "Chaos run").'
-      : !onTime
-        ? `Nothing lost, no unexplained duplicate; some lines LATE${short ? ' (reported, not failing the short run: machine load can cause it)' : ''}.`
-        : 'Every line: 0 lost, 0 unexplained duplicates, every expectation held, on time.';
-    console.log(`Run took ${seconds.toFixed(0)} s; load average now ${loadAverage()}. ${verdict}`);
+    const m = machine();
+    const loaded = m.load1 > m.cores;
+    // Inconclusive, not failed: the machine is busier than its cores and every failure is a
+    // documented timeout (Bansky's or ours) with nothing lost and nothing duplicated unexplained.
+    const inconclusive = !ok && loaded && lines.filter((l) => !lineOk(l)).every((l) => l.onlyTimeouts === true);
+    const verdict = inconclusive
+      ? 'INCONCLUSIVE: nothing lost, no unexplained duplicate; the only failures are documented timeouts on a machine busier than its cores.'
+      : !ok
+        ? 'FAILED: see the lines below (docs/internal/runbook.md, "Chaos run").'
+        : !onTime
+          ? `Nothing lost, no unexplained duplicate; some lines LATE${short ? ' (reported, not failing the short run: machine load can cause it)' : ''}.`
+          : 'Every line: 0 lost, 0 unexplained duplicates, every expectation held, on time.';
+    console.log(`Run took ${seconds.toFixed(0)} s; ${m.text}${loaded ? ' (busier than its cores)' : ''}. ${verdict}`);
+    for (const l of lines.filter((x) => !lineOk(x)))
+      console.log(
+        `  ${inconclusive ? 'timed out' : 'FAILED'} line "${l.scenario}": ${[l.lost ? `${l.lost} lost` : '', l.duplicated - l.explained ? `${l.duplicated - l.explained} unexplained duplicates` : '', ...l.failed].filter(Boolean).join('; ')}`,
+      );
     const file = save(
       artifacts,
       {
@@ -187,6 +227,8 @@ async function main(): Promise<number> {
         short,
         seconds,
         node: process.version,
+        machine: m,
+        verdict: inconclusive ? 'inconclusive' : !ok ? 'failed' : onTime ? 'passed' : 'passed, some late',
         params: P,
         workerVars: WORKER_VARS,
         payLinkTtlAfterRestart: PAY_LINK_TTL_SECONDS,
@@ -195,19 +237,54 @@ async function main(): Promise<number> {
       lines,
     );
     console.log(`Saved ${file.slice(root.length + 1)}; the Worker's log is ${logFile.slice(root.length + 1)}`);
-    return ok && (onTime || short) ? 0 : 1;
+    return (ok || inconclusive) && (onTime || short) ? 0 : 1;
+  } catch (err) {
+    // A step that could not go on: say which, why, and what had finished.
+    console.error(`\nchaos run FAILED in "${phase}": ${err instanceof Error ? (err.stack ?? err.message) : err}`);
+    if (lines.length) console.log(`\nlines finished before that:\n${table(lines)}`);
+    console.log(`${machine().text}; the Worker's log is ${logFile.slice(root.length + 1)}`);
+    return 2;
   } finally {
     const t = Date.now();
+    await probes?.line().catch(() => {});
     await (worker as RunningWorker | null)?.stop().catch(() => {});
-    await Promise.race([Promise.all([shops.close(), sandbox.close()]), new Promise((r) => setTimeout(r, 3000))]);
+    await Promise.race([
+      Promise.all([shops.close(), proxy.close(), sandbox.close(), 'stop' in bigquery ? bigquery.stop() : undefined]),
+      new Promise((r) => setTimeout(r, 3000)),
+    ]);
     if (!keepState) rmSync(stateDir, { recursive: true, force: true });
     clearTimeout(watchdog);
     log(`stopped in ${secs(Date.now() - t)}`);
   }
 }
 
+/**
+ * Bansky's ledger against ours: every checkout session the sandbox opened in the whole run, whoever
+ * asked, must be a payment we can read — else money could move on a page we have forgotten.
+ */
+async function ledgerLine(ctx: Ctx): Promise<Line> {
+  const ledger = await ctx.sandbox.ledger();
+  const ids = [...new Set(ledger.sessions.map((x) => x.paymentId))];
+  const unknown = (await pool(ids, 20, async (id) => ((await ctx.api.adminPayment('ledger', id).catch(() => null)) ? null : id))).filter(
+    (x): x is string => x !== null,
+  );
+  const paid = ledger.sessions.filter((x) => x.outcome === 'paid').length;
+  return {
+    scenario: "0 Bansky's ledger: every checkout session is a payment we know",
+    tried: ledger.sessions.length,
+    succeeded: ledger.sessions.length - ledger.sessions.filter((x) => unknown.includes(x.paymentId)).length,
+    lost: unknown.length,
+    duplicated: 0,
+    explained: 0,
+    failed: undocumented5xx(ctx, 'ledger'),
+    notes: `${ledger.sessions.length} checkout sessions for ${ids.length} payments (${paid} paid at Bansky), read back through the admin API${unknown.length ? `; unknown: ${unknown.slice(0, 3).join(', ')}` : ''}`,
+  };
+}
+
+// The run's processes live in a group of their own, killed on every exit path (group.ts).
+if (!inOwnGroup()) await supervise();
 const code = await main().catch((err) => {
-  console.error(`chaos run failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
+  console.error(`chaos run FAILED in "${phase}": ${err instanceof Error ? (err.stack ?? err.message) : err}`);
   return 2;
 });
 // Keep-alive sockets to the stopped Worker must not hold the run open.

@@ -9,7 +9,17 @@
  * pending without a fresh attempt one retry interval plus the alarm's grace after the restart.
  */
 import { freePort } from '../lib/ports.mjs';
-import { body, type Ctx, derivedPaymentId, duplicates, SCHEDULE, SWEEP_GRACE_S, secs, undocumented5xx } from './common.ts';
+import {
+  body,
+  type Ctx,
+  derivedPaymentId,
+  duplicates,
+  followTransactions,
+  SCHEDULE,
+  SWEEP_GRACE_S,
+  secs,
+  undocumented5xx,
+} from './common.ts';
 import { killRuntime, pool, type RunningWorker, sleep, waitFor } from './harness.ts';
 import type { Line } from './report.ts';
 
@@ -30,6 +40,10 @@ export interface RestartState {
   dead: string[];
   paidInLoad: string[];
   killedPids: number[];
+  /** Customers whose way back from Bansky the kill cut off; they reloaded it after the restart. */
+  returnedAfterRestart: number;
+  /** Postback deliveries the shop had received but not yet answered at the kill. */
+  inFlight: number;
 }
 
 export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: () => Promise<void>): Promise<RestartState> {
@@ -37,16 +51,15 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
   const shop = creds[SHOP]!;
   shops.set(SHOP, 'flaky', 'down');
   const deadUrl = `http://127.0.0.1:${await freePort()}/nobody-listens`;
+  // The customer pays (or declines) at Bansky's checkout; Bansky's own signed postback makes it final.
   const make = async (n: number, tag: string, url: string) =>
     pool(
       Array.from({ length: n }, (_, i) => i),
       10,
       async (i) => {
-        const a = await api.init('s2', shop, body(ctx, `s2-${tag}-${runId}-${i}`, `r${i}@example.com`, url));
-        if (a.status !== 201) throw new Error(`scenario 2: init answered ${a.status}`);
-        const st = await api.banskyPostback('s2', { id: a.id!, status: i % 2 ? 'failed' : 'paid', amount: '10.00', currency: 'EUR' });
-        if (st !== 200) throw new Error(`scenario 2: Bansky postback answered ${st}`);
-        return a.id!;
+        const id = await api.initCreated('s2', shop, body(ctx, `s2-${tag}-${runId}-${i}`, `r${i}@example.com`, url));
+        await api.settleAtBansky('s2', shop, id, i % 2 ? 'decline' : 'pay');
+        return id;
       },
     );
   const retrying = await make(P.restartRetrying, 'retry', shops.endpoint(SHOP, 'flaky'));
@@ -55,12 +68,15 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
   await waitFor(() => new Set(shops.receipts((r) => r.shop === SHOP).map((r) => r.paymentId)).size >= retrying.length, 10_000);
   await sleep(1200);
 
-  // The load: inits of postback payments, half paid straight away; then SIGKILL mid-stream.
+  // The load: inits of postback payments, half paid at Bansky straight away, their postbacks to an
+  // endpoint that takes 1.5 s to answer; SIGKILL while inits, customers, Bansky's postbacks and our
+  // deliveries are all in flight.
   let stop = false;
   let sent = 0;
   const txs: string[] = [];
   const created: string[] = [];
   const paidInLoad: string[] = [];
+  const returnAfterRestart: string[] = [];
   let cutOff = 0;
   const statuses: Record<number, number> = {};
   const lane = async (lane: number) => {
@@ -69,13 +85,19 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
       const tx = `s2-load-${runId}-${lane}-${i}`;
       txs.push(tx);
       try {
-        const a = await api.init('s2-load', shop, body(ctx, tx, `l${lane}@example.com`, shops.endpoint(SHOP, 'ok')), 5_000);
+        const a = await api.init('s2-load', shop, body(ctx, tx, `l${lane}@example.com`, shops.endpoint(SHOP, 'slow')), 5_000);
         statuses[a.status] = (statuses[a.status] ?? 0) + 1;
         if (a.status === 201) {
           created.push(a.id!);
           if (i % 2 === 0 && !stop) {
-            const st = await api.banskyPostback('s2-load', { id: a.id!, status: 'paid', amount: '10.00', currency: 'EUR' }).catch(() => 0);
-            if (st === 200) paidInLoad.push(a.id!);
+            // Paid at Bansky's checkout (303 back): money moved, whatever happens to us next. The
+            // customer then comes back through our return wrapper; one the kill cut off reloads
+            // that page once we answer again, as a browser's user would.
+            const paid = await api.customer('s2-load', a.id!, 'pay', false).catch(() => ({ ok: false }));
+            if (paid.ok) {
+              paidInLoad.push(a.id!);
+              if (!(await api.returnFromBansky('s2-load', a.id!))) returnAfterRestart.push(a.id!);
+            }
           }
         }
       } catch {
@@ -83,19 +105,40 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
       }
     }
   };
+  shops.set(SHOP, 'slow', 'slow');
   const lanes = Promise.all(Array.from({ length: 16 }, (_, i) => lane(i)));
+  // Long enough for deliveries to be under way (a loaded machine gets fewer inits through).
+  await waitFor(() => paidInLoad.length >= 4, P.restartLoadMs * 4, 100);
   await sleep(P.restartLoadMs);
-  stop = true; // no new inits: the kill cuts off the ones in flight
   const killAt = Date.now();
-  const { killed } = await killRuntime(worker);
+  const inFlight = shops.receipts((r) => r.endpoint === 'slow' && r.answered === null).length;
+  ctx.probes.down();
+  const { killed } = await killRuntime(worker); // the lanes are still sending
+  stop = true;
   await lanes;
   ctx.log(
     `  SIGKILLed workerd ${killed.join(', ')} and wrangler after ${sent} inits (${created.length} got 201); restarting on the same state`,
   );
   await restart();
   const restartAt = Date.now();
+  ctx.probes.up();
   shops.set(SHOP, 'flaky', 'ok');
-  return { killAt, restartAt, sent, txs, created, cutOff, statuses, retrying, dead, paidInLoad, killedPids: killed };
+  for (const id of returnAfterRestart) await api.returnFromBansky('s2-load', id);
+  return {
+    killAt,
+    restartAt,
+    sent,
+    txs,
+    created,
+    cutOff,
+    statuses,
+    retrying,
+    dead,
+    paidInLoad,
+    returnedAfterRestart: returnAfterRestart.length,
+    killedPids: killed,
+    inFlight,
+  };
 }
 
 /** 2a, right after the restart: every 201 of the load readable, each with one Bansky call; line 1's payments too. */
@@ -109,6 +152,9 @@ export async function restartReadable(ctx: Ctx, s: RestartState, earlier: Array<
     if (!p || calls === 0) lost++;
     duplicated += Math.max(0, calls - 1);
   });
+  // Every tried transaction id of the load (answered or cut off): readable, or absent at Bansky too.
+  const followed = await followTransactions(ctx, 's2', shop, s.txs);
+  lost += followed.lost.length;
   let earlierLost = 0;
   await pool(earlier, 20, async ([id, name]) => {
     if (!(await ctx.api.payment('s2', ctx.creds[name]!, id).catch(() => null))) earlierLost++;
@@ -121,8 +167,17 @@ export async function restartReadable(ctx: Ctx, s: RestartState, earlier: Array<
     lost: lost + earlierLost,
     duplicated,
     explained: 0,
-    failed: undocumented5xx(ctx, 's2'),
-    notes: `${s.created.length} of ${s.sent} inits answered 201 before the kill (${s.cutOff} cut off without an answer${other.length ? `, others ${other.map(([k, n]) => `${n}× ${k}`).join(', ')}` : ''}) and line 1's ${earlier.length} payments, read after the restart; SIGKILL of workerd ${s.killedPids.join(', ')} and the rest of wrangler dev, restart ${secs(s.restartAt - s.killAt)} later on the same state`,
+    failed: [
+      ...undocumented5xx(ctx, 's2'),
+      ...(followed.lost.length
+        ? [`${followed.lost.length} tried ids with a Bansky checkout we do not know: ${followed.lost.slice(0, 3).join('; ')}`]
+        : []),
+    ],
+    notes: `of the ${s.txs.length} tried ids ${followed.readable} readable (${Object.entries(followed.states)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(
+        ', ',
+      )}), ${followed.absent} absent at Bansky too; ${s.created.length} of ${s.sent} inits answered 201 before the kill (${s.cutOff} cut off without an answer${other.length ? `, others ${other.map(([k, n]) => `${n}× ${k}`).join(', ')}` : ''}) and line 1's ${earlier.length} payments, read after the restart; SIGKILL of workerd ${s.killedPids.join(', ')} and the rest of wrangler dev, restart ${secs(s.restartAt - s.killAt)} later on the same state`,
   };
 }
 
@@ -218,7 +273,23 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
     ctx.shops.receipts((r) => ids.has(r.paymentId)),
     (first, again) => first.at <= s.killAt && again.at > s.killAt && !byId.get(first.paymentId)?.attempts.some(([t, ok]) => ok && t <= 0),
   );
-  const paidLost = s.paidInLoad.filter((id) => !finals.some((f) => f.id === id));
+  // Paid at Bansky's checkout during the load: paid here by now (Bansky's postback or the status
+  // check on the customer's return), or — when the kill cut off that check and Bansky gave up its
+  // postback while we were down — still awaiting, with the status check at its expiry ahead: late
+  // (we will know at expiresAt), not lost. Anything else is lost.
+  const paidEnd = await pool(s.paidInLoad, 10, async (id) => ({
+    id,
+    view: await ctx.api.adminPayment('s2', id).catch(() => null),
+    // Bansky's own record of its postbacks: none answered (it gave up while we were down).
+    banskyGaveUp: (await ctx.sandbox.stats(id)).postbacks.every((p) => p.httpStatus === null || p.httpStatus >= 500),
+  }));
+  const paidLater = paidEnd.filter(
+    ({ view, banskyGaveUp }) =>
+      banskyGaveUp && view?.payment.status === 'awaiting_payment' && Date.parse(view.payment.expiresAt) > Date.now(),
+  );
+  const paidLost = paidEnd
+    .filter(({ view }) => view?.payment.status !== 'paid' && !paidLater.some((x) => x.view === view))
+    .map(({ id }) => id);
   const dupEvidence = [...new Set(ctx.shops.acked((r) => ids.has(r.paymentId)).map((r) => r.webhookId))]
     .map((w) => ctx.shops.acked((r) => r.webhookId === w))
     .filter((acks) => acks.length > 1)
@@ -231,7 +302,12 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
   const failed: string[] = [];
   if (stuck.length)
     failed.push(`${stuck.length} pending with no attempt ${Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S} s after the restart`);
-  if (paidLost.length) failed.push(`${paidLost.length} paid (Bansky's postback answered 200) but not paid after the restart`);
+  if (paidLost.length) failed.push(`${paidLost.length} paid at Bansky's checkout during the load but not paid here at the end`);
+  const late = paidLater.length
+    ? [
+        `${paidLater.length} paid at Bansky still awaiting_payment here: the kill cut off the status check of the customer's return and Bansky's postback gave up while we were down; the status check at expiry (${paidLater[0]!.view!.payment.expiresAt}) makes it paid`,
+      ]
+    : [];
   if (notListed.length) failed.push(`${notListed.length} dead-lettered but missing from the dead-letter list`);
   failed.push(...undocumented5xx(ctx, 's2'));
   const delays = atDeadline.filter((v) => v.firstAfterRestart !== null).map((v) => v.firstAfterRestart! - s.killAt);
@@ -241,16 +317,23 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
     tried: finals.length,
     succeeded: finals.length - wrongEnd.length,
     lost: new Set([...stuck, ...wrongEnd].map((v) => v.id)).size + paidLost.length,
+    late,
     duplicated: dups.duplicated,
     explained: dups.explained,
     failed,
     notes:
-      `${s.retrying.length} mid-retry at the kill, ${s.dead.length} to an endpoint that refuses connections, ${finals.length - s.retrying.length - s.dead.length} paid during the load; ` +
+      `${s.retrying.length} mid-retry at the kill, ${s.dead.length} to an endpoint that refuses connections, ${finals.length - s.retrying.length - s.dead.length} paid at Bansky during the load (${s.inFlight} deliveries in flight at the kill, ${s.returnedAfterRestart} customers back only after the restart); ` +
       `${dups.duplicated ? `${dups.duplicated} acknowledged again after the restart (${dups.explained} whose acknowledgement before the kill the payment had not recorded); ` : ''}` +
       `${Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S} s after the restart: ${count(atDeadline, 'delivered')} delivered, ${count(atDeadline, 'dead_lettered')} dead-lettered, ` +
       `${atDeadline.filter((v) => v.status === 'pending' && v.attemptsAfterRestart > 0).length} pending with a fresh attempt, ${stuck.length} stuck; ` +
       `first attempts after the kill ${delays.length ? `${secs(Math.min(...delays))} … ${secs(Math.max(...delays))}` : '—'} after it (the Worker answered again ${secs(s.restartAt - s.killAt)} after it); at the end ${count(end, 'delivered')} delivered, ${count(end, 'dead_lettered')} dead-lettered`,
-    details: { killAt: new Date(s.killAt).toISOString(), restartMsAfterKill: s.restartAt - s.killAt, duplicates: dupEvidence, paidLost },
+    details: {
+      killAt: new Date(s.killAt).toISOString(),
+      restartMsAfterKill: s.restartAt - s.killAt,
+      duplicates: dupEvidence,
+      paidLost,
+      paidLater: paidLater.map(({ id }) => id),
+    },
   };
 }
 
@@ -272,17 +355,18 @@ export async function cleanRestartBefore(ctx: Ctx, stopAndStart: () => Promise<v
     Array.from({ length: Math.ceil(P.restartRetrying / 2) }, (_, i) => i),
     10,
     async (i) => {
-      const a = await api.init('s2', shop, body(ctx, `s2c-${runId}-${i}`, `c${i}@example.com`, shops.endpoint(SHOP, 'flaky2')));
-      if (a.status !== 201) throw new Error(`scenario 2c: init answered ${a.status}`);
-      await api.banskyPostback('s2', { id: a.id!, status: 'paid', amount: '10.00', currency: 'EUR' });
-      return a.id!;
+      const id = await api.initCreated('s2', shop, body(ctx, `s2c-${runId}-${i}`, `c${i}@example.com`, shops.endpoint(SHOP, 'flaky2')));
+      await api.settleAtBansky('s2', shop, id, 'pay');
+      return id;
     },
   );
   await waitFor(() => new Set(shops.receipts((r) => r.endpoint === 'flaky2').map((r) => r.paymentId)).size >= ids.length, 10_000);
   await sleep(1200);
   const stopAt = Date.now();
+  ctx.probes.down();
   await stopAndStart();
   const restartAt = Date.now();
+  ctx.probes.up();
   shops.set(SHOP, 'flaky2', 'ok');
   return { stopAt, restartAt, ids };
 }

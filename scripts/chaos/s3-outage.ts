@@ -17,10 +17,9 @@ export async function outageScenario(ctx: Ctx): Promise<Line> {
     Array.from({ length: P.outagePayments }, (_, i) => i),
     10,
     async (i) => {
-      const a = await api.init('s3', shop, body(ctx, `s3-${runId}-${i}`, `o${i}@example.com`, shops.endpoint(SHOP, 'ep')));
-      if (a.status !== 201) throw new Error(`scenario 3: init answered ${a.status}`);
-      await api.banskyPostback('s3', { id: a.id!, status: i % 3 === 2 ? 'failed' : 'paid', amount: '10.00', currency: 'EUR' });
-      return { id: a.id!, type: i % 3 === 2 ? 'payment.failed' : 'payment.paid' };
+      const id = await api.initCreated('s3', shop, body(ctx, `s3-${runId}-${i}`, `o${i}@example.com`, shops.endpoint(SHOP, 'ep')));
+      await api.settleAtBansky('s3', shop, id, i % 3 === 2 ? 'decline' : 'pay');
+      return { id, type: i % 3 === 2 ? 'payment.failed' : 'payment.paid' };
     },
   );
   await sleep(P.outageDownMs);

@@ -14,6 +14,12 @@ const LATE_MS = 1000;
 /** A retry counts as late this long after its scheduled time (the local queue's batch timeout is 1 s). */
 const RETRY_SLACK_MS = 1500;
 
+/** The customer clicks Pay at Bansky's checkout; Bansky's signed postback follows on its own. */
+async function payAtBansky(ctx: Ctx, paymentId: string): Promise<void> {
+  const r = await ctx.api.customer('s4', paymentId, 'pay', false);
+  if (!r.ok) throw new Error(`scenario 4: the customer's way to Bansky answered ${r.steps.join(' → ')}`);
+}
+
 /** B's postbacks whose first attempt fails: the retry goes through the postbacks queue, beside A's hanging retries. */
 async function measureBRetries(ctx: Ctx, n: number, spreadMs: number): Promise<Array<number | null>> {
   const { api, shops, creds, runId } = ctx;
@@ -21,10 +27,13 @@ async function measureBRetries(ctx: Ctx, n: number, spreadMs: number): Promise<A
   shops.set('iso-b', 'flaky', 'first-fails');
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const a = await api.init('s4', shop, body(ctx, `s4-b-retry-${runId}-${i}`, `br${i}@example.com`, shops.endpoint('iso-b', 'flaky')));
-    if (a.status !== 201) throw new Error(`scenario 4: init answered ${a.status}`);
-    await api.banskyPostback('s4', { id: a.id!, status: 'paid', amount: '10.00', currency: 'EUR' });
-    ids.push(a.id!);
+    const id = await api.initCreated(
+      's4',
+      shop,
+      body(ctx, `s4-b-retry-${runId}-${i}`, `br${i}@example.com`, shops.endpoint('iso-b', 'flaky')),
+    );
+    await payAtBansky(ctx, id);
+    ids.push(id);
     await sleep(spreadMs / n);
   }
   await waitFor(() => ids.every((id) => shops.acked((r) => r.paymentId === id).length > 0), (SCHEDULE[0]! + 10) * 1000, 50);
@@ -47,12 +56,16 @@ async function measureB(ctx: Ctx, n: number, tag: string, pauseMs: number): Prom
   const shop = creds['iso-b']!;
   const out: Array<number | null> = [];
   for (let i = 0; i < n; i++) {
-    const a = await api.init('s4', shop, body(ctx, `s4-b-${tag}-${runId}-${i}`, `b${i}@example.com`, shops.endpoint('iso-b', 'ep')));
-    if (a.status !== 201) throw new Error(`scenario 4: init answered ${a.status}`);
-    const sent = Date.now(); // the shop may hear before Bansky has our answer: the first attempt runs beside it
-    await api.banskyPostback('s4', { id: a.id!, status: 'paid', amount: '10.00', currency: 'EUR' });
-    const got = await waitFor(() => shops.acked((r) => r.paymentId === a.id).length > 0, 10_000, 5);
-    out.push(got ? shops.acked((r) => r.paymentId === a.id)[0]!.at - sent : null);
+    const id = await api.initCreated(
+      's4',
+      shop,
+      body(ctx, `s4-b-${tag}-${runId}-${i}`, `b${i}@example.com`, shops.endpoint('iso-b', 'ep')),
+    );
+    // From the customer's Pay at Bansky: Bansky's postback follows at once, then ours to the shop.
+    const sent = Date.now();
+    await payAtBansky(ctx, id);
+    const got = await waitFor(() => shops.acked((r) => r.paymentId === id).length > 0, 10_000, 5);
+    out.push(got ? shops.acked((r) => r.paymentId === id)[0]!.at - sent : null);
     await sleep(pauseMs);
   }
   return out;
@@ -66,14 +79,13 @@ export async function isolationScenario(ctx: Ctx): Promise<IsolationState> {
     Array.from({ length: P.isolationA }, (_, i) => i),
     10,
     async (i) => {
-      const r = await api.init(
+      const id = await api.initCreated(
         's4',
         creds['iso-a']!,
         body(ctx, `s4-a-${runId}-${i}`, `a${i}@example.com`, shops.endpoint('iso-a', HANGING[i % HANGING.length]!)),
       );
-      if (r.status !== 201) throw new Error(`scenario 4: init answered ${r.status}`);
-      await api.banskyPostback('s4', { id: r.id!, status: 'paid', amount: '10.00', currency: 'EUR' });
-      return r.id!;
+      await payAtBansky(ctx, id);
+      return id;
     },
   );
   await waitFor(() => shops.receipts((r) => r.shop === 'iso-a').length >= a.length, 5000, 20);

@@ -27,8 +27,10 @@ export async function reconcileStart(ctx: Ctx): Promise<Made[]> {
     ...Array.from({ length: P.reconcileControls }, (): Made['kind'] => 'late'),
   ];
   return pool(kinds, 10, async (kind, i) => {
-    const a = await api.init('s6', shop, body(ctx, `s6-${runId}-${i}`, `c${i}+postback_none@example.com`, shops.endpoint(SHOP, 'ep')));
-    if (a.status !== 201) throw new Error(`scenario 6: init answered ${a.status}`);
+    // `late` pays at Bansky after the expiry, and Bansky's postback of it must arrive: no fault tag.
+    const email = kind === 'late' ? `c${i}@example.com` : `c${i}+postback_none@example.com`;
+    const id = await api.initCreated('s6', shop, body(ctx, `s6-${runId}-${i}`, email, shops.endpoint(SHOP, 'ep')));
+    const a = { id };
     let returnedAt: number | null = null;
     if (kind === 'return' || kind === 'expiry') {
       const before = Date.now();
@@ -51,7 +53,9 @@ export async function reconcileLines(ctx: Ctx, made: Made[]): Promise<Line[]> {
       .filter((m) => m.kind === 'late')
       .map(async (m) => {
         if (await waitFor(() => told(m, 'payment.expired'), 100_000, 500)) {
-          await ctx.api.banskyPostback('s6', { id: m.id, status: 'paid', amount: '10.00', currency: 'EUR' });
+          // The customer, still on Bansky's checkout page, pays after all; Bansky posts its `paid`.
+          const session = (await ctx.sandbox.stats(m.id)).sessions[0];
+          if (session) await ctx.api.checkout('s6', `${ctx.sandbox.url}/checkout/${session.session}`, 'pay', false);
         }
       }),
   );
@@ -104,7 +108,7 @@ export async function reconcileLines(ctx: Ctx, made: Made[]): Promise<Line[]> {
     line(
       ['late'],
       "6c expired, then Bansky's paid arrives",
-      'expired (payment.expired), then paid by the late Bansky postback (payment.paid under its own webhook-id); expired → paid',
+      "expired (payment.expired), then paid at Bansky's still-open checkout, Bansky's own postback (payment.paid under its own webhook-id); expired → paid",
     ),
   ];
 }

@@ -10,8 +10,11 @@ import { Webhook } from 'standardwebhooks';
 import type { ShopPostback } from '../../generated/api/types.gen.ts';
 import { readBody } from '../../sandbox/lib/read-body.ts';
 
-/** `first-fails`: 503 the first time a webhook-id arrives, 204 after (one failed attempt, then a retry). */
-export type Behaviour = 'ok' | 'down' | 'hang' | 'first-fails';
+/**
+ * `first-fails`: 503 the first time a webhook-id arrives, 204 after (one failed attempt, then a retry).
+ * `slow`: 204 after 1.5 s (a delivery stays in flight long enough for a kill to cut it).
+ */
+export type Behaviour = 'ok' | 'down' | 'hang' | 'first-fails' | 'slow';
 
 export interface Receipt {
   shop: string;
@@ -71,8 +74,9 @@ export async function startChaosShops() {
       res.on('close', () => hanging.delete(res));
       return;
     }
+    if (how === 'slow') await new Promise((resolve) => setTimeout(resolve, 1500));
     r.answered = how === 'down' || (how === 'first-fails' && !seenBefore) ? 503 : verified ? 204 : 400;
-    res.writeHead(r.answered).end();
+    if (!res.destroyed) res.writeHead(r.answered).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -82,7 +82,7 @@ function describe(result: { error?: unknown; response?: Response }): string {
 }
 
 /** The demo shop's member in the shop app (/app). */
-export const DEMO_MEMBER_EMAIL = 'staff@demo-shop.example';
+const DEMO_MEMBER_EMAIL = 'staff@demo-shop.example';
 
 export interface DemoMember {
   email: string;

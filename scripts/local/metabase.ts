@@ -23,7 +23,7 @@ export interface LocalMetabase {
 
 const none = (note: string): LocalMetabase => ({ url: null, dashboardId: null, embedSecret: null, note, stop: async () => {} });
 
-export function javaMajorVersion(): number | null {
+function javaMajorVersion(): number | null {
   try {
     const out = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).toString();
     return parseJavaVersion(out);

@@ -16,7 +16,7 @@ import { type DemoCredentials, type DemoMember, ensureDemoMember, ensureDemoShop
 import { buildBigQueryEmulatorInBackground, canBuildBigQueryEmulator } from './ensure-emulator.ts';
 import { startLocalMetabase } from './metabase.ts';
 
-export const repoRoot = resolve(import.meta.dirname, '..', '..');
+const repoRoot = resolve(import.meta.dirname, '..', '..');
 
 export interface StackOptions {
   workerPort: number;

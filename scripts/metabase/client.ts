@@ -90,7 +90,7 @@ export class MetabaseClient {
   }
 }
 
-export function parseSetting(text: string): SettingValue {
+function parseSetting(text: string): SettingValue {
   const t = text.trim();
   if (!t) return null;
   if (t === 'true' || t === 'false') return t === 'true';

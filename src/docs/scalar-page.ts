@@ -1,6 +1,6 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../api/http/context';
+import type { AppEnv } from '../app-env';
 import { sha256, toBase64 } from '../platform/lib/crypto';
 
 /**
@@ -9,10 +9,10 @@ import { sha256, toBase64 } from '../platform/lib/crypto';
  * and Scalar's default font CDN, request proxy, telemetry and AI agent are switched off.
  */
 
-export const ASSET_BASE = '/docs/assets';
+const ASSET_BASE = '/docs/assets';
 
 /** Our icon (public/favicon.svg), so the browser does not ask for a missing /favicon.ico. */
-export const FAVICON_LINK = '<link rel="icon" href="/favicon.svg" type="image/svg+xml">';
+const FAVICON_LINK = '<link rel="icon" href="/favicon.svg" type="image/svg+xml">';
 
 const FONT_FACES = [
   ...[400, 500, 600, 700].map((w) => ['Inter', `inter-latin-${w}-normal.woff2`, w] as const),
@@ -36,7 +36,7 @@ export interface ScalarPageOptions {
   title: string;
 }
 
-export function scalarConfig({ specUrl, title }: ScalarPageOptions) {
+function scalarConfig({ specUrl, title }: ScalarPageOptions) {
   return {
     url: specUrl,
     cdn: `${ASSET_BASE}/scalar/standalone.js`,

@@ -15,9 +15,9 @@ import { newOpaqueId, type SessionStore } from './sessions/sessions';
 
 export const SESSION_COOKIE = 'apay_internal_docs';
 export const DEVICE_COOKIE = 'apay_internal_device';
-export const SESSION_PATH = '/internal';
+const SESSION_PATH = '/internal';
 export const SESSION_TTL_SECONDS = 8 * 3600;
-export const SESSION_IDLE_SECONDS = 2 * 3600;
+const SESSION_IDLE_SECONDS = 2 * 3600;
 export const DEVICE_TTL_SECONDS = 90 * 86_400;
 const OPERATOR = 'operator';
 
@@ -25,7 +25,7 @@ async function fingerprint(passwordHash: string): Promise<string> {
   return toBase64Url(await sha256(`apay internal docs v2\n${passwordHash}`)).slice(0, 22);
 }
 
-export async function internalSessions(services: Pick<Services, 'sessions'>, passwordHash: string): Promise<SessionStore> {
+async function internalSessions(services: Pick<Services, 'sessions'>, passwordHash: string): Promise<SessionStore> {
   return services.sessions(`internal-docs:${await fingerprint(passwordHash)}`);
 }
 

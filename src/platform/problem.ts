@@ -2,7 +2,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorCode, Problem, ValidationIssue } from '../../generated/api/types.gen';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const TYPE_BASE = 'https://docs.aimbrellapay.example/errors/';
 
 /** Human titles per code; the code itself is the stable contract (ErrorCode in openapi.yaml). */
@@ -70,7 +70,7 @@ export class ApiError extends HTTPException {
 /** The extension members a problem may carry (RFC 9457 §3.2), as the contract's Problem declares them. */
 export type ProblemExtensions = Pick<Problem, 'allowedRedirectHosts'>;
 
-export function problemBody(
+function problemBody(
   status: number,
   code: ErrorCode,
   requestId: string,

@@ -4,7 +4,7 @@ import { raw } from 'hono/html';
 import type { Child, FC } from 'hono/jsx';
 import type { MemberRole, Mode } from '../../generated/api/types.gen';
 
-export const STYLESHEET = '/assets/ui.css';
+const STYLESHEET = '/assets/ui.css';
 
 type Nav = 'payments' | 'developers' | 'stats' | 'team' | 'account';
 

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { AppEnv } from '../api/http/context';
+import type { AppEnv } from '../app-env';
 import type { ShopRecord } from '../core/shops/shop-store';
 import { timingSafeEqualStrings } from '../platform/lib/crypto';
 import type { AppSession } from './members/service';
@@ -21,7 +21,7 @@ export const SESSION_COOKIE = '__Host-apay_app_session';
 /** Set by a successful sign-in: this browser signed in to this member before (see src/shop-app/members/second-factor.ts). */
 export const DEVICE_COOKIE = '__Host-apay_app_device';
 const DEVICE_TTL_SECONDS = 180 * 86_400;
-export const APP_PATH = '/app';
+const APP_PATH = '/app';
 
 export type AppPageEnv = AppEnv & {
   Variables: AppEnv['Variables'] & {

@@ -6,7 +6,7 @@ import { checkPostbackUrl, hostAllowed, isNonPublicUrl, type PostbackReach } fro
 import type { Clock } from '../platform/lib/clock';
 import { randomBase62 } from '../platform/lib/crypto';
 
-export const TEST_TRANSACTION_ID = 'test-postback';
+const TEST_TRANSACTION_ID = 'test-postback';
 
 /** What the developers page shows of one test postback: what a shop needs to fix its endpoint, no more. */
 export type TestPostbackResult =

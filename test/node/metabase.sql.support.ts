@@ -3,8 +3,8 @@
  * once as plain facts, turned into events (with a retried batch re-sent) and into the figures a card
  * must show, computed here in JS without SQL.
  */
-export type Outcome = 'paid' | 'failed' | 'expired' | 'init_failed' | 'open';
-export type Postback = 'delivered' | 'dead' | 'pending' | null;
+type Outcome = 'paid' | 'failed' | 'expired' | 'init_failed' | 'open';
+type Postback = 'delivered' | 'dead' | 'pending' | null;
 export interface SeedPayment {
   id: string;
   shop: string;
@@ -21,8 +21,8 @@ export interface SeedPayment {
 const TODAY = '2026-05-10';
 export const NOW = new Date(`${TODAY}T18:00:00Z`);
 const dayOffset = (n: number) => new Date(Date.parse(`${TODAY}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
+const D3 = dayOffset(3);
 export const D0 = TODAY,
-  D3 = dayOffset(3),
   D20 = dayOffset(20),
   D40 = dayOffset(40);
 

@@ -14,7 +14,7 @@ import { decodeProtectedHeader, jwtVerify } from 'jose';
  * One rule is ours, not Metabase's: a locked value must be a non-empty list of non-blank strings.
  * Metabase accepts `[]` (`some?` is true for it) and then turns the filter off (Metabase issue #40292).
  */
-export type EmbeddingParamState = 'disabled' | 'enabled' | 'locked';
+type EmbeddingParamState = 'disabled' | 'enabled' | 'locked';
 
 export interface EmbeddableDashboard {
   enable_embedding: boolean;

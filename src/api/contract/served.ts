@@ -13,7 +13,7 @@ import { buildInternalSpec, buildPublicSpec } from './specs';
 type Json = Record<string, unknown>;
 
 /** Where the files live under public/ (and scripts/docs/build-content.mjs writes them). */
-export const PRIVATE_ASSETS_PATH = '/_private';
+const PRIVATE_ASSETS_PATH = '/_private';
 
 async function readPrivate(assets: Fetcher | undefined, file: string): Promise<string> {
   if (!assets) throw new Error('no ASSETS binding: wrangler.toml [assets] must bind ASSETS to public/');

@@ -7,14 +7,14 @@
  * yes/no (Retry-After would be a guess), and it counts per location.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../../app-env';
 import { clientIp } from '../../platform/input/client-ip';
 import type { Logger } from '../../platform/observability/logger';
 import { ApiError } from '../../platform/problem';
 import type { Services } from '../../services';
-import type { AppEnv } from './context';
 
 /** The 429 for `key` when its budget is spent, else null; counts the request either way. */
-export function rateLimitVerdict(
+function rateLimitVerdict(
   services: Services,
   key: string,
   limit: number,
@@ -36,7 +36,7 @@ export function rateLimitVerdict(
 }
 
 /** Per client IP, for the customer pages (no credentials). */
-export const ipRateLimitVerdict = (services: Services, headers: Headers, waitUntil: (work: Promise<unknown>) => void, log?: () => Logger) =>
+const ipRateLimitVerdict = (services: Services, headers: Headers, waitUntil: (work: Promise<unknown>) => void, log?: () => Logger) =>
   rateLimitVerdict(services, `rate:ip:${clientIp(headers)}`, services.config.rateLimits.perIp, 'from this address', waitUntil, log);
 
 async function enforce(c: Context<AppEnv>, key: string, limit: number, who: string): Promise<void> {

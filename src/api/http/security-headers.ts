@@ -1,11 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './context';
+import type { AppEnv } from '../../app-env';
 
 /** Two years, as hstspreload.org asks; includeSubDomains because every host of ours is https. */
 export const HSTS = 'max-age=63072000; includeSubDomains';
 
 /** nosniff always, HSTS over https: set on `headers`. */
-export function addSecurityHeaders(headers: Headers, requestUrl: URL): void {
+function addSecurityHeaders(headers: Headers, requestUrl: URL): void {
   headers.set('X-Content-Type-Options', 'nosniff');
   if (requestUrl.protocol === 'https:') headers.set('Strict-Transport-Security', HSTS);
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ValidationIssue } from '../../../generated/api/types.gen';
 import { type BodySchema, REQUEST_BODIES } from '../../../generated/contract-index';
-import type { AppEnv } from './context';
+import type { AppEnv } from '../../app-env';
 
 /**
  * Turns the validator's zod issues into `errors[]` entries that say the fix: a JSON Pointer into
@@ -28,7 +28,7 @@ const IN: Record<Target, ValidationIssue['in']> = {
   cookie: 'header',
 };
 
-export function toPointer(path: PropertyKey[]): string {
+function toPointer(path: PropertyKey[]): string {
   return `/${path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
 }
 
@@ -68,7 +68,7 @@ function schemaAt(root: BodySchema | undefined, path: PropertyKey[]): BodySchema
 }
 
 /** The known name a typo most likely meant: same letters in another case, or at most 2 edits away. */
-export function closest(name: string, known: string[]): string | null {
+function closest(name: string, known: string[]): string | null {
   const lower = name.toLowerCase();
   const limit = Math.min(2, Math.floor(name.length / 3)); // short names: only a case slip
   let best: string | null = null;

@@ -7,7 +7,7 @@ import { parseResult } from './messages';
 /** A session that has not pinged for this long is gone (the tool pings every 20 s). */
 const STALE_AFTER_MS = 120_000;
 /** Close code for a session whose token was revoked: the tool stops instead of reconnecting. */
-export const TOKEN_REVOKED = 4001;
+const TOKEN_REVOKED = 4001;
 
 interface Attachment {
   tokenId: string;
@@ -23,7 +23,7 @@ interface Attachment {
  * shop's local endpoint answered are written into the payment's delivery log.
  */
 export class ListenObject extends DurableObject<Env> {
-  services: Services = buildServices(this.env);
+  services: Pick<Services, 'log' | 'payments'> = buildServices(this.env);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);

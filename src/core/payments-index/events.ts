@@ -7,7 +7,7 @@ import { BadCursor } from './query';
 import { decodeCursor, encodeCursor, eventsShard, type IndexNamespace } from './shards';
 
 /** How long the events API keeps an event (documented in the contract and docs/public/). */
-export const EVENT_RETENTION_DAYS = 30;
+const EVENT_RETENTION_DAYS = 30;
 const EVENT_ID = /^msg_pay_[A-Za-z0-9]{22}_(paid|failed|expired)$/;
 
 /** One event as the log stores it: the postback body's exact JSON text, under its webhook-id. */
@@ -44,7 +44,7 @@ export interface EventFilters {
  * transition — the payment's facts never change, only its status and `updatedAt` — so the log
  * can be written, or caught up, from the current record at any time.
  */
-export function eventsOf(r: PaymentRecord): StoredEvent[] {
+function eventsOf(r: PaymentRecord): StoredEvent[] {
   if (r.shopTransactionId === null) return [];
   const out: StoredEvent[] = [];
   for (const t of r.transitions) {

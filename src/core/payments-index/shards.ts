@@ -11,7 +11,7 @@ export type IndexNamespace = DurableObjectNamespace<PaymentsIndexObject>;
 
 export const monthOf = (isoDateOrTime: string) => isoDateOrTime.slice(0, 7); // YYYY-MM
 
-export function shardName(shopId: string, mode: Mode, month: string): string {
+function shardName(shopId: string, mode: Mode, month: string): string {
   return `pidx:${shopId}:${mode}:${month}`;
 }
 

@@ -6,7 +6,7 @@
  */
 
 /** Every decimal with at most 15 significant digits survives a round trip through a double (DBL_DIG). */
-export const MAX_NUMBER_SIGNIFICANT_DIGITS = 15;
+const MAX_NUMBER_SIGNIFICANT_DIGITS = 15;
 
 /**
  * The largest amount we accept: below 10^12 of the currency's major unit, i.e. at most 12 digits
@@ -15,7 +15,7 @@ export const MAX_NUMBER_SIGNIFICANT_DIGITS = 15;
  * number carries exactly. It also keeps Bansky, analytics sums (BigQuery BIGNUMERIC) and every
  * integer-of-minor-units consumer far from overflow.
  */
-export const MAX_AMOUNT_INTEGER_DIGITS = 12;
+const MAX_AMOUNT_INTEGER_DIGITS = 12;
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 const JSON_NUMBER = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 

@@ -54,7 +54,7 @@ export interface ListenDelivery {
   error: string | null;
 }
 
-export interface PostbackState {
+interface PostbackState {
   status: PostbackDeliveryStatus;
   webhookId: string | null;
   /** When the current delivery cycle began (the event, or an operator's redelivery); dead-lettering counts from here. */
@@ -66,7 +66,7 @@ export interface PostbackState {
   attempts: PostbackAttempt[];
 }
 
-export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set(['paid', 'failed', 'expired', 'init_failed']);
+const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set(['paid', 'failed', 'expired', 'init_failed']);
 export const isFinal = (s: PaymentStatus) => FINAL_STATUSES.has(s);
 
 /** A shop postback exists only when the shop gave its own id and a URL (the product's rule). */

@@ -3,9 +3,10 @@ import { checkPostbackUrl, checkRedirectUrl, normalisedPaymentUrls, type Postbac
 import { ApiError } from '../../platform/problem';
 import type { ShopRecord } from '../shops/shop-store';
 import { canonicalAmount, decimalFromJsonNumber } from './amount';
+import type { PaymentRecord } from './record';
 
 /** Crypto currencies we accept, with their decimals (the smallest unit Bansky settles). */
-export const CRYPTO_DECIMALS: Readonly<Record<string, number>> = { BTC: 8, ETH: 18, LTC: 8, USDT: 6, USDC: 6 };
+const CRYPTO_DECIMALS: Readonly<Record<string, number>> = { BTC: 8, ETH: 18, LTC: 8, USDT: 6, USDC: 6 };
 
 let iso4217: Set<string> | null = null;
 function isIso4217(code: string): boolean {
@@ -39,8 +40,8 @@ export interface ValidatedPayment extends Omit<InitPaymentRequest, 'amount'> {
 }
 
 /** `metadata` limits (the contract's Metadata schema; its key rules are checked here, as zod's record ignores them). */
-export const METADATA_MAX_KEYS = 20;
-export const METADATA_KEY = /^[A-Za-z0-9_.:-]{1,40}$/;
+const METADATA_MAX_KEYS = 20;
+const METADATA_KEY = /^[A-Za-z0-9_.:-]{1,40}$/;
 
 /** Each key that breaks the rules, as `errors[]` entries (`in` is where the map was sent). */
 export function metadataKeyIssues(
@@ -65,7 +66,7 @@ export function metadataKeyIssues(
 }
 
 /** The metadata as stored and fingerprinted: keys sorted (the order they were sent in means nothing), none when empty. */
-export function canonicalMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+function canonicalMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
   if (!metadata || Object.keys(metadata).length === 0) return undefined;
   return Object.fromEntries(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
@@ -137,4 +138,37 @@ function redirectHostsHint(allowed: string[], mode: Mode): string {
   const list = allowed.length > 0 ? `Your shop may redirect to ${allowed.join(', ')}` : 'Your shop has no allowed redirect hosts yet';
   const local = mode === 'test' ? ' (and, in test mode, http://localhost and http://127.0.0.1)' : '';
   return `${list}${local}; ask AimbrellaPay support to add a host.`;
+}
+
+/** Fields whose values the conflict message may repeat: the shop's own figures, nothing personal. */
+const SHOWN_ON_CONFLICT = new Set(['amount', 'currency', 'type']);
+
+/**
+ * Which fields of a replayed request differ from the first one (as both were validated: `100` and
+ * "100.00" USD are the same amount), for `409 idempotency_conflict`: one entry per field, so the
+ * shop sees at once whether it reused an id or changed an order.
+ */
+export function differingFields(first: PaymentRecord, now: ValidatedPayment): ValidationIssue[] {
+  const was: Record<string, unknown> = {
+    email: first.email,
+    name: first.name ?? undefined,
+    amount: first.amount,
+    currency: first.currency,
+    type: first.type,
+    successUrl: first.successUrl,
+    errorUrl: first.errorUrl,
+    postbackUrl: first.postbackUrl ?? undefined,
+    metadata: first.metadata && Object.keys(first.metadata).length > 0 ? first.metadata : undefined,
+  };
+  const is: Record<string, unknown> = { ...now };
+  return Object.keys(was)
+    .filter((field) => JSON.stringify(was[field]) !== JSON.stringify(is[field]))
+    .map((field) => ({
+      path: `/${field}`,
+      in: 'body' as const,
+      code: 'idempotency_conflict' as const,
+      message: SHOWN_ON_CONFLICT.has(field)
+        ? `${JSON.stringify(was[field])} in the first request, ${JSON.stringify(is[field])} now`
+        : 'differs from the first request',
+    }));
 }

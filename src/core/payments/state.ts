@@ -120,7 +120,7 @@ export function indexBehind(r: PaymentRecord, index: IndexState | null): boolean
 }
 
 /** After a commit the index is written at once; only if that is lost does the alarm catch up, this much later. */
-export const INDEX_CATCH_UP_MS = 5_000;
+const INDEX_CATCH_UP_MS = 5_000;
 const INDEX_RETRY_MS = [30_000, 120_000, 600_000, 3_600_000];
 export const indexRetryDelayMs = (attempts: number) => INDEX_RETRY_MS[Math.min(attempts, INDEX_RETRY_MS.length) - 1] ?? 30_000;
 

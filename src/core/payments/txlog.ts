@@ -8,9 +8,9 @@ import type { PaymentRecord } from './record';
  * delivery is not a transition and is not logged here (KV takes one write per key per second;
  * a delivery lands within milliseconds of the transition): read it from the payment.
  */
-export const txlogKey = (paymentId: string) => `txlog:${paymentId}`;
+const txlogKey = (paymentId: string) => `txlog:${paymentId}`;
 
-export interface TxlogEntry {
+interface TxlogEntry {
   id: string;
   shopId: string;
   mode: PaymentRecord['mode'];
@@ -25,7 +25,7 @@ export interface TxlogEntry {
   transitions: PaymentRecord['transitions'];
 }
 
-export function toTxlogEntry(r: PaymentRecord): TxlogEntry {
+function toTxlogEntry(r: PaymentRecord): TxlogEntry {
   return {
     id: r.id,
     shopId: r.shopId,

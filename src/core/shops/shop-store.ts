@@ -16,7 +16,7 @@ import { TtlCache } from '../../platform/lib/ttl-cache';
  * bounded TtlCache). Together they bound how long a revocation or a disabled shop takes to be
  * seen everywhere: 60 s, as the operator docs say.
  */
-export const REVOCATION_DELAY_SECONDS = 60;
+const REVOCATION_DELAY_SECONDS = 60;
 const EDGE_CACHE_SECONDS = REVOCATION_DELAY_SECONDS / 2;
 const ISOLATE_CACHE_MS = (REVOCATION_DELAY_SECONDS / 2) * 1000;
 const ISOLATE_CACHE_ENTRIES = 10_000;
@@ -50,7 +50,7 @@ export interface Page<T> {
 
 const TOKEN_PATTERN = /^apay_(test|live)_[A-Za-z0-9]{43}$/;
 
-export function newWebhookSecret(): string {
+function newWebhookSecret(): string {
   return `whsec_${toBase64(randomBytes(32))}`;
 }
 

@@ -2,7 +2,7 @@ import type { Config } from '../../env';
 import type { AnalyticsEvent } from './events';
 import { getAccessToken, parseServiceAccountKey, type ServiceAccountKey, TokenExchangeError } from './google-auth';
 
-export const EVENTS_TABLE = 'payment_events';
+const EVENTS_TABLE = 'payment_events';
 export const MAX_ROWS_PER_INSERT = 500; // BigQuery's recommended maximum per insertAll request
 const DEFAULT_BASE_URL = 'https://bigquery.googleapis.com';
 
@@ -27,7 +27,7 @@ export function bigQueryTargetFrom(config: Config['bigQuery']): BigQueryTarget |
 }
 
 /** One row as insertAll wants it: JSON columns as a JSON string, amount as the decimal string. */
-export function toBigQueryRow(event: AnalyticsEvent): Record<string, unknown> {
+function toBigQueryRow(event: AnalyticsEvent): Record<string, unknown> {
   return {
     ...event,
     attributes: JSON.stringify(event.attributes ?? {}),

@@ -161,7 +161,7 @@ export async function handleAnalyticsDeadLetters(batch: MessageBatch<unknown>, s
   }
 }
 
-export function asEvent(body: unknown): AnalyticsEvent | null {
+function asEvent(body: unknown): AnalyticsEvent | null {
   if (!body || typeof body !== 'object') return null;
   const e = body as Partial<AnalyticsEvent>;
   if (typeof e.event_id !== 'string' || !e.event_id) return null;
@@ -170,13 +170,13 @@ export function asEvent(body: unknown): AnalyticsEvent | null {
   return e as AnalyticsEvent;
 }
 
-export function withoutEmail(event: AnalyticsEvent): Omit<AnalyticsEvent, 'email'> {
+function withoutEmail(event: AnalyticsEvent): Omit<AnalyticsEvent, 'email'> {
   const { email: _email, ...rest } = event;
   return rest;
 }
 
 const EMAIL = /[^\s"'<>@,;:]+@[^\s"'<>@,;:]+\.[A-Za-z]{2,}/g;
 /** BigQuery error messages may quote a row's values; a reason or log line never carries an email. */
-export function scrubEmails(text: string): string {
+function scrubEmails(text: string): string {
   return text.replace(EMAIL, '[email]');
 }

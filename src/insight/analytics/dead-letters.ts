@@ -21,7 +21,7 @@ export function parseDeadLetter(body: unknown, now: Date): DeadLetter {
   return { reason: 'retries exhausted (BigQuery kept failing)', body, dead_at: now.toISOString() };
 }
 
-export function deadLetterKey(letter: DeadLetter, messageId: string): string {
+function deadLetterKey(letter: DeadLetter, messageId: string): string {
   const eventId = (letter.body as { event_id?: unknown } | null)?.event_id;
   return DEAD_LETTER_PREFIX + (typeof eventId === 'string' && eventId ? eventId : `message-${messageId}`);
 }

@@ -13,7 +13,7 @@ import type { Mode, PaymentStatus, PaymentType } from '../../../generated/api/ty
  * - `email` is kept in the raw table only; no view selects it and no log line carries it.
  * - `metadata` is the shop's own data on the payment, on every row about the payment.
  */
-export type AnalyticsEventType =
+type AnalyticsEventType =
   | 'payment_created'
   | 'bansky_init_ok'
   | 'bansky_init_failed'

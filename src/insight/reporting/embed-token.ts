@@ -10,8 +10,8 @@ import { systemClock } from '../../platform/lib/clock';
  * Metabase accepts `shop_id: []` for a locked parameter and then drops the filter (every shop's rows),
  * so this module refuses to sign anything but one non-blank shop id and one mode.
  */
-export const MAX_EMBED_TOKEN_LIFETIME_S = 600;
-export type EmbedMode = 'test' | 'live';
+const MAX_EMBED_TOKEN_LIFETIME_S = 600;
+type EmbedMode = 'test' | 'live';
 
 export interface EmbedTokenConfig {
   /** METABASE_EMBED_SECRET: Metabase's embedding-secret-key (64 hex characters). */

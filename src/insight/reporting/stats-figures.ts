@@ -11,10 +11,10 @@ import { SCOPE_SQL, toNamedParameters, withDataset } from './scope-sql';
  */
 export type StatsRange = '7d' | '30d' | '90d';
 export const STATS_RANGES: Record<StatsRange, number> = { '7d': 7, '30d': 30, '90d': 90 };
-export const DEFAULT_TTL_MS = 5 * 60_000;
+const DEFAULT_TTL_MS = 5 * 60_000;
 const MAX_CACHED = 1_000;
 
-export interface DayFigures {
+interface DayFigures {
   day: string; // YYYY-MM-DD, UTC
   payments: number;
   paid: number;

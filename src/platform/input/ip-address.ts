@@ -15,7 +15,7 @@ export type V4 = readonly [number, number, number, number];
 /** Why an address is not a public unicast target, or null when it is one. */
 export type IpVerdict = string | null;
 
-export function parseV4(host: string): V4 | null {
+function parseV4(host: string): V4 | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
   if (!m) return null;
   const parts = m.slice(1).map(Number);
@@ -59,7 +59,7 @@ export function classifyV4(a: V4): IpVerdict {
 }
 
 /** `[…]` host → 128-bit value, or null when it is not an IPv6 literal. */
-export function parseV6(host: string): bigint | null {
+function parseV6(host: string): bigint | null {
   if (!host.startsWith('[') || !host.endsWith(']')) return null;
   let text = host.slice(1, -1).toLowerCase();
   // The parser serialises without a dotted tail, but accept one for callers that did not parse.
@@ -102,7 +102,7 @@ function embedded(what: string, v4: V4): string {
  * Transition forms are refused whatever IPv4 they carry: no shop's endpoint needs one, and the
  * relay that unwraps them sits in someone else's network. The message names the embedded IPv4.
  */
-export function classifyV6(value: bigint): IpVerdict {
+function classifyV6(value: bigint): IpVerdict {
   if (value === 0n) return 'unspecified (::)';
   if (value === 1n) return 'loopback (::1)';
   if (inPrefix(value, p('::ffff:0:0'), 96)) return embedded('IPv4-mapped (::ffff:0:0/96)', v4At(value, 96));

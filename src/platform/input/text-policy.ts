@@ -17,7 +17,7 @@ import { ApiError } from '../problem';
  *   newline) or IDNA maps it away in a host (soft hyphen, ZWJ, variation selectors: `shop.ex\u00ADample`
  *   is `shop.example`), so a URL may contain no format (Cf) character at all.
  */
-export type TextKind = 'name' | 'url';
+type TextKind = 'name' | 'url';
 
 const ALWAYS =
   /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069\u200B\u2060-\u2064\u206A-\u206F\uFEFF\uFFF9-\uFFFB\u115F\u1160\u3164\uFFA0\uFDD0-\uFDEF]/u;
@@ -40,7 +40,7 @@ function describe(cp: number): string {
 const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** The first character of `text` this kind of field must not contain, as a message, or null. */
-export function unsafeCharacter(text: string, kind: TextKind): string | null {
+function unsafeCharacter(text: string, kind: TextKind): string | null {
   let index = 0;
   let previous = 0;
   for (const ch of text) {
@@ -67,7 +67,7 @@ const URL_FIELDS = ['successUrl', 'errorUrl', 'postbackUrl'] as const;
  * the body as parsed from JSON, before the schema: zod's `url()` trims and drops tab/CR/LF
  * silently, and a URL that arrived with them must be refused, not quietly repaired.
  */
-export function unsafeTextIssues(body: unknown): ValidationIssue[] {
+function unsafeTextIssues(body: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (typeof body !== 'object' || body === null) return issues;
   const fields = body as Record<string, unknown>;

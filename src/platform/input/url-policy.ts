@@ -23,7 +23,7 @@ const LOCAL_DEV_HOSTS = new Set(['localhost', '127.0.0.1']);
  * deny list: an HTTPS POST to 22, 25, 2375, 3306, 5432, 6379, 9200, 11211 … is how SSRF talks to
  * SSH, SMTP, Docker, databases and caches, and no shop needs another port for a webhook.
  */
-export const POSTBACK_PORTS: readonly string[] = ['443', '8443'];
+const POSTBACK_PORTS: readonly string[] = ['443', '8443'];
 
 /**
  * Wildcard DNS services that answer any name with the address written in it
@@ -31,7 +31,7 @@ export const POSTBACK_PORTS: readonly string[] = ['443', '8443'];
  * to loopback (`localtest.me`, `lvh.me` …), used for DNS rebinding. `embeddedPrivateV4` below
  * also catches clones that are not on this list, when the address they carry is private.
  */
-export const REBINDING_DOMAINS: readonly string[] = [
+const REBINDING_DOMAINS: readonly string[] = [
   'nip.io',
   'sslip.io',
   'xip.io',
@@ -55,7 +55,7 @@ export const REBINDING_DOMAINS: readonly string[] = [
  * internally (`metadata.google.internal`, `*.svc`, `*.consul`), and the usual LAN suffixes.
  * `.example` stays allowed: it resolves nowhere, and the docs use it.
  */
-export const INTERNAL_SUFFIXES: readonly string[] = [
+const INTERNAL_SUFFIXES: readonly string[] = [
   'localhost',
   'local',
   'localdomain',
@@ -75,7 +75,7 @@ export const INTERNAL_SUFFIXES: readonly string[] = [
   'consul',
 ];
 
-export function parseUrl(raw: string): URL | null {
+function parseUrl(raw: string): URL | null {
   try {
     return new URL(raw);
   } catch {
@@ -149,7 +149,7 @@ export function isNonPublicUrl(raw: string): boolean {
 }
 
 /** Why a (parsed, lowercased) host is not a public Internet target, or null when it may be one. */
-export function nonPublicHost(host: string): string | null {
+function nonPublicHost(host: string): string | null {
   const ip = classifyIpHost(host);
   if (ip !== undefined) return ip;
   const labels = host.split('.');
@@ -185,7 +185,7 @@ function embeddedPrivateV4(host: string): string | null {
 }
 
 /** The one spelling we store and redirect to. Call after the checks above accepted `raw`. */
-export function normalisedUrl(raw: string): string {
+function normalisedUrl(raw: string): string {
   return new URL(raw).href;
 }
 

@@ -52,7 +52,7 @@ export function fromBase64Url(text: string): Uint8Array {
   return Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
 }
 
-export function toHex(buf: ArrayBuffer | Uint8Array): string {
+function toHex(buf: ArrayBuffer | Uint8Array): string {
   let s = '';
   for (const b of asBytes(buf)) s += b.toString(16).padStart(2, '0');
   return s;

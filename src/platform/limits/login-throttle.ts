@@ -23,7 +23,7 @@ import type { Limiter, LockoutPolicy, Verdict } from './limiter';
 
 export const IP_POLICY: LockoutPolicy = { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 15 * 60 };
 export const ACCOUNT_POLICY: LockoutPolicy = { maxFailures: 10, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 15 * 60 };
-export const DEVICE_POLICY: LockoutPolicy = { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 15 * 60 };
+const DEVICE_POLICY: LockoutPolicy = { maxFailures: 5, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 15 * 60 };
 
 export { clientIp } from '../input/client-ip';
 

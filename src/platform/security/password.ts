@@ -7,7 +7,7 @@
 import { fromBase64Url, randomBytes, timingSafeEqualBytes, toBase64Url } from '../lib/crypto';
 
 // workerd refuses PBKDF2 above 100 000 iterations; fewer would be too fast to guess offline.
-export const REQUIRED_ITERATIONS = 100_000;
+const REQUIRED_ITERATIONS = 100_000;
 const MAX_PASSWORD_CHARS = 1024;
 
 export interface PasswordHash {

@@ -53,7 +53,7 @@ export interface PendingSignIn {
 type Row = Record<string, SqlStorageValue>;
 const TOUCH_EVERY_MS = 60_000;
 /** Codes tried against one sign-in challenge before the password must be entered again. */
-export const MAX_CODE_TRIES = 5;
+const MAX_CODE_TRIES = 5;
 
 export class ShopMembersObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;

@@ -20,7 +20,7 @@ import { fromBase64Url, hmacKey, hmacSha256, hmacVerify, randomBytes, sha256, sh
 
 const PERIOD_SECONDS = 30;
 const ISSUER = 'AimbrellaPay';
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 
 /** A fresh TOTP secret (160 bits, RFC 4226's recommended size) as base32. */
 export function newTotpSecret(): string {

@@ -17,10 +17,10 @@ import {
   verifyDeviceCookie,
 } from './second-factor';
 
-export const INVITE_TTL_MS = 72 * 3600_000;
-export const SESSION_TIMES: SessionTimes = { idleMs: 2 * 3600_000, absoluteMs: 12 * 3600_000 };
+const INVITE_TTL_MS = 72 * 3600_000;
+const SESSION_TIMES: SessionTimes = { idleMs: 2 * 3600_000, absoluteMs: 12 * 3600_000 };
 /** How long the code step of a sign-in waits after the right password. */
-export const SECOND_FACTOR_TTL_MS = 5 * 60_000;
+const SECOND_FACTOR_TTL_MS = 5 * 60_000;
 
 export type MembersNamespace = DurableObjectNamespace<ShopMembersObject>;
 
@@ -43,7 +43,7 @@ export interface AppSession extends SessionView {
 }
 
 /** `device`: a new device cookie to set (the browser had none for this member). */
-export type SignedIn = { ok: true; cookie: string; device: string | null };
+type SignedIn = { ok: true; cookie: string; device: string | null };
 
 export type SignInResult =
   | SignedIn
@@ -334,11 +334,11 @@ async function newSession(): Promise<{ secret: string; stored: { hash: string; c
 }
 
 /** `<shopId>.<43 base62>`, anything else is not ours. */
-export function splitSecret(value: string): { shopId: string; secret: string } | null {
+function splitSecret(value: string): { shopId: string; secret: string } | null {
   const m = /^(shop_[A-Za-z0-9]{8,40})\.([A-Za-z0-9]{43})$/.exec(value);
   return m ? { shopId: m[1]!, secret: m[2]! } : null;
 }
 
-export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+const normaliseEmail = (email: string) => email.trim().toLowerCase();
 const emailKey = (hash: string) => `member-email:${hash}`;
 const totpOwner = (memberId: string) => `member-totp:${memberId}`;

@@ -14,7 +14,7 @@ export type DevNotice =
   | { kind: 'message'; tone: 'ok' | 'bad'; text: string };
 
 /** The Bansky sandbox's fault switches (sandbox/bansky/README.md): +tags in the customer email. */
-export const SANDBOX_TAGS: Array<[string, string]> = [
+const SANDBOX_TAGS: Array<[string, string]> = [
   ['(none)', 'Checkout page with Pay and Decline; the postback follows the click.'],
   ['init_fail', 'Bansky answers 500: init-payment fails with bansky_error (502).'],
   ['init_reject', 'Bansky refuses the payment (400): bansky_error (502).'],

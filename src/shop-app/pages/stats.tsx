@@ -24,7 +24,7 @@ export type EmbedState =
   | { kind: 'off' }
   | { kind: 'error' };
 
-export const RANGE_LABEL: Record<StatsRange, string> = { '7d': 'Last 7 days', '30d': 'Last 30 days', '90d': 'Last 90 days' };
+const RANGE_LABEL: Record<StatsRange, string> = { '7d': 'Last 7 days', '30d': 'Last 30 days', '90d': 'Last 90 days' };
 // Currencies without minor units: their sums are shown as whole numbers, every other with two decimals at least.
 const ZERO_DECIMALS = new Set([
   'JPY',

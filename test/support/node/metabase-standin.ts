@@ -47,7 +47,7 @@ const SUBSET = JSON.parse(readFileSync(new URL('../metabase/api-subset.json', im
 const PROTECTED = '**MetabasePass**';
 type Obj = Record<string, any>;
 
-export interface StandinState {
+interface StandinState {
   users: Array<{ email: string; password: string }>;
   setupToken: string | null;
   sessions: Set<string>;
@@ -59,7 +59,7 @@ export interface StandinState {
   dashboards: Obj[];
 }
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   path: string;
   status: number;
