@@ -6,7 +6,8 @@
  * read + one Durable Object call writing before and after Bansky, (d) a bare Hono 302 and the
  * skeleton's Durable-Object-read-then-302. Prints one table; saves it to bench/results/.
  * First the counted figures (bench/costs/: serial round trips per operation, billable operations
- * and dollars per million payments against the required-work floor; `--costs` stops there).
+ * and dollars per million payments against the required-work floor; `--costs` stops there), then
+ * the payments list against a million-row index shard (`--scale` runs only that).
  * Targets are in figures.ts and costs/budget.ts; nothing here fails a build but a counted budget.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { freePort } from '../scripts/lib/ports.mjs';
 import { ensureDemoShop } from '../scripts/local/demo-credentials.ts';
 import { bundle } from './bundle.ts';
 import { costTables, countCosts, priceCosts } from './costs/run.ts';
+import { measureScale, scaleTables } from './costs/scale.ts';
 import { buildFigures } from './figures.ts';
 import { interleavedLatency } from './latency.ts';
 import { cpuPerRequest, type Load, throughput } from './load.ts';
@@ -31,6 +33,8 @@ const root = resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
 /** Only the counted figures (round trips, billable operations, dollars): no timing, quiet machine not needed. */
 const costsOnly = process.argv.includes('--costs');
+/** Only the payments list against a million-row shard (minutes of seeding). */
+const scaleOnly = process.argv.includes('--scale');
 const P = quick
   ? { samples: 60, seconds: 2, rounds: 1, cpuRequests: 120, cpuRounds: 1, postbacks: 5 }
   : { samples: 300, seconds: 5, rounds: 2, cpuRequests: 300, cpuRounds: 2, postbacks: 20 };
@@ -55,6 +59,13 @@ async function main() {
   console.log(
     `AimbrellaPay benchmark${quick ? ' (--quick)' : ''} — ${new Date().toISOString()}, node ${process.version}, load average ${loadAverage()}\n`,
   );
+  if (scaleOnly) {
+    const scale = measureScale();
+    console.log(`\n${scaleTables(scale)}\n`);
+    const file = save(join(root, 'bench/results'), { at: new Date().toISOString(), scaleOnly, node: process.version }, [], { scale });
+    console.log(`Saved ${file.slice(root.length + 1)}`);
+    return;
+  }
   // Counted first, while nothing is being timed: round trips and billable operations per payment.
   console.log('Counting round trips and billable operations (test/worker/costs.test.ts, about 2 minutes)…');
   const costs = priceCosts(countCosts());
@@ -64,6 +75,9 @@ async function main() {
     console.log(`Saved ${file.slice(root.length + 1)}`);
     return;
   }
+  console.log('The payments list against a million-row shard (test/worker/index-scale.test.ts, several minutes)…');
+  const scale = measureScale();
+  console.log(`\n${scaleTables(scale)}\n`);
   const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
   const ourPort = await freePort();
   const baseline = (dir: string) => join(root, 'bench/baselines', dir, 'wrangler.toml');
@@ -173,6 +187,7 @@ async function main() {
 
     const raw = {
       costs,
+      scale,
       latency,
       initThroughput: initTput,
       cpu,

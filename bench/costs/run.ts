@@ -25,42 +25,50 @@ export interface CostFigures {
   lines: Array<{ line: string; price: PriceName; count: number; usdPerMillion: number }>;
 }
 
-/** Runs the counting test; throws when it fails (a budget exceeded is a failed bench, not a figure). */
-export function countCosts(): { paths: Record<string, CriticalPath>; lifecycle: LifecycleCount } {
+interface TestResult {
+  title: string;
+  status: string;
+  meta: Record<string, unknown>;
+  failureMessages: string[];
+}
+
+/** Runs one worker-project test file and returns its tests' results (meta included); throws when one fails. */
+export function runWorkerTest(file: string, env: Record<string, string> = {}): TestResult[] {
   const dir = mkdtempSync(join(tmpdir(), 'apay-costs-'));
   const out = join(dir, 'report.json');
   try {
-    const run = spawnSync(
-      'npx',
-      ['vitest', 'run', '--project', 'worker', 'test/worker/costs.test.ts', '--reporter=json', `--outputFile=${out}`],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } },
-    );
-    let report: {
-      testResults: Array<{
-        assertionResults: Array<{ title: string; status: string; meta: Record<string, unknown>; failureMessages: string[] }>;
-      }>;
-    };
+    const run = spawnSync('npx', ['vitest', 'run', '--project', 'worker', file, '--reporter=json', `--outputFile=${out}`], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    let report: { testResults: Array<{ assertionResults: TestResult[] }> };
     try {
       report = JSON.parse(readFileSync(out, 'utf8'));
     } catch {
-      throw new Error(`the counting test did not report:\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
+      throw new Error(`${file} did not report:\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
     }
     const results = report.testResults.flatMap((f) => f.assertionResults);
     const failed = results.filter((r) => r.status !== 'passed');
     if (failed.length)
-      throw new Error(`the counting test failed:\n${failed.map((f) => `${f.title}: ${f.failureMessages[0]?.slice(0, 400)}`).join('\n')}`);
-    const paths: Record<string, CriticalPath> = {};
-    let lifecycle: LifecycleCount | undefined;
-    for (const r of results) {
-      const p = r.meta.criticalPath as (CriticalPath & { name: string }) | undefined;
-      if (p) paths[p.name] = p;
-      if (r.meta.lifecycle) lifecycle = r.meta.lifecycle as LifecycleCount;
-    }
-    if (!lifecycle) throw new Error('the counting test reported no lifecycle');
-    return { paths, lifecycle };
+      throw new Error(`${file} failed:\n${failed.map((f) => `${f.title}: ${f.failureMessages[0]?.slice(0, 400)}`).join('\n')}`);
+    return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs the counting test; throws when it fails (a budget exceeded is a failed bench, not a figure). */
+export function countCosts(): { paths: Record<string, CriticalPath>; lifecycle: LifecycleCount } {
+  const paths: Record<string, CriticalPath> = {};
+  let lifecycle: LifecycleCount | undefined;
+  for (const r of runWorkerTest('test/worker/costs.test.ts')) {
+    const p = r.meta.criticalPath as (CriticalPath & { name: string }) | undefined;
+    if (p) paths[p.name] = p;
+    if (r.meta.lifecycle) lifecycle = r.meta.lifecycle as LifecycleCount;
+  }
+  if (!lifecycle) throw new Error('the counting test reported no lifecycle');
+  return { paths, lifecycle };
 }
 
 /** The analytics consumer's own list of parked events (one per batch): modelled per batch, not per request. */
@@ -133,7 +141,7 @@ export function priceCosts(counted: { paths: Record<string, CriticalPath>; lifec
   };
 }
 
-function grid(head: string[], rows: string[][]): string {
+export function grid(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells

@@ -7,6 +7,8 @@ declare module 'vitest' {
     banskyLiveUrl: string;
     /** HTTP recorder: shops' postback endpoints, and the relay for what Bansky sends to us. */
     recorderUrl: string;
+    /** `npm run bench` only (APAY_BENCH_SCALE=1): the payments list against a million-row shard. */
+    benchScale: boolean;
   }
 }
 

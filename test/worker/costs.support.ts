@@ -131,6 +131,12 @@ for (const cls of [SessionObject, ShopMembersObject, LimiterObject, PaymentsInde
 }
 
 let installed = false;
+const unwrapped = new WeakMap<object, object>();
+
+/** The runtime's own stub behind a recorded one (runInDurableObject takes only those). */
+export function rawOf<T extends Rpc.DurableObjectBranded | undefined>(stub: DurableObjectStub<T>): DurableObjectStub<T> {
+  return (unwrapped.get(stub) as DurableObjectStub<T> | undefined) ?? stub;
+}
 let rawGet: ((id: DurableObjectId) => DurableObjectStub) | null = null;
 
 /** A stub that is not recorded (for runInDurableObject, which needs the runtime's own stub). */
@@ -289,7 +295,7 @@ export async function instrument(): Promise<void> {
       function (this: unknown, ...a: unknown[]) {
         const stub = o.apply(this, a) as Record<string, AnyFn>;
         const name = names.get(a[0] as object) ?? '';
-        return new Proxy(stub, {
+        const proxy = new Proxy(stub, {
           get(target, prop) {
             const value = Reflect.get(target, prop);
             if (typeof prop !== 'string' || prop === 'then' || typeof value !== 'function') return value;
@@ -298,6 +304,8 @@ export async function instrument(): Promise<void> {
             return (...args: unknown[]) => track('do', label, 1, () => target[prop]!(...args));
           },
         });
+        unwrapped.set(proxy, stub);
+        return proxy;
       },
   );
 
@@ -316,6 +324,7 @@ declare module 'vitest' {
   interface TaskMeta {
     criticalPath?: unknown;
     lifecycle?: unknown;
+    scale?: unknown;
   }
 }
 

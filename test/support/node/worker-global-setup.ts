@@ -20,6 +20,7 @@ export default async function setup(project: TestProject) {
   project.provide('banskyTestUrl', test.url);
   project.provide('banskyLiveUrl', live.url);
   project.provide('recorderUrl', recorder.url);
+  project.provide('benchScale', process.env.APAY_BENCH_SCALE === '1');
   return async () => {
     await Promise.all([test.close(), live.close(), recorder.close()]);
   };
