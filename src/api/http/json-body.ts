@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../../app-env';
 import { ApiError } from '../../platform/problem';
-import type { AppEnv } from './context';
 
 type SourceContext = { source?: string } | undefined;
 

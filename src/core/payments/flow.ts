@@ -4,16 +4,8 @@ import type { Services } from '../../services';
 import { BanskyFailure } from '../bansky/gateway';
 import { sameAmount } from './amount';
 import { isFinal, type PaymentRecord, wantsPostback } from './record';
-import {
-  canTransition,
-  type IndexState,
-  indexBehind,
-  indexRetryDelayMs,
-  type NewPayment,
-  needsLateCheck,
-  newRecord,
-  transition,
-} from './state';
+import { canTransition, indexBehind, indexRetryDelayMs, type NewPayment, needsLateCheck, newRecord, transition } from './state';
+import type { PaymentStorage } from './storage';
 
 export type PostbackOutcome =
   | { kind: 'not_found' }
@@ -22,24 +14,11 @@ export type PostbackOutcome =
 
 export type RedeliveryOutcome = { ok: true; webhookId: string } | { ok: false; reason: string; retryAfterSeconds?: number } | null;
 
-/**
- * One payment's storage as the flow needs it. The Durable Object implements it over its own
- * storage: `write` stores the record together with the alarm the record calls for
- * (state.ts `nextAlarmAt`) in one batch; `defer` keeps work alive after the answer
- * (ctx.waitUntil); `deliverSoon` starts the postback attempt that is due, after the answer.
- */
-export interface PaymentStorage {
-  read(): Promise<PaymentRecord | null>;
-  write(r: PaymentRecord): Promise<void>;
-  /** The payments index's view of this payment (its own key: see state.ts `IndexState`). */
-  readIndex(): Promise<IndexState | null>;
-  /** Stores the index state and re-arms the alarm for it (without writing the record). */
-  writeIndex(s: IndexState): Promise<void>;
-  /** Sets the alarm the stored record (and index state) call for, without writing the record. */
-  rearm(): Promise<void>;
-  defer(work: Promise<unknown>): void;
-  deliverSoon(): void;
-}
+/** What the payment orchestration uses, and nothing else. */
+export type FlowServices = Pick<
+  Services,
+  'analytics' | 'bansky' | 'clock' | 'config' | 'events' | 'listen' | 'log' | 'paymentsIndex' | 'postbackDeadLetters' | 'txlog'
+>;
 
 /**
  * The payment orchestration (docs/architecture.md#payments, #postbacks): start a payment and call Bansky once, apply
@@ -50,7 +29,7 @@ export interface PaymentStorage {
 export class PaymentFlow {
   constructor(
     private readonly storage: PaymentStorage,
-    private readonly s: Services,
+    private readonly s: FlowServices,
     private readonly requestId: string,
   ) {}
 
@@ -77,7 +56,7 @@ export class PaymentFlow {
   async resume(r: PaymentRecord): Promise<PaymentRecord> {
     if (r.status !== 'created') return r;
     this.s.log.warn('finishing an init cut off by a restart', { paymentId: r.id });
-    let view: Awaited<ReturnType<Services['bansky']['lookupPayment']>> = null;
+    let view: Awaited<ReturnType<FlowServices['bansky']['lookupPayment']>> = null;
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
     } catch (err) {
@@ -188,7 +167,7 @@ export class PaymentFlow {
    * its postback would have been applied. Bansky unreachable or undecided: nothing changes.
    */
   async reconcile(r: PaymentRecord, why: string): Promise<PaymentRecord> {
-    let view: Awaited<ReturnType<Services['bansky']['lookupPayment']>>;
+    let view: Awaited<ReturnType<FlowServices['bansky']['lookupPayment']>>;
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
     } catch (err) {

@@ -1,8 +1,8 @@
 import { paymentEventFields } from '../../insight/analytics/events';
 import type { Services } from '../../services';
-import type { PaymentStorage } from '../payments/flow';
 import type { PaymentRecord } from '../payments/record';
 import { failedAttemptsThisCycle, recordAttempt } from '../payments/state';
+import type { PaymentStorage } from '../payments/storage';
 import { activeWebhookSecrets } from '../shops/shop-store';
 import { type AttemptResult, sendPostback } from './deliver';
 import { buildShopPostback, signShopPostback } from './payload';
@@ -15,6 +15,9 @@ const sameDelivery = (a: PaymentRecord, b: PaymentRecord) =>
   a.postback.webhookId === b.postback.webhookId && a.postback.queuedAt === b.postback.queuedAt;
 
 export type DeliveryResult = 'delivered' | 'retrying' | 'dead_lettered' | 'not_due' | 'nothing';
+
+/** What delivering a postback uses, and nothing else. */
+export type DeliveryServices = Pick<Services, 'analytics' | 'clock' | 'config' | 'log' | 'postbackDeadLetters' | 'postbackQueue' | 'shops'>;
 
 /**
  * Delivering one payment's postback (docs/architecture.md#postbacks), run inside the payment's object so every shop's
@@ -32,7 +35,7 @@ export type DeliveryResult = 'delivered' | 'retrying' | 'dead_lettered' | 'not_d
 export class PostbackDelivery {
   constructor(
     private readonly storage: PaymentStorage,
-    private readonly s: Services,
+    private readonly s: DeliveryServices,
   ) {}
 
   /** One attempt if one is due; `webhookId` (from a queue job) must still be the current event. */
