@@ -25,11 +25,14 @@ const ip = () => `203.0.113.${(n % 250) + 1}`;
 
 async function initPayment(): Promise<{ id: string; url: string }> {
   const body = paymentBody({ id: `cost-${Date.now().toString(36)}-${++n}`, postbackUrl: `${recorderUrl()}${shopHookPath()}` });
-  const res = await worker.fetch(`${BASE}/api/v1/init-payment`, {
-    method: 'POST',
-    headers: shopHeaders(shop.token),
-    body: JSON.stringify(body),
-  });
+  const send = () =>
+    worker.fetch(`${BASE}/api/v1/init-payment`, { method: 'POST', headers: shopHeaders(shop.token), body: JSON.stringify(body) });
+  let res = await send();
+  // Bansky's sandbox may time out on a loaded machine (a 502 replays as itself): a new id then.
+  if (res.status >= 500) {
+    body.id = `${body.id}-again`;
+    res = await send();
+  }
   if (res.status !== 201) throw new Error(`init: ${res.status} ${await res.text()}`);
   return (await res.json()) as { id: string; url: string };
 }
@@ -140,15 +143,17 @@ async function criticalPath(name: OperationName): Promise<CriticalPath> {
   );
   const byKind: Partial<Record<Kind, number>> = {};
   const shopByKind: Partial<Record<Kind, number>> = {};
-  // A busy machine only ever adds time: a count above the floor is measured again and the least kept.
+  // A busy machine only ever adds time: a count above the floor is measured up to twice more and the least kept.
   const twice = async (delay: Partial<Record<Kind, number>>, expected: number) => {
-    const first = await measure(name, delay);
-    if (roundTrips(first.answerMs, base.answerMs) <= expected) return first;
-    const again = await measure(name, delay);
-    return {
-      answerMs: Math.min(first.answerMs, again.answerMs),
-      shopMs: first.shopMs === null || again.shopMs === null ? null : Math.min(first.shopMs, again.shopMs),
-    };
+    let best = await measure(name, delay);
+    for (let i = 0; i < 2 && roundTrips(best.answerMs, base.answerMs) > expected; i++) {
+      const again = await measure(name, delay);
+      best = {
+        answerMs: Math.min(best.answerMs, again.answerMs),
+        shopMs: best.shopMs === null || again.shopMs === null ? null : Math.min(best.shopMs, again.shopMs),
+      };
+    }
+    return best;
   };
   for (const kind of NETWORK_KINDS) {
     const r = await twice({ [kind]: DELAY_MS }, 0);
