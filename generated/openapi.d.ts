@@ -78,7 +78,9 @@ export interface paths {
          * @description Your shop's payments in the mode of your token, newest first, with filters, cursor
          *     pagination and totals per currency for the filtered range (one total per currency, never
          *     summed across currencies). `q` finds one payment by our id or by your own transaction id
-         *     (exact match). The list is an index that follows each payment's own record within a few
+         *     (exact match); `idPrefix` and `transactionIdPrefix` find them by their start, `email` and
+         *     `emailPrefix` by the customer's email (ignoring case), `amount`, `amountMin` and `amountMax`
+         *     by amount. All filters combine (AND). The list is an index that follows each payment's own record within a few
          *     seconds (usually well under one); `GET /api/v1/payments/{id}` is always current. A
          *     `cursor` this API did not return answers `400 validation_failed`.
          */
@@ -780,7 +782,7 @@ export interface components {
             lastHttpStatus?: number | null;
             /**
              * @description Why the latest attempt failed, null when it succeeded or none was made: `no answer within
-             *     15000 ms`, `connection refused`, `TLS handshake failed: …`, `DNS lookup failed`, or
+             *     15000 ms`, `connection refused or lost before an answer`, `TLS handshake failed`, `DNS lookup failed`, or
              *     `HTTP 503: ` and the first bytes of your endpoint's answer. The shop app lists every attempt.
              * @example HTTP 500: {"error":"database unavailable"}
              */
@@ -1091,6 +1093,11 @@ export interface components {
             /** @description One entry per currency over the whole filtered range (not only this page). */
             totals: components["schemas"]["CurrencyTotal"][];
         };
+        /**
+         * @description A non-negative decimal amount, as a string, at most 12 digits before the point and 18 after.
+         * @example 49.90
+         */
+        AmountFilter: string;
         /**
          * @description What the member may do in the shop app. `owner`: everything, including inviting and removing
          *     members and reading the audit list. `developer`: API tokens, the webhook secret, test
@@ -1647,6 +1654,23 @@ export interface operations {
                 to?: string;
                 /** @description Our payment id (`pay_…`) or your transaction id, matched exactly. */
                 q?: string;
+                /**
+                 * @description The customer's email, exactly, ignoring case.
+                 * @example jane@example.com
+                 */
+                email?: string;
+                /** @description Customer emails that start with this, ignoring case (`jane@`, `jane.doe`). */
+                emailPrefix?: string;
+                /** @description The amount, exactly, as a decimal string (`49.9` matches `49.90`). */
+                amount?: components["schemas"]["AmountFilter"];
+                /** @description Amounts of at least this (inclusive). Amounts are compared as numbers whatever the currency; add `currency` to stay within one. */
+                amountMin?: components["schemas"]["AmountFilter"];
+                /** @description Amounts of at most this (inclusive). */
+                amountMax?: components["schemas"]["AmountFilter"];
+                /** @description Our payment ids that start with this (`pay_3kT`). */
+                idPrefix?: string;
+                /** @description Your transaction ids that start with this (case-sensitive, as you sent them). */
+                transactionIdPrefix?: string;
                 /**
                  * @description Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`
                  *     (several keys: all must match). Keys follow the `metadata` rules of init-payment.

@@ -1,11 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from './api/http/body-limit';
-import type { AppEnv } from './api/http/context';
 import { notFound, onError } from './api/http/errors';
 import { limitPerIp } from './api/http/rate-limit';
 import { requestId } from './api/http/request-id';
 import { securityHeaders } from './api/http/security-headers';
 import { apiRouter } from './api/operations';
+import type { AppEnv } from './app-env';
 import { docsRouter } from './docs/routes';
 import { buildServices, withLogFields } from './services';
 import { shopAppRouter } from './shop-app/routes';

@@ -141,7 +141,7 @@ function statsFiguresFrom(config: Config, clock: Clock, log: Logger): StatsFigur
 }
 
 /** The same services with a logger that stamps every line with `fields` (request id, consumer…). */
-export function withLogFields(services: Services, fields: Record<string, unknown>): Services {
+export function withLogFields<S extends Pick<Services, 'log' | 'analytics'>>(services: S, fields: Record<string, unknown>): S {
   const log = services.log.child(fields);
   return { ...services, log, analytics: services.analytics.withLogger(log) };
 }

@@ -89,7 +89,9 @@ export const getPayment = <ThrowOnError extends boolean = false>(options: Option
  * Your shop's payments in the mode of your token, newest first, with filters, cursor
  * pagination and totals per currency for the filtered range (one total per currency, never
  * summed across currencies). `q` finds one payment by our id or by your own transaction id
- * (exact match). The list is an index that follows each payment's own record within a few
+ * (exact match); `idPrefix` and `transactionIdPrefix` find them by their start, `email` and
+ * `emailPrefix` by the customer's email (ignoring case), `amount`, `amountMin` and `amountMax`
+ * by amount. All filters combine (AND). The list is an index that follows each payment's own record within a few
  * seconds (usually well under one); `GET /api/v1/payments/{id}` is always current. A
  * `cursor` this API did not return answers `400 validation_failed`.
  *

@@ -133,7 +133,7 @@ export type PostbackSummary = {
     lastHttpStatus?: number | null;
     /**
      * Why the latest attempt failed, null when it succeeded or none was made: `no answer within
-     * 15000 ms`, `connection refused`, `TLS handshake failed: …`, `DNS lookup failed`, or
+     * 15000 ms`, `connection refused or lost before an answer`, `TLS handshake failed`, `DNS lookup failed`, or
      * `HTTP 503: ` and the first bytes of your endpoint's answer. The shop app lists every attempt.
      *
      */
@@ -473,6 +473,11 @@ export type PaymentList = {
 };
 
 /**
+ * A non-negative decimal amount, as a string, at most 12 digits before the point and 18 after.
+ */
+export type AmountFilter = string;
+
+/**
  * What the member may do in the shop app. `owner`: everything, including inviting and removing
  * members and reading the audit list. `developer`: API tokens, the webhook secret, test
  * postbacks and resending postbacks. `viewer`: read-only. Every member manages their own
@@ -749,6 +754,34 @@ export type ListPaymentsData = {
          * Our payment id (`pay_…`) or your transaction id, matched exactly.
          */
         q?: string;
+        /**
+         * The customer's email, exactly, ignoring case.
+         */
+        email?: string;
+        /**
+         * Customer emails that start with this, ignoring case (`jane@`, `jane.doe`).
+         */
+        emailPrefix?: string;
+        /**
+         * The amount, exactly, as a decimal string (`49.9` matches `49.90`).
+         */
+        amount?: AmountFilter;
+        /**
+         * Amounts of at least this (inclusive). Amounts are compared as numbers whatever the currency; add `currency` to stay within one.
+         */
+        amountMin?: AmountFilter;
+        /**
+         * Amounts of at most this (inclusive).
+         */
+        amountMax?: AmountFilter;
+        /**
+         * Our payment ids that start with this (`pay_3kT`).
+         */
+        idPrefix?: string;
+        /**
+         * Your transaction ids that start with this (case-sensitive, as you sent them).
+         */
+        transactionIdPrefix?: string;
         /**
          * Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`
          * (several keys: all must match). Keys follow the `metadata` rules of init-payment.

@@ -502,6 +502,13 @@ export const zPaymentList = z.object({
 });
 
 /**
+ * A non-negative decimal amount, as a string, at most 12 digits before the point and 18 after.
+ */
+export const zAmountFilter = z.string().regex(/^(0|[1-9][0-9]{0,11})(\.[0-9]{1,18})?$/).register(z.globalRegistry, {
+    description: 'A non-negative decimal amount, as a string, at most 12 digits before the point and 18 after.'
+});
+
+/**
  * What the member may do in the shop app. `owner`: everything, including inviting and removing
  * members and reading the audit list. `developer`: API tokens, the webhook secret, test
  * postbacks and resending postbacks. `viewer`: read-only. Every member manages their own
@@ -713,6 +720,21 @@ export const zListPaymentsQuery = z.object({
     }).optional(),
     q: z.string().min(1).max(200).register(z.globalRegistry, {
         description: 'Our payment id (`pay_…`) or your transaction id, matched exactly.'
+    }).optional(),
+    email: z.string().min(1).max(254).register(z.globalRegistry, {
+        description: 'The customer\'s email, exactly, ignoring case.'
+    }).optional(),
+    emailPrefix: z.string().min(1).max(254).register(z.globalRegistry, {
+        description: 'Customer emails that start with this, ignoring case (`jane@`, `jane.doe`).'
+    }).optional(),
+    amount: zAmountFilter.optional(),
+    amountMin: zAmountFilter.optional(),
+    amountMax: zAmountFilter.optional(),
+    idPrefix: z.string().regex(/^pay_[A-Za-z0-9]{0,22}$/).register(z.globalRegistry, {
+        description: 'Our payment ids that start with this (`pay_3kT`).'
+    }).optional(),
+    transactionIdPrefix: z.string().min(1).max(200).register(z.globalRegistry, {
+        description: 'Your transaction ids that start with this (case-sensitive, as you sent them).'
     }).optional(),
     metadata: z.record(z.string(), z.string().max(500)).register(z.globalRegistry, {
         description: 'Payments whose `metadata` has these exact values, e.g. `metadata[order_ref]=10042`\n(several keys: all must match). Keys follow the `metadata` rules of init-payment.\n'

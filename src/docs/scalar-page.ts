@@ -1,6 +1,6 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../api/http/context';
+import type { AppEnv } from '../app-env';
 import { sha256, toBase64 } from '../platform/lib/crypto';
 
 /**

@@ -162,7 +162,12 @@ function filtersFrom(c: C): { filters: ListFilters; cursor?: string; error?: str
     const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))].join(', ');
     return { filters: {}, error: `Check the filter${fields.includes(',') ? 's' : ''}: ${fields}.` };
   }
-  const { cursor, limit: _limit, ...filters } = parsed.data;
+  const { cursor, limit: _limit, q, ...filters } = parsed.data;
+  // The page's one search box finds ids by their start: ours when it looks like one, else the shop's own.
+  if (q) {
+    if (/^pay_[A-Za-z0-9]{0,22}$/.test(q)) filters.idPrefix = q;
+    else filters.transactionIdPrefix = q;
+  }
   return { filters, cursor };
 }
 

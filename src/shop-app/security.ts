@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { AppEnv } from '../api/http/context';
+import type { AppEnv } from '../app-env';
 import type { ShopRecord } from '../core/shops/shop-store';
 import { timingSafeEqualStrings } from '../platform/lib/crypto';
 import type { AppSession } from './members/service';

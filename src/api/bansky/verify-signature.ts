@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../../app-env';
 import { ApiError } from '../../platform/problem';
-import type { AppEnv } from '../http/context';
 
 /**
  * Runs before the body is parsed or validated: nothing of an unauthenticated body is looked at.

@@ -1,9 +1,10 @@
 import type { Context } from 'hono';
+import type { AppEnv } from '../../app-env';
 import type { PaymentRecord } from '../../core/payments/record';
 import { isPaymentId } from '../../core/payments/store';
 import { paymentEventFields } from '../../insight/analytics/events';
 import { safeLocation } from '../../platform/input/url-policy';
-import type { AppEnv, Handler } from '../http/context';
+import type { Handler } from '../http/context';
 import { HTML_HEADERS, PAGES } from './pages';
 import { answerPayLink, REDIRECT_HEADERS } from './pay-link';
 

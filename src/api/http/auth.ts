@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../../app-env';
 import { timingSafeEqualStrings } from '../../platform/lib/crypto';
 import { ApiError } from '../../platform/problem';
-import type { AppEnv } from './context';
 import { limitShopToken } from './rate-limit';
 
 /** The credentials of `Authorization: <scheme> <credentials>` when the scheme is one of `schemes` (case-insensitive). */

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../../app-env';
 import { ApiError } from '../../platform/problem';
-import type { AppEnv } from './context';
 
 /**
  * Refuses request bodies above `maxBytes` with `413 payload_too_large` (problem+json).

@@ -1,8 +1,8 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { SERVED_PATHS } from '../../../generated/contract-index';
+import type { AppEnv } from '../../app-env';
 import { ApiError, problemResponse } from '../../platform/problem';
-import type { AppEnv } from './context';
 
 /** The single place an exception becomes a response: always RFC 9457, never internals. */
 export const onError: ErrorHandler<AppEnv> = (err, c) => {

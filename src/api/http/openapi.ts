@@ -1,8 +1,9 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type OperationId, operations, type SecuritySchemeName } from '../../../generated/routes';
+import type { AppEnv } from '../../app-env';
 import { ApiError } from '../../platform/problem';
-import type { AppEnv, Handlers } from './context';
+import type { Handlers } from './context';
 import { jsonNumberSources } from './json-body';
 import { validationIssues } from './validation';
 

@@ -7,11 +7,11 @@
  * yes/no (Retry-After would be a guess), and it counts per location.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../../app-env';
 import { clientIp } from '../../platform/input/client-ip';
 import type { Logger } from '../../platform/observability/logger';
 import { ApiError } from '../../platform/problem';
 import type { Services } from '../../services';
-import type { AppEnv } from './context';
 
 /** The 429 for `key` when its budget is spent, else null; counts the request either way. */
 function rateLimitVerdict(

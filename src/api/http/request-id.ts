@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './context';
+import type { AppEnv } from '../../app-env';
 
 // Honour a caller's id only when it is harmless to echo into logs and headers.
 const WELL_FORMED = /^[A-Za-z0-9._:-]{8,128}$/;

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './context';
+import type { AppEnv } from '../../app-env';
 
 /** Two years, as hstspreload.org asks; includeSubDomains because every host of ours is https. */
 export const HSTS = 'max-age=63072000; includeSubDomains';

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ValidationIssue } from '../../../generated/api/types.gen';
 import { type BodySchema, REQUEST_BODIES } from '../../../generated/contract-index';
-import type { AppEnv } from './context';
+import type { AppEnv } from '../../app-env';
 
 /**
  * Turns the validator's zod issues into `errors[]` entries that say the fix: a JSON Pointer into

@@ -1,6 +1,6 @@
 import { derivePaymentId, paymentIdKey, randomPaymentId, requestFingerprint } from '../../core/payments/ids';
 import { payLinkFor, toPublicPayment } from '../../core/payments/record';
-import { validatePayment } from '../../core/payments/rules';
+import { differingFields, validatePayment } from '../../core/payments/rules';
 import { assertSafeText } from '../../platform/input/text-policy';
 import { ApiError } from '../../platform/problem';
 import type { Handler } from '../http/context';
@@ -24,7 +24,11 @@ export const initPayment: Handler<'initPayment'> = async (c) => {
 
   const outcome = await services.payments.object(id).init({ id, shopId: shop.id, mode, fingerprint, payment, requestId });
   if (outcome.kind === 'conflict') {
-    throw new ApiError(409, 'idempotency_conflict', `Transaction id "${body.id}" was already used with a different request body.`);
+    const errors = differingFields(outcome.record, payment);
+    const which = errors.length > 0 ? `: ${errors.map((e) => e.path.slice(1)).join(', ')} differ` : '';
+    throw new ApiError(409, 'idempotency_conflict', `Transaction id "${body.id}" was already used with a different request body${which}.`, {
+      errors,
+    });
   }
   const record = outcome.record;
   const replayed = outcome.kind === 'replayed';

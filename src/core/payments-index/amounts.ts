@@ -26,3 +26,13 @@ export function fromMinor(minor: bigint, currency: string): string {
   if (info?.type !== 'fiat') fraction = fraction.replace(/0+$/, '');
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
+
+/**
+ * A decimal amount as text that sorts like the number: 12 integer digits and 18 fraction digits,
+ * zero-padded (`49.9` → `000000000049.900000000000000000`). Exact for every amount a payment can
+ * have (at most 12 integer digits, 18 decimals), so SQLite compares and indexes it without floats.
+ */
+export function amountKey(amount: string): string {
+  const [whole = '0', fraction = ''] = amount.split('.');
+  return `${whole.replace(/^0+(?=\d)/, '').padStart(12, '0')}.${fraction.slice(0, 18).padEnd(18, '0')}`;
+}

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { PaymentStatus } from '../../../generated/api/types.gen';
 import type { Env } from '../../env';
-import { toMinor } from './amounts';
+import { amountKey, toMinor } from './amounts';
 import type { IndexEntry } from './entry';
 import type { EventQuery, StoredEvent } from './events';
 
@@ -12,6 +12,14 @@ export interface ShardQuery {
   toDay?: string;
   /** Exact values of the payment's metadata, every key must match. */
   metadata?: Record<string, string>;
+  /** Lower-cased already. */
+  email?: string;
+  emailPrefix?: string;
+  /** Decimal strings, inclusive. */
+  amountFrom?: string;
+  amountTo?: string;
+  idPrefix?: string;
+  transactionIdPrefix?: string;
   before?: { createdAt: string; id: string };
   limit: number;
 }
@@ -54,6 +62,40 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS events_newest ON events (timestamp DESC, id DESC);
       CREATE INDEX IF NOT EXISTS events_payment ON events (payment_id);
     `);
+    this.addSearchColumns();
+  }
+
+  /**
+   * The search columns (customer email lower-cased, the shop's transaction id, the amount as a
+   * sortable key) with their indexes. Added after the first release: a shard written before gets
+   * them here once, filled from each row's entry.
+   */
+  private addSearchColumns(): void {
+    const columns = new Set(
+      this.sql
+        .exec("SELECT name FROM pragma_table_info('payments')")
+        .toArray()
+        .map((r) => String(r.name)),
+    );
+    if (columns.has('amount_key')) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const c of ['email_lc', 'tx_id', 'amount_key']) if (!columns.has(c)) this.sql.exec(`ALTER TABLE payments ADD COLUMN ${c} TEXT`);
+      for (const row of this.sql.exec('SELECT id, entry FROM payments').toArray()) {
+        const e = JSON.parse(String(row.entry)) as IndexEntry;
+        this.sql.exec(
+          'UPDATE payments SET email_lc = ?, tx_id = ?, amount_key = ? WHERE id = ?',
+          e.email.toLowerCase(),
+          e.shopTransactionId,
+          amountKey(e.amount),
+          e.id,
+        );
+      }
+      this.sql.exec(`
+        CREATE INDEX IF NOT EXISTS payments_email ON payments (email_lc, created_at DESC, id DESC);
+        CREATE INDEX IF NOT EXISTS payments_tx ON payments (tx_id);
+        CREATE INDEX IF NOT EXISTS payments_amount ON payments (amount_key);
+      `);
+    });
   }
 
   /**
@@ -119,7 +161,7 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       const day = e.createdAt.slice(0, 10);
       const minor = toMinor(e.amount, e.currency);
       this.sql.exec(
-        'INSERT OR REPLACE INTO payments (id, version, created_at, day, status, currency, amount, amount_minor, entry) VALUES (?,?,?,?,?,?,?,?,?)',
+        'INSERT OR REPLACE INTO payments (id, version, created_at, day, status, currency, amount, amount_minor, entry, email_lc, tx_id, amount_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
         e.id,
         e.version,
         e.createdAt,
@@ -129,6 +171,9 @@ export class PaymentsIndexObject extends DurableObject<Env> {
         e.amount,
         minor.toString(),
         JSON.stringify(e),
+        e.email.toLowerCase(),
+        e.shopTransactionId,
+        amountKey(e.amount),
       );
       this.addTotal(day, e.status, e.currency, 1, minor);
       return { applied: true };
@@ -152,8 +197,8 @@ export class PaymentsIndexObject extends DurableObject<Env> {
 
   totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] {
     const { where, args } = filters(q);
-    // The running totals know nothing of metadata: with a metadata filter the matching rows are summed instead.
-    const sql = q.metadata
+    // The running totals know only day, status and currency: with any other filter the matching rows are summed instead.
+    const sql = rowLevel(q)
       ? `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`
       : `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     const rows = this.sql.exec(sql, ...args).toArray();
@@ -198,6 +243,18 @@ function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; ar
   add('currency = ?', q.currency);
   add('day >= ?', q.fromDay);
   add('day <= ?', q.toDay);
+  add('email_lc = ?', q.email);
+  // A prefix as a range, so the index serves it: U+10FFFF sorts after every character that can follow.
+  const prefix = (column: string, value: string | undefined) => {
+    if (!value) return;
+    where.push(`${column} >= ? AND ${column} < ?`);
+    args.push(value, `${value}\u{10FFFF}`);
+  };
+  prefix('email_lc', q.emailPrefix);
+  prefix('id', q.idPrefix);
+  prefix('tx_id', q.transactionIdPrefix);
+  add('amount_key >= ?', q.amountFrom === undefined ? undefined : amountKey(q.amountFrom));
+  add('amount_key <= ?', q.amountTo === undefined ? undefined : amountKey(q.amountTo));
   // Keys are letters, digits and `_ - . :` (src/payments/rules.ts), so a quoted JSON path label holds any of them.
   for (const [key, value] of Object.entries(q.metadata ?? {})) {
     where.push('json_extract(entry, ?) = ?');
@@ -205,3 +262,7 @@ function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; ar
   }
   return { where, args };
 }
+
+/** Filters the running totals cannot answer: only `day`, `status` and `currency` are kept per day. */
+const rowLevel = (q: Omit<ShardQuery, 'before' | 'limit'>) =>
+  q.metadata !== undefined || !!q.email || !!q.emailPrefix || !!q.amountFrom || !!q.amountTo || !!q.idPrefix || !!q.transactionIdPrefix;

@@ -1,7 +1,7 @@
 import type { CurrencyTotal, Mode, PaymentList, PaymentStatus } from '../../../generated/api/types.gen';
 import type { Clock } from '../../platform/lib/clock';
 import type { PaymentRecord } from '../payments/record';
-import { fromMinor, toMinor } from './amounts';
+import { amountKey, fromMinor, toMinor } from './amounts';
 import { type IndexEntry, toIndexEntry, toListItem } from './entry';
 import type { ShardQuery } from './index-object';
 import { decodeCursor, encodeCursor, type IndexNamespace, monthOf, monthsDescending, shard } from './shards';
@@ -16,6 +16,16 @@ export interface ListFilters {
   q?: string;
   /** Exact metadata values; every key must match. */
   metadata?: Record<string, string>;
+  /** The customer's email, ignoring case: exactly, or its start. */
+  email?: string;
+  emailPrefix?: string;
+  /** Decimal strings; `amount` exact, the other two an inclusive range (compared exactly, see amountKey). */
+  amount?: string;
+  amountMin?: string;
+  amountMax?: string;
+  /** The start of our id / of the shop's transaction id. */
+  idPrefix?: string;
+  transactionIdPrefix?: string;
 }
 
 export interface IndexDeps {
@@ -61,7 +71,19 @@ export class PaymentsIndex {
     if (fromDay > toDay) return { items: [], nextCursor: null, totals: [] };
 
     const metadata = f.metadata && Object.keys(f.metadata).length > 0 ? f.metadata : undefined;
-    const query: Omit<ShardQuery, 'limit' | 'before'> = { status: f.status, currency: f.currency, fromDay, toDay, metadata };
+    const query: Omit<ShardQuery, 'limit' | 'before'> = {
+      status: f.status,
+      currency: f.currency,
+      fromDay,
+      toDay,
+      metadata,
+      email: f.email?.toLowerCase(),
+      emailPrefix: f.emailPrefix?.toLowerCase(),
+      amountFrom: f.amount ?? f.amountMin,
+      amountTo: f.amount ?? f.amountMax,
+      idPrefix: f.idPrefix,
+      transactionIdPrefix: f.transactionIdPrefix,
+    };
     const allMonths = monthsDescending(monthOf(fromDay), monthOf(toDay));
     const pageMonths = before ? allMonths.filter((m) => m <= monthOf(before.createdAt)) : allMonths;
 
@@ -117,6 +139,11 @@ function matchesFilters(r: PaymentRecord, f: ListFilters): boolean {
     (!f.currency || r.currency === f.currency) &&
     (!f.from || day >= f.from) &&
     (!f.to || day <= f.to) &&
+    (!f.email || r.email.toLowerCase() === f.email.toLowerCase()) &&
+    (!f.emailPrefix || r.email.toLowerCase().startsWith(f.emailPrefix.toLowerCase())) &&
+    amountWithin(r.amount, f.amount ?? f.amountMin, f.amount ?? f.amountMax) &&
+    (!f.idPrefix || r.id.startsWith(f.idPrefix)) &&
+    (!f.transactionIdPrefix || (r.shopTransactionId ?? '').startsWith(f.transactionIdPrefix)) &&
     Object.entries(f.metadata ?? {}).every(([k, v]) => r.metadata?.[k] === v)
   );
 }
@@ -154,4 +181,9 @@ function currencyTotals(parts: Array<{ currency: string; status: PaymentStatus; 
       paidAmount: fromMinor(s.paidMinor, currency),
       statusCounts: s.statusCounts,
     }));
+}
+
+function amountWithin(amount: string, from: string | undefined, to: string | undefined): boolean {
+  const key = amountKey(amount);
+  return (!from || key >= amountKey(from)) && (!to || key <= amountKey(to));
 }

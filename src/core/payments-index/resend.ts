@@ -13,7 +13,7 @@ export type ResendOutcome =
  * (60 s by default), checked inside the payment's object so concurrent resends cannot slip through together.
  */
 export async function resendShopPostback(
-  services: Services,
+  services: Pick<Services, 'config' | 'payments'>,
   shopId: string,
   mode: Mode,
   paymentId: string,

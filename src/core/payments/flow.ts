@@ -41,6 +41,12 @@ export interface PaymentStorage {
   deliverSoon(): void;
 }
 
+/** What the payment orchestration uses, and nothing else. */
+export type FlowServices = Pick<
+  Services,
+  'analytics' | 'bansky' | 'clock' | 'config' | 'events' | 'listen' | 'log' | 'paymentsIndex' | 'postbackDeadLetters' | 'txlog'
+>;
+
 /**
  * The payment orchestration (docs/architecture.md#payments, #postbacks): start a payment and call Bansky once, apply
  * Bansky's result, expire, redeliver (postback attempts: src/core/postbacks/delivery.ts). Plain code over a PaymentStorage
@@ -50,7 +56,7 @@ export interface PaymentStorage {
 export class PaymentFlow {
   constructor(
     private readonly storage: PaymentStorage,
-    private readonly s: Services,
+    private readonly s: FlowServices,
     private readonly requestId: string,
   ) {}
 
@@ -77,7 +83,7 @@ export class PaymentFlow {
   async resume(r: PaymentRecord): Promise<PaymentRecord> {
     if (r.status !== 'created') return r;
     this.s.log.warn('finishing an init cut off by a restart', { paymentId: r.id });
-    let view: Awaited<ReturnType<Services['bansky']['lookupPayment']>> = null;
+    let view: Awaited<ReturnType<FlowServices['bansky']['lookupPayment']>> = null;
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
     } catch (err) {
@@ -188,7 +194,7 @@ export class PaymentFlow {
    * its postback would have been applied. Bansky unreachable or undecided: nothing changes.
    */
   async reconcile(r: PaymentRecord, why: string): Promise<PaymentRecord> {
-    let view: Awaited<ReturnType<Services['bansky']['lookupPayment']>>;
+    let view: Awaited<ReturnType<FlowServices['bansky']['lookupPayment']>>;
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
     } catch (err) {

@@ -2,12 +2,12 @@ import { DurableObject } from 'cloudflare:workers';
 import type { BanskyPostback } from '../../../generated/api/types.gen';
 import type { Env } from '../../env';
 import { buildServices, type Services, withLogFields } from '../../services';
-import { type DeliveryResult, PostbackDelivery } from '../postbacks/delivery';
-import { PaymentFlow, type PaymentStorage, type PostbackOutcome, type RedeliveryOutcome } from './flow';
+import { type DeliveryResult, type DeliveryServices, PostbackDelivery } from '../postbacks/delivery';
+import { type FlowServices, PaymentFlow, type PaymentStorage, type PostbackOutcome, type RedeliveryOutcome } from './flow';
 import { isFinal, type ListenDelivery, type PaymentRecord } from './record';
 import { type IndexState, type NewPayment, nextAlarmAt } from './state';
 
-export type InitOutcome = { kind: 'created' | 'replayed'; record: PaymentRecord } | { kind: 'conflict' };
+export type InitOutcome = { kind: 'created' | 'replayed' | 'conflict'; record: PaymentRecord };
 export type { PostbackOutcome };
 
 const RECORD = 'payment';
@@ -30,7 +30,7 @@ export class PaymentObject extends DurableObject<Env> {
   private deliveryInFlight: Promise<DeliveryResult> | null = null;
   private deliveryRequested = false;
   /** From the composition root; tests replace it (runInDurableObject) to move the clock or fake Bansky. */
-  services: Services = buildServices(this.env);
+  services: FlowServices & DeliveryServices = buildServices(this.env);
 
   private readonly storage = durableStorage(
     this.ctx,
@@ -151,7 +151,7 @@ export class PaymentObject extends DurableObject<Env> {
  * A payment's storage in its object: one record and the alarm it calls for, waitUntil for work
  * after the answer, and a way to start the postback attempt that is due.
  */
-function durableStorage(ctx: DurableObjectState, services: () => Services, deliverSoon: () => void): PaymentStorage {
+function durableStorage(ctx: DurableObjectState, services: () => Pick<Services, 'config'>, deliverSoon: () => void): PaymentStorage {
   const alarmFor = (r: PaymentRecord, index: IndexState | null) => {
     const { config } = services();
     return nextAlarmAt(r, index, {
@@ -197,5 +197,5 @@ function durableStorage(ctx: DurableObjectState, services: () => Services, deliv
 }
 
 function replay(r: PaymentRecord, fingerprint: string): InitOutcome {
-  return r.fingerprint === fingerprint ? { kind: 'replayed', record: r } : { kind: 'conflict' };
+  return { kind: r.fingerprint === fingerprint ? 'replayed' : 'conflict', record: r };
 }

@@ -3,6 +3,7 @@ import { checkPostbackUrl, checkRedirectUrl, normalisedPaymentUrls, type Postbac
 import { ApiError } from '../../platform/problem';
 import type { ShopRecord } from '../shops/shop-store';
 import { canonicalAmount, decimalFromJsonNumber } from './amount';
+import type { PaymentRecord } from './record';
 
 /** Crypto currencies we accept, with their decimals (the smallest unit Bansky settles). */
 const CRYPTO_DECIMALS: Readonly<Record<string, number>> = { BTC: 8, ETH: 18, LTC: 8, USDT: 6, USDC: 6 };
@@ -137,4 +138,37 @@ function redirectHostsHint(allowed: string[], mode: Mode): string {
   const list = allowed.length > 0 ? `Your shop may redirect to ${allowed.join(', ')}` : 'Your shop has no allowed redirect hosts yet';
   const local = mode === 'test' ? ' (and, in test mode, http://localhost and http://127.0.0.1)' : '';
   return `${list}${local}; ask AimbrellaPay support to add a host.`;
+}
+
+/** Fields whose values the conflict message may repeat: the shop's own figures, nothing personal. */
+const SHOWN_ON_CONFLICT = new Set(['amount', 'currency', 'type']);
+
+/**
+ * Which fields of a replayed request differ from the first one (as both were validated: `100` and
+ * "100.00" USD are the same amount), for `409 idempotency_conflict`: one entry per field, so the
+ * shop sees at once whether it reused an id or changed an order.
+ */
+export function differingFields(first: PaymentRecord, now: ValidatedPayment): ValidationIssue[] {
+  const was: Record<string, unknown> = {
+    email: first.email,
+    name: first.name ?? undefined,
+    amount: first.amount,
+    currency: first.currency,
+    type: first.type,
+    successUrl: first.successUrl,
+    errorUrl: first.errorUrl,
+    postbackUrl: first.postbackUrl ?? undefined,
+    metadata: first.metadata && Object.keys(first.metadata).length > 0 ? first.metadata : undefined,
+  };
+  const is: Record<string, unknown> = { ...now };
+  return Object.keys(was)
+    .filter((field) => JSON.stringify(was[field]) !== JSON.stringify(is[field]))
+    .map((field) => ({
+      path: `/${field}`,
+      in: 'body' as const,
+      code: 'idempotency_conflict' as const,
+      message: SHOWN_ON_CONFLICT.has(field)
+        ? `${JSON.stringify(was[field])} in the first request, ${JSON.stringify(is[field])} now`
+        : 'differs from the first request',
+    }));
 }

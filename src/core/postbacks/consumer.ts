@@ -10,7 +10,7 @@ const CRASH_RETRY_SECONDS = 30;
  * has taken it on, not when the shop has answered: one shop's hanging endpoint never holds up
  * another shop's postback.
  */
-export async function handlePostbackBatch(batch: MessageBatch<unknown>, s: Services): Promise<void> {
+export async function handlePostbackBatch(batch: MessageBatch<unknown>, s: Pick<Services, 'log' | 'payments'>): Promise<void> {
   await Promise.all(
     batch.messages.map(async (msg) => {
       if (!isPostbackJob(msg.body)) {
@@ -31,7 +31,7 @@ export async function handlePostbackBatch(batch: MessageBatch<unknown>, s: Servi
 }
 
 /** Jobs that reached the queue's own dead-letter queue (the object kept failing): dead-letter them for good. */
-export async function handlePostbackDeadLetters(batch: MessageBatch<unknown>, s: Services): Promise<void> {
+export async function handlePostbackDeadLetters(batch: MessageBatch<unknown>, s: Pick<Services, 'log' | 'payments'>): Promise<void> {
   for (const msg of batch.messages) {
     if (isPostbackJob(msg.body)) await s.payments.object(msg.body.paymentId).giveUpPostback(msg.body.webhookId);
     msg.ack();

@@ -36,12 +36,16 @@ export async function sendPostback(
   }
 }
 
-/** Kinds of network failure a shop can act on, by the runtime's message (workerd, Node and undici word them differently). */
+/**
+ * Kinds of network failure a shop can act on, by the runtime's message (workerd, Node and undici
+ * word them differently). workerd reports a refused connection and one dropped mid-answer alike,
+ * as "Network connection lost.", so that one cannot be told apart and says both.
+ */
 const NETWORK_FAILURES: ReadonlyArray<[RegExp, string]> = [
   [/refused|ECONNREFUSED/i, 'connection refused'],
   [/certificate|\bTLS\b|\bSSL\b|handshake/i, 'TLS handshake failed'],
   [/\bDNS\b|ENOTFOUND|EAI_AGAIN|getaddrinfo|resolve host|name not resolved/i, 'DNS lookup failed'],
-  [/reset|ECONNRESET|connection (?:lost|closed)|socket hang up|disconnected/i, 'connection closed before an answer'],
+  [/reset|ECONNRESET|connection (?:lost|closed)|socket hang up|disconnected/i, 'connection refused or lost before an answer'],
 ];
 
 function networkFailure(err: unknown): string {

@@ -16,6 +16,9 @@ const sameDelivery = (a: PaymentRecord, b: PaymentRecord) =>
 
 export type DeliveryResult = 'delivered' | 'retrying' | 'dead_lettered' | 'not_due' | 'nothing';
 
+/** What delivering a postback uses, and nothing else. */
+export type DeliveryServices = Pick<Services, 'analytics' | 'clock' | 'config' | 'log' | 'postbackDeadLetters' | 'postbackQueue' | 'shops'>;
+
 /**
  * Delivering one payment's postback (docs/architecture.md#postbacks), run inside the payment's object so every shop's
  * deliveries are independent of every other's: one slow endpoint delays only its own postbacks.
@@ -32,7 +35,7 @@ export type DeliveryResult = 'delivered' | 'retrying' | 'dead_lettered' | 'not_d
 export class PostbackDelivery {
   constructor(
     private readonly storage: PaymentStorage,
-    private readonly s: Services,
+    private readonly s: DeliveryServices,
   ) {}
 
   /** One attempt if one is due; `webhookId` (from a queue job) must still be the current event. */

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../../api/http/context';
+import type { AppEnv } from '../../app-env';
 import { docsSecurityHeaders } from '../scalar-page';
 import { internalDocsRouter } from './internal';
 import { publicDocsRouter } from './public';

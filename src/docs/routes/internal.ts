@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { internalDocsSpec } from '../../api/contract/served';
 import { servedFrom } from '../../api/contract/specs';
-import type { AppEnv } from '../../api/http/context';
+import type { AppEnv } from '../../app-env';
 import { clientIp, LoginThrottle, tryAgainIn } from '../../platform/limits/login-throttle';
 import { parsePasswordHash, verifyPassword } from '../../platform/security/password';
 import { closedPage, loginPage, SIGN_OUT_FORM } from '../pages';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { publicDocsSpec } from '../../api/contract/served';
 import { servedFrom } from '../../api/contract/specs';
-import type { AppEnv } from '../../api/http/context';
+import type { AppEnv } from '../../app-env';
 import { renderScalarPage } from '../scalar-page';
 
 /** /docs: the integration guide and the API reference of what shops use, nothing internal. */

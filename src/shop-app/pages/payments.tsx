@@ -13,7 +13,8 @@ export const StatusBadge: FC<{ status: PaymentStatus }> = ({ status }) => (
 
 function pageLink(f: ListFilters, cursor: string): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v) q.set(k, String(v));
+  // Metadata filters are an object (`metadata[key]=value`); the page does not offer them yet.
+  for (const [k, v] of Object.entries(f)) if (v && typeof v === 'string') q.set(k, v);
   q.set('cursor', cursor);
   return `/app/payments?${q}`;
 }
@@ -37,8 +38,50 @@ export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: Paymen
 
       <form method="get" action="/app/payments" class="filters" aria-label="Filter payments">
         <div class="field search">
-          <label for="q">Search by payment id or your transaction id</label>
-          <input id="q" name="q" type="search" value={filters.q ?? ''} placeholder="pay_… or order-1234" maxlength={200} />
+          <label for="q">Payment id or your transaction id (or its start)</label>
+          <input
+            id="q"
+            name="q"
+            type="search"
+            value={filters.idPrefix ?? filters.transactionIdPrefix ?? ''}
+            placeholder="pay_… or order-1234"
+            maxlength={200}
+          />
+        </div>
+        <div class="field search">
+          <label for="emailPrefix">Customer email (or its start)</label>
+          <input
+            id="emailPrefix"
+            name="emailPrefix"
+            type="search"
+            value={filters.emailPrefix ?? ''}
+            placeholder="jane@example.com"
+            maxlength={254}
+          />
+        </div>
+        <div class="field">
+          <label for="amountMin">Amount from</label>
+          <input
+            id="amountMin"
+            name="amountMin"
+            inputmode="decimal"
+            value={filters.amountMin ?? ''}
+            placeholder="10.00"
+            maxlength={31}
+            pattern="[0-9]+([.][0-9]+)?"
+          />
+        </div>
+        <div class="field">
+          <label for="amountMax">Amount to</label>
+          <input
+            id="amountMax"
+            name="amountMax"
+            inputmode="decimal"
+            value={filters.amountMax ?? ''}
+            placeholder="99.99"
+            maxlength={31}
+            pattern="[0-9]+([.][0-9]+)?"
+          />
         </div>
         <div class="field">
           <label for="status">Status</label>
