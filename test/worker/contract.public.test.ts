@@ -3,8 +3,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import contract from '../../generated/openapi.json';
-import type { AppEnv } from '../../src/app-env';
 import { onError } from '../../src/api/http/errors';
+import type { AppEnv } from '../../src/app-env';
 import { adminHeaders, BASE, worker } from './helpers';
 
 type Json = Record<string, any>;
