@@ -25,9 +25,9 @@ describe('GET /openapi.json is the public contract', () => {
     expect(Object.keys(spec.components.securitySchemes).sort()).toEqual(['shopToken', 'shopTokenScheme']);
   });
 
-  it("lists this deployment's PUBLIC_BASE_URL first and no local-development port", async () => {
+  it("lists the origin it is served from first, this deployment's PUBLIC_BASE_URL next, and no local-development port", async () => {
     const spec = (await (await worker.fetch(`${BASE}/openapi.json`)).json()) as Json;
-    expect(spec.servers[0].url).toBe(env.PUBLIC_BASE_URL);
+    expect(spec.servers.slice(0, 2).map((s: Json) => s.url)).toEqual([BASE, env.PUBLIC_BASE_URL]);
     expect(JSON.stringify(spec.servers)).not.toContain('localhost:8787');
   });
 

@@ -68,13 +68,24 @@ describe('public docs (/docs)', { timeout: 30_000 }, () => {
     expect(spec.components.schemas.Problem).toBeDefined();
   });
 
-  it("lists this deployment's PUBLIC_BASE_URL as the first server, then the contract's other public ones", async () => {
+  it("lists the origin the docs are served from first, then PUBLIC_BASE_URL, then the contract's other public servers", async () => {
     const spec = (await (await worker.fetch(`${BASE}/docs/openapi.json`)).json()) as Json;
     const { env } = await import('cloudflare:workers');
-    expect(spec.servers[0]).toEqual({ url: env.PUBLIC_BASE_URL, description: 'This AimbrellaPay deployment' });
+    expect(spec.servers.slice(0, 2)).toEqual([
+      { url: BASE, description: 'This AimbrellaPay deployment' },
+      { url: env.PUBLIC_BASE_URL, description: "This deployment's public address" },
+    ]);
     // The contract's local-development entry names a port this deployment may not listen on.
     const others = (contract as Json).servers.filter((s: Json) => s.url !== env.PUBLIC_BASE_URL && !s.url.includes('localhost'));
-    expect(spec.servers.slice(1)).toEqual(others);
+    expect(spec.servers.slice(2)).toEqual(others);
+  });
+
+  it("served locally at another port, the servers and the guide's samples name that origin, not :8787", async () => {
+    const origin = 'http://127.0.0.1:9876';
+    const spec = (await (await worker.fetch(`${origin}/docs/openapi.json`)).json()) as Json;
+    expect(spec.servers[0].url).toBe(origin);
+    expect(spec.info.description).toContain(`AIMBRELLAPAY_URL=https://api.aimbrellapay.example   # or ${origin}`);
+    expect(JSON.stringify(spec)).not.toContain('localhost:8787');
   });
 
   it('puts the integration guide, with the error codes generated from the spec, in the spec description', async () => {

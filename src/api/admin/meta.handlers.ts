@@ -1,10 +1,10 @@
 import { fullContract } from '../contract/served';
-import { servedFrom } from '../contract/specs';
+import { servedAt, servedFrom } from '../contract/specs';
 import type { Handler } from '../http/context';
 
 /** GET /admin/v1/openapi.json: all of openapi.yaml, for operators and their tooling. */
 export const getContract: Handler<'adminGetContract'> = async (c) => {
   const spec = await fullContract(c.env.ASSETS);
   c.header('Cache-Control', 'no-store');
-  return c.json(servedFrom(spec, c.var.services.config.publicBaseUrl), 200);
+  return c.json(servedFrom(spec, servedAt(c.req.url, c.var.services.config.publicBaseUrl)), 200);
 };

@@ -175,14 +175,30 @@ export function buildInternalSpec(contract: Json, guide: string): Json {
   return doc;
 }
 
+/** The contract's local-development address, which the guide's samples use too. */
+const LOCAL_DEV_ORIGIN = 'http://localhost:8787';
+
 /**
- * The spec as served by one deployment: its own public base URL first in `servers`, so Scalar's
- * "Test Request" and generated clients default to the API next to these docs (the docs' CSP only
- * lets the page call its own origin anyway). The contract's local-development entry is dropped:
- * it names a port this deployment may not use.
+ * The spec as served by one deployment, from the origin it was asked at: that origin first in
+ * `servers`, so Scalar's "Test Request", its code samples and generated clients call the API
+ * next to these docs (the docs' CSP only lets the page call its own origin anyway), then the
+ * deployment's PUBLIC_BASE_URL when it differs, then the contract's others. The contract's
+ * local-development entry is dropped: it names a port this deployment may not use; on a local
+ * run at another address, the guide's samples name that address instead of it.
  */
-export function servedFrom(spec: Json, baseUrl: string): Json {
+export function servedFrom(spec: Json, at: { origin: string; publicBaseUrl: string }): Json {
   const isLocal = (url: string) => /^https?:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(url);
-  const servers = ((spec.servers as Json[] | undefined) ?? []).filter((s) => s.url !== baseUrl && !isLocal(String(s.url)));
-  return { ...spec, servers: [{ url: baseUrl, description: 'This AimbrellaPay deployment' }, ...servers] };
+  const first = [{ url: at.origin, description: 'This AimbrellaPay deployment' }];
+  if (at.publicBaseUrl !== at.origin) first.push({ url: at.publicBaseUrl, description: "This deployment's public address" });
+  const known = new Set(first.map((s) => s.url));
+  const servers = ((spec.servers as Json[] | undefined) ?? []).filter((s) => !known.has(String(s.url)) && !isLocal(String(s.url)));
+  const info = spec.info as Json | undefined;
+  const guide =
+    typeof info?.description === 'string' && isLocal(at.origin) ? info.description.replaceAll(LOCAL_DEV_ORIGIN, at.origin) : null;
+  return { ...spec, ...(guide === null ? {} : { info: { ...info, description: guide } }), servers: [...first, ...servers] };
+}
+
+/** Where a request for a served document was made: the origin it was asked at and the deployment's public address. */
+export function servedAt(requestUrl: string, publicBaseUrl: string): { origin: string; publicBaseUrl: string } {
+  return { origin: new URL(requestUrl).origin, publicBaseUrl };
 }

@@ -1,6 +1,6 @@
 import { CONTRACT_VERSION } from '../../../generated/contract-index';
 import { publicContract } from '../contract/served';
-import { servedFrom } from '../contract/specs';
+import { servedAt, servedFrom } from '../contract/specs';
 import { toYaml } from '../contract/yaml';
 import type { Handler } from '../http/context';
 
@@ -10,12 +10,14 @@ export const getHealth: Handler<'getHealth'> = (c) => c.json({ status: 'ok' as c
 export const getContract: Handler<'getContract'> = async (c) => {
   const spec = await publicContract(c.env.ASSETS);
   c.header('Cache-Control', 'public, max-age=300');
-  return c.json(servedFrom(spec, c.var.services.config.publicBaseUrl), 200);
+  return c.json(servedFrom(spec, servedAt(c.req.url, c.var.services.config.publicBaseUrl)), 200);
 };
 
 /** The same document as YAML, for tools and people who read the contract in its source form. */
 export const getContractYaml: Handler<'getContractYaml'> = async (c) => {
   const spec = await publicContract(c.env.ASSETS);
   c.header('Cache-Control', 'public, max-age=300');
-  return c.body(toYaml(servedFrom(spec, c.var.services.config.publicBaseUrl)), 200, { 'content-type': 'application/yaml; charset=utf-8' });
+  return c.body(toYaml(servedFrom(spec, servedAt(c.req.url, c.var.services.config.publicBaseUrl))), 200, {
+    'content-type': 'application/yaml; charset=utf-8',
+  });
 };

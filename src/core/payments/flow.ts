@@ -4,16 +4,8 @@ import type { Services } from '../../services';
 import { BanskyFailure } from '../bansky/gateway';
 import { sameAmount } from './amount';
 import { isFinal, type PaymentRecord, wantsPostback } from './record';
-import {
-  canTransition,
-  type IndexState,
-  indexBehind,
-  indexRetryDelayMs,
-  type NewPayment,
-  needsLateCheck,
-  newRecord,
-  transition,
-} from './state';
+import { canTransition, indexBehind, indexRetryDelayMs, type NewPayment, needsLateCheck, newRecord, transition } from './state';
+import type { PaymentStorage } from './storage';
 
 export type PostbackOutcome =
   | { kind: 'not_found' }
@@ -21,25 +13,6 @@ export type PostbackOutcome =
   | { kind: 'accepted' | 'ignored'; status: PaymentRecord['status'] };
 
 export type RedeliveryOutcome = { ok: true; webhookId: string } | { ok: false; reason: string; retryAfterSeconds?: number } | null;
-
-/**
- * One payment's storage as the flow needs it. The Durable Object implements it over its own
- * storage: `write` stores the record together with the alarm the record calls for
- * (state.ts `nextAlarmAt`) in one batch; `defer` keeps work alive after the answer
- * (ctx.waitUntil); `deliverSoon` starts the postback attempt that is due, after the answer.
- */
-export interface PaymentStorage {
-  read(): Promise<PaymentRecord | null>;
-  write(r: PaymentRecord): Promise<void>;
-  /** The payments index's view of this payment (its own key: see state.ts `IndexState`). */
-  readIndex(): Promise<IndexState | null>;
-  /** Stores the index state and re-arms the alarm for it (without writing the record). */
-  writeIndex(s: IndexState): Promise<void>;
-  /** Sets the alarm the stored record (and index state) call for, without writing the record. */
-  rearm(): Promise<void>;
-  defer(work: Promise<unknown>): void;
-  deliverSoon(): void;
-}
 
 /** What the payment orchestration uses, and nothing else. */
 export type FlowServices = Pick<

@@ -3,9 +3,10 @@ import type { BanskyPostback } from '../../../generated/api/types.gen';
 import type { Env } from '../../env';
 import { buildServices, type Services, withLogFields } from '../../services';
 import { type DeliveryResult, type DeliveryServices, PostbackDelivery } from '../postbacks/delivery';
-import { type FlowServices, PaymentFlow, type PaymentStorage, type PostbackOutcome, type RedeliveryOutcome } from './flow';
+import { type FlowServices, PaymentFlow, type PostbackOutcome, type RedeliveryOutcome } from './flow';
 import { isFinal, type ListenDelivery, type PaymentRecord } from './record';
 import { type IndexState, type NewPayment, nextAlarmAt } from './state';
+import type { PaymentStorage } from './storage';
 
 export type InitOutcome = { kind: 'created' | 'replayed' | 'conflict'; record: PaymentRecord };
 export type { PostbackOutcome };

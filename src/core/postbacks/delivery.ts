@@ -1,8 +1,8 @@
 import { paymentEventFields } from '../../insight/analytics/events';
 import type { Services } from '../../services';
-import type { PaymentStorage } from '../payments/flow';
 import type { PaymentRecord } from '../payments/record';
 import { failedAttemptsThisCycle, recordAttempt } from '../payments/state';
+import type { PaymentStorage } from '../payments/storage';
 import { activeWebhookSecrets } from '../shops/shop-store';
 import { type AttemptResult, sendPostback } from './deliver';
 import { buildShopPostback, signShopPostback } from './payload';

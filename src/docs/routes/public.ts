@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { publicDocsSpec } from '../../api/contract/served';
-import { servedFrom } from '../../api/contract/specs';
+import { servedAt, servedFrom } from '../../api/contract/specs';
 import type { AppEnv } from '../../app-env';
 import { renderScalarPage } from '../scalar-page';
 
@@ -18,5 +18,5 @@ publicDocsRouter.get('/docs/', (c) => c.redirect('/docs', 301));
 publicDocsRouter.get('/docs/openapi.json', async (c) => {
   const spec = await publicDocsSpec(c.env.ASSETS);
   c.header('Cache-Control', 'public, max-age=300');
-  return c.json(servedFrom(spec, c.var.services.config.publicBaseUrl));
+  return c.json(servedFrom(spec, servedAt(c.req.url, c.var.services.config.publicBaseUrl)));
 });
