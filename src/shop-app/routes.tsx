@@ -5,6 +5,7 @@ import type { Mode } from '../../generated/api/types.gen';
 import { zIssueTokenRequest, zListPaymentsQuery } from '../../generated/api/zod.gen';
 import type { PaymentRecord } from '../core/payments/record';
 import { isPaymentId } from '../core/payments/store';
+import { exportCsv } from '../core/payments-index/export';
 import { BadCursor, type ListFilters } from '../core/payments-index/query';
 import { resendShopPostback } from '../core/payments-index/resend';
 import { BigQueryUnavailableError } from '../insight/reporting/bigquery-query';
@@ -191,6 +192,19 @@ shopAppRouter.get('/app/payments', ...signedIn, async (c) => {
       400,
     );
   }
+});
+
+// The filtered list as CSV (every page, streamed; src/core/payments-index/export.ts). Before /:id.
+shopAppRouter.get('/app/payments/export.csv', ...signedIn, (c) => {
+  const { filters, error } = filtersFrom(c);
+  if (error) return c.text(`${error} Fix it on the Payments page, then export again.`, 400);
+  const { session, appShop, services } = c.var;
+  const day = services.clock.now().toISOString().slice(0, 10);
+  services.log.info('payments exported as CSV', { shopId: session.shopId, memberId: session.memberId, mode: session.mode });
+  return c.body(exportCsv(services.paymentsIndex, appShop, session.mode, filters), 200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="payments-${session.mode}-${day}.csv"`,
+  });
 });
 
 async function ownPayment(c: C): Promise<PaymentRecord | null> {

@@ -11,10 +11,15 @@ export const StatusBadge: FC<{ status: PaymentStatus }> = ({ status }) => (
   <span class={`badge badge-${STATUS_TONE[status]}`}>{STATUS_LABELS[status]}</span>
 );
 
-function pageLink(f: ListFilters, cursor: string): string {
+function filterQuery(f: ListFilters): URLSearchParams {
   const q = new URLSearchParams();
   // Metadata filters are an object (`metadata[key]=value`); the page does not offer them yet.
   for (const [k, v] of Object.entries(f)) if (v && typeof v === 'string') q.set(k, v);
+  return q;
+}
+
+function pageLink(f: ListFilters, cursor: string): string {
+  const q = filterQuery(f);
   q.set('cursor', cursor);
   return `/app/payments?${q}`;
 }
@@ -123,6 +128,9 @@ export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: Paymen
               Clear
             </a>
           ) : null}
+          <a class="button ghost" href={`/app/payments/export.csv?${filterQuery(filters)}`} download>
+            Export CSV
+          </a>
         </div>
       </form>
 
