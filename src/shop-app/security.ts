@@ -54,10 +54,10 @@ export function appCsp(metabaseOrigin?: string): string {
 
 const CSP = appCsp();
 
+// nosniff and HSTS are the Worker's, set on every answer in one place (src/api/http/security-headers.ts).
 export const securityHeaders = (): MiddlewareHandler<AppPageEnv> => async (c, next) => {
   await next();
   c.header('Content-Security-Policy', c.get('appCsp') ?? CSP);
-  c.header('X-Content-Type-Options', 'nosniff');
   c.header('X-Frame-Options', 'DENY');
   // same-origin: invite links carry their secret in the path and never leave in a Referer; with
   // no-referrer, Chromium would send `Origin: null` on our own forms and the CSRF check would refuse them.
@@ -65,7 +65,6 @@ export const securityHeaders = (): MiddlewareHandler<AppPageEnv> => async (c, ne
   c.header('Cross-Origin-Opener-Policy', 'same-origin');
   c.header('Cache-Control', 'no-store');
   c.header('X-Robots-Tag', 'noindex');
-  if (new URL(c.req.url).protocol === 'https:') c.header('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
 };
 
 /**

@@ -13,6 +13,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { inject } from 'vitest';
+import { ListenObject } from '../../src/core/listen/listen-object';
 import { PaymentObject } from '../../src/core/payments/payment-object';
 import { PaymentsIndexObject } from '../../src/core/payments-index/index-object';
 import { SessionObject } from '../../src/docs/sessions/session-object';
@@ -126,7 +127,7 @@ const count = (v: unknown) => (Array.isArray(v) ? v.length : v && typeof v === '
 
 /** Which object class answers an RPC method (every class's methods are distinct, except `get`/`fetch`). */
 const CLASS_OF_METHOD = new Map<string, string>();
-for (const cls of [SessionObject, ShopMembersObject, LimiterObject, PaymentsIndexObject, PaymentObject]) {
+for (const cls of [SessionObject, ShopMembersObject, LimiterObject, ListenObject, PaymentsIndexObject, PaymentObject]) {
   for (const m of Object.getOwnPropertyNames(cls.prototype)) if (m !== 'constructor') CLASS_OF_METHOD.set(m, cls.name);
 }
 

@@ -17,7 +17,7 @@ import { BASE, createShopWithToken, shopHeaders } from './helpers';
 import { paymentBody, recorderUrl, shopHookPath, signAsBansky } from './payments.support';
 
 /** Latency injected into one kind of I/O at a time; the answer's extra wait / this = serial round trips. */
-const DELAY_MS = 120;
+const DELAY_MS = 200;
 
 let shop: { token: string };
 let n = 0;
@@ -25,11 +25,14 @@ const ip = () => `203.0.113.${(n % 250) + 1}`;
 
 async function initPayment(): Promise<{ id: string; url: string }> {
   const body = paymentBody({ id: `cost-${Date.now().toString(36)}-${++n}`, postbackUrl: `${recorderUrl()}${shopHookPath()}` });
-  const res = await worker.fetch(`${BASE}/api/v1/init-payment`, {
-    method: 'POST',
-    headers: shopHeaders(shop.token),
-    body: JSON.stringify(body),
-  });
+  const send = () =>
+    worker.fetch(`${BASE}/api/v1/init-payment`, { method: 'POST', headers: shopHeaders(shop.token), body: JSON.stringify(body) });
+  let res = await send();
+  // Bansky's sandbox may time out on a loaded machine (a 502 replays as itself): a new id then.
+  if (res.status >= 500) {
+    body.id = `${body.id}-again`;
+    res = await send();
+  }
   if (res.status !== 201) throw new Error(`init: ${res.status} ${await res.text()}`);
   return (await res.json()) as { id: string; url: string };
 }
@@ -134,19 +137,23 @@ async function measure(name: OperationName, delay: Partial<Record<Kind, number>>
 const roundTrips = (delayed: number, base: number) => Math.max(0, Math.round((delayed - base) / DELAY_MS));
 
 async function criticalPath(name: OperationName): Promise<CriticalPath> {
-  // The least of two plain runs: a busy machine only ever adds time.
-  const base = [await measure(name, {}), await measure(name, {})].reduce((a, b) => (a.answerMs <= b.answerMs ? a : b));
+  // The least of three plain runs: a busy machine only ever adds time.
+  const base = [await measure(name, {}), await measure(name, {}), await measure(name, {})].reduce((a, b) =>
+    a.answerMs <= b.answerMs ? a : b,
+  );
   const byKind: Partial<Record<Kind, number>> = {};
   const shopByKind: Partial<Record<Kind, number>> = {};
-  // A busy machine only ever adds time: a count above the floor is measured again and the least kept.
+  // A busy machine only ever adds time: a count above the floor is measured up to twice more and the least kept.
   const twice = async (delay: Partial<Record<Kind, number>>, expected: number) => {
-    const first = await measure(name, delay);
-    if (roundTrips(first.answerMs, base.answerMs) <= expected) return first;
-    const again = await measure(name, delay);
-    return {
-      answerMs: Math.min(first.answerMs, again.answerMs),
-      shopMs: first.shopMs === null || again.shopMs === null ? null : Math.min(first.shopMs, again.shopMs),
-    };
+    let best = await measure(name, delay);
+    for (let i = 0; i < 2 && roundTrips(best.answerMs, base.answerMs) > expected; i++) {
+      const again = await measure(name, delay);
+      best = {
+        answerMs: Math.min(best.answerMs, again.answerMs),
+        shopMs: best.shopMs === null || again.shopMs === null ? null : Math.min(best.shopMs, again.shopMs),
+      };
+    }
+    return best;
   };
   for (const kind of NETWORK_KINDS) {
     const r = await twice({ [kind]: DELAY_MS }, 0);
