@@ -23,6 +23,10 @@ export type TestPostbackResult =
       withheld: string | null;
     };
 
+const LOCAL_WITHHELD = "The answer's body is not shown for local and private addresses.";
+const ownHostsOnly = (hosts: string[]) =>
+  `The answer's body is shown only for your shop's own public hosts (${hosts.filter((h) => !isNonPublicUrl(`https://${h.replace(/^\*\./, '')}/`)).join(', ') || 'none set'}).`;
+
 /** As many characters of the answer as a shop needs to recognise its own error page. */
 const EXCERPT_CHARS = 200;
 
@@ -73,7 +77,8 @@ export async function sendTestPostback(
     opts.timeoutMs,
     opts.clock,
   );
-  const ownHost = !isNonPublicUrl(url) && hostAllowed(new URL(url).hostname.replace(/\.+$/, ''), shop.allowedRedirectHosts);
+  const local = isNonPublicUrl(url);
+  const ownHost = !local && hostAllowed(new URL(url).hostname.replace(/\.+$/, ''), shop.allowedRedirectHosts);
   const answered = Boolean(sent.responseBody);
   return {
     ok: sent.ok,
@@ -81,9 +86,6 @@ export async function sendTestPostback(
     latencyMs: sent.latencyMs ?? null,
     error: sent.httpStatus ? null : (sent.error ?? null),
     excerpt: answered && ownHost ? printableExcerpt(sent.responseBody!, EXCERPT_CHARS) : null,
-    withheld:
-      answered && !ownHost
-        ? `The answer's body is shown only for your shop's own hosts (${shop.allowedRedirectHosts.join(', ') || 'none set'}).`
-        : null,
+    withheld: !answered || ownHost ? null : local ? LOCAL_WITHHELD : ownHostsOnly(shop.allowedRedirectHosts),
   };
 }

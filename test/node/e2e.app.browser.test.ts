@@ -89,7 +89,7 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     await shot(page, '02-payments.png');
 
     // Search by the shop's own id, exactly.
-    await page.getByLabel('Search by payment id or your transaction id').fill(order);
+    await page.getByLabel('Payment id or your transaction id (or its start)').fill(order);
     await page.getByRole('button', { name: 'Apply' }).click();
     expect(await page.locator('tbody tr').count()).toBe(1);
     await page.getByLabel('Status').selectOption('failed');

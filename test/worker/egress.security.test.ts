@@ -108,7 +108,7 @@ describe('a local development deployment (the tests’ bindings) reaches loopbac
     expect(html).toContain('HTTP 401');
     expect(html).toMatch(/in \d+ ms/);
     expect(html).not.toContain('failing on purpose'); // the loopback service's body
-    expect(html).toContain('shown only for your shop&#39;s own hosts (shop.example)');
+    expect(html).toContain('The answer&#39;s body is not shown for local and private addresses.');
     expect(await recorded(hook)).toHaveLength(1); // it was sent: the status is real
   });
 

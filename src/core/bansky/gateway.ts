@@ -1,4 +1,4 @@
-import type { Mode } from '../../../generated/api/types.gen';
+import type { BanskyPostback, Mode } from '../../../generated/api/types.gen';
 
 /**
  * What the payment core needs from the upstream provider, in our own terms. Every Bansky detail
@@ -16,7 +16,7 @@ export interface BanskyGateway {
    * What Bansky knows of a payment (null: Bansky has none by this id). Throws BanskyFailure when
    * Bansky cannot say; callers then carry on as if they had not asked.
    */
-  lookupPayment(mode: Mode, paymentId: string): Promise<BanskyPaymentView | null>;
+  lookupPayment(mode: Mode, paymentId: string): Promise<BanskyResult | null>;
   /** True when a postback's raw body carries Bansky's valid signature. */
   verifyPostback(rawBody: ArrayBuffer | Uint8Array, signatureHeader: string | undefined): Promise<boolean>;
 }
@@ -42,13 +42,22 @@ export interface CheckoutRequest {
   type: 'fiat' | 'crypto';
 }
 
-export interface BanskyPaymentView {
+/**
+ * What Bansky says of a payment, in our terms: one shape whether it came from a verified postback
+ * (`resultOfPostback`) or a status lookup (`lookupPayment`), so the flow applies both one way.
+ */
+export interface BanskyResult {
   status: 'pending' | 'paid' | 'failed' | 'expired';
   amount: string;
   currency: string;
   transactionId: string | null;
   /** The checkout page, while the customer can still pay on it. */
   checkoutUrl: string | null;
+}
+
+/** A postback whose signature the Worker verified, in our terms. */
+export function resultOfPostback(pb: BanskyPostback): BanskyResult {
+  return { status: pb.status, amount: pb.amount, currency: pb.currency, transactionId: pb.transactionId ?? null, checkoutUrl: null };
 }
 
 export class BanskyFailure extends Error {

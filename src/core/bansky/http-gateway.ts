@@ -3,7 +3,7 @@ import { banskyGetPayment, banskyInitPayment } from '../../../generated/api/sdk.
 import type { Mode } from '../../../generated/api/types.gen';
 import { zBanskyInitResponse, zBanskyPaymentStatus } from '../../../generated/api/zod.gen';
 import { type Clock, elapsedMs } from '../../platform/lib/clock';
-import { BanskyFailure, type BanskyGateway, type BanskyPaymentView, type BanskySettings, type CheckoutRequest } from './gateway';
+import { BanskyFailure, type BanskyGateway, type BanskyResult, type BanskySettings, type CheckoutRequest } from './gateway';
 import { verifyBanskySignature } from './signature';
 
 /**
@@ -59,7 +59,7 @@ export class HttpBanskyGateway implements BanskyGateway {
     throw this.failure(timeout, result.response?.status ?? null);
   }
 
-  async lookupPayment(mode: Mode, paymentId: string): Promise<BanskyPaymentView | null> {
+  async lookupPayment(mode: Mode, paymentId: string): Promise<BanskyResult | null> {
     const timeout = AbortSignal.timeout(this.config.timeoutMs);
     const client = createClient({ baseUrl: this.baseUrl(mode), fetch: this.fetchImpl });
     let result: Awaited<ReturnType<typeof banskyGetPayment>>;

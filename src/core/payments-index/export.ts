@@ -24,14 +24,14 @@ export const CSV_COLUMNS = [
   'customer_email',
   'metadata',
 ] as const;
-export const EXPORT_PAGE = 100;
+const EXPORT_PAGE = 100;
 
 export function csvCell(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
-export function csvRow(p: PaymentListItem): string {
+function csvRow(p: PaymentListItem): string {
   const metadata = p.metadata && Object.keys(p.metadata).length > 0 ? JSON.stringify(p.metadata) : '';
   return `${[p.id, p.shopTransactionId ?? '', p.createdAt, p.updatedAt, p.status, p.mode, p.type, p.amount, p.currency, p.email, metadata].map(csvCell).join(',')}\r\n`;
 }

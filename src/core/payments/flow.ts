@@ -1,7 +1,6 @@
-import type { BanskyPostback } from '../../../generated/api/types.gen';
 import { type AnalyticsEventInput, paymentEventFields } from '../../insight/analytics/events';
 import type { Services } from '../../services';
-import { BanskyFailure } from '../bansky/gateway';
+import { BanskyFailure, type BanskyResult } from '../bansky/gateway';
 import { sameAmount } from './amount';
 import { isFinal, type PaymentRecord, wantsPostback } from './record';
 import { canTransition, indexBehind, indexRetryDelayMs, type NewPayment, needsLateCheck, newRecord, transition } from './state';
@@ -56,7 +55,7 @@ export class PaymentFlow {
   async resume(r: PaymentRecord): Promise<PaymentRecord> {
     if (r.status !== 'created') return r;
     this.s.log.warn('finishing an init cut off by a restart', { paymentId: r.id });
-    let view: Awaited<ReturnType<FlowServices['bansky']['lookupPayment']>> = null;
+    let view: BanskyResult | null = null;
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
     } catch (err) {
@@ -119,26 +118,52 @@ export class PaymentFlow {
     return r;
   }
 
-  /** Applies Bansky's result: checked against the payment, idempotent, final states never change (see state.ts on expired → paid). */
-  async applyBanskyPostback(pb: BanskyPostback): Promise<PostbackOutcome> {
+  /** Bansky's postback (verified, in our terms): applied as any result of Bansky's is (`apply`). */
+  async applyBanskyPostback(result: BanskyResult): Promise<PostbackOutcome> {
     const r = await this.storage.read();
     if (!r) return { kind: 'not_found' };
-    const event: AnalyticsEventInput = { ...this.fields(r), event_type: 'bansky_postback_received', attributes: { reported: pb.status } };
-    if (pb.currency !== r.currency || !sameAmount(pb.amount, r.amount)) {
-      await this.s.analytics.emit({ ...event, attributes: { reported: pb.status, applied: false, reason: 'mismatch' } });
-      const what = pb.currency !== r.currency ? `currency ${pb.currency}` : `amount ${pb.amount}`;
-      return { kind: 'mismatch', detail: `${what} does not match the payment's ${r.amount} ${r.currency}.` };
+    const event: AnalyticsEventInput = {
+      ...this.fields(r),
+      event_type: 'bansky_postback_received',
+      attributes: { reported: result.status },
+    };
+    const reason = r.status === 'expired' ? 'bansky postback after expiry' : 'bansky postback';
+    const applied = await this.apply(r, result, reason, event);
+    if (applied.kind === 'mismatch') {
+      await this.s.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'mismatch' } });
+      return applied;
     }
-    if (r.status === pb.status || !canTransition(r.status, pb.status)) {
-      await this.s.analytics.emit({ ...event, attributes: { reported: pb.status, applied: false, reason: 'already final' } });
+    if (applied.kind === 'ignored') {
+      await this.s.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'already final' } });
       return { kind: 'ignored', status: r.status };
     }
-    const reason = r.status === 'expired' ? 'bansky postback after expiry' : 'bansky postback';
     if (r.status === 'expired')
-      this.s.log.warn('bansky confirmed a payment after its link expired', { paymentId: r.id, reported: pb.status });
-    const next = { ...transition(r, pb.status, reason, this.now()), banskyTransactionId: pb.transactionId ?? null };
-    await this.commit(next, [{ ...event, attributes: { reported: pb.status, applied: true } }]);
-    return { kind: 'accepted', status: next.status };
+      this.s.log.warn('bansky confirmed a payment after its link expired', { paymentId: r.id, reported: result.status });
+    return { kind: 'accepted', status: applied.record.status };
+  }
+
+  /**
+   * Bansky's result applied to the payment, whether a postback or a status lookup brought it:
+   * checked against the payment (amount and currency), idempotent, and final states never change
+   * (see state.ts on expired → paid). Committed with `event` marked applied.
+   */
+  private async apply(
+    r: PaymentRecord,
+    result: BanskyResult,
+    reason: string,
+    event: AnalyticsEventInput,
+  ): Promise<{ kind: 'mismatch'; detail: string } | { kind: 'ignored' } | { kind: 'accepted'; record: PaymentRecord }> {
+    if (result.currency !== r.currency || !sameAmount(result.amount, r.amount)) {
+      const what = result.currency !== r.currency ? `currency ${result.currency}` : `amount ${result.amount}`;
+      return { kind: 'mismatch', detail: `${what} does not match the payment's ${r.amount} ${r.currency}.` };
+    }
+    if (result.status === 'pending' || r.status === result.status || !canTransition(r.status, result.status)) return { kind: 'ignored' };
+    const next = {
+      ...transition(r, result.status, reason, this.now()),
+      banskyTransactionId: result.transactionId ?? r.banskyTransactionId,
+    };
+    await this.commit(next, [{ ...event, attributes: { ...event.attributes, applied: true } }]);
+    return { kind: 'accepted', record: next };
   }
 
   /**
@@ -167,7 +192,7 @@ export class PaymentFlow {
    * its postback would have been applied. Bansky unreachable or undecided: nothing changes.
    */
   async reconcile(r: PaymentRecord, why: string): Promise<PaymentRecord> {
-    let view: Awaited<ReturnType<FlowServices['bansky']['lookupPayment']>>;
+    let view: BanskyResult | null;
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
     } catch (err) {
@@ -184,21 +209,17 @@ export class PaymentFlow {
       attributes: { why, reported: view?.status ?? 'unknown' },
     };
     const current = (await this.storage.read()) ?? r; // the postback may have landed while we asked
+    // A lookup settles a payment only when Bansky reports it paid or failed; its pending and expired are not results.
     if (!view || (view.status !== 'paid' && view.status !== 'failed') || !canTransition(current.status, view.status)) {
       this.storage.defer(this.s.analytics.emit(event));
       return current;
     }
-    if (view.currency !== current.currency || !sameAmount(view.amount, current.amount)) {
+    const applied = await this.apply(current, view, `bansky status check (${why})`, event);
+    if (applied.kind === 'mismatch') {
       this.s.log.error('bansky reports another amount for this payment; not applied', { paymentId: r.id, why });
       this.storage.defer(this.s.analytics.emit({ ...event, attributes: { ...event.attributes, applied: false, reason: 'mismatch' } }));
-      return current;
     }
-    const next = {
-      ...transition(current, view.status, `bansky status check (${why})`, this.now()),
-      banskyTransactionId: view.transactionId ?? current.banskyTransactionId,
-    };
-    await this.commit(next, [{ ...event, attributes: { ...event.attributes, applied: true } }]);
-    return next;
+    return applied.kind === 'accepted' ? applied.record : current;
   }
 
   /**

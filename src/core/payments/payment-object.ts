@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { BanskyPostback } from '../../../generated/api/types.gen';
 import type { Env } from '../../env';
 import { buildServices, type Services, withLogFields } from '../../services';
+import { resultOfPostback } from '../bansky/gateway';
 import { type DeliveryResult, type DeliveryServices, PostbackDelivery } from '../postbacks/delivery';
 import { type FlowServices, PaymentFlow, type PostbackOutcome, type RedeliveryOutcome } from './flow';
 import { isFinal, type ListenDelivery, type PaymentRecord } from './record';
@@ -73,7 +74,7 @@ export class PaymentObject extends DurableObject<Env> {
   }
 
   applyBanskyPostback(pb: BanskyPostback, requestId: string): Promise<PostbackOutcome> {
-    return this.flow(requestId).applyBanskyPostback(pb);
+    return this.flow(requestId).applyBanskyPostback(resultOfPostback(pb));
   }
 
   /** The payment as a pay link must see it: expired first if its time has come (by this object's clock). */
