@@ -150,7 +150,14 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     await page.getByLabel('Your postback URL').fill(`${stack.shopUrl}/postbacks`);
     await page.getByRole('button', { name: 'Send test postback' }).click();
     expect(await page.textContent('main')).toContain('Your endpoint accepted it');
+    // The demo shop is on localhost: status and time, never a local service's body.
+    expect(await page.textContent('main')).toContain("The answer's body is not shown for local and private addresses.");
     await shot(page, '06-developers.png');
+    const { width, height } = page.viewportSize()!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, '06b-developers-test-postback-390px.png');
+    await page.setViewportSize({ width, height });
   });
 
   it('shows the Stats place, switches to live mode and back, reads well at 360 px, signs out and in', async () => {
