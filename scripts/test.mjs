@@ -6,6 +6,7 @@
 //   → the chaos run's short form (`npm run chaos -- --short`: fails on anything lost, an
 //     unexplained duplicate or a failed expectation; table in test-artifacts/chaos/)
 //   → schemathesis contract tests (when contract-tests/run.mjs exists)
+//   → the client matrix (`npm run test:clients`: five generators, a real payment each)
 //   → vitest (workerd + node projects), last so its count line closes the log
 //
 // The log is quiet: each step's whole output goes to test-artifacts/steps/<n>-<step>.log and the
@@ -95,6 +96,19 @@ if (existsSync(join(root, 'contract-tests', 'run.mjs'))) {
     args: ['contract-tests/run.mjs'],
     before: () => rmSync(CONTRACT_SUMMARY, { force: true }),
     summary: contractSummary,
+  });
+}
+// The client matrix: five mainstream generators build clients from the served /openapi.json and pay
+// with them (client-matrix/README.md). Its table stays in the step's file; the log gets the counts.
+if (existsSync(join(root, 'client-matrix', 'run.ts'))) {
+  steps.push({
+    name: 'client matrix (generated clients)',
+    cmd: 'npm',
+    args: ['run', '--silent', 'test:clients'],
+    summary: (out) => {
+      const m = /client matrix: (\d+) generators, (\d+) checks passed, (\d+) failed/.exec(out);
+      return m ? `${m[1]} generators, ${m[2]} checks ok${m[3] !== '0' ? `, ${m[3]} not ok` : ''}` : 'no summary written';
+    },
   });
 }
 // vitest last: the JSON report gives the closing count line; the default reporter's output (with

@@ -49,7 +49,7 @@ export const AppPage: FC<{ title: string; frame: Frame; nav: Nav; children?: Chi
         </a>
         <header class="topbar">
           <div class="topbar-inner">
-            <a class="brand" href="/app/payments" aria-label="AimbrellaPay home">
+            <a class="brand" href="/app/payments">
               <span class="brand-mark" aria-hidden="true">
                 A
               </span>
@@ -97,7 +97,8 @@ export const AppPage: FC<{ title: string; frame: Frame; nav: Nav; children?: Chi
             </p>
           ) : null}
         </header>
-        <main id="main" class="container">
+        {/* tabindex: following the skip link moves keyboard focus here, not only the scroll position. */}
+        <main id="main" class="container" tabindex={-1}>
           {children}
         </main>
         <footer class="footer container">

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -88,7 +89,7 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     expect(await row.textContent()).toContain(order);
     await shot(page, '02-payments.png');
 
-    // Search by the shop's own id, exactly.
+    // Search by the shop's own id (the box matches its start).
     await page.getByLabel('Payment id or your transaction id (or its start)').fill(order);
     await page.getByRole('button', { name: 'Apply' }).click();
     expect(await page.locator('tbody tr').count()).toBe(1);
@@ -150,7 +151,14 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     await page.getByLabel('Your postback URL').fill(`${stack.shopUrl}/postbacks`);
     await page.getByRole('button', { name: 'Send test postback' }).click();
     expect(await page.textContent('main')).toContain('Your endpoint accepted it');
+    // The demo shop is on localhost: status and time, never a local service's body.
+    expect(await page.textContent('main')).toContain("The answer's body is not shown for local and private addresses.");
     await shot(page, '06-developers.png');
+    const { width, height } = page.viewportSize()!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, '06b-developers-test-postback-390px.png');
+    await page.setViewportSize({ width, height });
   });
 
   it('shows the Stats place, switches to live mode and back, reads well at 360 px, signs out and in', async () => {
@@ -213,6 +221,26 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     await second.close();
   });
 });
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core (WCAG 2.1 A and AA rules) in the page: the violations of impact critical or serious.
+ * Evaluated through the DevTools protocol, which the page's CSP does not govern.
+ */
+async function axeSerious(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() =>
+    (
+      window as unknown as {
+        axe: { run: (o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> };
+      }
+    ).axe.run({
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    }),
+  );
+  return result.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.id} (${v.nodes.length})`);
+}
 
 /** RFC 6238 (HMAC-SHA1, 6 digits, 30 s) with node:crypto: the code an authenticator app would show. */
 function totpNow(base32: string, at = Date.now()): string {
@@ -285,6 +313,7 @@ describe('a team in Chromium: owner, developer and viewer; two-step sign-in', { 
       invites[role] = await owner.getByLabel('Invite link').inputValue();
     }
     await shot(owner, '20-team-owner.png');
+    expect(await axeSerious(owner)).toEqual([]);
     await narrow(owner, '/app/team', '21-team-owner-390px.png');
 
     const developer = await accept(invites.developer!);
@@ -299,6 +328,17 @@ describe('a team in Chromium: owner, developer and viewer; two-step sign-in', { 
     await viewer.getByRole('link', { name: 'Developers' }).click();
     expect(await viewer.getByRole('button', { name: /Create test token|Rotate secret|Send test postback|Revoke/ }).count()).toBe(0);
     await shot(viewer, '22-developers-viewer.png');
+    expect(await axeSerious(viewer)).toEqual([]);
+    for (const path of ['/app/payments', '/app/stats', '/app/team']) {
+      await viewer.goto(stack.workerUrl + path);
+      expect(await axeSerious(viewer), path).toEqual([]);
+    }
+    // The skip link moves keyboard focus to the content.
+    await viewer.keyboard.press('Tab');
+    expect(await viewer.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await viewer.keyboard.press('Enter');
+    await viewer.waitForURL(/#main$/);
+    expect(await viewer.evaluate(() => document.activeElement?.id)).toBe('main');
     await narrow(viewer, '/app/developers', '23-developers-viewer-390px.png');
     // The server refuses what the page hides: the viewer's own session and CSRF token, posted from our origin.
     const csrf = await viewer.locator('input[name="_csrf"]').first().inputValue();
@@ -316,6 +356,7 @@ describe('a team in Chromium: owner, developer and viewer; two-step sign-in', { 
     expect(audit).toContain('dev@demo-shop.example');
     expect(audit).toContain('Invited a member');
     await shot(owner, '24-audit.png');
+    expect(await axeSerious(owner)).toEqual([]);
     await narrow(owner, '/app/team/audit', '25-audit-390px.png');
     expect(rec.consoleErrors).toEqual([]);
     expect(await rec.cspViolations()).toEqual([]);
@@ -341,6 +382,7 @@ describe('a team in Chromium: owner, developer and viewer; two-step sign-in', { 
     await p.getByRole('button', { name: 'Set up two-step sign-in' }).click();
     expect(await p.locator('.qr svg').count()).toBe(1);
     await shot(p, '26-two-step-setup.png');
+    expect(await axeSerious(p)).toEqual([]);
     await narrow(p, '/app/account', '27-account-390px.png');
     const secret = await p.getByLabel('Setup key', { exact: true }).inputValue();
     if (Date.now() % 30_000 > 25_000) await p.waitForTimeout(30_000 - (Date.now() % 30_000) + 100);
@@ -349,6 +391,7 @@ describe('a team in Chromium: owner, developer and viewer; two-step sign-in', { 
     const codes = await p.locator('ul.recovery-codes li').allTextContents();
     expect(codes).toHaveLength(10);
     await shot(p, '28-recovery-codes.png');
+    expect(await axeSerious(p)).toEqual([]);
 
     await p.getByRole('button', { name: 'Sign out', exact: true }).click();
     await p.getByLabel('Email').fill('viewer@demo-shop.example');
@@ -356,6 +399,7 @@ describe('a team in Chromium: owner, developer and viewer; two-step sign-in', { 
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByLabel('Code', { exact: true }).fill(totpNow(secret, Date.now() + 30_000)); // the next step: the enrolment spent this one
     await shot(p, '29-sign-in-code.png');
+    expect(await axeSerious(p)).toEqual([]);
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.waitForURL(`${stack.workerUrl}/app/payments`);
 

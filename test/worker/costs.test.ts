@@ -17,7 +17,7 @@ import { BASE, createShopWithToken, shopHeaders } from './helpers';
 import { paymentBody, recorderUrl, shopHookPath, signAsBansky } from './payments.support';
 
 /** Latency injected into one kind of I/O at a time; the answer's extra wait / this = serial round trips. */
-const DELAY_MS = 200;
+const DELAY_MS = 400;
 
 let shop: { token: string };
 let n = 0;
@@ -112,7 +112,7 @@ interface Run {
 async function measure(name: OperationName, delay: Partial<Record<Kind, number>>): Promise<Run> {
   const op = OPERATIONS[name];
   const run = await op.prepare();
-  await settle(300, 3_000); // the setup's deferred work is not this request's
+  await settle(300, 5_000); // the setup's deferred work is not this request's
   rec.reset(name);
   rec.delay = delay;
   rec.on = true;
