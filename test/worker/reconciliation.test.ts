@@ -1,8 +1,10 @@
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, inject, it } from 'vitest';
 import type { Problem } from '../../generated/api/types.gen';
+import { BanskyFailure, type BanskyGateway } from '../../src/core/bansky/gateway';
 import { derivePaymentId, paymentIdKey } from '../../src/core/payments/ids';
+import type { PaymentObject } from '../../src/core/payments/payment-object';
 import { createShopWithToken } from './helpers';
 import {
   checkout,
@@ -108,5 +110,75 @@ describe('Bansky confirms a payment whose init timed out', { timeout: 30_000 }, 
     await useInPaymentObject(id, { clock: new FakeClock().advance(DAY + 1_000) });
     expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true);
     expect((await api.get(id)).data!.status).toBe('paid');
+  });
+});
+
+/**
+ * Bansky's real gateway (the sandbox over HTTP) whose first `failures` status lookups fail as a
+ * connection refused does, before any request reaches Bansky: a lookup cut off or unanswered.
+ */
+function banskyDownFor(failures: number, clock: FakeClock): BanskyGateway {
+  const real = servicesWith({ clock }).bansky;
+  let left = failures;
+  return {
+    startCheckout: (p) => real.startCheckout(p),
+    verifyPostback: (...a) => real.verifyPostback(...a),
+    lookupPayment: (mode, id) => {
+      if (left-- > 0) return Promise.reject(new BanskyFailure('bansky_error', 'connection refused', null));
+      return real.lookupPayment(mode, id);
+    },
+  };
+}
+
+describe('the status check booked when the customer returns survives its run being lost', { timeout: 30_000 }, () => {
+  /** Paid at Bansky, no postback; the customer returns while the check after the answer cannot complete. */
+  async function returnedWithCheckLost(tags: string, clock: FakeClock, failures: number) {
+    const paid = await paidAtBanskyWithoutPostback(tags);
+    await useInPaymentObject(paid.id, { clock, bansky: banskyDownFor(failures, clock) });
+    expect((await visit(paid.customer.headers.get('location')!)).status).toBe(302);
+    const booked = await waitFor('the booked check', async () => (await paymentStub(paid.id).get())?.statusCheck);
+    expect(Date.parse(booked.dueAt)).toBe(clock.now().getTime() + 5_000); // recorded before the answer, due in a few seconds
+    return paid;
+  }
+
+  it('the alarm runs the check that was lost and settles the payment as paid from Bansky', async () => {
+    const clock = new FakeClock();
+    const { api, id } = await returnedWithCheckLost('postback_none', clock, 1);
+    expect((await api.get(id)).data!.status).toBe('awaiting_payment');
+    expect((await sandboxStats('test', id)).statusLookups).toBe(0); // the check never reached Bansky
+    const alarmAt = await runInDurableObject(paymentStub(id), (_: PaymentObject, state) => state.storage.getAlarm());
+    expect(alarmAt).toBe(clock.now().getTime() + 5_000); // the earliest due wins over the pay link's expiry a day later
+    clock.advance(5_000);
+    expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true);
+    expect((await api.get(id)).data!.status).toBe('paid');
+    expect((await sandboxStats('test', id)).statusLookups).toBe(1);
+    expect((await paymentStub(id).get())?.statusCheck).toBeNull();
+  });
+
+  it('Bansky unavailable at the first alarm: tried again later with backoff, then paid', async () => {
+    const clock = new FakeClock();
+    const { api, id } = await returnedWithCheckLost('postback_none', clock, 2);
+    clock.advance(5_000);
+    expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true);
+    expect((await api.get(id)).data!.status).toBe('awaiting_payment');
+    const retry = (await paymentStub(id).get())?.statusCheck;
+    expect(retry).toEqual({ attempts: 1, dueAt: new Date(clock.now().getTime() + 30_000).toISOString() });
+    clock.advance(30_000);
+    expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true);
+    expect((await api.get(id)).data!.status).toBe('paid');
+    expect((await paymentStub(id).get())?.statusCheck).toBeNull();
+  });
+
+  it('a payment already final by the alarm: the booked check is dropped without asking Bansky', async () => {
+    const clock = new FakeClock();
+    const { api, id } = await returnedWithCheckLost('postback_delay', clock, 1);
+    const [ack] = await relayBanskyPostbacks(id); // Bansky's own postback settles it first
+    expect(await ack!.json()).toEqual({ status: 'accepted', paymentStatus: 'paid' });
+    expect((await paymentStub(id).get())?.statusCheck).toBeTruthy();
+    clock.advance(5_000);
+    await runDurableObjectAlarm(paymentStub(id));
+    expect((await paymentStub(id).get())?.statusCheck).toBeNull();
+    expect((await api.get(id)).data!.status).toBe('paid');
+    expect((await sandboxStats('test', id)).statusLookups).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { SERVED_PATHS } from '../../../generated/contract-index';
 import type { AppEnv } from '../../app-env';
 import { ApiError, problemResponse } from '../../platform/problem';
+import { isTransientStorageError } from '../../platform/transient';
 
 /** The single place an exception becomes a response: always RFC 9457, never internals. */
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
@@ -17,8 +18,8 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     if (err.status === 415) return problemResponse(415, 'unsupported_media_type', requestId, 'Send the body as application/json.');
   }
   const log = c.get('services')?.log;
-  if (isTransient(err)) {
-    // Durable Objects and KV flag overload and restarts as retryable: a 503 tells the client to retry.
+  if (isTransientStorageError(err)) {
+    // Overload, restarts and resource resets of Durable Objects and KV: a 503 tells the client to retry.
     log?.warn('transient failure', { err, requestId, path: c.req.path, method: c.req.method });
     return problemResponse(
       503,
@@ -35,12 +36,6 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId, error: String(err) }));
   return problemResponse(500, 'internal_error', requestId, 'An unexpected error occurred. Retrying with the same id is safe.');
 };
-
-/** Cloudflare's storage errors carry `retryable` / `overloaded` when trying again can succeed. */
-function isTransient(err: unknown): boolean {
-  const e = err as { retryable?: unknown; overloaded?: unknown } | null;
-  return typeof e === 'object' && e !== null && (e.retryable === true || e.overloaded === true);
-}
 
 // Path templates from the contract (the ones we serve, not Bansky's), to tell "no such endpoint"
 // (404) from "wrong method" (405).

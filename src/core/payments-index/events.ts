@@ -1,5 +1,6 @@
 import type { Event, EventList, EventType, Mode } from '../../../generated/api/types.gen';
 import type { Clock } from '../../platform/lib/clock';
+import { readWithOneRetry } from '../../platform/transient';
 import type { PaymentRecord } from '../payments/record';
 import { webhookIdFor } from '../payments/record';
 import { buildShopPostback } from '../postbacks/payload';
@@ -78,15 +79,17 @@ export class EventLog {
   async list(shopId: string, mode: Mode, f: EventFilters, cursor: string | undefined, limit: number): Promise<EventList> {
     const before = cursor ? decodeCursor(cursor, EVENT_ID) : undefined;
     if (before === null) throw new BadCursor('cursor is not one this API returned');
-    const rows = await eventsShard(this.deps.ns, shopId, mode).events({
-      keepFrom: this.keepFrom(),
-      type: f.type,
-      paymentId: f.payment,
-      from: f.from ? new Date(f.from).toISOString() : undefined,
-      to: f.to ? new Date(f.to).toISOString() : undefined,
-      before,
-      limit: limit + 1,
-    });
+    const rows = await readWithOneRetry(() =>
+      eventsShard(this.deps.ns, shopId, mode).events({
+        keepFrom: this.keepFrom(),
+        type: f.type,
+        paymentId: f.payment,
+        from: f.from ? new Date(f.from).toISOString() : undefined,
+        to: f.to ? new Date(f.to).toISOString() : undefined,
+        before,
+        limit: limit + 1,
+      }),
+    );
     const shown = rows.slice(0, limit);
     const last = shown.at(-1);
     return {
@@ -96,7 +99,7 @@ export class EventLog {
   }
 
   async get(shopId: string, mode: Mode, id: string): Promise<Event | null> {
-    const [row] = await eventsShard(this.deps.ns, shopId, mode).events({ keepFrom: this.keepFrom(), id, limit: 1 });
+    const [row] = await readWithOneRetry(() => eventsShard(this.deps.ns, shopId, mode).events({ keepFrom: this.keepFrom(), id, limit: 1 }));
     return row ? toEvent(row) : null;
   }
 }

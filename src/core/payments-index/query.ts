@@ -1,5 +1,6 @@
 import type { CurrencyTotal, Mode, PaymentList, PaymentStatus } from '../../../generated/api/types.gen';
 import type { Clock } from '../../platform/lib/clock';
+import { readWithOneRetry } from '../../platform/transient';
 import type { PaymentRecord } from '../payments/record';
 import { amountKey, fromMinor, toMinor } from './amounts';
 import { type IndexEntry, toIndexEntry, toListItem } from './entry';
@@ -103,14 +104,16 @@ export class PaymentsIndex {
     const out: IndexEntry[] = [];
     for (let i = 0; i < months.length && out.length < q.limit; i += PARALLEL_SHARDS) {
       const batch = months.slice(i, i + PARALLEL_SHARDS);
-      const pages = await Promise.all(batch.map((m) => shard(this.deps.ns, shopId, mode, m).query({ ...q, limit: q.limit })));
+      const pages = await Promise.all(
+        batch.map((m) => readWithOneRetry(() => shard(this.deps.ns, shopId, mode, m).query({ ...q, limit: q.limit }))),
+      );
       for (const p of pages) out.push(...(p as IndexEntry[]));
     }
     return out.slice(0, q.limit); // months are disjoint and in order, so this is newest first
   }
 
   private async totals(shopId: string, mode: Mode, months: string[], q: Omit<ShardQuery, 'limit' | 'before'>): Promise<CurrencyTotal[]> {
-    const parts = await Promise.all(months.map((m) => shard(this.deps.ns, shopId, mode, m).totals(q)));
+    const parts = await Promise.all(months.map((m) => readWithOneRetry(() => shard(this.deps.ns, shopId, mode, m).totals(q))));
     return currencyTotals(parts.flat().map((t) => ({ ...t, minor: BigInt(t.minor) })));
   }
 

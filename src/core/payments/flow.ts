@@ -3,7 +3,17 @@ import type { Services } from '../../services';
 import { BanskyFailure, type BanskyResult } from '../bansky/gateway';
 import { sameAmount } from './amount';
 import { isFinal, type PaymentRecord, wantsPostback } from './record';
-import { canTransition, indexBehind, indexRetryDelayMs, type NewPayment, needsLateCheck, newRecord, transition } from './state';
+import {
+  canTransition,
+  indexBehind,
+  indexRetryDelayMs,
+  type NewPayment,
+  needsLateCheck,
+  newRecord,
+  STATUS_CHECK_AFTER_RETURN_MS,
+  statusCheckRetryMs,
+  transition,
+} from './state';
 import type { PaymentStorage } from './storage';
 
 export type PostbackOutcome =
@@ -180,11 +190,41 @@ export class PaymentFlow {
     return next;
   }
 
-  /** The customer is back from Bansky: on the success path, ask Bansky now rather than wait for its postback. */
+  /**
+   * The customer is back from Bansky: on the success path, ask Bansky now rather than wait for its
+   * postback. The check runs after the answer; that it is due is stored first (with the alarm, one
+   * batch), so a restart that drops it, or Bansky not answering, leaves it to the alarm.
+   */
   async customerReturned(via: 'success' | 'error'): Promise<PaymentRecord | null> {
     const r = await this.storage.read();
-    if (r && via === 'success' && r.status === 'awaiting_payment') this.storage.defer(this.reconcile(r, 'customer returned'));
-    return r;
+    if (!r || via !== 'success' || r.status !== 'awaiting_payment') return r;
+    const dueAt = new Date(this.now().getTime() + STATUS_CHECK_AFTER_RETURN_MS).toISOString();
+    const due: PaymentRecord = { ...r, statusCheck: { dueAt, attempts: r.statusCheck?.attempts ?? 0 } };
+    await this.storage.write(due); // no await since the read: nothing can interleave
+    this.storage.defer(this.runStatusCheck(due, 'customer returned', false));
+    return due;
+  }
+
+  /**
+   * Runs the due status check and settles its flag: cleared once Bansky answered (whatever it
+   * reported) or the payment is final; after a failed try from the alarm, the next try is booked
+   * with backoff until the tries are used up. A failed try after the answer leaves the booked alarm.
+   */
+  private async runStatusCheck(r: PaymentRecord, why: string, fromAlarm: boolean): Promise<void> {
+    const { answered } = r.status === 'awaiting_payment' ? await this.checkStatus(r, why) : { answered: true };
+    const current = await this.storage.read(); // no await between this read and the write below
+    if (!current?.statusCheck) return;
+    if (answered || current.status !== 'awaiting_payment') {
+      await this.storage.write({ ...current, statusCheck: null });
+      return;
+    }
+    if (!fromAlarm) return;
+    const attempts = current.statusCheck.attempts + 1;
+    const wait = statusCheckRetryMs(attempts);
+    if (wait === null)
+      this.s.log.warn('bansky status check still failing; left to the pay link expiry check', { paymentId: r.id, attempts });
+    const dueAt = wait === null ? null : new Date(this.now().getTime() + wait).toISOString();
+    await this.storage.write({ ...current, statusCheck: dueAt ? { dueAt, attempts } : null });
   }
 
   /**
@@ -192,6 +232,11 @@ export class PaymentFlow {
    * its postback would have been applied. Bansky unreachable or undecided: nothing changes.
    */
   async reconcile(r: PaymentRecord, why: string): Promise<PaymentRecord> {
+    return (await this.checkStatus(r, why)).record;
+  }
+
+  /** `reconcile`, and whether Bansky answered at all (a status check that must be tried again when not). */
+  private async checkStatus(r: PaymentRecord, why: string): Promise<{ record: PaymentRecord; answered: boolean }> {
     let view: BanskyResult | null;
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
@@ -201,7 +246,7 @@ export class PaymentFlow {
         why,
         err: err instanceof Error ? err.message : String(err),
       });
-      return r;
+      return { record: r, answered: false };
     }
     const event: AnalyticsEventInput = {
       ...this.fields(r),
@@ -212,14 +257,14 @@ export class PaymentFlow {
     // A lookup settles a payment only when Bansky reports it paid or failed; its pending and expired are not results.
     if (!view || (view.status !== 'paid' && view.status !== 'failed') || !canTransition(current.status, view.status)) {
       this.storage.defer(this.s.analytics.emit(event));
-      return current;
+      return { record: current, answered: true };
     }
     const applied = await this.apply(current, view, `bansky status check (${why})`, event);
     if (applied.kind === 'mismatch') {
       this.s.log.error('bansky reports another amount for this payment; not applied', { paymentId: r.id, why });
       this.storage.defer(this.s.analytics.emit({ ...event, attributes: { ...event.attributes, applied: false, reason: 'mismatch' } }));
     }
-    return applied.kind === 'accepted' ? applied.record : current;
+    return { record: applied.kind === 'accepted' ? applied.record : current, answered: true };
   }
 
   /**
@@ -252,8 +297,8 @@ export class PaymentFlow {
   }
 
   /**
-   * The alarm (after the object finished an interrupted init, see PaymentObject.alarm): expire the
-   * pay link, and sweep a pending postback whose trigger was lost (the object attempts it itself).
+   * The alarm (after the object finished an interrupted init, see PaymentObject.alarm): run a
+   * status check booked on the customer's return that did not complete, expire the pay link, and sweep a pending postback whose trigger was lost (the object attempts it itself).
    * Re-arms itself from the record.
    */
   async onAlarm(): Promise<boolean> {
@@ -265,6 +310,10 @@ export class PaymentFlow {
       if (current?.status === 'init_failed' && checked.status === 'init_failed')
         await this.storage.write({ ...current, lateCheckAt: this.now().toISOString() });
     }
+    // A status check booked when the customer returned, whose run after the answer was lost or failed.
+    const booked = await this.storage.read();
+    if (booked?.statusCheck && Date.parse(booked.statusCheck.dueAt) <= this.now().getTime())
+      await this.runStatusCheck(booked, 'customer returned (alarm)', true);
     const r = await this.expireIfDue();
     if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(r, true);
     await this.storage.rearm(); // for what is left, without rewriting the record

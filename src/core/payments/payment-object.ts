@@ -138,7 +138,10 @@ export class PaymentObject extends DurableObject<Env> {
     return this.flow(requestId).redeliverPostback(opts);
   }
 
-  /** Expiry of the pay link; safety nets for an init interrupted by eviction and a failed postback enqueue. */
+  /**
+   * Expiry of the pay link; safety nets for an init interrupted by eviction, a status check after
+   * the customer's return that was lost, and a failed postback enqueue. One alarm: the earliest due.
+   */
   override async alarm(): Promise<void> {
     // A record in `created` with no call in flight in this object was cut off by a restart: the
     // shop's request was accepted, so it is finished rather than failed (PaymentFlow.resume).

@@ -35,6 +35,12 @@ export interface PaymentRecord {
   initFailure: { code: 'bansky_error' | 'bansky_timeout'; detail: string } | null;
   /** When Bansky was last asked about a payment it had not answered for (see state.ts `needsLateCheck`). */
   lateCheckAt?: string | null;
+  /**
+   * A Bansky status check that is due (the customer came back from Bansky): recorded before the
+   * return is answered, so the alarm runs it if the check after the answer is lost (see state.ts
+   * `statusCheckRetryMs`). Cleared once Bansky has answered or the payment is final.
+   */
+  statusCheck?: { dueAt: string; attempts: number } | null;
   createdAt: string;
   updatedAt: string;
   expiresAt: string;

@@ -125,6 +125,16 @@ const INDEX_RETRY_MS = [30_000, 120_000, 600_000, 3_600_000];
 export const indexRetryDelayMs = (attempts: number) => INDEX_RETRY_MS[Math.min(attempts, INDEX_RETRY_MS.length) - 1] ?? 30_000;
 
 /**
+ * A status check recorded when the customer returns is run at once after the answer; the alarm
+ * runs it this long later only if that run was lost (a restart) or Bansky did not answer, then
+ * backs off. Bounded: after the last try the pay link's expiry asks Bansky once more anyway.
+ */
+export const STATUS_CHECK_AFTER_RETURN_MS = 5_000;
+const STATUS_CHECK_RETRY_MS = [30_000, 120_000, 600_000, 3_600_000];
+/** The wait before the next alarm try after `attempts` failed ones, or null when the tries are used up. */
+export const statusCheckRetryMs = (attempts: number): number | null => STATUS_CHECK_RETRY_MS[attempts - 1] ?? null;
+
+/**
  * An init that timed out may still have a checkout at Bansky that the customer can pay: ask
  * Bansky once, when the pay link would have expired, so money that moved is not left unrecorded.
  */
@@ -144,6 +154,7 @@ export function nextAlarmAt(
 ): number | null {
   const times: number[] = [];
   if (needsLateCheck(r)) times.push(Date.parse(r.expiresAt));
+  if (r.statusCheck) times.push(Date.parse(r.statusCheck.dueAt));
   if (indexBehind(r, index)) times.push(index?.retryAt ? Date.parse(index.retryAt) : Date.parse(r.updatedAt) + INDEX_CATCH_UP_MS);
   if (r.status === 'created') times.push(Date.parse(r.createdAt) + opts.initTimeoutMs);
   if (r.status === 'created' || r.status === 'awaiting_payment') times.push(Date.parse(r.expiresAt));

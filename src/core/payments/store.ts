@@ -1,3 +1,4 @@
+import { readWithOneRetry } from '../../platform/transient';
 import { PAYMENT_ID_PATTERN } from './ids';
 import type { PaymentObject } from './payment-object';
 import type { PaymentRecord } from './record';
@@ -16,8 +17,8 @@ export class PaymentStore {
     return this.ns.get(this.ns.idFromName(paymentId));
   }
 
-  /** The payment, or null for an unknown or impossible id (without waking an object). */
+  /** The payment, or null for an unknown or impossible id (without waking an object). A read, so tried twice on a transient failure. */
   async get(paymentId: string): Promise<PaymentRecord | null> {
-    return isPaymentId(paymentId) ? this.object(paymentId).get() : null;
+    return isPaymentId(paymentId) ? readWithOneRetry(() => this.object(paymentId).get()) : null;
   }
 }
