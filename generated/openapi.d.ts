@@ -2163,13 +2163,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The OpenAPI 3.1 document. */
+            /** @description The OpenAPI 3.1 document (the same object `/openapi.json` serves). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/yaml": string;
+                    "application/yaml": Record<string, never>;
                 };
             };
             429: components["responses"]["TooManyRequests"];

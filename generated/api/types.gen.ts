@@ -1333,9 +1333,11 @@ export type GetContractYamlError = GetContractYamlErrors[keyof GetContractYamlEr
 
 export type GetContractYamlResponses = {
     /**
-     * The OpenAPI 3.1 document.
+     * The OpenAPI 3.1 document (the same object `/openapi.json` serves).
      */
-    200: string;
+    200: {
+        [key: string]: unknown;
+    };
 };
 
 export type GetContractYamlResponse = GetContractYamlResponses[keyof GetContractYamlResponses];

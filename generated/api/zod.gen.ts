@@ -830,10 +830,10 @@ export const zGetContractResponse = z.record(z.string(), z.unknown()).register(z
 });
 
 /**
- * The OpenAPI 3.1 document.
+ * The OpenAPI 3.1 document (the same object `/openapi.json` serves).
  */
-export const zGetContractYamlResponse = z.string().register(z.globalRegistry, {
-    description: 'The OpenAPI 3.1 document.'
+export const zGetContractYamlResponse = z.record(z.string(), z.unknown()).register(z.globalRegistry, {
+    description: 'The OpenAPI 3.1 document (the same object `/openapi.json` serves).'
 });
 
 export const zBanskyInitPaymentBody = zBanskyInitRequest;

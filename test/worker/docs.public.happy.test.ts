@@ -54,7 +54,7 @@ describe('public docs (/docs)', { timeout: 30_000 }, () => {
         .sort(),
     ).toEqual(expected.map((o) => o.id).sort());
     expect(operations(spec).map((o) => o.id)).toContain('initPayment');
-    expect(spec.tags.map((t: Json) => t.name)).toEqual(['payments', 'browser', 'postbacks', 'meta']);
+    expect(spec.tags.map((t: Json) => t.name)).toEqual(['payments', 'browser', 'events', 'postbacks', 'meta']);
     expect(JSON.stringify(spec)).not.toContain('x-internal');
 
     for (const ref of refs(spec)) {
