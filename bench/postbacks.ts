@@ -15,7 +15,7 @@ interface Received {
   verified: boolean;
 }
 
-async function startRecordingShop(webhookSecret: string) {
+export async function startRecordingShop(webhookSecret: string) {
   const waiting = new Map<string, (r: Received) => void>();
   const early = new Map<string, Received>();
   const webhook = new Webhook(webhookSecret);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --costs]`: AimbrellaPay against the floor a Worker can reach, in one run on
+ * `npm run bench [-- --quick | --costs | --scale | --timed]`: AimbrellaPay against the floor a Worker can reach, in one run on
  * this machine (shared and noisy, so every figure is a ratio of things measured together).
  * Baselines (bench/baselines/, each its own small Worker on the same workerd, started the same
  * way): (a) the Bansky sandbox directly, (b) a pass-through Worker, (c) the skeleton — one KV
@@ -7,7 +7,8 @@
  * skeleton's Durable-Object-read-then-302. Prints one table; saves it to bench/results/.
  * First the counted figures (bench/costs/: serial round trips per operation, billable operations
  * and dollars per million payments against the required-work floor; `--costs` stops there), then
- * the payments list against a million-row index shard (`--scale` runs only that).
+ * the payments list against a million-row index shard (`--scale` runs only that), then the timed
+ * figures (`--timed` runs only those), CPU per request for every operation among them (cpu.ts).
  * Targets are in figures.ts and costs/budget.ts; nothing here fails a build but a counted budget.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { ensureDemoShop } from '../scripts/local/demo-credentials.ts';
 import { bundle } from './bundle.ts';
 import { costTables, countCosts, priceCosts } from './costs/run.ts';
 import { measureScale, scaleTables } from './costs/scale.ts';
+import { cpuPerOperation, cpuTable } from './cpu.ts';
 import { buildFigures } from './figures.ts';
 import { interleavedLatency } from './latency.ts';
 import { cpuPerRequest, type Load, throughput } from './load.ts';
@@ -35,6 +37,8 @@ const quick = process.argv.includes('--quick');
 const costsOnly = process.argv.includes('--costs');
 /** Only the payments list against a million-row shard (minutes of seeding). */
 const scaleOnly = process.argv.includes('--scale');
+/** Only the timed figures against the baselines (latency, throughput, CPU per operation, memory, bundle). */
+const timedOnly = process.argv.includes('--timed');
 const P = quick
   ? { samples: 60, seconds: 2, rounds: 1, cpuRequests: 120, cpuRounds: 1, postbacks: 5 }
   : { samples: 300, seconds: 5, rounds: 2, cpuRequests: 300, cpuRounds: 2, postbacks: 20 };
@@ -67,17 +71,21 @@ async function main() {
     return;
   }
   // Counted first, while nothing is being timed: round trips and billable operations per payment.
-  console.log('Counting round trips and billable operations (test/worker/costs.test.ts, about 2 minutes)…');
-  const costs = priceCosts(countCosts());
-  console.log(`\n${costTables(costs)}\n`);
-  if (costsOnly) {
-    const file = save(join(root, 'bench/results'), { at: new Date().toISOString(), costsOnly, node: process.version }, [], { costs });
-    console.log(`Saved ${file.slice(root.length + 1)}`);
-    return;
+  let costs: ReturnType<typeof priceCosts> | null = null;
+  let scale: ReturnType<typeof measureScale> | null = null;
+  if (!timedOnly) {
+    console.log('Counting round trips and billable operations (test/worker/costs.test.ts, about 2 minutes)…');
+    costs = priceCosts(countCosts());
+    console.log(`\n${costTables(costs)}\n`);
+    if (costsOnly) {
+      const file = save(join(root, 'bench/results'), { at: new Date().toISOString(), costsOnly, node: process.version }, [], { costs });
+      console.log(`Saved ${file.slice(root.length + 1)}`);
+      return;
+    }
+    console.log('The payments list against a million-row shard (test/worker/index-scale.test.ts, several minutes)…');
+    scale = measureScale();
+    console.log(`\n${scaleTables(scale)}\n`);
   }
-  console.log('The payments list against a million-row shard (test/worker/index-scale.test.ts, several minutes)…');
-  const scale = measureScale();
-  console.log(`\n${scaleTables(scale)}\n`);
   const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
   const ourPort = await freePort();
   const baseline = (dir: string) => join(root, 'bench/baselines', dir, 'wrangler.toml');
@@ -178,6 +186,18 @@ async function main() {
     // Payments each init-taking Worker created (latency samples, throughput, CPU rounds, the pay link's).
     const created = (n: 'ours' | 'skeleton') => P.samples + initTput[n]!.total + P.cpuRequests * P.cpuRounds + 1;
     const payments = { ours: created('ours'), skeleton: created('skeleton') };
+    // Every operation's CPU, after the timed loads and the memory reading (its payments are not counted in the growth per payment).
+    const cpuByOperation = await cpuPerOperation({
+      ours,
+      skel,
+      token: creds.token,
+      banskySecret: secrets.BANSKY_POSTBACK_SECRET,
+      webhookSecret: creds.webhookSecret,
+      runId,
+      requests: P.cpuRequests,
+      init: cpu,
+    });
+    console.log('  CPU per operation done');
     await stopAll(); // bundling is CPU-heavy: nothing is measured while it runs
     const bundles = {
       ours: bundle(join(root, 'wrangler.toml')),
@@ -191,6 +211,7 @@ async function main() {
       latency,
       initThroughput: initTput,
       cpu,
+      cpuByOperation,
       payLink,
       postbacks,
       memory,
@@ -201,13 +222,14 @@ async function main() {
     const figures = buildFigures(raw);
     const seconds = (performance.now() - started) / 1000;
     console.log(`\n${table(figures)}\n`);
+    console.log(`${cpuTable(cpuByOperation)}\n`);
     console.log(
       `Context: init p50 direct to the sandbox ${latency.direct!.p50.toFixed(2)} ms, through a pass-through Worker ${latency.passthrough!.p50.toFixed(2)} ms.`,
     );
     console.log(`Run took ${seconds.toFixed(0)} s; load average now ${loadAverage()}.`);
     const file = save(
       join(root, 'bench/results'),
-      { at: new Date().toISOString(), quick, node: process.version, loadAverage: loadAverage(), seconds, params: P },
+      { at: new Date().toISOString(), quick, timedOnly, node: process.version, loadAverage: loadAverage(), seconds, params: P },
       figures,
       raw,
     );

@@ -4,7 +4,8 @@ import { Hono } from 'hono';
 /**
  * Baseline (c) and (d2): only what the design cannot avoid. init = one KV read (token hash →
  * shop) + one Durable Object call that writes the record before and after the Bansky fetch.
- * pay link = one Durable Object read, then a 302. No validation, logging, analytics or txlog:
+ * pay link and the customer's return = one Durable Object read, then a 302; a status poll = the
+ * same KV read + one Durable Object read. No validation, logging, analytics or txlog:
  * the gap between this and the real Worker is what our code adds.
  */
 interface Env {
@@ -51,6 +52,15 @@ function randomId(): string {
   return `pay_${[...crypto.getRandomValues(new Uint8Array(22))].map((b) => a[b % 62]).join('')}`;
 }
 
+/** The one KV read: the bearer token's hash → its shop. */
+async function shopOf(env: Env, authorization: string | undefined) {
+  const token = /^Bearer\s+(\S+)$/.exec(authorization ?? '')?.[1];
+  return token ? await env.KV.get<{ shopId: string }>(`token:${await sha256Hex(token)}`, { type: 'json', cacheTtl: 60 }) : null;
+}
+
+/** The one Durable Object read. */
+const recOf = (env: Env, id: string) => (/^pay_[A-Za-z0-9]{22}$/.test(id) ? env.PAYMENTS.get(env.PAYMENTS.idFromName(id)).get() : null);
+
 const app = new Hono<{ Bindings: Env }>();
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -61,8 +71,7 @@ app.put('/_bench/token/:token', async (c) => {
 });
 
 app.post('/api/v1/init-payment', async (c) => {
-  const token = /^Bearer\s+(\S+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-  const shop = token ? await c.env.KV.get<{ shopId: string }>(`token:${await sha256Hex(token)}`, { type: 'json', cacheTtl: 60 }) : null;
+  const shop = await shopOf(c.env, c.req.header('authorization'));
   if (!shop) return c.json({ error: 'unauthorized' }, 401);
   const id = randomId();
   const rec = await c.env.PAYMENTS.get(c.env.PAYMENTS.idFromName(id)).init(id, shop.shopId, await c.req.json());
@@ -72,9 +81,27 @@ app.post('/api/v1/init-payment', async (c) => {
 
 app.get('/integration/pay', async (c) => {
   const id = c.req.query('id') ?? '';
-  const rec = /^pay_[A-Za-z0-9]{22}$/.test(id) ? await c.env.PAYMENTS.get(c.env.PAYMENTS.idFromName(id)).get() : null;
+  const rec = await recOf(c.env, id);
   if (!rec?.banskyUrl) return c.text('unknown payment', 404);
   return c.body(null, 302, { location: rec.banskyUrl, 'cache-control': 'no-store' });
+});
+
+// The customer back from Bansky: the shop's own URL, from the same one read.
+app.get('/integration/:outcome{success|error}', async (c) => {
+  const id = c.req.query('id') ?? '';
+  const rec = await recOf(c.env, id);
+  const to = rec?.body[c.req.param('outcome') === 'success' ? 'successUrl' : 'errorUrl'];
+  if (!to) return c.text('unknown payment', 404);
+  return c.body(null, 302, { location: to, 'cache-control': 'no-store' });
+});
+
+app.get('/api/v1/payments/:id', async (c) => {
+  const shop = await shopOf(c.env, c.req.header('authorization'));
+  if (!shop) return c.json({ error: 'unauthorized' }, 401);
+  const id = c.req.param('id');
+  const rec = await recOf(c.env, id);
+  if (!rec || rec.shopId !== shop.shopId) return c.json({ error: 'not_found' }, 404);
+  return c.json({ id: rec.id, status: rec.status, ...rec.body });
 });
 
 export default app;
