@@ -35,3 +35,28 @@ export const STATUS_TONE: Record<PaymentStatus, 'ok' | 'bad' | 'wait' | 'muted'>
   expired: 'muted',
   init_failed: 'bad',
 };
+
+/**
+ * A timeline step in the merchant's words. The stored reasons (src/core/payments/flow.ts) name our
+ * internals ("bansky accepted", "bansky status check (customer returned)"); the app says what happened.
+ */
+export function timelineText(t: { status: PaymentStatus; reason?: string | null }): string {
+  const r = t.reason ?? '';
+  if (t.status === 'created') return 'Payment created by your server';
+  if (r.startsWith('bansky accepted')) {
+    return r === 'bansky accepted'
+      ? 'Checkout opened at the payment provider'
+      : 'Checkout opened at the payment provider (after an interruption on our side)';
+  }
+  if (r === 'bansky_timeout') return 'The payment provider did not answer in time; the payment was not started';
+  if (r.startsWith('bansky_')) return 'The payment provider could not start the payment';
+  if (r === 'bansky postback') return 'The payment provider reported the result';
+  if (r === 'bansky postback after expiry') return 'The payment provider reported the result after the pay link had expired';
+  if (r === 'pay link expired') return 'The pay link expired before the customer paid';
+  const check = /^bansky status check \((.+)\)$/.exec(r)?.[1];
+  if (check?.startsWith('customer returned')) return 'Customer came back; status checked with the provider';
+  if (check === 'pay link expiry') return 'Pay link expired; status checked with the provider first';
+  if (check === 'init timed out') return 'Status checked with the provider after it did not answer in time';
+  if (check) return 'Status checked with the provider after an interruption on our side';
+  return '';
+}

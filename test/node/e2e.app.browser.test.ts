@@ -110,6 +110,13 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     expect(main).toContain('HTTP 200');
     expect(main).toContain(`${stack.shopUrl}/postbacks`);
     expect(main).toContain('Awaiting payment');
+    expect(main).toContain('Checkout opened at the payment provider');
+    // Copy buttons on ids work under the app's strict CSP (script from our own origin only).
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.workerUrl });
+    await page.getByRole('button', { name: 'Copy the payment id' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(paymentPath.split('/').pop());
+    expect(await page.locator('button[data-copy="payment-id"]').textContent()).toBe('Copied the payment id');
+    expect(await axeSerious(page)).toEqual([]);
     await shot(page, '03-payment-detail.png');
 
     await page.waitForTimeout(1100); // the resend interval of this stack (1 s; 60 s by default)
@@ -154,7 +161,7 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     await page.getByRole('link', { name: 'Postbacks', exact: true }).click();
     await eventually(async () => {
       await page.goto(`${stack.workerUrl}/app/postbacks?outcome=retrying`);
-      return (await page.locator('tbody tr').first().textContent())?.includes(order) ?? false;
+      return (await page.locator('tbody tr', { hasText: order }).count()) > 0;
     }, 'the failing postback on the Postbacks page');
     const row = page.locator('tbody tr', { hasText: order });
     expect(await row.textContent()).toContain('Retrying');

@@ -83,6 +83,15 @@ describe('Payment page', { timeout: 60_000 }, () => {
     expect(html).toContain('https://shop.example/thanks');
     expect(html).toContain(`msg_${id}_paid`);
     expect(html).toMatch(/Awaiting payment.*Paid/s);
+    // The timeline in the merchant's words, not our internal reasons.
+    expect(html).toMatch(
+      /Payment created by your server.*Checkout opened at the payment provider.*The payment provider reported the result/s,
+    );
+    expect(html).not.toMatch(/bansky (accepted|postback|status check)/);
+    // Ids with a Copy button (shown by /assets/app.js), loaded as a same-origin script the CSP allows.
+    expect(html).toContain(`<code id="payment-id">${id}</code>`);
+    expect(html).toContain('data-copy="webhook-id"');
+    expect(html).toContain('<script src="/assets/app.js" defer');
 
     const res = await appPost(`/app/payments/${id}/resend`, { _csrf: m.csrf }, { cookie: m.cookie });
     expect(res.status).toBe(303);

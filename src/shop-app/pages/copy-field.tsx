@@ -13,3 +13,13 @@ export const CopyField: FC<{ id: string; label: string; value: string }> = ({ id
     </div>
   </div>
 );
+
+/** An id shown as text with a Copy button beside it (the same script shows the button). */
+export const CopyText: FC<{ id: string; label: string; value: string }> = ({ id, label, value }) => (
+  <span class="copy-text">
+    <code id={id}>{value}</code>
+    <button type="button" class="button small copy" data-copy={id} hidden>
+      Copy<span class="visually-hidden"> the {label}</span>
+    </button>
+  </span>
+);

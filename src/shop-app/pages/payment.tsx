@@ -1,9 +1,10 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
 import type { PaymentRecord } from '../../core/payments/record';
-import { fmtAmount, fmtTime, STATUS_LABELS } from '../format';
+import { fmtAmount, fmtTime, STATUS_LABELS, timelineText } from '../format';
 import { AppPage, Csrf, type Frame, Notice } from '../layout';
 import { can } from '../members/roles';
+import { CopyText } from './copy-field';
 import { StatusBadge } from './payments';
 
 export interface ResendNotice {
@@ -27,13 +28,15 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
 }) => {
   const canResend = r.postback.webhookId !== null && r.postbackUrl !== null && r.shopTransactionId !== null;
   return (
-    <AppPage title={`Payment ${r.shopTransactionId ?? r.id}`} frame={frame} nav="payments">
+    <AppPage title={`Payment ${r.shopTransactionId ?? r.id}`} frame={frame} nav="payments" script>
       <p class="crumbs">
         <a href="/app/payments">← Payments</a>
       </p>
       <div class="page-head detail-head">
         <div>
-          <p class="eyebrow mono">{r.id}</p>
+          <p class="eyebrow mono">
+            <CopyText id="payment-id" label="payment id" value={r.id} />
+          </p>
           <h1 class="amount-title">
             {fmtAmount(r.amount)} <span class="currency">{r.currency}</span>
           </h1>
@@ -48,7 +51,9 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
           <h2 id="facts">Details</h2>
           <dl class="facts">
             <dt>Transaction id</dt>
-            <dd class="mono">{r.shopTransactionId ?? '—'}</dd>
+            <dd class="mono">
+              {r.shopTransactionId ? <CopyText id="transaction-id" label="transaction id" value={r.shopTransactionId} /> : '—'}
+            </dd>
             <dt>Customer</dt>
             <dd>
               {r.email}
@@ -82,7 +87,7 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
               <li>
                 <span class="timeline-status">{STATUS_LABELS[t.status]}</span>
                 <time datetime={t.at}>{fmtTime(t.at, true)}</time>
-                {t.reason ? <span class="muted"> · {t.reason}</span> : null}
+                {timelineText(t) ? <span class="timeline-text">{timelineText(t)}</span> : null}
               </li>
             ))}
           </ol>
@@ -98,7 +103,7 @@ export const PaymentPage: FC<{ frame: Frame; r: PaymentRecord; nextRetryAt: stri
               {r.postback.webhookId ? (
                 <>
                   {' '}
-                  · webhook-id <code>{r.postback.webhookId}</code>
+                  · webhook-id <CopyText id="webhook-id" label="webhook-id" value={r.postback.webhookId} />
                 </>
               ) : null}
               {nextRetryAt ? ` · next retry about ${fmtTime(nextRetryAt, true)}` : ''}
