@@ -31,6 +31,33 @@ const FONT_VARIABLES = `:root { --scalar-font: 'Inter', system-ui, sans-serif; -
 const GUIDE_CSS = `.introduction-section .section-columns { flex-direction: column; }
 .introduction-section .section-column { width: 100%; max-width: none; }`;
 
+// Scalar's light theme and the Hono integration's dark theme (used for the request-example cards
+// even on the light page) set secondary text and method/syntax colours below WCAG AA's 4.5:1, e.g.
+// #757575 and #0082d0 on the #f6f6f6 code background, #5c73e7 on the #2a2a2a card. These are the
+// same hues, darkened (light) or lightened (dark) until each reaches 4.5:1 on every background of
+// its mode. `!important` because the light theme repeats its colours in an
+// `@supports (color: display-p3)` block that would otherwise win in Chromium.
+const CONTRAST_CSS = `.light-mode {
+  --scalar-color-2: #4f4f4f !important;
+  --scalar-color-3: #626262 !important;
+  --scalar-color-accent: #0068b8 !important;
+  --scalar-color-blue: #0068b8 !important;
+  --scalar-color-green: #00704a !important;
+  --scalar-color-orange: #b83a00 !important;
+  --scalar-color-red: #c80005 !important;
+  --scalar-color-yellow: #7a5c00 !important;
+}
+.dark-mode {
+  --scalar-color-2: #d4d4cf !important;
+  --scalar-color-3: #a8a8a4 !important;
+  --scalar-color-accent: #f08a3c !important;
+  --scalar-color-blue: #8fa0f2 !important;
+}`;
+
+// A code block that scrolls sideways is a region a keyboard user cannot reach (Scalar renders it
+// without a tabindex): wrap the guide's long lines instead. Copying still yields the original lines.
+const CODE_WRAP_CSS = `.markdown pre code, .markdown pre code * { white-space: pre-wrap !important; overflow-wrap: anywhere !important; }`;
+
 export interface ScalarPageOptions {
   specUrl: string;
   title: string;
@@ -42,7 +69,7 @@ function scalarConfig({ specUrl, title }: ScalarPageOptions) {
     cdn: `${ASSET_BASE}/scalar/standalone.js`,
     pageTitle: title,
     withDefaultFonts: false,
-    customCss: `${FONT_FACES}\n${FONT_VARIABLES}\n${GUIDE_CSS}`,
+    customCss: [FONT_FACES, FONT_VARIABLES, GUIDE_CSS, CONTRAST_CSS, CODE_WRAP_CSS].join('\n'),
     telemetry: false,
     proxyUrl: '',
     showDeveloperTools: 'never' as const,
@@ -61,7 +88,10 @@ export async function renderScalarPage(
   const handler = Scalar<AppEnv>(scalarConfig(options));
   const res = await handler(c, async () => {});
   if (!(res instanceof Response)) throw new Error('Scalar rendered no page');
-  return transform((await res.text()).replace('</head>', `  ${FAVICON_LINK}\n  </head>`));
+  // Scalar's shell (@scalar/core's html-rendering) opens with a bare <html>: give it the language
+  // screen readers need to pick a voice and pronunciation.
+  const html = (await res.text()).replace(/<html>/, '<html lang="en">').replace('</head>', `  ${FAVICON_LINK}\n  </head>`);
+  return transform(html);
 }
 
 async function sha256Base64(text: string): Promise<string> {

@@ -6,7 +6,7 @@ import type { MemberRole, Mode } from '../../generated/api/types.gen';
 
 const STYLESHEET = '/assets/ui.css';
 
-type Nav = 'payments' | 'developers' | 'stats' | 'team' | 'account';
+type Nav = 'payments' | 'postbacks' | 'developers' | 'stats' | 'team' | 'account';
 
 export interface Frame {
   shopName: string;
@@ -58,6 +58,9 @@ export const AppPage: FC<{ title: string; frame: Frame; nav: Nav; children?: Chi
             <nav class="nav" aria-label="Main">
               <a href="/app/payments" aria-current={nav === 'payments' ? 'page' : undefined}>
                 Payments
+              </a>
+              <a href="/app/postbacks" aria-current={nav === 'postbacks' ? 'page' : undefined}>
+                Postbacks
               </a>
               <a href="/app/developers" aria-current={nav === 'developers' ? 'page' : undefined}>
                 Developers

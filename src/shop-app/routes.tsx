@@ -19,6 +19,7 @@ import { DevelopersPage, type DevNotice } from './pages/developers';
 import { PaymentPage, type ResendNotice } from './pages/payment';
 import { PaymentsPage } from './pages/payments';
 import { type EmbedState, type FiguresState, StatsPage } from './pages/stats';
+import { postbacksRouter } from './postbacks-routes';
 import { actor, allowed, type C, crossSite, form, frame, signedIn } from './route-kit';
 import {
   type AppPageEnv,
@@ -146,7 +147,7 @@ shopAppRouter.post('/app/mode', ...signedIn, async (c) => {
   const f = await form(c);
   const mode: Mode = f.mode === 'live' ? 'live' : 'test';
   await c.var.services.members.setMode(c.var.session, mode);
-  const back = ['/app/developers', '/app/stats'].find((p) => f.back === p) ?? '/app/payments';
+  const back = ['/app/developers', '/app/stats', '/app/postbacks'].find((p) => f.back === p) ?? '/app/payments';
   return c.redirect(back, 303);
 });
 
@@ -474,6 +475,7 @@ shopAppRouter.post(EMBED_TOKEN_PATH, requireSession({ json: true }), async (c) =
 
 shopAppRouter.route('/', accountRouter);
 shopAppRouter.route('/', teamRouter);
+shopAppRouter.route('/', postbacksRouter);
 
 // Anything else under /app: signed-out visitors go to sign-in; members get a plain 404.
 shopAppRouter.all('/app/*', ...signedIn, (c) =>

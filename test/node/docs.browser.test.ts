@@ -1,13 +1,70 @@
 import { existsSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorker } from '../../scripts/lib/wrangler-dev.mjs';
+import { type AxeFinding, axeFindings, type KnownIssue } from './axe.support.ts';
 import { CHROMIUM_PATH, launchChromium, recordPage, screenshot, startDocsWorker, TEST_DOCS_PASSWORD } from './docs.support.ts';
+
+/**
+ * What axe (WCAG 2.1 A/AA) still finds inside @scalar/api-reference's own components at the pinned
+ * version, where neither our theme CSS nor our Markdown reaches. Listed in docs/README.md too.
+ * Everything else on the docs pages must be free of critical and serious findings.
+ */
+const SCALAR_KNOWN_ISSUES: readonly KnownIssue[] = [
+  {
+    rule: 'aria-allowed-attr',
+    selector: 'button.font-sidebar[aria-selected]',
+    reason: 'sidebar entries are buttons carrying aria-selected, which a button may not have',
+  },
+  {
+    rule: 'aria-required-children',
+    selector: '.client-libraries-list[role="tablist"]',
+    reason: 'the client-language tab list holds plain buttons, not role="tab"',
+  },
+  {
+    rule: 'button-name',
+    selector: 'button.scalar-code-copy',
+    reason: "the code block's copy button is an icon without an accessible name",
+  },
+  { rule: 'button-name', selector: 'button.code-copy', reason: "the example card's copy button is an icon without an accessible name" },
+  {
+    rule: 'button-name',
+    selector: 'button[role="search"]',
+    reason: 'the sidebar search opener hides its only text ("Search") with aria-hidden',
+  },
+  {
+    rule: 'button-name',
+    selector: 'button.client-libraries__select',
+    reason: 'the "more client languages" button is an icon without an accessible name',
+  },
+  {
+    rule: 'label-content-name-mismatch',
+    selector: 'button.show-more[aria-label]',
+    reason: 'the "Show More" button\'s aria-label ("Show all … endpoints") does not contain its visible text',
+  },
+  {
+    rule: 'scrollable-region-focusable',
+    selector: 'ul.endpoints',
+    reason: "the endpoint list in a tag's summary card scrolls but nothing in it can take focus",
+  },
+];
 
 // The docs as a reader sees them: Debian's Chromium against the Worker under wrangler dev.
 describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real browser', () => {
   let worker: RunningWorker;
   let browser: Browser;
+  /** Which known Scalar issues axe actually met, over every page state checked below. */
+  const knownIssuesSeen = new Set<string>();
+
+  /** Fails on any critical or serious axe finding that is not a listed Scalar issue; records which listed ones occurred. */
+  async function expectNoAxeFindingsOfOurs(page: Page, state: string) {
+    const findings: AxeFinding[] = await axeFindings(page, SCALAR_KNOWN_ISSUES);
+    for (const f of findings) if (f.knownAs) knownIssuesSeen.add(`${f.rule} ${f.knownAs}`);
+    expect(
+      findings.filter((f) => !f.knownAs),
+      `axe on ${state}`,
+    ).toEqual([]);
+  }
 
   beforeAll(async () => {
     [worker, browser] = await Promise.all([startDocsWorker(), launchChromium()]);
@@ -26,6 +83,11 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     await expect.poll(() => page.getByText('Start a payment').first().isVisible(), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => page.getByRole('heading', { name: 'Quick start' }).first().isVisible()).toBe(true);
     await screenshot(page, 'docs-public.png');
+    await expectNoAxeFindingsOfOurs(page, '/docs at 1400 px');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expectNoAxeFindingsOfOurs(page, '/docs at 390 px');
+    await screenshot(page, 'docs-public-390.png');
+    await page.setViewportSize({ width: 1400, height: 1000 });
     await page.getByText('Start a payment').first().click();
     await page.waitForLoadState('networkidle');
     await screenshot(page, 'docs-public-init-payment.png');
@@ -69,6 +131,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     expect(refusedText).toContain('Password');
     expect(refusedText).not.toMatch(/admin|shop|token|deploy|runbook/i);
     await screenshot(page, 'internal-sign-in.png');
+    await expectNoAxeFindingsOfOurs(page, '/internal sign-in');
 
     expect(page.url()).not.toContain(TEST_DOCS_PASSWORD);
     await page.getByLabel('Password').fill(TEST_DOCS_PASSWORD);
@@ -78,6 +141,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     await expect.poll(() => page.getByText('Onboard a shop').first().isVisible(), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => page.getByRole('heading', { name: 'Runbook' }).first().isVisible()).toBe(true);
     await screenshot(page, 'internal-docs.png');
+    await expectNoAxeFindingsOfOurs(page, '/internal signed in');
 
     const cookie = (await context.cookies()).find((c) => c.name === 'apay_internal_docs');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/internal' });
@@ -91,6 +155,12 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     expect(await page.getByLabel('Password').isVisible()).toBe(true);
     expect((await context.cookies()).some((c) => c.name === 'apay_internal_docs')).toBe(false);
     await context.close();
+  });
+
+  // Runs after the page tests above: a listed issue nobody met any more (fixed by a Scalar upgrade,
+  // or a selector that drifted) must leave the list, so the list never excuses more than it should.
+  it('every listed Scalar accessibility issue still occurs', () => {
+    expect([...knownIssuesSeen].sort()).toEqual(SCALAR_KNOWN_ISSUES.map((k) => `${k.rule} ${k.selector}`).sort());
   });
 
   it('wrong passwords are rate-limited, and a locked-out client cannot sign in even with the right one', async () => {

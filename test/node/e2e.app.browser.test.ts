@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyDocsAssets } from '../../scripts/docs/copy-assets.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { banner, type Stack, startStack } from '../../scripts/local/stack.ts';
+import { axeSerious } from './axe.support.ts';
 import { ARTIFACTS, launchChromium, type PageRecorder, recordPage } from './docs.support.ts';
 import { eventually, runCli } from './e2e.support.ts';
 
@@ -221,26 +221,6 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     await second.close();
   });
 });
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/**
- * axe-core (WCAG 2.1 A and AA rules) in the page: the violations of impact critical or serious.
- * Evaluated through the DevTools protocol, which the page's CSP does not govern.
- */
-async function axeSerious(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() =>
-    (
-      window as unknown as {
-        axe: { run: (o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> };
-      }
-    ).axe.run({
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    }),
-  );
-  return result.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 /** RFC 6238 (HMAC-SHA1, 6 digits, 30 s) with node:crypto: the code an authenticator app would show. */
 function totpNow(base32: string, at = Date.now()): string {

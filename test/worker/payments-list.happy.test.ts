@@ -5,7 +5,7 @@ import { createClient } from '../../generated/api/client';
 import { listPayments, resendPostback } from '../../generated/api/sdk.gen';
 import type { PaymentList } from '../../generated/api/types.gen';
 import type { PaymentObject } from '../../src/core/payments/payment-object';
-import type { PaymentRecord } from '../../src/core/payments/record';
+import { type PaymentRecord, revisionOf } from '../../src/core/payments/record';
 import type { PaymentsIndexObject } from '../../src/core/payments-index/index-object';
 import { appGet, signedInMember } from './app.support';
 import { BASE, createShopWithToken, worker } from './helpers';
@@ -240,7 +240,7 @@ describe('the payment object keeps the index in step', { timeout: 30_000 }, () =
       runInDurableObject(paymentStub(id), async (_o, st) => {
         const record = (await st.storage.get<PaymentRecord>('payment'))!;
         const index = await st.storage.get<{ version: number }>('payments-index');
-        return index?.version === record.transitions.length ? { record, alarm: await st.storage.getAlarm() } : null;
+        return index?.version === revisionOf(record) ? { record, alarm: await st.storage.getAlarm() } : null;
       }),
     );
     expect(state.alarm).toBe(Date.parse(state.record.expiresAt));
@@ -261,6 +261,7 @@ describe('the payment object keeps the index in step', { timeout: 30_000 }, () =
         status: 'failed' as const,
         updatedAt: at,
         transitions: [...r.transitions, { status: 'failed' as const, at, reason: 'test' }],
+        rev: revisionOf(r) + 1, // as the object's storage stamps every write
       };
       await state.storage.put('payment', next);
       await state.storage.setAlarm(Date.now() + 5_000);
@@ -273,7 +274,7 @@ describe('the payment object keeps the index in step', { timeout: 30_000 }, () =
       index: (await state.storage.get<{ version: number }>('payments-index'))!,
       alarm: await state.storage.getAlarm(),
     }));
-    expect(leftover.index.version).toBe(leftover.record.transitions.length);
+    expect(leftover.index.version).toBe(revisionOf(leftover.record));
     expect(leftover.alarm).toBeNull(); // final: no expiry alarm to restore
   });
 });

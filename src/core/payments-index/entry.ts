@@ -1,19 +1,21 @@
-import type { PaymentListItem } from '../../../generated/api/types.gen';
-import type { PaymentRecord } from '../payments/record';
+import type { PaymentListItem, PostbackSummary } from '../../../generated/api/types.gen';
+import { type PaymentRecord, postbackSummary, revisionOf } from '../payments/record';
 
 /** What the index keeps of a payment: what the list shows and filters on. */
 export interface IndexEntry extends Omit<PaymentListItem, 'metadata'> {
   /** Absent on entries written before metadata existed. */
   metadata?: Record<string, string>;
   shopId: string;
-  /** The record's number of transitions: a newer version always wins, so late or repeated writes are harmless. */
+  /** The record's revision (`revisionOf`): a newer version always wins, so late or repeated writes are harmless. */
   version: number;
+  /** The shop's postback delivery (the Postbacks page); absent on entries written before it was kept. */
+  postback?: PostbackSummary;
 }
 
 export function toIndexEntry(r: PaymentRecord): IndexEntry {
   return {
     shopId: r.shopId,
-    version: r.transitions.length,
+    version: revisionOf(r),
     id: r.id,
     shopTransactionId: r.shopTransactionId,
     status: r.status,
@@ -25,6 +27,7 @@ export function toIndexEntry(r: PaymentRecord): IndexEntry {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     metadata: r.metadata ?? {},
+    postback: postbackSummary(r),
   };
 }
 

@@ -20,6 +20,8 @@ export interface ShardQuery {
   amountTo?: string;
   idPrefix?: string;
   transactionIdPrefix?: string;
+  /** The postback's delivery state; `any` admits every payment that has one (delivered, pending or dead-lettered). */
+  postback?: PostbackFilter;
   before?: { createdAt: string; id: string };
   limit: number;
 }
@@ -33,6 +35,10 @@ export interface ShardTotal {
 }
 
 type Row = Record<string, SqlStorageValue>;
+
+export type PostbackFilter = 'any' | 'delivered' | 'pending' | 'dead_lettered';
+/** The delivery states the Postbacks page lists ('none' and 'waiting' have had no postback yet). */
+const SENT_STATES = ['delivered', 'pending', 'dead_lettered'];
 
 /**
  * One shard of the payments index (a shop × mode × month; see shards.ts): a SQLite table of the
@@ -63,6 +69,22 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS events_payment ON events (payment_id);
     `);
     this.addSearchColumns();
+    this.addPostbackColumn();
+  }
+
+  /**
+   * The postback's delivery state, indexed for the Postbacks page. Added after the search columns:
+   * a shard written before gets it here once, filled from each row's entry (entries written
+   * before the entry kept the postback stay NULL until their payment's next write).
+   */
+  private addPostbackColumn(): void {
+    const has = this.sql.exec("SELECT 1 FROM pragma_table_info('payments') WHERE name = 'postback_status'").toArray().length > 0;
+    if (has) return;
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec('ALTER TABLE payments ADD COLUMN postback_status TEXT');
+      this.sql.exec("UPDATE payments SET postback_status = json_extract(entry, '$.postback.status')");
+      this.sql.exec('CREATE INDEX IF NOT EXISTS payments_postback ON payments (postback_status, created_at DESC, id DESC)');
+    });
   }
 
   /**
@@ -161,7 +183,7 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       const day = e.createdAt.slice(0, 10);
       const minor = toMinor(e.amount, e.currency);
       this.sql.exec(
-        'INSERT OR REPLACE INTO payments (id, version, created_at, day, status, currency, amount, amount_minor, entry, email_lc, tx_id, amount_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+        'INSERT OR REPLACE INTO payments (id, version, created_at, day, status, currency, amount, amount_minor, entry, email_lc, tx_id, amount_key, postback_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
         e.id,
         e.version,
         e.createdAt,
@@ -174,6 +196,7 @@ export class PaymentsIndexObject extends DurableObject<Env> {
         e.email.toLowerCase(),
         e.shopTransactionId,
         amountKey(e.amount),
+        e.postback?.status ?? null,
       );
       this.addTotal(day, e.status, e.currency, 1, minor);
       return { applied: true };
@@ -269,6 +292,8 @@ function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; ar
   prefix('tx_id', q.transactionIdPrefix);
   add('amount_key >= ?', q.amountFrom === undefined ? undefined : amountKey(q.amountFrom));
   add('amount_key <= ?', q.amountTo === undefined ? undefined : amountKey(q.amountTo));
+  if (q.postback === 'any') where.push(`postback_status IN (${SENT_STATES.map((s) => `'${s}'`).join(', ')})`);
+  else add('postback_status = ?', q.postback);
   // Keys are letters, digits and `_ - . :` (src/payments/rules.ts), so a quoted JSON path label holds any of them.
   for (const [key, value] of Object.entries(q.metadata ?? {})) {
     where.push('json_extract(entry, ?) = ?');
@@ -279,4 +304,11 @@ function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; ar
 
 /** Filters the running totals cannot answer: only `day`, `status` and `currency` are kept per day. */
 const rowLevel = (q: Omit<ShardQuery, 'before' | 'limit'>) =>
-  q.metadata !== undefined || !!q.email || !!q.emailPrefix || !!q.amountFrom || !!q.amountTo || !!q.idPrefix || !!q.transactionIdPrefix;
+  q.metadata !== undefined ||
+  !!q.postback ||
+  !!q.email ||
+  !!q.emailPrefix ||
+  !!q.amountFrom ||
+  !!q.amountTo ||
+  !!q.idPrefix ||
+  !!q.transactionIdPrefix;

@@ -4,7 +4,7 @@ import { readWithOneRetry } from '../../platform/transient';
 import type { PaymentRecord } from '../payments/record';
 import { amountKey, fromMinor, toMinor } from './amounts';
 import { type IndexEntry, toIndexEntry, toListItem } from './entry';
-import type { ShardQuery } from './index-object';
+import type { PostbackFilter, ShardQuery } from './index-object';
 import { decodeCursor, encodeCursor, type IndexNamespace, monthOf, monthsDescending, shard } from './shards';
 
 export interface ListFilters {
@@ -27,6 +27,8 @@ export interface ListFilters {
   /** The start of our id / of the shop's transaction id. */
   idPrefix?: string;
   transactionIdPrefix?: string;
+  /** The postback's delivery state (the Postbacks page). */
+  postback?: PostbackFilter;
 }
 
 export interface IndexDeps {
@@ -66,12 +68,39 @@ export class PaymentsIndex {
     opts: { totals?: boolean } = {},
   ): Promise<PaymentList> {
     if (f.q) return this.search(shop.id, mode, f, f.q);
+    const found = await this.entries(shop, mode, f, cursor, limit, opts.totals !== false);
+    return { items: found.entries.map(toListItem), nextCursor: found.nextCursor, totals: found.totals };
+  }
+
+  /**
+   * The Postbacks page: payments whose postback was sent (or is being sent), newest first, with
+   * their delivery summary. `postback` narrows to one state; the other filters are the list's.
+   */
+  async postbacks(
+    shop: { id: string; createdAt: string },
+    mode: Mode,
+    f: Omit<ListFilters, 'q'>,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ items: IndexEntry[]; nextCursor: string | null }> {
+    const found = await this.entries(shop, mode, { ...f, postback: f.postback ?? 'any' }, cursor, limit, false);
+    return { items: found.entries, nextCursor: found.nextCursor };
+  }
+
+  private async entries(
+    shop: { id: string; createdAt: string },
+    mode: Mode,
+    f: ListFilters,
+    cursor: string | undefined,
+    limit: number,
+    withTotals: boolean,
+  ): Promise<{ entries: IndexEntry[]; nextCursor: string | null; totals: CurrencyTotal[] }> {
     const before = cursor ? decodeCursor(cursor) : undefined;
     if (before === null) throw new BadCursor('cursor is not one this API returned');
     const today = this.deps.clock.now().toISOString().slice(0, 10);
     const fromDay = maxOf(f.from, shop.createdAt.slice(0, 10));
     const toDay = minOf(f.to, today);
-    if (fromDay > toDay) return { items: [], nextCursor: null, totals: [] };
+    if (fromDay > toDay) return { entries: [], nextCursor: null, totals: [] };
 
     const metadata = f.metadata && Object.keys(f.metadata).length > 0 ? f.metadata : undefined;
     const query: Omit<ShardQuery, 'limit' | 'before'> = {
@@ -86,18 +115,19 @@ export class PaymentsIndex {
       amountTo: f.amount ?? f.amountMax,
       idPrefix: f.idPrefix,
       transactionIdPrefix: f.transactionIdPrefix,
+      postback: f.postback,
     };
     const allMonths = monthsDescending(monthOf(fromDay), monthOf(toDay));
     const pageMonths = before ? allMonths.filter((m) => m <= monthOf(before.createdAt)) : allMonths;
 
     const [items, totals] = await Promise.all([
       this.page(shop.id, mode, pageMonths, { ...query, before, limit: limit + 1 }),
-      opts.totals === false ? Promise.resolve([]) : this.totals(shop.id, mode, allMonths, query),
+      withTotals ? this.totals(shop.id, mode, allMonths, query) : Promise.resolve([]),
     ]);
     const more = items.length > limit;
     const shown = items.slice(0, limit);
     const last = shown.at(-1);
-    return { items: shown.map(toListItem), nextCursor: more && last ? encodeCursor(last) : null, totals };
+    return { entries: shown, nextCursor: more && last ? encodeCursor(last) : null, totals };
   }
 
   private async page(shopId: string, mode: Mode, months: string[], q: ShardQuery): Promise<IndexEntry[]> {

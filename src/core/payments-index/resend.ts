@@ -1,5 +1,7 @@
 import type { Mode } from '../../../generated/api/types.gen';
 import type { Services } from '../../services';
+import type { IndexEntry } from './entry';
+import type { PaymentsIndex } from './query';
 
 export type ResendOutcome =
   | { kind: 'queued'; webhookId: string }
@@ -29,4 +31,34 @@ export async function resendShopPostback(
   if (result.retryAfterSeconds !== undefined)
     return { kind: 'rate_limited', reason: result.reason, retryAfterSeconds: result.retryAfterSeconds };
   return { kind: 'not_redeliverable', reason: result.reason };
+}
+
+/** Failed and resendable: dead-lettered, or retrying after a failed attempt. */
+export const isFailedDelivery = (e: Pick<IndexEntry, 'postback'>) =>
+  e.postback?.status === 'dead_lettered' || (e.postback?.status === 'pending' && e.postback.lastError != null);
+
+/**
+ * The ids "resend all failed" acts on, at most `max`: dead-lettered first (nothing else will
+ * send them), then those still retrying after a failure; `more` says some were left for later.
+ */
+export async function failedPostbacks(
+  index: Pick<PaymentsIndex, 'postbacks'>,
+  shop: { id: string; createdAt: string },
+  mode: Mode,
+  range: { from?: string; to?: string; only?: 'dead_lettered' | 'pending' },
+  max: number,
+): Promise<{ ids: string[]; more: boolean }> {
+  const ids: string[] = [];
+  for (const state of range.only ? [range.only] : (['dead_lettered', 'pending'] as const)) {
+    let cursor: string | undefined;
+    do {
+      const page = await index.postbacks(shop, mode, { from: range.from, to: range.to, postback: state }, cursor, 100);
+      for (const e of page.items.filter(isFailedDelivery)) {
+        if (ids.length === max) return { ids, more: true };
+        ids.push(e.id);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+  return { ids, more: false };
 }

@@ -2,7 +2,7 @@ import { type AnalyticsEventInput, paymentEventFields } from '../../insight/anal
 import type { Services } from '../../services';
 import { BanskyFailure, type BanskyResult } from '../bansky/gateway';
 import { sameAmount } from './amount';
-import { isFinal, type PaymentRecord, wantsPostback } from './record';
+import { isFinal, type PaymentRecord, revisionOf, wantsPostback } from './record';
 import {
   canTransition,
   indexBehind,
@@ -293,7 +293,14 @@ export class PaymentFlow {
     await this.storage.write(next); // before any other await: nothing can interleave between read and write
     if (r.postback.deadLetterKey) await this.s.postbackDeadLetters.remove(r.postback.deadLetterKey);
     this.storage.deliverSoon();
+    this.storage.defer(this.syncIndex(next));
     return { ok: true, webhookId: r.postback.webhookId };
+  }
+
+  /** After a postback attempt (which adds no transition): the index's postback columns follow it now, the alarm being the fallback. */
+  async catchUpIndex(): Promise<void> {
+    const r = await this.storage.read();
+    if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(r);
   }
 
   /**
@@ -325,18 +332,19 @@ export class PaymentFlow {
    * every commit (the answer does not wait for it) and by the alarm until it succeeds; the shard
    * ignores a version it already has, so repeats are harmless.
    */
-  private async syncIndex(r: PaymentRecord, fromAlarm = false): Promise<void> {
+  private async syncIndex(written: PaymentRecord, fromAlarm = false): Promise<void> {
     try {
+      // The stored record, not the caller's copy: the storage stamps each write's revision.
+      const r = (await this.storage.read()) ?? written;
       // The events log rides with the index: written (and caught up by the alarm) together.
       const [, added] = await Promise.all([this.s.paymentsIndex.record(r), this.s.events.record(r)]);
       // New test-mode events also go to the shop's `aimbrellapay listen` sessions (normal delivery is separate).
       if (added.length > 0 && r.mode === 'test')
         this.storage.defer(this.s.listen.push(r.shopId, r.mode, added).catch((err) => this.s.log.warn('listen push failed', { err })));
       const index = await this.storage.readIndex();
-      if ((index?.version ?? 0) < r.transitions.length)
-        await this.storage.writeIndex({ version: r.transitions.length, retryAt: null, attempts: 0 });
+      if (indexBehind(r, index)) await this.storage.writeIndex({ version: revisionOf(r), retryAt: null, attempts: 0 });
     } catch (err) {
-      this.s.log.warn('payments index write failed; the alarm retries it', { err, paymentId: r.id });
+      this.s.log.warn('payments index write failed; the alarm retries it', { err, paymentId: written.id });
       if (fromAlarm) {
         const index = await this.storage.readIndex();
         const attempts = (index?.attempts ?? 0) + 1;

@@ -5,7 +5,7 @@ import { buildServices, type Services, withLogFields } from '../../services';
 import { resultOfPostback } from '../bansky/gateway';
 import { type DeliveryResult, type DeliveryServices, PostbackDelivery } from '../postbacks/delivery';
 import { type FlowServices, PaymentFlow, type PostbackOutcome, type RedeliveryOutcome } from './flow';
-import { isFinal, type ListenDelivery, type PaymentRecord } from './record';
+import { isFinal, type ListenDelivery, type PaymentRecord, revisionOf } from './record';
 import { type IndexState, type NewPayment, nextAlarmAt } from './state';
 import type { PaymentStorage } from './storage';
 
@@ -107,7 +107,14 @@ export class PaymentObject extends DurableObject<Env> {
       return await this.deliveryInFlight;
     } finally {
       this.deliveryInFlight = null;
+      this.ctx.waitUntil(this.catchUpIndex());
     }
+  }
+
+  private catchUpIndex(): Promise<void> {
+    return this.flow('postbacks')
+      .catchUpIndex()
+      .catch((err) => this.services.log.warn('payments index catch-up failed; the alarm retries it', { err }));
   }
 
   /** A queue job's nudge: the attempt runs after this answers (deliverPostback, under waitUntil). */
@@ -121,8 +128,9 @@ export class PaymentObject extends DurableObject<Env> {
   }
 
   /** The postbacks queue gave up on a job: dead-letter it (operators redeliver from there). */
-  giveUpPostback(webhookId: string): Promise<void> {
-    return new PostbackDelivery(this.storage, this.services).giveUp(webhookId);
+  async giveUpPostback(webhookId: string): Promise<void> {
+    await new PostbackDelivery(this.storage, this.services).giveUp(webhookId);
+    this.ctx.waitUntil(this.catchUpIndex());
   }
 
   /** A listen session's report of what the shop's local endpoint answered (kept beside the attempts). */
@@ -168,6 +176,9 @@ function durableStorage(ctx: DurableObjectState, services: () => Pick<Services, 
   // that read loads both), so `write` never awaits before its put: writes land in the order they
   // were made, each in one batch with the alarm it calls for.
   let index: IndexState | null | undefined;
+  // The highest revision read or written here: `write` stamps the next one even when the caller's
+  // copy of the record is older (e.g. read before a postback attempt's fetch).
+  let lastRev = 0;
   const readIndex = async () => {
     if (index === undefined) index = (await ctx.storage.get<IndexState>(INDEX)) ?? null;
     return index;
@@ -176,9 +187,12 @@ function durableStorage(ctx: DurableObjectState, services: () => Pick<Services, 
   return {
     read: async () => {
       const [r] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), readIndex()]);
+      if (r) lastRev = Math.max(lastRev, revisionOf(r));
       return r ?? null;
     },
-    write: async (r) => {
+    write: async (written) => {
+      lastRev = Math.max(lastRev, revisionOf(written)) + 1;
+      const r: PaymentRecord = { ...written, rev: lastRev };
       const known = index === undefined ? await readIndex() : index;
       // No await between the two: the object's storage commits them in one batch.
       await Promise.all([ctx.storage.put(RECORD, r), setAlarm(alarmFor(r, known))]);

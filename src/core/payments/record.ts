@@ -7,6 +7,7 @@ import type {
   PaymentType,
   PostbackAttempt,
   PostbackDeliveryStatus,
+  PostbackSummary,
 } from '../../../generated/api/types.gen';
 import { failureReason } from '../postbacks/deliver';
 
@@ -48,7 +49,16 @@ export interface PaymentRecord {
   postback: PostbackState;
   /** What the shop's local endpoint answered to `aimbrellapay listen` (test mode), newest last. */
   listenDeliveries?: ListenDelivery[];
+  /**
+   * Counts every write of the record (stamped by the payment's storage): the payments index keeps
+   * the newest revision, so postback progress, which adds no transition, reaches the index too.
+   * Absent on records written before it existed; see `revisionOf`.
+   */
+  rev?: number;
 }
+
+/** The record's revision; before `rev` existed each write added one transition at most, so their count is a lower bound. */
+export const revisionOf = (r: Pick<PaymentRecord, 'rev' | 'transitions'>) => Math.max(r.rev ?? 0, r.transitions.length);
 
 /** One forward by `aimbrellapay listen`, as the tool reported it (shown in the app's delivery log). */
 export interface ListenDelivery {
@@ -85,8 +95,21 @@ export const webhookIdFor = (paymentId: string, status: PaymentStatus) => `msg_$
 export const payLinkFor = (publicBaseUrl: string, paymentId: string) =>
   `${publicBaseUrl}/integration/pay?id=${encodeURIComponent(paymentId)}`;
 
-export function toPublicPayment(r: PaymentRecord, publicBaseUrl: string): Payment {
+/** The postback's delivery as the API and the app show it (the last attempt and why it failed). */
+export function postbackSummary(r: PaymentRecord): PostbackSummary {
   const last = r.postback.attempts.at(-1);
+  return {
+    status: r.postback.status,
+    attempts: r.postback.attempts.length,
+    lastAttemptAt: last?.at ?? null,
+    lastHttpStatus: last?.httpStatus ?? null,
+    lastError: last ? failureReason(last) : null,
+    deliveredAt: r.postback.deliveredAt,
+    nextAttemptAt: r.postback.status === 'pending' ? (r.postback.nextAttemptAt ?? null) : null,
+  };
+}
+
+export function toPublicPayment(r: PaymentRecord, publicBaseUrl: string): Payment {
   return {
     id: r.id,
     shopTransactionId: r.shopTransactionId,
@@ -101,15 +124,7 @@ export function toPublicPayment(r: PaymentRecord, publicBaseUrl: string): Paymen
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     expiresAt: r.expiresAt,
-    postback: {
-      status: r.postback.status,
-      attempts: r.postback.attempts.length,
-      lastAttemptAt: last?.at ?? null,
-      lastHttpStatus: last?.httpStatus ?? null,
-      lastError: last ? failureReason(last) : null,
-      deliveredAt: r.postback.deliveredAt,
-      nextAttemptAt: r.postback.status === 'pending' ? (r.postback.nextAttemptAt ?? null) : null,
-    },
+    postback: postbackSummary(r),
     metadata: r.metadata ?? {},
   };
 }

@@ -1,5 +1,5 @@
 import type { Mode, PaymentStatus, PostbackAttempt } from '../../../generated/api/types.gen';
-import { isFinal, type PaymentRecord, wantsPostback, webhookIdFor } from './record';
+import { isFinal, type PaymentRecord, revisionOf, wantsPostback, webhookIdFor } from './record';
 import type { ValidatedPayment } from './rules';
 
 /**
@@ -103,7 +103,7 @@ export function failedAttemptsThisCycle(r: PaymentRecord): number {
 }
 
 /**
- * How far the shop's payments index has seen this payment: the version (number of transitions)
+ * How far the shop's payments index has seen this payment: the version (the record's revision)
  * last written to its shard, and when to try again after a failed write. Kept under its own
  * storage key, never inside the record, so writing it can never undo a concurrent change to the
  * payment (a read-modify-write of the record across an await could).
@@ -116,7 +116,7 @@ export interface IndexState {
 
 /** The payments index has not seen the latest transition yet. */
 export function indexBehind(r: PaymentRecord, index: IndexState | null): boolean {
-  return (index?.version ?? 0) < r.transitions.length;
+  return (index?.version ?? 0) < revisionOf(r);
 }
 
 /** After a commit the index is written at once; only if that is lost does the alarm catch up, this much later. */
