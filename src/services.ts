@@ -1,3 +1,4 @@
+import { ServedDocuments } from './api/contract/served';
 import type { BanskyGateway } from './core/bansky/gateway';
 import { HttpBanskyGateway } from './core/bansky/http-gateway';
 import { ListenSessions } from './core/listen/sessions';
@@ -57,6 +58,8 @@ export interface Services {
    * not configured (no BIGQUERY_PROJECT) or misconfigured (logged once when built).
    */
   statsFigures: StatsFiguresService | null;
+  /** The contract and guides the Worker serves, read from the deployment's assets (the only reader of ASSETS). */
+  documents: ServedDocuments;
   /** Bindings only the analytics consumer and its safety nets use (queue, dead letters, parked events). */
   analyticsBindings: Pick<Env, 'KV' | 'ANALYTICS_QUEUE' | 'ANALYTICS_DLQ'>;
 }
@@ -116,6 +119,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     events: new EventLog({ ns: env.PAYMENTS_INDEX, clock }),
     listen: new ListenSessions({ ns: env.LISTEN, shops, log, now: () => clock.now() }),
     statsFigures: statsFiguresFrom(config, clock, log),
+    documents: new ServedDocuments(env.ASSETS),
     analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
   };
   if (!custom) cache.set(env, services);

@@ -42,6 +42,8 @@ export interface RestartState {
   killedPids: number[];
   /** Customers whose way back from Bansky the kill cut off; they reloaded it after the restart. */
   returnedAfterRestart: number;
+  /** When the last customer was back through our return wrapper (after those reloads). */
+  returnsDoneAt: number;
   /** Postback deliveries the shop had received but not yet answered at the kill. */
   inFlight: number;
 }
@@ -124,7 +126,9 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
   ctx.probes.up();
   shops.set(SHOP, 'flaky', 'ok');
   for (const id of returnAfterRestart) await api.returnFromBansky('s2-load', id);
+  const returnsDoneAt = Date.now();
   return {
+    returnsDoneAt,
     killAt,
     restartAt,
     sent,
@@ -251,6 +255,14 @@ async function verdicts(ctx: Ctx, s: RestartState, finals: Array<{ id: string; k
   });
 }
 
+/**
+ * A status check booked on the customer's return is run by the payment's alarm this long after the
+ * return when its run after the answer was lost (src/core/payments/state.ts
+ * `STATUS_CHECK_AFTER_RETURN_MS`), then after the first backoff step if Bansky did not answer; plus
+ * this run's slack. A paid payment still awaiting later than this was lost, not late.
+ */
+const STATUS_CHECK_WINDOW_S = 5 + 30 + SLACK_S;
+
 /** 2b, at the end of the run: delivered (or, for the endpoint that never answers, dead-lettered). */
 export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Verdict[]): Promise<Line> {
   const finals = atDeadline.map(({ id, kind }) => ({ id, kind }));
@@ -273,23 +285,18 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
     ctx.shops.receipts((r) => ids.has(r.paymentId)),
     (first, again) => first.at <= s.killAt && again.at > s.killAt && !byId.get(first.paymentId)?.attempts.some(([t, ok]) => ok && t <= 0),
   );
-  // Paid at Bansky's checkout during the load: paid here by now (Bansky's postback or the status
-  // check on the customer's return), or — when the kill cut off that check and Bansky gave up its
-  // postback while we were down — still awaiting, with the status check at its expiry ahead: late
-  // (we will know at expiresAt), not lost. Anything else is lost.
-  const paidEnd = await pool(s.paidInLoad, 10, async (id) => ({
-    id,
-    view: await ctx.api.adminPayment('s2', id).catch(() => null),
-    // Bansky's own record of its postbacks: none answered (it gave up while we were down).
-    banskyGaveUp: (await ctx.sandbox.stats(id)).postbacks.every((p) => p.httpStatus === null || p.httpStatus >= 500),
-  }));
-  const paidLater = paidEnd.filter(
-    ({ view, banskyGaveUp }) =>
-      banskyGaveUp && view?.payment.status === 'awaiting_payment' && Date.parse(view.payment.expiresAt) > Date.now(),
-  );
-  const paidLost = paidEnd
-    .filter(({ view }) => view?.payment.status !== 'paid' && !paidLater.some((x) => x.view === view))
-    .map(({ id }) => id);
+  // Paid at Bansky's checkout during the load: paid here by now — by Bansky's postback, or by the
+  // status check booked on the customer's return (stored before the return answered, so a kill
+  // that cut off its run leaves it to the payment's alarm). Awaited while that check may still be
+  // within its retry window; still awaiting after it is lost (no longer "late until expiry").
+  const withinCheckWindow = () => Date.now() - s.returnsDoneAt < STATUS_CHECK_WINDOW_S * 1000;
+  const readPaid = () => pool(s.paidInLoad, 10, async (id) => ({ id, view: await ctx.api.adminPayment('s2', id).catch(() => null) }));
+  let paidEnd = await readPaid();
+  while (withinCheckWindow() && paidEnd.some(({ view }) => view?.payment.status === 'awaiting_payment')) {
+    await sleep(1000);
+    paidEnd = await readPaid();
+  }
+  const paidLost = paidEnd.filter(({ view }) => view?.payment.status !== 'paid').map(({ id }) => id);
   const dupEvidence = [...new Set(ctx.shops.acked((r) => ids.has(r.paymentId)).map((r) => r.webhookId))]
     .map((w) => ctx.shops.acked((r) => r.webhookId === w))
     .filter((acks) => acks.length > 1)
@@ -302,12 +309,10 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
   const failed: string[] = [];
   if (stuck.length)
     failed.push(`${stuck.length} pending with no attempt ${Math.max(...SCHEDULE) + SWEEP_GRACE_S + SLACK_S} s after the restart`);
-  if (paidLost.length) failed.push(`${paidLost.length} paid at Bansky's checkout during the load but not paid here at the end`);
-  const late = paidLater.length
-    ? [
-        `${paidLater.length} paid at Bansky still awaiting_payment here: the kill cut off the status check of the customer's return and Bansky's postback gave up while we were down; the status check at expiry (${paidLater[0]!.view!.payment.expiresAt}) makes it paid`,
-      ]
-    : [];
+  if (paidLost.length)
+    failed.push(
+      `${paidLost.length} paid at Bansky's checkout during the load but not paid here at the end (${STATUS_CHECK_WINDOW_S} s after the customers' returns, when the status check booked on the return should have run)`,
+    );
   if (notListed.length) failed.push(`${notListed.length} dead-lettered but missing from the dead-letter list`);
   failed.push(...undocumented5xx(ctx, 's2'));
   const delays = atDeadline.filter((v) => v.firstAfterRestart !== null).map((v) => v.firstAfterRestart! - s.killAt);
@@ -317,7 +322,6 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
     tried: finals.length,
     succeeded: finals.length - wrongEnd.length,
     lost: new Set([...stuck, ...wrongEnd].map((v) => v.id)).size + paidLost.length,
-    late,
     duplicated: dups.duplicated,
     explained: dups.explained,
     failed,
@@ -332,7 +336,6 @@ export async function restartPostbacks(ctx: Ctx, s: RestartState, atDeadline: Ve
       restartMsAfterKill: s.restartAt - s.killAt,
       duplicates: dupEvidence,
       paidLost,
-      paidLater: paidLater.map(({ id }) => id),
     },
   };
 }

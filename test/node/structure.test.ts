@@ -84,4 +84,15 @@ describe('the wings of src/', () => {
     expect(core.length).toBeGreaterThan(10);
     expect(whole).toEqual([]);
   });
+
+  it("reads the Worker's bindings only in the composition root (the assets: through services)", () => {
+    const raw: string[] = [];
+    for (const file of files.filter((f) => wingOf(f) !== null)) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/\benv\.(ASSETS)\b/g)) {
+        raw.push(`${relative(root, file)}:${text.slice(0, m.index).split('\n').length}: env.${m[1]}`);
+      }
+    }
+    expect(raw).toEqual([]);
+  });
 });

@@ -8,6 +8,7 @@ import { buildInternalSpec, buildPublicSpec } from './specs';
  * wrangler.toml routes /_private/* to the Worker (`run_worker_first`), which has no route there,
  * so they are never served as they are; the Worker reads them through its ASSETS binding. Each
  * document is read and derived once per isolate (the assets of a deployment never change).
+ * Only the composition root holds the binding; handlers take `services.documents`.
  */
 
 type Json = Record<string, unknown>;
@@ -24,29 +25,41 @@ async function readPrivate(assets: Fetcher | undefined, file: string): Promise<s
 }
 
 /**
- * Computes a document on first use and keeps the value (not the promise: a promise begun by one
- * request must not be awaited by another in workerd). Two first requests at once both compute it.
+ * The served documents, read from the deployment's assets through one binding. Built once per
+ * isolate in the composition root, so each document is read and derived once; the value is kept,
+ * not the promise (a promise begun by one request must not be awaited by another in workerd), so
+ * two first requests at once both compute it.
  */
-function once<T>(make: (assets: Fetcher | undefined) => Promise<T>): (assets: Fetcher | undefined) => Promise<T> {
-  let value: T | undefined;
-  return async (assets) => {
-    value ??= await make(assets);
-    return value;
-  };
+export class ServedDocuments {
+  private readonly cache = new Map<string, unknown>();
+  constructor(private readonly assets: Fetcher | undefined) {}
+
+  private async once<T>(name: string, make: () => Promise<T>): Promise<T> {
+    if (!this.cache.has(name)) this.cache.set(name, await make());
+    return this.cache.get(name) as T;
+  }
+
+  /** All of openapi.yaml. */
+  fullContract(): Promise<Json> {
+    return this.once('full', async () => JSON.parse(await readPrivate(this.assets, 'openapi.json')) as Json);
+  }
+
+  /** Its public part, what shops generate clients from. */
+  publicContract(): Promise<Json> {
+    return this.once('public', async () => buildPublicSpec(await this.fullContract()));
+  }
+
+  /** The public part with the integration guide as its description: what /docs shows. */
+  publicDocsSpec(): Promise<Json> {
+    return this.once('public-docs', async () =>
+      buildPublicSpec(await this.fullContract(), await readPrivate(this.assets, 'public-guide.md')),
+    );
+  }
+
+  /** Everything with the operators' guide: what /internal shows. */
+  internalDocsSpec(): Promise<Json> {
+    return this.once('internal-docs', async () =>
+      buildInternalSpec(await this.fullContract(), await readPrivate(this.assets, 'internal-guide.md')),
+    );
+  }
 }
-
-/** All of openapi.yaml. */
-export const fullContract = once(async (assets) => JSON.parse(await readPrivate(assets, 'openapi.json')) as Json);
-
-/** Its public part, what shops generate clients from. */
-export const publicContract = once(async (assets) => buildPublicSpec(await fullContract(assets)));
-
-/** The public part with the integration guide as its description: what /docs shows. */
-export const publicDocsSpec = once(async (assets) =>
-  buildPublicSpec(await fullContract(assets), await readPrivate(assets, 'public-guide.md')),
-);
-
-/** Everything with the operators' guide: what /internal shows. */
-export const internalDocsSpec = once(async (assets) =>
-  buildInternalSpec(await fullContract(assets), await readPrivate(assets, 'internal-guide.md')),
-);

@@ -1,6 +1,5 @@
 import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { internalDocsSpec } from '../../api/contract/served';
 import { servedAt, servedFrom } from '../../api/contract/specs';
 import type { AppEnv } from '../../app-env';
 import { clientIp, LoginThrottle, tryAgainIn } from '../../platform/limits/login-throttle';
@@ -61,7 +60,10 @@ internalDocsRouter.get('/internal/', (c) => c.redirect('/internal', 301));
 
 internalDocsRouter.get('/internal/openapi.json', async (c) => {
   const refused = await refusal(c);
-  return refused ?? c.json(servedFrom(await internalDocsSpec(c.env.ASSETS), servedAt(c.req.url, c.var.services.config.publicBaseUrl)));
+  return (
+    refused ??
+    c.json(servedFrom(await c.var.services.documents.internalDocsSpec(), servedAt(c.req.url, c.var.services.config.publicBaseUrl)))
+  );
 });
 
 internalDocsRouter.post('/internal/login', async (c) => {

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { publicDocsSpec } from '../../api/contract/served';
 import { servedAt, servedFrom } from '../../api/contract/specs';
 import type { AppEnv } from '../../app-env';
 import { renderScalarPage } from '../scalar-page';
@@ -16,7 +15,7 @@ publicDocsRouter.get('/docs', async (c) => {
 publicDocsRouter.get('/docs/', (c) => c.redirect('/docs', 301));
 
 publicDocsRouter.get('/docs/openapi.json', async (c) => {
-  const spec = await publicDocsSpec(c.env.ASSETS);
+  const spec = await c.var.services.documents.publicDocsSpec();
   c.header('Cache-Control', 'public, max-age=300');
   return c.json(servedFrom(spec, servedAt(c.req.url, c.var.services.config.publicBaseUrl)));
 });
