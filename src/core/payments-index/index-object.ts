@@ -36,6 +36,9 @@ export interface ShardTotal {
 
 type Row = Record<string, SqlStorageValue>;
 
+/** Rows filled per step when a shard gains the search columns. */
+const FILL_BATCH = 500;
+
 export type PostbackFilter = 'any' | 'delivered' | 'pending' | 'dead_lettered';
 /** The delivery states the Postbacks page lists ('none' and 'waiting' have had no postback yet). */
 const SENT_STATES = ['delivered', 'pending', 'dead_lettered'];
@@ -102,15 +105,22 @@ export class PaymentsIndexObject extends DurableObject<Env> {
     if (columns.has('amount_key')) return;
     this.ctx.storage.transactionSync(() => {
       for (const c of ['email_lc', 'tx_id', 'amount_key']) if (!columns.has(c)) this.sql.exec(`ALTER TABLE payments ADD COLUMN ${c} TEXT`);
-      for (const row of this.sql.exec('SELECT id, entry FROM payments').toArray()) {
-        const e = JSON.parse(String(row.entry)) as IndexEntry;
-        this.sql.exec(
-          'UPDATE payments SET email_lc = ?, tx_id = ?, amount_key = ? WHERE id = ?',
-          e.email.toLowerCase(),
-          e.shopTransactionId,
-          amountKey(e.amount),
-          e.id,
-        );
+      // In batches by id: the whole month's entries at once held them all in SQLite's heap, which
+      // every object of the process shares (SQLITE_NOMEM under load).
+      for (let after = ''; ; ) {
+        const rows = this.sql.exec('SELECT id, entry FROM payments WHERE id > ? ORDER BY id LIMIT ?', after, FILL_BATCH).toArray();
+        for (const row of rows) {
+          const e = JSON.parse(String(row.entry)) as IndexEntry;
+          this.sql.exec(
+            'UPDATE payments SET email_lc = ?, tx_id = ?, amount_key = ? WHERE id = ?',
+            e.email.toLowerCase(),
+            e.shopTransactionId,
+            amountKey(e.amount),
+            e.id,
+          );
+        }
+        if (rows.length < FILL_BATCH) break;
+        after = String(rows.at(-1)?.id);
       }
       this.sql.exec(`
         CREATE INDEX IF NOT EXISTS payments_email ON payments (email_lc, created_at DESC, id DESC);
@@ -224,9 +234,9 @@ export class PaymentsIndexObject extends DurableObject<Env> {
     const sql = rowLevel(q)
       ? `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`
       : `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
-    const rows = this.sql.exec(sql, ...args).toArray();
     const by = new Map<string, ShardTotal & { sum: bigint }>();
-    for (const r of rows) {
+    // Streamed, not toArray(): a row-level filter can match the whole month.
+    for (const r of this.sql.exec(sql, ...args)) {
       const key = `${r.currency}\u0000${r.status}`;
       const t = by.get(key) ?? { currency: String(r.currency), status: String(r.status) as PaymentStatus, count: 0, minor: '0', sum: 0n };
       t.count += Number(r.count);
