@@ -13,9 +13,10 @@ import { ShopStore } from './core/shops/shop-store';
 import { SessionStore } from './docs/sessions/sessions';
 import { type Config, type Env, parseConfig } from './env';
 import { bigQueryTargetFrom } from './insight/analytics/bigquery-insert';
-import { AnalyticsEmitter } from './insight/analytics/emitter';
+import { AnalyticsEmitter, type AnalyticsSink } from './insight/analytics/emitter';
 import { EventCoalescer } from './insight/analytics/event-coalescer';
 import { BIGQUERY_READ_SCOPE, getAccessToken } from './insight/analytics/google-auth';
+import { AnalyticsSafetyNets } from './insight/analytics/safety-nets';
 import { StatsFiguresService } from './insight/reporting/stats-figures';
 import { type Clock, systemClock } from './platform/lib/clock';
 import { SecretBox } from './platform/lib/secret-box';
@@ -39,7 +40,7 @@ export interface Services {
   bansky: BanskyGateway;
   postbackQueue: PostbackQueue;
   postbackDeadLetters: PostbackDeadLetters;
-  analytics: AnalyticsEmitter;
+  analytics: AnalyticsSink;
   /** Pay link opens: one analytics row per payment per second, with a count (event-coalescer.ts). */
   payLinkOpens: EventCoalescer;
   txlog: TransactionLog;
@@ -60,8 +61,8 @@ export interface Services {
   statsFigures: StatsFiguresService | null;
   /** The contract and guides the Worker serves, read from the deployment's assets (the only reader of ASSETS). */
   documents: ServedDocuments;
-  /** Bindings only the analytics consumer and its safety nets use (queue, dead letters, parked events). */
-  analyticsBindings: Pick<Env, 'KV' | 'ANALYTICS_QUEUE' | 'ANALYTICS_DLQ'>;
+  /** The analytics consumer's parked events and dead letters (safety-nets.ts). */
+  analyticsNets: AnalyticsSafetyNets;
 }
 
 export interface ServiceOverrides {
@@ -120,7 +121,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     listen: new ListenSessions({ ns: env.LISTEN, shops, log, now: () => clock.now() }),
     statsFigures: statsFiguresFrom(config, clock, log),
     documents: new ServedDocuments(env.ASSETS),
-    analyticsBindings: { KV: env.KV, ANALYTICS_QUEUE: env.ANALYTICS_QUEUE, ANALYTICS_DLQ: env.ANALYTICS_DLQ },
+    analyticsNets: new AnalyticsSafetyNets(env.KV, env.ANALYTICS_QUEUE, env.ANALYTICS_DLQ),
   };
   if (!custom) cache.set(env, services);
   return services;

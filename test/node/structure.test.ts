@@ -85,11 +85,11 @@ describe('the wings of src/', () => {
     expect(whole).toEqual([]);
   });
 
-  it("reads the Worker's bindings only in the composition root (the assets: through services)", () => {
+  it("reads the Worker's bindings only in the composition root (assets, analytics queues: through services)", () => {
     const raw: string[] = [];
     for (const file of files.filter((f) => wingOf(f) !== null)) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/\benv\.(ASSETS)\b/g)) {
+      for (const m of text.matchAll(/\benv\.(ASSETS|ANALYTICS_QUEUE|ANALYTICS_DLQ)\b/g)) {
         raw.push(`${relative(root, file)}:${text.slice(0, m.index).split('\n').length}: env.${m[1]}`);
       }
     }

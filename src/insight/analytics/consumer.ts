@@ -1,6 +1,6 @@
+import type { Config } from '../../env';
 import type { Clock } from '../../platform/lib/clock';
 import type { Logger } from '../../platform/observability/logger';
-import type { Services } from '../../services';
 import {
   type BigQueryTarget,
   bigQueryTargetFrom,
@@ -10,22 +10,34 @@ import {
   type RowOutcome,
   TransientInsertError,
 } from './bigquery-insert';
-import { type DeadLetter, parseDeadLetter, recordDeadLetter } from './dead-letters';
+import { type DeadLetter, parseDeadLetter } from './dead-letters';
 import type { AnalyticsEvent } from './events';
-import { replayPendingEvents } from './pending';
+import type { AnalyticsSafetyNets } from './safety-nets';
+
+/** What the consumers use of the composition root. */
+export interface AnalyticsConsumerServices {
+  config: Pick<Config, 'bigQuery'>;
+  clock: Clock;
+  log: Logger;
+  analyticsNets: AnalyticsSafetyNets;
+}
 
 /**
  * Streams analytics events from the queue into BigQuery. Nothing is acked before BigQuery has
  * it: transient failures are retried with backoff (the queue keeps the messages while BigQuery is
  * down), rows BigQuery calls invalid go to the dead-letter queue with the reason.
  */
-export async function handleAnalyticsBatch(batch: MessageBatch<unknown>, services: Services, ctx: ExecutionContext): Promise<void> {
+export async function handleAnalyticsBatch(
+  batch: MessageBatch<unknown>,
+  services: AnalyticsConsumerServices,
+  ctx: ExecutionContext,
+): Promise<void> {
   const { config } = services;
-  const env = services.analyticsBindings;
+  const nets = services.analyticsNets;
   const log = services.log.child({ component: 'analytics' });
   const cap = config.bigQuery.retryMaxSeconds;
-  const dl = { env, log, clock: services.clock, cap };
-  ctx.waitUntil(replayPendingEvents(env.KV, env.ANALYTICS_QUEUE, log));
+  const dl = { nets, log, clock: services.clock, cap };
+  ctx.waitUntil(nets.replayParked(log));
 
   // A message carries one event, or a request's events together (an array): each is one row. A
   // message is acked once every row of it is streamed or dead-lettered, retried if any must be
@@ -53,7 +65,7 @@ interface Row {
 }
 type Verdicts = Map<Message<unknown>, 'ack' | 'retry'>;
 
-async function streamRows(dl: DeadLetterDeps, config: Services['config'], verdicts: Verdicts, rows: Row[]): Promise<void> {
+async function streamRows(dl: DeadLetterDeps, config: AnalyticsConsumerServices['config'], verdicts: Verdicts, rows: Row[]): Promise<void> {
   const { log } = dl;
   if (rows.length === 0) return;
   let target: BigQueryTarget | null;
@@ -114,7 +126,7 @@ export function backoffSeconds(attempts: number, cap = 300): number {
 }
 
 interface DeadLetterDeps {
-  env: Services['analyticsBindings'];
+  nets: AnalyticsSafetyNets;
   log: Logger;
   clock: Clock;
   cap: number;
@@ -122,13 +134,13 @@ interface DeadLetterDeps {
 
 /** One row to the dead-letter queue; if that send fails, its message is retried instead. */
 async function deadLetter(
-  { env, log, clock }: DeadLetterDeps,
+  { nets, log, clock }: DeadLetterDeps,
   verdicts: Verdicts,
   msg: Message<unknown>,
   letter: Omit<DeadLetter, 'dead_at'>,
 ) {
   try {
-    await env.ANALYTICS_DLQ.send({
+    await nets.sendDeadLetter({
       ...letter,
       reason: scrubEmails(letter.reason),
       dead_at: clock.now().toISOString(),
@@ -140,12 +152,15 @@ async function deadLetter(
 }
 
 /** Records what BigQuery refused for good (or what exhausted its retries) in KV, for replay. */
-export async function handleAnalyticsDeadLetters(batch: MessageBatch<unknown>, services: Services): Promise<void> {
+export async function handleAnalyticsDeadLetters(
+  batch: MessageBatch<unknown>,
+  services: Omit<AnalyticsConsumerServices, 'config'>,
+): Promise<void> {
   const log = services.log.child({ component: 'analytics' });
   for (const msg of batch.messages) {
     const letter = parseDeadLetter(msg.body, services.clock.now());
     try {
-      await recordDeadLetter(services.analyticsBindings.KV, letter, msg.id);
+      await services.analyticsNets.keepDeadLetter(letter, msg.id);
       const event = asEvent(letter.body);
       log.warn('analytics event dead-lettered', {
         eventId: event?.event_id ?? null,

@@ -9,12 +9,22 @@ const MAX_MESSAGES_PER_SEND = 100; // Queues' sendBatch limit
 const EVENTS_PER_MESSAGE = 32;
 
 /**
+ * Where the domain records what happened: events in, nothing back (emitting never throws into the
+ * caller). The payment core, postbacks and handlers see only this, never the queue behind it.
+ */
+export interface AnalyticsSink {
+  emit(...inputs: AnalyticsEventInput[]): Promise<void>;
+  /** The same sink logging its own failures through `log` (e.g. one stamped with the request id). */
+  withLogger(log: Logger): AnalyticsSink;
+}
+
+/**
  * The one way the payment path records analytics: an event onto the analytics Queue. Emitting
  * never throws into the payment path. A refused send is retried briefly, then the events are
  * parked in KV (when given) for the consumer to re-queue, so a queue hiccup loses nothing; only if
  * that fails too is the loss logged (ids and types, never the email).
  */
-export class AnalyticsEmitter {
+export class AnalyticsEmitter implements AnalyticsSink {
   constructor(
     private readonly queue: Queue<AnalyticsEvent | AnalyticsEvent[]>,
     private readonly log: Logger,

@@ -1,5 +1,5 @@
 import type { Clock } from '../../platform/lib/clock';
-import type { AnalyticsEmitter } from './emitter';
+import type { AnalyticsSink } from './emitter';
 import type { AnalyticsEventInput } from './events';
 
 /** Events of one kind for one payment within this long become one row. */
@@ -27,7 +27,7 @@ export class EventCoalescer {
   private flushing = false;
 
   constructor(
-    private readonly emitter: AnalyticsEmitter,
+    private readonly emitter: AnalyticsSink,
     private readonly clock: Clock,
   ) {}
 
