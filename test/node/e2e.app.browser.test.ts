@@ -129,6 +129,53 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     await customer.close();
   });
 
+  it('finds a failing postback on the Postbacks page, with its reason, and resends it', async () => {
+    // A payment whose postback URL answers nothing (a port nobody listens on): its delivery fails and retries.
+    const order = `walk-unreachable-${Date.now()}`;
+    const res = await fetch(`${stack.workerUrl}/api/v1/init-payment`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.demo.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: order,
+        email: 'jane@example.com',
+        amount: '12.50',
+        currency: 'EUR',
+        successUrl: `${stack.shopUrl}/success`,
+        errorUrl: `${stack.shopUrl}/error`,
+        postbackUrl: `http://127.0.0.1:${await freePort()}/hook`,
+      }),
+    });
+    expect(res.status).toBe(201);
+    const customer = await context.newPage();
+    await customer.goto(((await res.json()) as { url: string }).url);
+    await customer.getByRole('button', { name: 'Decline' }).click();
+    await customer.close();
+
+    await page.getByRole('link', { name: 'Postbacks', exact: true }).click();
+    await eventually(async () => {
+      await page.goto(`${stack.workerUrl}/app/postbacks?outcome=retrying`);
+      return (await page.locator('tbody tr').first().textContent())?.includes(order) ?? false;
+    }, 'the failing postback on the Postbacks page');
+    const row = page.locator('tbody tr', { hasText: order });
+    expect(await row.textContent()).toContain('Retrying');
+    expect(await row.locator('td.reason').textContent()).not.toBe('');
+    expect(await axeSerious(page)).toEqual([]);
+    await shot(page, '04b-postbacks.png');
+
+    await page.getByRole('button', { name: `Resend the postback of ${order}` }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('1 postback queued again with the same webhook-id');
+    expect(page.url()).toContain('outcome=retrying');
+    await shot(page, '04c-postbacks-resent.png');
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await context.storageState() });
+    const small = await phone.newPage();
+    await small.goto(`${stack.workerUrl}/app/postbacks`);
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await axeSerious(small)).toEqual([]);
+    await shot(small, '04d-postbacks-390px.png');
+    await phone.close();
+  });
+
   it('creates and revokes a test token, rotates the webhook secret, sends a test postback', async () => {
     await page.getByRole('link', { name: 'Developers', exact: true }).click();
     await page.getByLabel('Label for a new test token').fill('walkthrough');

@@ -2,7 +2,7 @@
 import type { FC } from 'hono/jsx';
 import type { IndexEntry } from '../../core/payments-index/entry';
 import { isFailedDelivery } from '../../core/payments-index/resend';
-import { fmtAmount, fmtTime } from '../format';
+import { fmtAmount, fmtTime, STATUS_LABELS } from '../format';
 import { AppPage, Csrf, type Frame, Notice } from '../layout';
 import { can } from '../members/roles';
 
@@ -145,7 +145,7 @@ export const PostbacksPage: FC<{
                     <td data-label="Payment" class="mono">
                       <a href={`/app/payments/${e.id}`}>{e.shopTransactionId ?? e.id}</a>
                       <div class="sub">
-                        {fmtAmount(e.amount)} {e.currency} · {e.status}
+                        {fmtAmount(e.amount)} {e.currency} · {STATUS_LABELS[e.status].toLowerCase()}
                       </div>
                     </td>
                     <td data-label="Outcome">{o ? <span class={`badge badge-${OUTCOMES[o].tone}`}>{OUTCOMES[o].label}</span> : '—'}</td>
