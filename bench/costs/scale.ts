@@ -17,6 +17,10 @@ export interface ScaleFigures {
   payments: number;
   seedSeconds: number;
   shapes: Record<string, ShapeFigures>;
+  /** One read of the CSV export stream: one page of the index (100 rows), walking from the newest. */
+  exportPage: ShapeFigures;
+  /** SQLite's EXPLAIN QUERY PLAN for each shape's page and totals query. */
+  plans: Record<string, { page: string; totals: string }>;
   upsert: { rowsWritten: number; bytesPerPayment: number };
 }
 
@@ -37,6 +41,19 @@ export function scaleTables(sizes: ScaleFigures[]): string {
     shape,
     ...sizes.flatMap((s) => [`${ms(s.shapes[shape]!.p50)} / ${ms(s.shapes[shape]!.p95)}`, String(s.shapes[shape]!.rowsRead)]),
   ]);
+  rows.push([
+    'CSV export: one streamed page of 100',
+    ...sizes.flatMap((s) => [`${ms(s.exportPage.p50)} / ${ms(s.exportPage.p95)}`, String(s.exportPage.rowsRead)]),
+  ]);
+  const largest = sizes.at(-1);
+  const indexOf = (plan: string) =>
+    /USING (?:COVERING )?INDEX (\w+)|USING (PRIMARY KEY)|SEARCH (totals)/.exec(plan)?.slice(1).find(Boolean) ?? plan;
+  const planRows = Object.entries(largest?.plans ?? {}).map(([shape, p]) => [
+    shape,
+    indexOf(p.page),
+    indexOf(p.totals),
+    /TEMP B-TREE/.test(p.page) ? 'sorts matches' : 'in index order',
+  ]);
   const head = ['query (GET /api/v1/payments)', ...sizes.flatMap((s) => [`p50 / p95 at ${s.payments}`, 'rows read'])];
   const perPayment = sizes.map((s) => {
     const write = s.upsert.rowsWritten * PRICES.doRowWritten.usd;
@@ -53,6 +70,9 @@ export function scaleTables(sizes: ScaleFigures[]): string {
   return [
     "The payments list against one month's index shard (target p95 ≤ 50 ms at 10⁶)",
     grid(head, rows),
+    '',
+    `SQLite's plan for each shape at ${largest?.payments ?? '?'} rows (EXPLAIN QUERY PLAN; a full scan fails the run)`,
+    grid(['query', 'page query uses', 'totals query uses', 'page order'], planRows),
     '',
     'Index cost per payment by shard size ($ per million payments)',
     grid(

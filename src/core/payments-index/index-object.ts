@@ -214,26 +214,15 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   }
 
   query(q: ShardQuery): IndexEntry[] {
-    const { where, args } = filters(q);
-    if (q.before) {
-      // A row value, not `a < ? OR (a = ? AND b < ?)`: SQLite seeks the (created_at, id) index to
-      // it, where the OR form scanned every newer row (680 000 rows read half-way into 10⁶).
-      where.push('(created_at, id) < (?, ?)');
-      args.push(q.before.createdAt, q.before.id);
-    }
-    const sql = `SELECT entry FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const { sql, args } = pageSql(q);
     return this.sql
-      .exec(sql, ...args, Math.min(Math.max(q.limit, 1), 101))
+      .exec(sql, ...args)
       .toArray()
       .map((r: Row) => JSON.parse(String(r.entry)) as IndexEntry);
   }
 
   totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] {
-    const { where, args } = filters(q);
-    // The running totals know only day, status and currency: with any other filter the matching rows are summed instead.
-    const sql = rowLevel(q)
-      ? `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`
-      : `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    const { sql, args } = totalsSql(q);
     const by = new Map<string, ShardTotal & { sum: bigint }>();
     // Streamed, not toArray(): a row-level filter can match the whole month.
     for (const r of this.sql.exec(sql, ...args)) {
@@ -261,6 +250,31 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       nextMinor.toString(),
     );
   }
+}
+
+/** One page of a shard, newest first (exported so the scale bench can ask SQLite for its plan). */
+export function pageSql(q: ShardQuery): { sql: string; args: SqlStorageValue[] } {
+  const { where, args } = filters(q);
+  if (q.before) {
+    // A row value, not `a < ? OR (a = ? AND b < ?)`: SQLite seeks the (created_at, id) index to
+    // it, where the OR form scanned every newer row (680 000 rows read half-way into 10⁶).
+    where.push('(created_at, id) < (?, ?)');
+    args.push(q.before.createdAt, q.before.id);
+  }
+  return {
+    sql: `SELECT entry FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    args: [...args, Math.min(Math.max(q.limit, 1), 101)],
+  };
+}
+
+/** The totals of what a filter admits (exported so the scale bench can ask SQLite for its plan). */
+export function totalsSql(q: Omit<ShardQuery, 'before' | 'limit'>): { sql: string; args: SqlStorageValue[] } {
+  const { where, args } = filters(q);
+  // The running totals know only day, status and currency: with any other filter the matching rows are summed instead.
+  const sql = rowLevel(q)
+    ? `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`
+    : `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+  return { sql, args };
 }
 
 /** The same WHERE clause for rows and totals (both tables have day, status, currency; metadata is only in `payments`). */
