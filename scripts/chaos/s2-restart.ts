@@ -80,6 +80,7 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
   const paidInLoad: string[] = [];
   const returnAfterRestart: string[] = [];
   let cutOff = 0;
+  let killing = false;
   const statuses: Record<number, number> = {};
   const lane = async (lane: number) => {
     for (let i = 0; !stop; i++) {
@@ -102,7 +103,16 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
             }
           }
         }
-      } catch {
+      } catch (err) {
+        if (killing && refused(err)) {
+          // The Worker is gone: this init never reached it, so it cannot have been stored. Not
+          // counted as tried, and the lane stops: left running until the kill returned, the lanes
+          // piled up thousands of such ids (4 104 in one run), and reading each back later woke a
+          // Durable Object per id, all in one workerd process (SQLite ran out of memory).
+          txs.splice(txs.indexOf(tx), 1);
+          sent--;
+          return;
+        }
         cutOff++;
       }
     }
@@ -115,6 +125,7 @@ export async function restartBefore(ctx: Ctx, worker: RunningWorker, restart: ()
   const killAt = Date.now();
   const inFlight = shops.receipts((r) => r.endpoint === 'slow' && r.answered === null).length;
   ctx.probes.down();
+  killing = true;
   const { killed } = await killRuntime(worker); // the lanes are still sending
   stop = true;
   await lanes;
@@ -399,4 +410,10 @@ export async function cleanRestartLine(ctx: Ctx, s: CleanRestartState): Promise<
     late,
     notes: `${s.ids.length} postbacks between retries at the stop; the Worker answered again ${secs(s.restartAt - s.stopAt)} after it; delivered ${firsts.length ? `${secs(Math.min(...firsts))} … ${secs(Math.max(...firsts))}` : '—'} after the restart (budget ${secs(budget)})`,
   };
+}
+
+/** No connection at all (the port is closed): the request never reached the Worker. */
+function refused(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } } | null)?.cause;
+  return cause?.code === 'ECONNREFUSED';
 }
