@@ -1,6 +1,6 @@
 /**
  * Moving time in tests: a clock the test advances, handed to a payment's Durable Object (its
- * services are replaced through runInDurableObject) or to a consumer run, so no test sleeps and
+ * services are given through PaymentObject.withServices) or to a consumer run, so no test sleeps and
  * no test rewrites stored state to pretend time passed.
  */
 import { runInDurableObject } from 'cloudflare:test';
@@ -38,7 +38,8 @@ export function servicesWith(overrides: { clock?: Clock; bansky?: BanskyGateway 
 
 /** From now on the payment's object reads time from `clock` (and talks to `bansky` when given). */
 export async function useInPaymentObject(id: string, overrides: { clock?: Clock; bansky?: BanskyGateway }): Promise<void> {
-  await runInDurableObject(paymentStub(id), async (instance: PaymentObject) => {
-    instance.services = servicesWith(overrides);
+  // The class the runtime built the object from (the Worker's module instance), given the services.
+  await runInDurableObject(paymentStub(id), async (instance: PaymentObject, state) => {
+    (instance.constructor as typeof PaymentObject).withServices(state.id, servicesWith(overrides));
   });
 }

@@ -12,6 +12,10 @@ import type { PaymentStorage } from './storage';
 export type InitOutcome = { kind: 'created' | 'replayed' | 'conflict'; record: PaymentRecord };
 export type { PostbackOutcome };
 
+type ObjectServices = FlowServices & DeliveryServices;
+/** Set only by tests (PaymentObject.withServices); empty in production. */
+const servicesForTests = new Map<string, ObjectServices>();
+
 const RECORD = 'payment';
 const INDEX = 'payments-index';
 /** An init still `created` this long after Bansky's timeout was cut off by an eviction: the alarm finishes it. */
@@ -31,8 +35,25 @@ export class PaymentObject extends DurableObject<Env> {
   private initInFlight: Promise<PaymentRecord> | null = null;
   private deliveryInFlight: Promise<DeliveryResult> | null = null;
   private deliveryRequested = false;
-  /** From the composition root; tests replace it (runInDurableObject) to move the clock or fake Bansky. */
-  services: FlowServices & DeliveryServices = buildServices(this.env);
+  /** Built from the composition root once per object lifetime (see `withServices` for the tests' seam). */
+  private readonly built: ObjectServices;
+
+  /**
+   * The tests' seam, given to the object's class rather than written into an object: from now on
+   * the object of `id` uses these services (a moved clock, a fake Bansky). Never called in production.
+   */
+  static withServices(id: DurableObjectId, services: ObjectServices): void {
+    servicesForTests.set(id.toString(), services);
+  }
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.built = buildServices(env);
+  }
+
+  private get services(): ObjectServices {
+    return servicesForTests.get(this.ctx.id.toString()) ?? this.built;
+  }
 
   private readonly storage = durableStorage(
     this.ctx,

@@ -5,6 +5,7 @@ import type { Sealed, SecretBox } from '../../platform/lib/secret-box';
 import type { LoginThrottle } from '../../platform/limits/login-throttle';
 import { hashPassword, parsePasswordHash, verifyPassword } from '../../platform/security/password';
 import { type PasswordRule, passwordProblem } from '../../platform/security/password-policy';
+import { readWithOneRetry } from '../../platform/transient';
 import type { AuditEntry, SessionTimes, SessionView, ShopMembersObject } from './members-object';
 import {
   issueDeviceCookie,
@@ -120,8 +121,9 @@ export class MemberService {
     };
   }
 
+  /** A read: tried once more with a fresh stub on a transient storage failure (src/platform/transient.ts). */
   list(shopId: string): Promise<Member[]> {
-    return this.obj(shopId).list();
+    return readWithOneRetry(() => this.obj(shopId).list());
   }
 
   async remove(shopId: string, memberId: string, actor: Actor): Promise<Member | null> {
