@@ -174,7 +174,36 @@ try {
       APAY_PAYMENTS_OUT: join(reports, 'payments.json'),
     },
   );
-  const budget = checkBudget(join(reports, 'tally.json'), passThrough.length || explicitExamples ? 0 : deep ? 1000 : MIN_CASES);
+  const floor = passThrough.length || explicitExamples ? 0 : deep ? 1000 : MIN_CASES;
+  let budget = checkBudget(join(reports, 'tally.json'), floor, { quiet: true });
+  let topUp = 0;
+  if (!budget.ok && budget.short.length && main === 0) {
+    // In a full run schemathesis sometimes gives one operation far fewer fuzz cases than
+    // max-examples (seen: the pay link, 38 requests with seed 368036004, 214 when run alone; the
+    // cause is inside its scheduler). The floor stays: those operations get a run of their own,
+    // reading the payments run 1 created, and their requests are added to run 1's tally.
+    log(`run 1b: ${budget.short.join(', ')} got fewer than ${floor} requests; a run of their own tops them up`);
+    topUp = await schemathesis(
+      // biome-ignore format: flags and their values read as pairs
+      [
+        '--config-file', join(here, 'schemathesis.toml'),
+        'run', join(root, 'openapi.yaml'),
+        ...common,
+        ...budget.short.flatMap((id) => ['--include-operation-id', id]),
+        // Stateful testing follows links between operations, and a run of a few operations has none.
+        '--phases', 'examples,coverage,fuzzing',
+        '--report', 'junit', '--report-junit-path', join(reports, 'junit-top-up.xml'),
+      ],
+      {
+        ...env,
+        APAY_POSTBACK_SIGNING: 'valid',
+        APAY_TALLY_PATH: join(reports, 'tally-top-up.json'),
+        APAY_PAYMENTS_IN: join(reports, 'payments.json'),
+      },
+    );
+    mergeTally(join(reports, 'tally.json'), join(reports, 'tally-top-up.json'));
+  }
+  budget = checkBudget(join(reports, 'tally.json'), floor);
 
   log('run 2: Bansky postbacks with forged or missing signatures are rejected');
   const forged = await schemathesis(
@@ -197,18 +226,18 @@ try {
 
   const secs = ((Date.now() - started) / 1000).toFixed(0);
   try {
-    writeSummary({ main, forged, budget, seconds: Number(secs) });
+    writeSummary({ main: main || topUp, forged, budget: budget.ok, seconds: Number(secs) });
   } catch (err) {
     log(`could not write reports/summary.json: ${err?.message ?? err}`); // npm test's one line then says so
   }
   if (remote) reportSkipped();
-  if (main === 0 && forged === 0 && budget) {
+  if (main === 0 && topUp === 0 && forged === 0 && budget.ok) {
     const notRun = skipped.operations.size ? `, ${skipped.operations.size} operations skipped (listed above)` : '';
     log(`contract tests passed in ${secs}s (seed ${seed}${notRun}); reports in contract-tests/reports/`);
     exitCode = 0;
   } else {
     log(
-      `contract tests FAILED in ${secs}s (run 1: exit ${main}, run 2: exit ${forged}, budget ${budget ? 'met' : 'NOT met'}; seed ${seed})`,
+      `contract tests FAILED in ${secs}s (run 1: exit ${main}, top-up: exit ${topUp}, run 2: exit ${forged}, budget ${budget.ok ? 'met' : 'NOT met'}; seed ${seed})`,
     );
     log(`reports in contract-tests/reports/; reproduce with: npm run test:contract -- --seed ${seed}`);
     // Our onError logs every 500 as "unhandled error" (outbound DNS failures of queued postbacks
@@ -230,10 +259,23 @@ await shutdown(exitCode);
  * that takes input got at least `min` requests. Operations without any input (healthz, the
  * contract) have one possible request, which schemathesis rightly sends only a few times.
  */
-function checkBudget(path, min) {
+/** Adds the top-up run's request counts to run 1's tally file. */
+function mergeTally(mainPath, extraPath) {
+  if (!existsSync(mainPath) || !existsSync(extraPath)) return;
+  const tally = JSON.parse(readFileSync(mainPath, 'utf8'));
+  for (const [label, statuses] of Object.entries(JSON.parse(readFileSync(extraPath, 'utf8')))) {
+    tally[label] ??= {};
+    const into = tally[label];
+    for (const [status, n] of Object.entries(statuses)) into[status] = (into[status] ?? 0) + n;
+  }
+  writeFileSync(mainPath, JSON.stringify(tally, null, 1));
+}
+
+function checkBudget(path, min, { quiet = false } = {}) {
+  const short = [];
   if (!existsSync(path)) {
     log('no tally written: schemathesis did not finish');
-    return false;
+    return { ok: false, short };
   }
   const tally = JSON.parse(readFileSync(path, 'utf8'));
   let ok = true;
@@ -250,16 +292,20 @@ function checkBudget(path, min) {
       const total = Object.values(statuses).reduce((a, b) => a + b, 0);
       const takesInput = Boolean(op.requestBody || op.parameters?.length);
       const floor = LIMITED_BY_SCHEMATHESIS[label] ? Math.min(min, LIMITED_FLOOR) : min;
-      const short = takesInput && total < floor;
-      if (short) ok = false;
+      const isShort = takesInput && total < floor;
+      if (isShort) {
+        ok = false;
+        short.push(op.operationId);
+      }
       const spread = Object.entries(statuses)
         .map(([s, n]) => `${s}×${n}`)
         .join(' ');
-      rows.push(`  ${short ? '✗' : ' '} ${label.padEnd(52)} ${String(total).padStart(5)}  ${spread}`);
+      rows.push(`  ${isShort ? '✗' : ' '} ${label.padEnd(52)} ${String(total).padStart(5)}  ${spread}`);
     }
   }
-  log(`requests per operation (minimum ${min} for operations that take input, ${LIMITED_FLOOR} for a DELETE):\n${rows.join('\n')}`);
-  return ok;
+  if (!quiet)
+    log(`requests per operation (minimum ${min} for operations that take input, ${LIMITED_FLOOR} for a DELETE):\n${rows.join('\n')}`);
+  return { ok, short };
 }
 
 /**

@@ -107,6 +107,17 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
     await page.close();
   });
 
+  // Scalar follows the reader's colour scheme, and its dark theme has its own colours to check.
+  it('/docs in dark mode passes axe too', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, colorScheme: 'dark' });
+    await page.goto(`${worker.url}/docs`, { waitUntil: 'networkidle' });
+    await expect.poll(() => page.getByText('Start a payment').first().isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await page.evaluate(() => document.body.classList.contains('dark-mode'))).toBe(true);
+    await screenshot(page, 'docs-public-dark.png');
+    await expectNoAxeFindingsOfOurs(page, '/docs in dark mode');
+    await page.close();
+  });
+
   // The contract and the guides are static assets only the Worker reads (src/api/contract/served.ts):
   // wrangler.toml routes /_private/* to the Worker, so the asset server never hands them out.
   it('never serves the files the docs are made from: /_private/* is a 404 from the Worker', async () => {
@@ -175,6 +186,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
         page.getByRole('button', { name: 'Sign in' }).click(),
       ]);
       statuses.push(res.status());
+      if (i === 0) await expectNoAxeFindingsOfOurs(page, '/internal after a wrong password');
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     await page.getByLabel('Password').fill(TEST_DOCS_PASSWORD);

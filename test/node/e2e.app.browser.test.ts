@@ -415,6 +415,8 @@ describe('a team in Chromium: owner, developer and viewer; two-step sign-in', { 
     if (Date.now() % 30_000 > 25_000) await p.waitForTimeout(30_000 - (Date.now() % 30_000) + 100);
     await p.getByLabel('Code from the app').fill(totpNow(secret));
     await p.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+    // allTextContents does not wait: wait for the page that shows the codes (slow on a busy machine).
+    await p.locator('ul.recovery-codes li').first().waitFor();
     const codes = await p.locator('ul.recovery-codes li').allTextContents();
     expect(codes).toHaveLength(10);
     await shot(p, '28-recovery-codes.png');

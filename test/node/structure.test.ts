@@ -95,4 +95,19 @@ describe('the wings of src/', () => {
     }
     expect(raw).toEqual([]);
   });
+
+  it("tests give a Durable Object its services through a seam, never by overwriting an object's field", () => {
+    const testDir = join(root, 'test');
+    const testFiles = (function walk(dir: string): string[] {
+      return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
+      );
+    })(testDir);
+    const writes = [...files, ...testFiles].flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      return [...text.matchAll(/\.services\s*=(?!=)/g)].map((m) => `${relative(root, file)}:${text.slice(0, m.index).split('\n').length}`);
+    });
+    expect(testFiles.length).toBeGreaterThan(10);
+    expect(writes).toEqual([]);
+  });
 });

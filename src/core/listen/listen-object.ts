@@ -23,7 +23,7 @@ interface Attachment {
  * shop's local endpoint answered are written into the payment's delivery log.
  */
 export class ListenObject extends DurableObject<Env> {
-  services: Pick<Services, 'log' | 'payments'> = buildServices(this.env);
+  private readonly services: Pick<Services, 'log' | 'payments'> = buildServices(this.env);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
