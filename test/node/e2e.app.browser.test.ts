@@ -169,6 +169,8 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     expect(await axeSerious(page)).toEqual([]);
     await shot(page, '04b-postbacks.png');
 
+    await page.waitForTimeout(1100); // the resend interval of this stack (1 s) since the postback was queued
+    await page.reload();
     await page.getByRole('button', { name: `Resend the postback of ${order}` }).click();
     expect(await page.getByRole('status').first().textContent()).toContain('1 postback queued again with the same webhook-id');
     expect(page.url()).toContain('outcome=retrying');
