@@ -182,6 +182,16 @@ describe('a shop member walks through the app in Chromium', { timeout: 180_000 }
     expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(await axeSerious(small)).toEqual([]);
     await shot(small, '04d-postbacks-390px.png');
+    // The payments list on a phone: one payment is a short card (amount and status on one line),
+    // so a page of payments can be scanned without scrolling past a form per row.
+    await small.goto(`${stack.workerUrl}/app/payments`);
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const rowHeights = await small
+      .locator('table.payments tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect().height));
+    expect(rowHeights.length).toBeGreaterThan(1);
+    for (const h of rowHeights) expect(h).toBeLessThan(140);
+    await shot(small, '04e-payments-390px.png');
     await phone.close();
   });
 
