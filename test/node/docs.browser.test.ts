@@ -170,8 +170,26 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('docs in a real b
 
   // Runs after the page tests above: a listed issue nobody met any more (fixed by a Scalar upgrade,
   // or a selector that drifted) must leave the list, so the list never excuses more than it should.
-  it('every listed Scalar accessibility issue still occurs', () => {
-    expect([...knownIssuesSeen].sort()).toEqual(SCALAR_KNOWN_ISSUES.map((k) => `${k.rule} ${k.selector}`).sort());
+  it('every listed Scalar accessibility issue still occurs', async () => {
+    const listed = SCALAR_KNOWN_ISSUES.map((k) => `${k.rule} ${k.selector}`);
+    // Scalar renders parts of the reference lazily: on a busy machine a page check can run before
+    // one of them exists. A listed issue not met yet gets a second look on a fully settled page
+    // (both references, 2 s after the network is idle) before the list is judged stale.
+    if (listed.some((k) => !knownIssuesSeen.has(k))) {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      const page = await context.newPage();
+      await page.goto(`${worker.url}/docs`, { waitUntil: 'networkidle' });
+      await page.waitForTimeout(2000);
+      await expectNoAxeFindingsOfOurs(page, '/docs, second look');
+      await page.goto(`${worker.url}/internal`);
+      await page.getByLabel('Password').fill(TEST_DOCS_PASSWORD);
+      await Promise.all([page.waitForURL(`${worker.url}/internal`), page.getByRole('button', { name: 'Sign in' }).click()]);
+      await page.waitForLoadState('networkidle');
+      await page.waitForTimeout(2000);
+      await expectNoAxeFindingsOfOurs(page, '/internal signed in, second look');
+      await context.close();
+    }
+    expect([...knownIssuesSeen].sort()).toEqual(listed.sort());
   });
 
   it('wrong passwords are rate-limited, and a locked-out client cannot sign in even with the right one', async () => {
