@@ -6,7 +6,16 @@ import type { MemberRole, Mode } from '../../generated/api/types.gen';
 
 const STYLESHEET = '/assets/ui.css';
 
-type Nav = 'payments' | 'postbacks' | 'developers' | 'stats' | 'team' | 'account';
+/** The app's page areas in the order the top navigation shows them. */
+const NAV_AREAS = [
+  ['payments', 'Payments'],
+  ['postbacks', 'Postbacks'],
+  ['developers', 'Developers'],
+  ['stats', 'Stats'],
+  ['team', 'Team'],
+  ['account', 'Account'],
+] as const;
+type Nav = (typeof NAV_AREAS)[number][0];
 
 export interface Frame {
   shopName: string;
@@ -56,24 +65,11 @@ export const AppPage: FC<{ title: string; frame: Frame; nav: Nav; children?: Chi
               <span class="brand-name">{frame.shopName}</span>
             </a>
             <nav class="nav" aria-label="Main">
-              <a href="/app/payments" aria-current={nav === 'payments' ? 'page' : undefined}>
-                Payments
-              </a>
-              <a href="/app/postbacks" aria-current={nav === 'postbacks' ? 'page' : undefined}>
-                Postbacks
-              </a>
-              <a href="/app/developers" aria-current={nav === 'developers' ? 'page' : undefined}>
-                Developers
-              </a>
-              <a href="/app/stats" aria-current={nav === 'stats' ? 'page' : undefined}>
-                Stats
-              </a>
-              <a href="/app/team" aria-current={nav === 'team' ? 'page' : undefined}>
-                Team
-              </a>
-              <a href="/app/account" aria-current={nav === 'account' ? 'page' : undefined}>
-                Account
-              </a>
+              {NAV_AREAS.map(([area, label]) => (
+                <a href={`/app/${area}`} aria-current={nav === area ? 'page' : undefined}>
+                  {label}
+                </a>
+              ))}
             </nav>
             <div class="topbar-end">
               <form method="post" action="/app/mode" class="mode-switch" aria-label="Data mode">
