@@ -306,12 +306,19 @@ export function pageSql(
     args.push(opts.notBefore.createdAt, opts.notBefore.id);
   }
   const from = opts.indexedBy ? `payments INDEXED BY ${opts.indexedBy}` : 'payments';
-  const select = opts.edge === undefined ? 'entry' : 'created_at, id';
-  const page = opts.edge === undefined ? 'LIMIT ?' : 'LIMIT 1 OFFSET ?';
-  return {
-    sql: `SELECT ${select} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC ${page}`,
-    args: [...args, opts.edge ?? Math.min(Math.max(q.limit, 1), 101)],
-  };
+  const order = 'ORDER BY created_at DESC, id DESC';
+  const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  if (opts.edge !== undefined)
+    return { sql: `SELECT created_at, id FROM ${from} ${filter} ${order} LIMIT 1 OFFSET ?`, args: [...args, opts.edge] };
+  const limit = Math.min(Math.max(q.limit, 1), 101);
+  // A search whose index is not in date order sorts its matches: the keys only (the index holds
+  // them), then the page's rows — not every match's whole entry.
+  if (sortsMatches(q) && !opts.indexedBy)
+    return {
+      sql: `SELECT entry FROM payments WHERE rowid IN (SELECT rowid FROM payments ${filter} ${order} LIMIT ?) ${order}`,
+      args: [...args, limit],
+    };
+  return { sql: `SELECT entry FROM ${from} ${filter} ${order} LIMIT ?`, args: [...args, limit] };
 }
 
 /** The indexes that hold rows in date order (newest first) after an optional equality column. */
@@ -347,16 +354,20 @@ export const TOTALS_MATCH_LIMIT = 5_000;
 
 /** The totals of what a filter admits (exported so the scale bench can ask SQLite for its plan). */
 export function totalsSql(q: Omit<ShardQuery, 'before' | 'limit'>): { sql: string; args: SqlStorageValue[] } {
-  const { where, args } = filters(q);
   // The running totals know only day, status and currency: with any other filter the matching rows are summed instead.
-  const sql = rowLevel(q)
-    ? `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`
-    : `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
-  return { sql, args };
+  if (rowLevel(q)) {
+    const { where, args } = filters(q);
+    return { sql: `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`, args };
+  }
+  const { where, args } = filters(q);
+  return { sql: `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, args };
 }
 
 /** The same WHERE clause for rows and totals (both tables have day, status, currency; metadata is only in `payments`). */
-function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; args: SqlStorageValue[] } {
+function filters(
+  q: Omit<ShardQuery, 'before' | 'limit'>,
+  table: 'payments' | 'totals' = 'payments',
+): { where: string[]; args: SqlStorageValue[] } {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
   const add = (clause: string, value: SqlStorageValue | undefined) => {

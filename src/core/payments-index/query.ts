@@ -107,8 +107,10 @@ export class PaymentsIndex {
     const query: Omit<ShardQuery, 'limit' | 'before'> = {
       status: f.status,
       currency: f.currency,
-      fromDay,
-      toDay,
+      // Only bounds a row could cross: none predates the shop or postdates today. An implied bound
+      // would still be checked on every row, and keeps SQLite reading each match's row for it.
+      fromDay: fromDay > shop.createdAt.slice(0, 10) ? fromDay : undefined,
+      toDay: toDay < today ? toDay : undefined,
       metadata,
       email: f.email?.toLowerCase(),
       emailPrefix: f.emailPrefix?.toLowerCase(),
