@@ -250,14 +250,46 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   }
 
   query(q: ShardQuery): IndexEntry[] {
+    const windowed = sortsMatches(q) ? this.searchWindow(q) : null;
+    if (windowed) return windowed;
     const { sql, args } = pageSql(q);
+    return this.entries(sql, args);
+  }
+
+  private entries(sql: string, args: SqlStorageValue[]): IndexEntry[] {
     return this.sql
       .exec(sql, ...args)
       .toArray()
       .map((r: Row) => JSON.parse(String(r.entry)) as IndexEntry);
   }
 
-  totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] {
+  /**
+   * A search's page from the newest SEARCH_WINDOW_ROWS rows of its range, in date order (no sort):
+   * the answer when they hold a full page, or when the range has no more rows than that. Otherwise
+   * null, and the filter's own index finds the (then few) matches.
+   */
+  private searchWindow(q: ShardQuery): IndexEntry[] | null {
+    const indexedBy = dateOrderIndexFor(q);
+    if (!indexedBy) return null;
+    // The window: the index's own entries (its equality column and the cursor), no table reads.
+    const range: ShardQuery = { status: q.status, currency: q.currency, postback: q.postback, before: q.before, limit: 1 };
+    const edge = pageSql(range, { indexedBy, edge: SEARCH_WINDOW_ROWS - 1 });
+    const oldest = this.sql.exec(edge.sql, ...edge.args).toArray()[0];
+    const notBefore = oldest ? { createdAt: String(oldest.created_at), id: String(oldest.id) } : null;
+    const page = pageSql(q, { indexedBy, notBefore });
+    const found = this.entries(page.sql, page.args);
+    return found.length >= q.limit || !notBefore ? found : null;
+  }
+
+  /** The totals of what the filter admits; null when a search matches more than TOTALS_MATCH_LIMIT (see there). */
+  totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] | null {
+    if (rowLevel(q)) {
+      const { where, args } = filters(q);
+      const capped = this.sql
+        .exec(`SELECT count(*) AS n FROM (SELECT 1 FROM payments WHERE ${where.join(' AND ')} LIMIT ?)`, ...args, TOTALS_MATCH_LIMIT + 1)
+        .one();
+      if (Number(capped.n) > TOTALS_MATCH_LIMIT) return null;
+    }
     const { sql, args } = totalsSql(q);
     const by = new Map<string, ShardTotal & { sum: bigint }>();
     // Streamed, not toArray(): a row-level filter can match the whole month.
@@ -299,8 +331,16 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   }
 }
 
-/** One page of a shard, newest first (exported so the scale bench can ask SQLite for its plan). */
-export function pageSql(q: ShardQuery): { sql: string; args: SqlStorageValue[] } {
+/**
+ * One page of a shard, newest first (exported so the scale bench can ask SQLite for its plan).
+ * For a search's first try (see `PaymentsIndexObject.searchWindow`): `indexedBy` walks a
+ * date-ordered index, `notBefore` stops at the window's oldest row; `edge` asks instead for the
+ * row `edge` entries deep (the window's oldest), reading the index only.
+ */
+export function pageSql(
+  q: ShardQuery,
+  opts: { indexedBy?: DateOrderIndex; notBefore?: { createdAt: string; id: string } | null; edge?: number } = {},
+): { sql: string; args: SqlStorageValue[] } {
   const { where, args } = filters(q);
   if (q.before) {
     // A row value, not `a < ? OR (a = ? AND b < ?)`: SQLite seeks the (created_at, id) index to
@@ -308,11 +348,49 @@ export function pageSql(q: ShardQuery): { sql: string; args: SqlStorageValue[] }
     where.push('(created_at, id) < (?, ?)');
     args.push(q.before.createdAt, q.before.id);
   }
+  if (opts.notBefore) {
+    where.push('(created_at, id) >= (?, ?)');
+    args.push(opts.notBefore.createdAt, opts.notBefore.id);
+  }
+  const from = opts.indexedBy ? `payments INDEXED BY ${opts.indexedBy}` : 'payments';
+  const select = opts.edge === undefined ? 'entry' : 'created_at, id';
+  const page = opts.edge === undefined ? 'LIMIT ?' : 'LIMIT 1 OFFSET ?';
   return {
-    sql: `SELECT entry FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
-    args: [...args, Math.min(Math.max(q.limit, 1), 101)],
+    sql: `SELECT ${select} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC ${page}`,
+    args: [...args, opts.edge ?? Math.min(Math.max(q.limit, 1), 101)],
   };
 }
+
+/** The indexes that hold rows in date order (newest first) after an optional equality column. */
+type DateOrderIndex = 'payments_newest' | 'payments_status' | 'payments_currency' | 'payments_postback';
+
+/**
+ * Newest rows a search page walks in date order before it falls back to its filter's own index:
+ * a broad search (a one-letter email prefix, a common amount) fills a page within them instead of
+ * sorting every match; a narrow one has few matches, which its index finds and sorts cheaply.
+ */
+export const SEARCH_WINDOW_ROWS = 2_000;
+
+/** Search filters whose index is not in date order: served by their index, every match is read and sorted. */
+const sortsMatches = (q: ShardQuery) => !!(q.emailPrefix || q.idPrefix || q.transactionIdPrefix || q.amountFrom || q.amountTo);
+
+/** The date-ordered index for a query's equality filters; null when it has more than one (no index holds both in date order). */
+function dateOrderIndexFor(q: ShardQuery): DateOrderIndex | null {
+  // `postback: any` is an IN list; an exact email has its own date-ordered index, already used.
+  if (q.postback === 'any' || q.email) return null;
+  const equalities: DateOrderIndex[] = [];
+  if (q.status) equalities.push('payments_status');
+  if (q.currency) equalities.push('payments_currency');
+  if (q.postback) equalities.push('payments_postback');
+  return equalities.length > 1 ? null : (equalities[0] ?? 'payments_newest');
+}
+
+/**
+ * Searches summed in their totals only up to this many matches per month: beyond it an exact sum
+ * reads every match (a one-letter email prefix in a month of 10⁶ payments: 111 111 rows, most of
+ * a second), so the totals are left out and the list says so (`totalsOmitted`) rather than estimated.
+ */
+export const TOTALS_MATCH_LIMIT = 5_000;
 
 /** The totals of what a filter admits (exported so the scale bench can ask SQLite for its plan). */
 export function totalsSql(q: Omit<ShardQuery, 'before' | 'limit'>): { sql: string; args: SqlStorageValue[] } {
