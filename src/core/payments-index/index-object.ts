@@ -36,6 +36,23 @@ export interface ShardTotal {
 
 type Row = Record<string, SqlStorageValue>;
 
+/** The payments row's columns besides `id` and `version`, as `upsert` writes them. */
+const ROW_COLUMNS = [
+  'created_at',
+  'day',
+  'status',
+  'currency',
+  'amount',
+  'amount_minor',
+  'entry',
+  'email_lc',
+  'tx_id',
+  'amount_key',
+  'postback_status',
+] as const;
+/** The columns a row's running total is keyed and summed by. */
+const TOTALS_KEY: readonly string[] = ['day', 'status', 'currency', 'amount_minor'];
+
 /** Rows filled per step when a shard gains the search columns. */
 const FILL_BATCH = 500;
 
@@ -187,28 +204,47 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   /** Idempotent: an entry older than (or as old as) the stored one is ignored. */
   upsert(e: IndexEntry): { applied: boolean } {
     return this.ctx.storage.transactionSync(() => {
-      const old = this.sql.exec('SELECT version, day, status, currency, amount_minor FROM payments WHERE id = ?', e.id).toArray()[0];
+      const old = this.sql.exec(`SELECT version, ${ROW_COLUMNS.join(', ')} FROM payments WHERE id = ?`, e.id).toArray()[0];
       if (old && Number(old.version) >= e.version) return { applied: false };
-      if (old) this.addTotal(String(old.day), String(old.status), String(old.currency), -1, -BigInt(String(old.amount_minor)));
       const day = e.createdAt.slice(0, 10);
       const minor = toMinor(e.amount, e.currency);
-      this.sql.exec(
-        'INSERT OR REPLACE INTO payments (id, version, created_at, day, status, currency, amount, amount_minor, entry, email_lc, tx_id, amount_key, postback_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
-        e.id,
-        e.version,
-        e.createdAt,
+      const row: Record<(typeof ROW_COLUMNS)[number], SqlStorageValue> = {
+        created_at: e.createdAt,
         day,
-        e.status,
-        e.currency,
-        e.amount,
-        minor.toString(),
-        JSON.stringify(e),
-        e.email.toLowerCase(),
-        e.shopTransactionId,
-        amountKey(e.amount),
-        e.postback?.status ?? null,
+        status: e.status,
+        currency: e.currency,
+        amount: e.amount,
+        amount_minor: minor.toString(),
+        entry: JSON.stringify(e),
+        email_lc: e.email.toLowerCase(),
+        tx_id: e.shopTransactionId,
+        amount_key: amountKey(e.amount),
+        postback_status: e.postback?.status ?? null,
+      };
+      if (!old) {
+        const columns = ['id', 'version', ...ROW_COLUMNS];
+        this.sql.exec(
+          `INSERT INTO payments (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(',')})`,
+          e.id,
+          e.version,
+          ...ROW_COLUMNS.map((c) => row[c]),
+        );
+        this.addTotal(day, e.status, e.currency, 1, minor);
+        return { applied: true };
+      }
+      // Only the columns that changed: SQLite rewrites an index's entry only when a column of it is
+      // set, and each entry is a billed row (a status change touches two indexes, not all seven).
+      const changed = ROW_COLUMNS.filter((c) => old[c] !== row[c]);
+      this.sql.exec(
+        `UPDATE payments SET ${['version', ...changed].map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
+        e.version,
+        ...changed.map((c) => row[c]),
+        e.id,
       );
-      this.addTotal(day, e.status, e.currency, 1, minor);
+      if (changed.some((c) => TOTALS_KEY.includes(c))) {
+        this.addTotal(String(old.day), String(old.status), String(old.currency), -1, -BigInt(String(old.amount_minor)));
+        this.addTotal(day, e.status, e.currency, 1, minor);
+      }
       return { applied: true };
     });
   }
@@ -272,15 +308,26 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       .exec('SELECT count, minor FROM totals WHERE day = ? AND status = ? AND currency = ?', day, status, currency)
       .toArray()[0];
     const nextCount = Number(row?.count ?? 0) + count;
-    const nextMinor = BigInt(String(row?.minor ?? '0')) + minor;
-    this.sql.exec(
-      'INSERT OR REPLACE INTO totals (day, status, currency, count, minor) VALUES (?,?,?,?,?)',
-      day,
-      status,
-      currency,
-      nextCount,
-      nextMinor.toString(),
-    );
+    const nextMinor = (BigInt(String(row?.minor ?? '0')) + minor).toString();
+    // An UPDATE of an existing total writes one row; INSERT OR REPLACE wrote two (delete and insert).
+    if (row)
+      this.sql.exec(
+        'UPDATE totals SET count = ?, minor = ? WHERE day = ? AND status = ? AND currency = ?',
+        nextCount,
+        nextMinor,
+        day,
+        status,
+        currency,
+      );
+    else
+      this.sql.exec(
+        'INSERT INTO totals (day, status, currency, count, minor) VALUES (?,?,?,?,?)',
+        day,
+        status,
+        currency,
+        nextCount,
+        nextMinor,
+      );
   }
 }
 
