@@ -1090,8 +1090,27 @@ export interface components {
         PaymentList: {
             items: components["schemas"]["PaymentListItem"][];
             nextCursor: string | null;
-            /** @description One entry per currency over the whole filtered range (not only this page). */
+            /**
+             * @description One entry per currency over the whole filtered range (not only this page). Empty when
+             *     nothing matches, or when `totalsOmitted` says the search matched too many payments to
+             *     sum.
+             */
             totals: components["schemas"]["CurrencyTotal"][];
+            totalsOmitted?: components["schemas"]["TotalsOmitted"];
+        };
+        /**
+         * @description Present, with `totals` empty, when a search by `emailPrefix`, `idPrefix`,
+         *     `transactionIdPrefix`, `amount`, `amountMin`, `amountMax`, `email`, `postback` or metadata
+         *     matches more than `matchesMoreThan` payments in one month: an exact sum would read every
+         *     match, so the totals are left out rather than estimated. The page itself is complete and
+         *     in order. Narrow the search (a longer prefix, a date range, a status) to get totals.
+         *     Filters by status, currency and date alone always have totals.
+         */
+        TotalsOmitted: {
+            /** @enum {string} */
+            reason: "too_many_matches";
+            /** @example 5000 */
+            matchesMoreThan: number;
         };
         /**
          * @description A non-negative decimal amount, as a string, at most 12 digits before the point and 18 after.

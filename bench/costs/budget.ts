@@ -41,3 +41,17 @@ export const SERIAL_BUDGET: Record<OperationName, SerialBudget> = {
   'status poll (get)': { floor: 1, floorWhy: 'one Durable Object read', serial: 1 },
   list: { floor: 1, floorWhy: "one call to the month's index shard (page and totals may go in parallel)", serial: 1 },
 };
+
+/**
+ * One payment's life (init, one open, one return, Bansky's postback and the shop's, one poll), as
+ * test/worker/costs.test.ts counts it: our documented budget of the billable operations that
+ * dominate its price (bench/prices.ts). Lowered whenever one is cut, so a regression fails.
+ */
+export const LIFECYCLE_BUDGET = {
+  /** Durable Object SQLite rows written: key-value puts, alarm changes, SQL rows and index entries. */
+  doRowsWritten: 43,
+  /** Durable Object requests: every RPC call, plus the alarm still armed at the end (one invocation). */
+  doRequests: 16,
+  /** Queue messages sent (each is three billed operations: write, read, delete). */
+  queueMessages: 6,
+};

@@ -123,10 +123,14 @@ export function priceCosts(counted: { paths: Record<string, CriticalPath>; lifec
 
   const ours = zero();
   for (const l of lines.values()) ours[l.price] += l.count;
-  // The index floor: the payments row's upserts as measured (the row and the indexes the list's
-  // filters need), without the running totals, the object's own bookkeeping or repeats.
-  const upserts = lifecycle.ops.filter((o) => o.what.startsWith('sql INSERT OR REPLACE INTO payments'));
-  const indexRows = upserts.length ? upserts.reduce((n, o) => n + (o.rowsWritten ?? 0), 0) / upserts.length : 0;
+  // The index floor: the payments row's writes as measured (the row and the indexes the list's
+  // filters need), without the running totals, the object's own bookkeeping or repeats: the new
+  // row at init and the costliest update after it (the status change; a postback-only update
+  // touches fewer indexes), averaged per state change.
+  const rowsOf = (prefix: string) => lifecycle.ops.filter((o) => o.what.startsWith(prefix)).map((o) => o.rowsWritten ?? 0);
+  const inserted = Math.max(0, ...rowsOf('sql INSERT INTO payments'));
+  const updated = Math.max(0, ...rowsOf('sql UPDATE payments SET'));
+  const indexRows = (inserted + (updated || inserted)) / 2;
   const floor = zero();
   for (const l of floorLifecycle(indexRows)) floor[l.price] += l.count;
   return {

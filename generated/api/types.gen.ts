@@ -467,9 +467,27 @@ export type PaymentList = {
     items: Array<PaymentListItem>;
     nextCursor: string | null;
     /**
-     * One entry per currency over the whole filtered range (not only this page).
+     * One entry per currency over the whole filtered range (not only this page). Empty when
+     * nothing matches, or when `totalsOmitted` says the search matched too many payments to
+     * sum.
+     *
      */
     totals: Array<CurrencyTotal>;
+    totalsOmitted?: TotalsOmitted;
+};
+
+/**
+ * Present, with `totals` empty, when a search by `emailPrefix`, `idPrefix`,
+ * `transactionIdPrefix`, `amount`, `amountMin`, `amountMax`, `email`, `postback` or metadata
+ * matches more than `matchesMoreThan` payments in one month: an exact sum would read every
+ * match, so the totals are left out rather than estimated. The page itself is complete and
+ * in order. Narrow the search (a longer prefix, a date range, a status) to get totals.
+ * Filters by status, currency and date alone always have totals.
+ *
+ */
+export type TotalsOmitted = {
+    reason: 'too_many_matches';
+    matchesMoreThan: number;
 };
 
 /**

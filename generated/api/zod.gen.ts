@@ -493,12 +493,29 @@ export const zCurrencyTotal = z.object({
     description: 'One currency\'s payments in the filtered range. `count` and `amount` cover every status the\nfilter admits (the amounts asked for); `paidCount` and `paidAmount` only the paid ones (the\nmoney received); `statusCounts` splits `count` by status.\n'
 });
 
+/**
+ * Present, with `totals` empty, when a search by `emailPrefix`, `idPrefix`,
+ * `transactionIdPrefix`, `amount`, `amountMin`, `amountMax`, `email`, `postback` or metadata
+ * matches more than `matchesMoreThan` payments in one month: an exact sum would read every
+ * match, so the totals are left out rather than estimated. The page itself is complete and
+ * in order. Narrow the search (a longer prefix, a date range, a status) to get totals.
+ * Filters by status, currency and date alone always have totals.
+ *
+ */
+export const zTotalsOmitted = z.object({
+    reason: z.enum(['too_many_matches']),
+    matchesMoreThan: z.int().gte(1)
+}).register(z.globalRegistry, {
+    description: 'Present, with `totals` empty, when a search by `emailPrefix`, `idPrefix`,\n`transactionIdPrefix`, `amount`, `amountMin`, `amountMax`, `email`, `postback` or metadata\nmatches more than `matchesMoreThan` payments in one month: an exact sum would read every\nmatch, so the totals are left out rather than estimated. The page itself is complete and\nin order. Narrow the search (a longer prefix, a date range, a status) to get totals.\nFilters by status, currency and date alone always have totals.\n'
+});
+
 export const zPaymentList = z.object({
     items: z.array(zPaymentListItem),
     nextCursor: z.string().nullable(),
     totals: z.array(zCurrencyTotal).register(z.globalRegistry, {
-        description: 'One entry per currency over the whole filtered range (not only this page).'
-    })
+        description: 'One entry per currency over the whole filtered range (not only this page). Empty when\nnothing matches, or when `totalsOmitted` says the search matched too many payments to\nsum.\n'
+    }),
+    totalsOmitted: zTotalsOmitted.optional()
 });
 
 /**

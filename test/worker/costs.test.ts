@@ -8,7 +8,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type OperationName, SERIAL_BUDGET } from '../../bench/costs/budget';
+import { LIFECYCLE_BUDGET, type OperationName, SERIAL_BUDGET } from '../../bench/costs/budget';
 import type { CriticalPath, LifecycleCount } from '../../bench/costs/report';
 import type { PaymentObject } from '../../src/core/payments/payment-object';
 import { CANARY } from '../support/test-bindings';
@@ -232,5 +232,13 @@ describe('costs per operation, counted with the real bindings', () => {
       counted.some((o) => o.kind === 'shop'),
       'the shop was sent its postback',
     ).toBe(true);
+    const sum = (ops: typeof counted, of: (o: (typeof counted)[number]) => number) => ops.reduce((n, o) => n + of(o), 0);
+    const figures = {
+      doRowsWritten: sum(counted, (o) => (o.kind === 'storage' ? (o.rowsWritten ?? 0) : 0)),
+      doRequests: sum(counted, (o) => (o.kind === 'do' ? 1 : 0)) + (alarm === null ? 0 : 1),
+      queueMessages: sum(counted, (o) => (o.kind === 'queue' ? o.units : 0)),
+    };
+    const over = Object.entries(figures).filter(([k, n]) => n > LIFECYCLE_BUDGET[k as keyof typeof LIFECYCLE_BUDGET]);
+    expect(over, `over the lifecycle budget (bench/costs/budget.ts): ${JSON.stringify(figures)}`).toEqual([]);
   }, 120_000);
 });

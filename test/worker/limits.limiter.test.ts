@@ -1,6 +1,8 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { Limiter } from '../../src/platform/limits/limiter';
+import type { LimiterObject } from '../../src/platform/limits/limiter-object';
 import { ACCOUNT_POLICY, IP_POLICY, LoginThrottle } from '../../src/platform/limits/login-throttle';
 
 // The limiter's rules with an explicit clock (the caller passes `now`), one fresh key per test.
@@ -73,5 +75,22 @@ describe('LimiterObject rate window', () => {
     expect(verdicts.filter((v) => v.allowed)).toHaveLength(5);
     expect(await limiter.hit(k, 5, 60, at(t0, 45))).toEqual({ allowed: false, retryAfterSeconds: 15 });
     expect((await limiter.hit(k, 5, 60, at(t0, 60))).allowed).toBe(true);
+  });
+
+  it("a rate gate's reports add up per window, refuse past the limit, and store nothing (one object per customer IP)", async () => {
+    const k = key('report');
+    const t0 = Date.UTC(2030, 0, 1);
+    expect(await limiter.hitMany(k, 3, 5, 60, at(t0, 0))).toEqual({ allowed: true, remaining: 2 });
+    expect(await limiter.hitMany(k, 2, 5, 60, at(t0, 10))).toEqual({ allowed: true, remaining: 0 });
+    expect(await limiter.hitMany(k, 1, 5, 60, at(t0, 45))).toEqual({ allowed: false, retryAfterSeconds: 15 });
+    expect(await limiter.hitMany(k, 1, 5, 60, at(t0, 60))).toEqual({ allowed: true, remaining: 4 });
+    const tables = await runInDurableObject(env.LIMITER.get(env.LIMITER.idFromName(k)), (_o: LimiterObject, state) =>
+      state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((r) => r.name)
+        .filter((name) => !name.startsWith('_cf_')),
+    );
+    expect(tables).toEqual([]);
   });
 });

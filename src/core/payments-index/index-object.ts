@@ -36,6 +36,23 @@ export interface ShardTotal {
 
 type Row = Record<string, SqlStorageValue>;
 
+/** The payments row's columns besides `id` and `version`, as `upsert` writes them. */
+const ROW_COLUMNS = [
+  'created_at',
+  'day',
+  'status',
+  'currency',
+  'amount',
+  'amount_minor',
+  'entry',
+  'email_lc',
+  'tx_id',
+  'amount_key',
+  'postback_status',
+] as const;
+/** The columns a row's running total is keyed and summed by. */
+const TOTALS_KEY: readonly string[] = ['day', 'status', 'currency', 'amount_minor'];
+
 /** Rows filled per step when a shard gains the search columns. */
 const FILL_BATCH = 500;
 
@@ -187,41 +204,92 @@ export class PaymentsIndexObject extends DurableObject<Env> {
   /** Idempotent: an entry older than (or as old as) the stored one is ignored. */
   upsert(e: IndexEntry): { applied: boolean } {
     return this.ctx.storage.transactionSync(() => {
-      const old = this.sql.exec('SELECT version, day, status, currency, amount_minor FROM payments WHERE id = ?', e.id).toArray()[0];
+      const old = this.sql.exec(`SELECT version, ${ROW_COLUMNS.join(', ')} FROM payments WHERE id = ?`, e.id).toArray()[0];
       if (old && Number(old.version) >= e.version) return { applied: false };
-      if (old) this.addTotal(String(old.day), String(old.status), String(old.currency), -1, -BigInt(String(old.amount_minor)));
       const day = e.createdAt.slice(0, 10);
       const minor = toMinor(e.amount, e.currency);
-      this.sql.exec(
-        'INSERT OR REPLACE INTO payments (id, version, created_at, day, status, currency, amount, amount_minor, entry, email_lc, tx_id, amount_key, postback_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
-        e.id,
-        e.version,
-        e.createdAt,
+      const row: Record<(typeof ROW_COLUMNS)[number], SqlStorageValue> = {
+        created_at: e.createdAt,
         day,
-        e.status,
-        e.currency,
-        e.amount,
-        minor.toString(),
-        JSON.stringify(e),
-        e.email.toLowerCase(),
-        e.shopTransactionId,
-        amountKey(e.amount),
-        e.postback?.status ?? null,
+        status: e.status,
+        currency: e.currency,
+        amount: e.amount,
+        amount_minor: minor.toString(),
+        entry: JSON.stringify(e),
+        email_lc: e.email.toLowerCase(),
+        tx_id: e.shopTransactionId,
+        amount_key: amountKey(e.amount),
+        postback_status: e.postback?.status ?? null,
+      };
+      if (!old) {
+        const columns = ['id', 'version', ...ROW_COLUMNS];
+        this.sql.exec(
+          `INSERT INTO payments (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(',')})`,
+          e.id,
+          e.version,
+          ...ROW_COLUMNS.map((c) => row[c]),
+        );
+        this.addTotal(day, e.status, e.currency, 1, minor);
+        return { applied: true };
+      }
+      // Only the columns that changed: SQLite rewrites an index's entry only when a column of it is
+      // set, and each entry is a billed row (a status change touches two indexes, not all seven).
+      const changed = ROW_COLUMNS.filter((c) => old[c] !== row[c]);
+      this.sql.exec(
+        `UPDATE payments SET ${['version', ...changed].map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
+        e.version,
+        ...changed.map((c) => row[c]),
+        e.id,
       );
-      this.addTotal(day, e.status, e.currency, 1, minor);
+      if (changed.some((c) => TOTALS_KEY.includes(c))) {
+        this.addTotal(String(old.day), String(old.status), String(old.currency), -1, -BigInt(String(old.amount_minor)));
+        this.addTotal(day, e.status, e.currency, 1, minor);
+      }
       return { applied: true };
     });
   }
 
   query(q: ShardQuery): IndexEntry[] {
+    const windowed = sortsMatches(q) ? this.searchWindow(q) : null;
+    if (windowed) return windowed;
     const { sql, args } = pageSql(q);
+    return this.entries(sql, args);
+  }
+
+  private entries(sql: string, args: SqlStorageValue[]): IndexEntry[] {
     return this.sql
       .exec(sql, ...args)
       .toArray()
       .map((r: Row) => JSON.parse(String(r.entry)) as IndexEntry);
   }
 
-  totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] {
+  /**
+   * A search's page from the newest SEARCH_WINDOW_ROWS rows of its range, in date order (no sort):
+   * the answer when they hold a full page, or when the range has no more rows than that. Otherwise
+   * null, and the filter's own index finds the (then few) matches.
+   */
+  private searchWindow(q: ShardQuery): IndexEntry[] | null {
+    const indexedBy = dateOrderIndexFor(q);
+    if (!indexedBy) return null;
+    // The window: the index's own entries (its equality column and the cursor), no table reads.
+    const range: ShardQuery = { status: q.status, currency: q.currency, postback: q.postback, before: q.before, limit: 1 };
+    const edge = pageSql(range, { indexedBy, edge: SEARCH_WINDOW_ROWS - 1 });
+    const oldest = this.sql.exec(edge.sql, ...edge.args).toArray()[0];
+    const notBefore = oldest ? { createdAt: String(oldest.created_at), id: String(oldest.id) } : null;
+    const page = pageSql(q, { indexedBy, notBefore });
+    const found = this.entries(page.sql, page.args);
+    return found.length >= q.limit || !notBefore ? found : null;
+  }
+
+  /** The totals of what the filter admits; null when a search matches more than TOTALS_MATCH_LIMIT (see there). */
+  totals(q: Omit<ShardQuery, 'before' | 'limit'>): ShardTotal[] | null {
+    if (rowLevel(q)) {
+      const { where, args } = filters(q);
+      const capped = this.sql
+        .exec(`SELECT count(*) AS n FROM (SELECT 1 FROM payments WHERE ${where.join(' AND ')} LIMIT ?)`, ...args, TOTALS_MATCH_LIMIT + 1)
+        .one();
+      if (Number(capped.n) > TOTALS_MATCH_LIMIT) return null;
+    }
     const { sql, args } = totalsSql(q);
     const by = new Map<string, ShardTotal & { sum: bigint }>();
     // Streamed, not toArray(): a row-level filter can match the whole month.
@@ -240,20 +308,39 @@ export class PaymentsIndexObject extends DurableObject<Env> {
       .exec('SELECT count, minor FROM totals WHERE day = ? AND status = ? AND currency = ?', day, status, currency)
       .toArray()[0];
     const nextCount = Number(row?.count ?? 0) + count;
-    const nextMinor = BigInt(String(row?.minor ?? '0')) + minor;
-    this.sql.exec(
-      'INSERT OR REPLACE INTO totals (day, status, currency, count, minor) VALUES (?,?,?,?,?)',
-      day,
-      status,
-      currency,
-      nextCount,
-      nextMinor.toString(),
-    );
+    const nextMinor = (BigInt(String(row?.minor ?? '0')) + minor).toString();
+    // An UPDATE of an existing total writes one row; INSERT OR REPLACE wrote two (delete and insert).
+    if (row)
+      this.sql.exec(
+        'UPDATE totals SET count = ?, minor = ? WHERE day = ? AND status = ? AND currency = ?',
+        nextCount,
+        nextMinor,
+        day,
+        status,
+        currency,
+      );
+    else
+      this.sql.exec(
+        'INSERT INTO totals (day, status, currency, count, minor) VALUES (?,?,?,?,?)',
+        day,
+        status,
+        currency,
+        nextCount,
+        nextMinor,
+      );
   }
 }
 
-/** One page of a shard, newest first (exported so the scale bench can ask SQLite for its plan). */
-export function pageSql(q: ShardQuery): { sql: string; args: SqlStorageValue[] } {
+/**
+ * One page of a shard, newest first (exported so the scale bench can ask SQLite for its plan).
+ * For a search's first try (see `PaymentsIndexObject.searchWindow`): `indexedBy` walks a
+ * date-ordered index, `notBefore` stops at the window's oldest row; `edge` asks instead for the
+ * row `edge` entries deep (the window's oldest), reading the index only.
+ */
+export function pageSql(
+  q: ShardQuery,
+  opts: { indexedBy?: DateOrderIndex; notBefore?: { createdAt: string; id: string } | null; edge?: number } = {},
+): { sql: string; args: SqlStorageValue[] } {
   const { where, args } = filters(q);
   if (q.before) {
     // A row value, not `a < ? OR (a = ? AND b < ?)`: SQLite seeks the (created_at, id) index to
@@ -261,24 +348,73 @@ export function pageSql(q: ShardQuery): { sql: string; args: SqlStorageValue[] }
     where.push('(created_at, id) < (?, ?)');
     args.push(q.before.createdAt, q.before.id);
   }
-  return {
-    sql: `SELECT entry FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
-    args: [...args, Math.min(Math.max(q.limit, 1), 101)],
-  };
+  if (opts.notBefore) {
+    where.push('(created_at, id) >= (?, ?)');
+    args.push(opts.notBefore.createdAt, opts.notBefore.id);
+  }
+  const from = opts.indexedBy ? `payments INDEXED BY ${opts.indexedBy}` : 'payments';
+  const order = 'ORDER BY created_at DESC, id DESC';
+  const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  if (opts.edge !== undefined)
+    return { sql: `SELECT created_at, id FROM ${from} ${filter} ${order} LIMIT 1 OFFSET ?`, args: [...args, opts.edge] };
+  const limit = Math.min(Math.max(q.limit, 1), 101);
+  // A search whose index is not in date order sorts its matches: the keys only (the index holds
+  // them), then the page's rows — not every match's whole entry.
+  if (sortsMatches(q) && !opts.indexedBy)
+    return {
+      sql: `SELECT entry FROM payments WHERE rowid IN (SELECT rowid FROM payments ${filter} ${order} LIMIT ?) ${order}`,
+      args: [...args, limit],
+    };
+  return { sql: `SELECT entry FROM ${from} ${filter} ${order} LIMIT ?`, args: [...args, limit] };
 }
+
+/** The indexes that hold rows in date order (newest first) after an optional equality column. */
+type DateOrderIndex = 'payments_newest' | 'payments_status' | 'payments_currency' | 'payments_postback';
+
+/**
+ * Newest rows a search page walks in date order before it falls back to its filter's own index:
+ * a broad search (a one-letter email prefix, a common amount) fills a page within them instead of
+ * sorting every match; a narrow one has few matches, which its index finds and sorts cheaply.
+ */
+export const SEARCH_WINDOW_ROWS = 2_000;
+
+/** Search filters whose index is not in date order: served by their index, every match is read and sorted. */
+const sortsMatches = (q: ShardQuery) => !!(q.emailPrefix || q.idPrefix || q.transactionIdPrefix || q.amountFrom || q.amountTo);
+
+/** The date-ordered index for a query's equality filters; null when it has more than one (no index holds both in date order). */
+function dateOrderIndexFor(q: ShardQuery): DateOrderIndex | null {
+  // `postback: any` is an IN list; an exact email has its own date-ordered index, already used.
+  if (q.postback === 'any' || q.email) return null;
+  const equalities: DateOrderIndex[] = [];
+  if (q.status) equalities.push('payments_status');
+  if (q.currency) equalities.push('payments_currency');
+  if (q.postback) equalities.push('payments_postback');
+  return equalities.length > 1 ? null : (equalities[0] ?? 'payments_newest');
+}
+
+/**
+ * Searches summed in their totals only up to this many matches per month: beyond it an exact sum
+ * reads every match (a one-letter email prefix in a month of 10⁶ payments: 111 111 rows, most of
+ * a second), so the totals are left out and the list says so (`totalsOmitted`) rather than estimated.
+ */
+export const TOTALS_MATCH_LIMIT = 5_000;
 
 /** The totals of what a filter admits (exported so the scale bench can ask SQLite for its plan). */
 export function totalsSql(q: Omit<ShardQuery, 'before' | 'limit'>): { sql: string; args: SqlStorageValue[] } {
-  const { where, args } = filters(q);
   // The running totals know only day, status and currency: with any other filter the matching rows are summed instead.
-  const sql = rowLevel(q)
-    ? `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`
-    : `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
-  return { sql, args };
+  if (rowLevel(q)) {
+    const { where, args } = filters(q);
+    return { sql: `SELECT currency, status, 1 AS count, amount_minor AS minor FROM payments WHERE ${where.join(' AND ')}`, args };
+  }
+  const { where, args } = filters(q);
+  return { sql: `SELECT currency, status, count, minor FROM totals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, args };
 }
 
 /** The same WHERE clause for rows and totals (both tables have day, status, currency; metadata is only in `payments`). */
-function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; args: SqlStorageValue[] } {
+function filters(
+  q: Omit<ShardQuery, 'before' | 'limit'>,
+  table: 'payments' | 'totals' = 'payments',
+): { where: string[]; args: SqlStorageValue[] } {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
   const add = (clause: string, value: SqlStorageValue | undefined) => {

@@ -4,7 +4,7 @@ import { readWithOneRetry } from '../../platform/transient';
 import type { PaymentRecord } from '../payments/record';
 import { amountKey, fromMinor, toMinor } from './amounts';
 import { type IndexEntry, toIndexEntry, toListItem } from './entry';
-import type { PostbackFilter, ShardQuery } from './index-object';
+import { type PostbackFilter, type ShardQuery, TOTALS_MATCH_LIMIT } from './index-object';
 import { decodeCursor, encodeCursor, type IndexNamespace, monthOf, monthsDescending, shard } from './shards';
 
 export interface ListFilters {
@@ -69,7 +69,8 @@ export class PaymentsIndex {
   ): Promise<PaymentList> {
     if (f.q) return this.search(shop.id, mode, f, f.q);
     const found = await this.entries(shop, mode, f, cursor, limit, opts.totals !== false);
-    return { items: found.entries.map(toListItem), nextCursor: found.nextCursor, totals: found.totals };
+    const list: PaymentList = { items: found.entries.map(toListItem), nextCursor: found.nextCursor, totals: found.totals ?? [] };
+    return found.totals === null ? { ...list, totalsOmitted: { reason: 'too_many_matches', matchesMoreThan: TOTALS_MATCH_LIMIT } } : list;
   }
 
   /**
@@ -94,7 +95,7 @@ export class PaymentsIndex {
     cursor: string | undefined,
     limit: number,
     withTotals: boolean,
-  ): Promise<{ entries: IndexEntry[]; nextCursor: string | null; totals: CurrencyTotal[] }> {
+  ): Promise<{ entries: IndexEntry[]; nextCursor: string | null; totals: CurrencyTotal[] | null }> {
     const before = cursor ? decodeCursor(cursor) : undefined;
     if (before === null) throw new BadCursor('cursor is not one this API returned');
     const today = this.deps.clock.now().toISOString().slice(0, 10);
@@ -106,8 +107,10 @@ export class PaymentsIndex {
     const query: Omit<ShardQuery, 'limit' | 'before'> = {
       status: f.status,
       currency: f.currency,
-      fromDay,
-      toDay,
+      // Only bounds a row could cross: none predates the shop or postdates today. An implied bound
+      // would still be checked on every row, and keeps SQLite reading each match's row for it.
+      fromDay: fromDay > shop.createdAt.slice(0, 10) ? fromDay : undefined,
+      toDay: toDay < today ? toDay : undefined,
       metadata,
       email: f.email?.toLowerCase(),
       emailPrefix: f.emailPrefix?.toLowerCase(),
@@ -142,9 +145,16 @@ export class PaymentsIndex {
     return out.slice(0, q.limit); // months are disjoint and in order, so this is newest first
   }
 
-  private async totals(shopId: string, mode: Mode, months: string[], q: Omit<ShardQuery, 'limit' | 'before'>): Promise<CurrencyTotal[]> {
+  /** Null when a month's shard found the search too broad to sum (TOTALS_MATCH_LIMIT). */
+  private async totals(
+    shopId: string,
+    mode: Mode,
+    months: string[],
+    q: Omit<ShardQuery, 'limit' | 'before'>,
+  ): Promise<CurrencyTotal[] | null> {
     const parts = await Promise.all(months.map((m) => readWithOneRetry(() => shard(this.deps.ns, shopId, mode, m).totals(q))));
-    return currencyTotals(parts.flat().map((t) => ({ ...t, minor: BigInt(t.minor) })));
+    if (parts.some((p) => p === null)) return null;
+    return currencyTotals(parts.flatMap((p) => p ?? []).map((t) => ({ ...t, minor: BigInt(t.minor) })));
   }
 
   /** Exact lookup by our id or by the shop's id (whose payment id we can derive): always current. */

@@ -26,8 +26,14 @@ export type RedeliveryOutcome = { ok: true; webhookId: string } | { ok: false; r
 /** What the payment orchestration uses, and nothing else. */
 export type FlowServices = Pick<
   Services,
-  'analytics' | 'bansky' | 'clock' | 'config' | 'events' | 'listen' | 'log' | 'paymentsIndex' | 'postbackDeadLetters' | 'txlog'
+  'bansky' | 'clock' | 'config' | 'events' | 'listen' | 'paymentsIndex' | 'postbackDeadLetters' | 'txlog'
 >;
+
+/**
+ * One call into the flow: the request, alarm or postback attempt it serves. Its log lines and
+ * analytics events carry that id; the flow itself lives as long as the payment's object.
+ */
+export type FlowCall = { requestId: string } & Pick<Services, 'analytics' | 'log'>;
 
 /**
  * The payment orchestration (docs/architecture.md#payments, #postbacks): start a payment and call Bansky once, apply
@@ -39,7 +45,6 @@ export class PaymentFlow {
   constructor(
     private readonly storage: PaymentStorage,
     private readonly s: FlowServices,
-    private readonly requestId: string,
   ) {}
 
   private now(): Date {
@@ -47,12 +52,12 @@ export class PaymentFlow {
   }
 
   /** Records the payment before Bansky is called, then asks Bansky for its checkout. */
-  async start(input: NewPayment): Promise<PaymentRecord> {
+  async start(call: FlowCall, input: NewPayment): Promise<PaymentRecord> {
     const r = newRecord(input, this.now(), this.s.config.payLinkTtlSeconds);
     // Recorded before Bansky is called, with an alarm that finishes it (resume below) if this
     // object is evicted mid-call: a crash cannot lose the payment or leave it half-started.
     await this.storage.write(r);
-    return this.startCheckout(r, [{ ...this.fields(r), event_type: 'payment_created', email: r.email, occurred_at: r.createdAt }]);
+    return this.startCheckout(call, r, [{ ...fields(r, call), event_type: 'payment_created', email: r.email, occurred_at: r.createdAt }]);
   }
 
   /**
@@ -62,22 +67,22 @@ export class PaymentFlow {
    * (or its final result applied). When it has none to reuse, init is called again with the same
    * id, which Bansky's contract makes idempotent: never a second checkout for one payment.
    */
-  async resume(r: PaymentRecord): Promise<PaymentRecord> {
+  async resume(call: FlowCall, r: PaymentRecord): Promise<PaymentRecord> {
     if (r.status !== 'created') return r;
-    this.s.log.warn('finishing an init cut off by a restart', { paymentId: r.id });
+    call.log.warn('finishing an init cut off by a restart', { paymentId: r.id });
     let view: BanskyResult | null = null;
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
     } catch (err) {
       // Unknown: init again, which answers the checkout Bansky may already have.
-      this.s.log.warn('bansky status check failed; calling init again', {
+      call.log.warn('bansky status check failed; calling init again', {
         paymentId: r.id,
         err: err instanceof Error ? err.message : String(err),
       });
     }
     const same = view !== null && view.currency === r.currency && sameAmount(view.amount, r.amount);
     const checked: AnalyticsEventInput = {
-      ...this.fields(r),
+      ...fields(r, call),
       event_type: 'bansky_status_checked',
       attributes: { why: 'interrupted init', reported: view?.status ?? 'unknown' },
     };
@@ -86,7 +91,7 @@ export class PaymentFlow {
         ...transition(r, view.status, 'bansky status check (interrupted init)', this.now()),
         banskyTransactionId: view.transactionId,
       };
-      await this.commit(next, [{ ...checked, attributes: { ...checked.attributes, applied: true } }]);
+      await this.commit(call, next, [{ ...checked, attributes: { ...checked.attributes, applied: true } }]);
       return next;
     }
     if (view && same && view.status === 'pending' && view.checkoutUrl) {
@@ -94,15 +99,20 @@ export class PaymentFlow {
         ...transition(r, 'awaiting_payment', 'bansky accepted (found after an interrupted init)', this.now()),
         banskyUrl: view.checkoutUrl,
       };
-      await this.commit(next, [checked]);
+      await this.commit(call, next, [checked]);
       return next;
     }
-    if (view && !same) this.s.log.error('bansky holds this payment id with another amount; init again is refused', { paymentId: r.id });
-    return this.startCheckout(r, [checked], 'after an interrupted init');
+    if (view && !same) call.log.error('bansky holds this payment id with another amount; init again is refused', { paymentId: r.id });
+    return this.startCheckout(call, r, [checked], 'after an interrupted init');
   }
 
   /** Asks Bansky for the checkout and commits the answer: awaiting_payment with its URL, or init_failed. */
-  private async startCheckout(created: PaymentRecord, events: AnalyticsEventInput[], note?: string): Promise<PaymentRecord> {
+  private async startCheckout(
+    call: FlowCall,
+    created: PaymentRecord,
+    events: AnalyticsEventInput[],
+    note?: string,
+  ): Promise<PaymentRecord> {
     let r = created;
     try {
       const checkout = await this.s.bansky.startCheckout(r);
@@ -110,45 +120,45 @@ export class PaymentFlow {
         ...transition(r, 'awaiting_payment', note ? `bansky accepted (${note})` : 'bansky accepted', this.now()),
         banskyUrl: checkout.url,
       };
-      events.push({ ...this.fields(r), event_type: 'bansky_init_ok', latency_ms: checkout.latencyMs });
+      events.push({ ...fields(r, call), event_type: 'bansky_init_ok', latency_ms: checkout.latencyMs });
     } catch (err) {
       const failure =
         err instanceof BanskyFailure ? err : new BanskyFailure('bansky_error', 'The payment provider could not start this payment.', null);
-      if (!(err instanceof BanskyFailure)) this.s.log.error('bansky init crashed', { err, paymentId: r.id });
-      else this.s.log.warn('bansky init failed', { paymentId: r.id, code: failure.code, httpStatus: failure.httpStatus });
+      if (!(err instanceof BanskyFailure)) call.log.error('bansky init crashed', { err, paymentId: r.id });
+      else call.log.warn('bansky init failed', { paymentId: r.id, code: failure.code, httpStatus: failure.httpStatus });
       r = { ...transition(r, 'init_failed', failure.code, this.now()), initFailure: { code: failure.code, detail: failure.detail } };
       events.push({
-        ...this.fields(r),
+        ...fields(r, call),
         event_type: 'bansky_init_failed',
         http_status: failure.httpStatus,
         attributes: { code: failure.code },
       });
     }
-    await this.commit(r, events);
+    await this.commit(call, r, events);
     return r;
   }
 
   /** Bansky's postback (verified, in our terms): applied as any result of Bansky's is (`apply`). */
-  async applyBanskyPostback(result: BanskyResult): Promise<PostbackOutcome> {
+  async applyBanskyPostback(call: FlowCall, result: BanskyResult): Promise<PostbackOutcome> {
     const r = await this.storage.read();
     if (!r) return { kind: 'not_found' };
     const event: AnalyticsEventInput = {
-      ...this.fields(r),
+      ...fields(r, call),
       event_type: 'bansky_postback_received',
       attributes: { reported: result.status },
     };
     const reason = r.status === 'expired' ? 'bansky postback after expiry' : 'bansky postback';
-    const applied = await this.apply(r, result, reason, event);
+    const applied = await this.apply(call, r, result, reason, event);
     if (applied.kind === 'mismatch') {
-      await this.s.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'mismatch' } });
+      await call.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'mismatch' } });
       return applied;
     }
     if (applied.kind === 'ignored') {
-      await this.s.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'already final' } });
+      await call.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'already final' } });
       return { kind: 'ignored', status: r.status };
     }
     if (r.status === 'expired')
-      this.s.log.warn('bansky confirmed a payment after its link expired', { paymentId: r.id, reported: result.status });
+      call.log.warn('bansky confirmed a payment after its link expired', { paymentId: r.id, reported: result.status });
     return { kind: 'accepted', status: applied.record.status };
   }
 
@@ -158,6 +168,7 @@ export class PaymentFlow {
    * (see state.ts on expired → paid). Committed with `event` marked applied.
    */
   private async apply(
+    call: FlowCall,
     r: PaymentRecord,
     result: BanskyResult,
     reason: string,
@@ -172,7 +183,7 @@ export class PaymentFlow {
       ...transition(r, result.status, reason, this.now()),
       banskyTransactionId: result.transactionId ?? r.banskyTransactionId,
     };
-    await this.commit(next, [{ ...event, attributes: { ...event.attributes, applied: true } }]);
+    await this.commit(call, next, [{ ...event, attributes: { ...event.attributes, applied: true } }]);
     return { kind: 'accepted', record: next };
   }
 
@@ -180,13 +191,13 @@ export class PaymentFlow {
    * Moves a payment whose pay link has expired to `expired` (and queues its postback) — after
    * asking Bansky, so a payment whose postback was lost is found paid instead of expired.
    */
-  async expireIfDue(): Promise<PaymentRecord | null> {
+  async expireIfDue(call: FlowCall): Promise<PaymentRecord | null> {
     const r = await this.storage.read();
     if (!r || isFinal(r.status) || Date.parse(r.expiresAt) > this.now().getTime()) return r;
-    const checked = r.status === 'awaiting_payment' ? await this.reconcile(r, 'pay link expiry') : r;
+    const checked = r.status === 'awaiting_payment' ? await this.reconcile(call, r, 'pay link expiry') : r;
     if (checked.status !== r.status || isFinal(checked.status)) return checked;
     const next = transition(checked, 'expired', 'pay link expired', this.now());
-    await this.commit(next);
+    await this.commit(call, next);
     return next;
   }
 
@@ -195,13 +206,13 @@ export class PaymentFlow {
    * postback. The check runs after the answer; that it is due is stored first (with the alarm, one
    * batch), so a restart that drops it, or Bansky not answering, leaves it to the alarm.
    */
-  async customerReturned(via: 'success' | 'error'): Promise<PaymentRecord | null> {
+  async customerReturned(call: FlowCall, via: 'success' | 'error'): Promise<PaymentRecord | null> {
     const r = await this.storage.read();
     if (!r || via !== 'success' || r.status !== 'awaiting_payment') return r;
     const dueAt = new Date(this.now().getTime() + STATUS_CHECK_AFTER_RETURN_MS).toISOString();
     const due: PaymentRecord = { ...r, statusCheck: { dueAt, attempts: r.statusCheck?.attempts ?? 0 } };
     await this.storage.write(due); // no await since the read: nothing can interleave
-    this.storage.defer(this.runStatusCheck(due, 'customer returned', false));
+    this.storage.defer(this.runStatusCheck(call, due, 'customer returned', false));
     return due;
   }
 
@@ -210,8 +221,8 @@ export class PaymentFlow {
    * reported) or the payment is final; after a failed try from the alarm, the next try is booked
    * with backoff until the tries are used up. A failed try after the answer leaves the booked alarm.
    */
-  private async runStatusCheck(r: PaymentRecord, why: string, fromAlarm: boolean): Promise<void> {
-    const { answered } = r.status === 'awaiting_payment' ? await this.checkStatus(r, why) : { answered: true };
+  private async runStatusCheck(call: FlowCall, r: PaymentRecord, why: string, fromAlarm: boolean): Promise<void> {
+    const { answered } = r.status === 'awaiting_payment' ? await this.checkStatus(call, r, why) : { answered: true };
     const current = await this.storage.read(); // no await between this read and the write below
     if (!current?.statusCheck) return;
     if (answered || current.status !== 'awaiting_payment') {
@@ -221,8 +232,7 @@ export class PaymentFlow {
     if (!fromAlarm) return;
     const attempts = current.statusCheck.attempts + 1;
     const wait = statusCheckRetryMs(attempts);
-    if (wait === null)
-      this.s.log.warn('bansky status check still failing; left to the pay link expiry check', { paymentId: r.id, attempts });
+    if (wait === null) call.log.warn('bansky status check still failing; left to the pay link expiry check', { paymentId: r.id, attempts });
     const dueAt = wait === null ? null : new Date(this.now().getTime() + wait).toISOString();
     await this.storage.write({ ...current, statusCheck: dueAt ? { dueAt, attempts } : null });
   }
@@ -231,17 +241,17 @@ export class PaymentFlow {
    * Asks Bansky what it knows of the payment and applies a final result it reports, exactly as
    * its postback would have been applied. Bansky unreachable or undecided: nothing changes.
    */
-  async reconcile(r: PaymentRecord, why: string): Promise<PaymentRecord> {
-    return (await this.checkStatus(r, why)).record;
+  async reconcile(call: FlowCall, r: PaymentRecord, why: string): Promise<PaymentRecord> {
+    return (await this.checkStatus(call, r, why)).record;
   }
 
   /** `reconcile`, and whether Bansky answered at all (a status check that must be tried again when not). */
-  private async checkStatus(r: PaymentRecord, why: string): Promise<{ record: PaymentRecord; answered: boolean }> {
+  private async checkStatus(call: FlowCall, r: PaymentRecord, why: string): Promise<{ record: PaymentRecord; answered: boolean }> {
     let view: BanskyResult | null;
     try {
       view = await this.s.bansky.lookupPayment(r.mode, r.id);
     } catch (err) {
-      this.s.log.warn('bansky status check failed; carrying on without it', {
+      call.log.warn('bansky status check failed; carrying on without it', {
         paymentId: r.id,
         why,
         err: err instanceof Error ? err.message : String(err),
@@ -249,20 +259,20 @@ export class PaymentFlow {
       return { record: r, answered: false };
     }
     const event: AnalyticsEventInput = {
-      ...this.fields(r),
+      ...fields(r, call),
       event_type: 'bansky_status_checked',
       attributes: { why, reported: view?.status ?? 'unknown' },
     };
     const current = (await this.storage.read()) ?? r; // the postback may have landed while we asked
     // A lookup settles a payment only when Bansky reports it paid or failed; its pending and expired are not results.
     if (!view || (view.status !== 'paid' && view.status !== 'failed') || !canTransition(current.status, view.status)) {
-      this.storage.defer(this.s.analytics.emit(event));
+      this.storage.defer(call.analytics.emit(event));
       return { record: current, answered: true };
     }
-    const applied = await this.apply(current, view, `bansky status check (${why})`, event);
+    const applied = await this.apply(call, current, view, `bansky status check (${why})`, event);
     if (applied.kind === 'mismatch') {
-      this.s.log.error('bansky reports another amount for this payment; not applied', { paymentId: r.id, why });
-      this.storage.defer(this.s.analytics.emit({ ...event, attributes: { ...event.attributes, applied: false, reason: 'mismatch' } }));
+      call.log.error('bansky reports another amount for this payment; not applied', { paymentId: r.id, why });
+      this.storage.defer(call.analytics.emit({ ...event, attributes: { ...event.attributes, applied: false, reason: 'mismatch' } }));
     }
     return { record: applied.kind === 'accepted' ? applied.record : current, answered: true };
   }
@@ -271,7 +281,7 @@ export class PaymentFlow {
    * Sends the final-state postback again, same webhook-id: an operator's redelivery, or a shop's
    * resend, which `notWithinMs` limits per payment (checked here, where two requests cannot race).
    */
-  async redeliverPostback(opts: { notWithinMs?: number } = {}): Promise<RedeliveryOutcome> {
+  async redeliverPostback(call: FlowCall, opts: { notWithinMs?: number } = {}): Promise<RedeliveryOutcome> {
     const r = await this.storage.read();
     if (!r) return null;
     if (!wantsPostback(r)) return { ok: false, reason: 'The payment has no shop transaction id or postback URL.' };
@@ -293,14 +303,14 @@ export class PaymentFlow {
     await this.storage.write(next); // before any other await: nothing can interleave between read and write
     if (r.postback.deadLetterKey) await this.s.postbackDeadLetters.remove(r.postback.deadLetterKey);
     this.storage.deliverSoon();
-    this.storage.defer(this.syncIndex(next));
+    this.storage.defer(this.syncIndex(call, next));
     return { ok: true, webhookId: r.postback.webhookId };
   }
 
   /** After a postback attempt (which adds no transition): the index's postback columns follow it now, the alarm being the fallback. */
-  async catchUpIndex(): Promise<void> {
+  async catchUpIndex(call: FlowCall): Promise<void> {
     const r = await this.storage.read();
-    if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(r);
+    if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(call, r);
   }
 
   /**
@@ -308,11 +318,11 @@ export class PaymentFlow {
    * status check booked on the customer's return that did not complete, expire the pay link, and sweep a pending postback whose trigger was lost (the object attempts it itself).
    * Re-arms itself from the record.
    */
-  async onAlarm(): Promise<boolean> {
+  async onAlarm(call: FlowCall): Promise<boolean> {
     const stored = await this.storage.read();
     if (!stored) return false;
     if (needsLateCheck(stored) && Date.parse(stored.expiresAt) <= this.now().getTime()) {
-      const checked = await this.reconcile(stored, 'init timed out');
+      const checked = await this.reconcile(call, stored, 'init timed out');
       const current = await this.storage.read(); // no await between this read and the write below
       if (current?.status === 'init_failed' && checked.status === 'init_failed')
         await this.storage.write({ ...current, lateCheckAt: this.now().toISOString() });
@@ -320,9 +330,9 @@ export class PaymentFlow {
     // A status check booked when the customer returned, whose run after the answer was lost or failed.
     const booked = await this.storage.read();
     if (booked?.statusCheck && Date.parse(booked.statusCheck.dueAt) <= this.now().getTime())
-      await this.runStatusCheck(booked, 'customer returned (alarm)', true);
-    const r = await this.expireIfDue();
-    if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(r, true);
+      await this.runStatusCheck(call, booked, 'customer returned (alarm)', true);
+    const r = await this.expireIfDue(call);
+    if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(call, r, true);
     await this.storage.rearm(); // for what is left, without rewriting the record
     return (await this.storage.read())?.postback.status === 'pending';
   }
@@ -332,7 +342,7 @@ export class PaymentFlow {
    * every commit (the answer does not wait for it) and by the alarm until it succeeds; the shard
    * ignores a version it already has, so repeats are harmless.
    */
-  private async syncIndex(written: PaymentRecord, fromAlarm = false): Promise<void> {
+  private async syncIndex(call: FlowCall, written: PaymentRecord, fromAlarm = false): Promise<void> {
     try {
       // The stored record, not the caller's copy: the storage stamps each write's revision.
       const r = (await this.storage.read()) ?? written;
@@ -340,11 +350,11 @@ export class PaymentFlow {
       const [, added] = await Promise.all([this.s.paymentsIndex.record(r), this.s.events.record(r)]);
       // New test-mode events also go to the shop's `aimbrellapay listen` sessions (normal delivery is separate).
       if (added.length > 0 && r.mode === 'test')
-        this.storage.defer(this.s.listen.push(r.shopId, r.mode, added).catch((err) => this.s.log.warn('listen push failed', { err })));
+        this.storage.defer(this.s.listen.push(r.shopId, r.mode, added).catch((err) => call.log.warn('listen push failed', { err })));
       const index = await this.storage.readIndex();
       if (indexBehind(r, index)) await this.storage.writeIndex({ version: revisionOf(r), retryAt: null, attempts: 0 });
     } catch (err) {
-      this.s.log.warn('payments index write failed; the alarm retries it', { err, paymentId: written.id });
+      call.log.warn('payments index write failed; the alarm retries it', { err, paymentId: written.id });
       if (fromAlarm) {
         const index = await this.storage.readIndex();
         const attempts = (index?.attempts ?? 0) + 1;
@@ -359,16 +369,16 @@ export class PaymentFlow {
    * analytics (one batch with the caller's other events) and the transaction log — after the
    * answer: neither may slow the shop or Bansky down, and neither throws.
    */
-  private async commit(r: PaymentRecord, events: AnalyticsEventInput[] = []): Promise<void> {
+  private async commit(call: FlowCall, r: PaymentRecord, events: AnalyticsEventInput[] = []): Promise<void> {
     await this.storage.write(r); // the postback's due time is stored with it: the alarm sweeps it if the attempt below is lost
     if (r.postback.status === 'pending') this.storage.deliverSoon();
     const last = r.transitions.at(-1)!;
-    const changed: AnalyticsEventInput = { ...this.fields(r), event_type: 'status_changed', attributes: { reason: last.reason } };
-    const txlog = this.s.txlog.write(r).catch((err) => this.s.log.error('txlog write failed', { err, paymentId: r.id }));
-    this.storage.defer(Promise.all([this.s.analytics.emit(...events, changed), txlog, this.syncIndex(r)]));
+    const changed: AnalyticsEventInput = { ...fields(r, call), event_type: 'status_changed', attributes: { reason: last.reason } };
+    const txlog = this.s.txlog.write(r).catch((err) => call.log.error('txlog write failed', { err, paymentId: r.id }));
+    this.storage.defer(Promise.all([call.analytics.emit(...events, changed), txlog, this.syncIndex(call, r)]));
   }
+}
 
-  private fields(r: PaymentRecord) {
-    return paymentEventFields(r, this.requestId);
-  }
+function fields(r: PaymentRecord, call: FlowCall) {
+  return paymentEventFields(r, call.requestId);
 }

@@ -4,7 +4,7 @@ import type { Env } from '../../env';
 import { buildServices, type Services, withLogFields } from '../../services';
 import { resultOfPostback } from '../bansky/gateway';
 import { type DeliveryResult, type DeliveryServices, PostbackDelivery } from '../postbacks/delivery';
-import { type FlowServices, PaymentFlow, type PostbackOutcome, type RedeliveryOutcome } from './flow';
+import { type FlowCall, type FlowServices, PaymentFlow, type PostbackOutcome, type RedeliveryOutcome } from './flow';
 import { isFinal, type ListenDelivery, type PaymentRecord, revisionOf } from './record';
 import { type IndexState, type NewPayment, nextAlarmAt } from './state';
 import type { PaymentStorage } from './storage';
@@ -36,7 +36,7 @@ export class PaymentObject extends DurableObject<Env> {
   private deliveryInFlight: Promise<DeliveryResult> | null = null;
   private deliveryRequested = false;
   /** Built from the composition root once per object lifetime (see `withServices` for the tests' seam). */
-  private readonly built: ObjectServices;
+  private readonly ownServices: ObjectServices;
 
   /**
    * The tests' seam, given to the object's class rather than written into an object: from now on
@@ -48,11 +48,11 @@ export class PaymentObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.built = buildServices(env);
+    this.ownServices = buildServices(env);
   }
 
   private get services(): ObjectServices {
-    return servicesForTests.get(this.ctx.id.toString()) ?? this.built;
+    return servicesForTests.get(this.ctx.id.toString()) ?? this.ownServices;
   }
 
   private readonly storage = durableStorage(
@@ -61,8 +61,28 @@ export class PaymentObject extends DurableObject<Env> {
     () => this.ctx.waitUntil(this.deliverPostback()),
   );
 
-  private flow(requestId: string): PaymentFlow {
-    return new PaymentFlow(this.storage, withLogFields(this.services, { requestId }), requestId);
+  private parts: { for: ObjectServices; flow: PaymentFlow; delivery: PostbackDelivery } | null = null;
+
+  /** The flow and the postback delivery, one each for the object's lifetime (built again only when a test hands the object other services). */
+  private get core(): { flow: PaymentFlow; delivery: PostbackDelivery } {
+    const services = this.services;
+    if (this.parts?.for !== services)
+      this.parts = {
+        for: services,
+        flow: new PaymentFlow(this.storage, services),
+        delivery: new PostbackDelivery(this.storage, withLogFields(services, { component: 'postbacks' })),
+      };
+    return this.parts;
+  }
+
+  private get flow(): PaymentFlow {
+    return this.core.flow;
+  }
+
+  /** What one call into the flow carries: the id of the request (or alarm) it serves, in its logs and events. */
+  private call(requestId: string): FlowCall {
+    const { log, analytics } = withLogFields(this.services, { requestId });
+    return { requestId, log, analytics };
   }
 
   async get(): Promise<PaymentRecord | null> {
@@ -78,10 +98,10 @@ export class PaymentObject extends DurableObject<Env> {
     const existing = await this.get();
     if (this.initInFlight) return replay(await this.initInFlight, input.fingerprint);
     if (existing?.status === 'created' && existing.fingerprint === input.fingerprint) {
-      return { kind: 'replayed', record: await this.oneInit(() => this.flow(input.requestId).resume(existing)) };
+      return { kind: 'replayed', record: await this.oneInit(() => this.flow.resume(this.call(input.requestId), existing)) };
     }
     if (existing) return replay(existing, input.fingerprint);
-    return { kind: 'created', record: await this.oneInit(() => this.flow(input.requestId).start(input)) };
+    return { kind: 'created', record: await this.oneInit(() => this.flow.start(this.call(input.requestId), input)) };
   }
 
   /** Runs a Bansky init (a start or a resume) as the one in flight, which concurrent requests and the alarm share. */
@@ -95,7 +115,7 @@ export class PaymentObject extends DurableObject<Env> {
   }
 
   applyBanskyPostback(pb: BanskyPostback, requestId: string): Promise<PostbackOutcome> {
-    return this.flow(requestId).applyBanskyPostback(resultOfPostback(pb));
+    return this.flow.applyBanskyPostback(this.call(requestId), resultOfPostback(pb));
   }
 
   /** The payment as a pay link must see it: expired first if its time has come (by this object's clock). */
@@ -103,7 +123,7 @@ export class PaymentObject extends DurableObject<Env> {
     const r = await this.storage.read();
     // The pay link's common case, a payment not due to expire: answered without building a flow.
     if (!r || isFinal(r.status) || Date.parse(r.expiresAt) > this.services.clock.now().getTime()) return r;
-    return this.flow(requestId).expireIfDue();
+    return this.flow.expireIfDue(this.call(requestId));
   }
 
   /**
@@ -116,7 +136,7 @@ export class PaymentObject extends DurableObject<Env> {
       return this.deliveryInFlight;
     }
     this.deliveryInFlight = (async () => {
-      const delivery = new PostbackDelivery(this.storage, withLogFields(this.services, { component: 'postbacks' }));
+      const { delivery } = this.core;
       let result = await delivery.deliverIfDue(webhookId);
       while (this.deliveryRequested) {
         this.deliveryRequested = false;
@@ -133,8 +153,8 @@ export class PaymentObject extends DurableObject<Env> {
   }
 
   private catchUpIndex(): Promise<void> {
-    return this.flow('postbacks')
-      .catchUpIndex()
+    return this.flow
+      .catchUpIndex(this.call('postbacks'))
       .catch((err) => this.services.log.warn('payments index catch-up failed; the alarm retries it', { err }));
   }
 
@@ -145,12 +165,12 @@ export class PaymentObject extends DurableObject<Env> {
 
   /** The customer came back through our success or error wrapper (see PaymentFlow.customerReturned). */
   customerReturned(via: 'success' | 'error', requestId: string): Promise<PaymentRecord | null> {
-    return this.flow(requestId).customerReturned(via);
+    return this.flow.customerReturned(this.call(requestId), via);
   }
 
   /** The postbacks queue gave up on a job: dead-letter it (operators redeliver from there). */
   async giveUpPostback(webhookId: string): Promise<void> {
-    await new PostbackDelivery(this.storage, this.services).giveUp(webhookId);
+    await this.core.delivery.giveUp(webhookId);
     this.ctx.waitUntil(this.catchUpIndex());
   }
 
@@ -164,7 +184,7 @@ export class PaymentObject extends DurableObject<Env> {
   }
 
   redeliverPostback(requestId: string, opts: { notWithinMs?: number } = {}): Promise<RedeliveryOutcome> {
-    return this.flow(requestId).redeliverPostback(opts);
+    return this.flow.redeliverPostback(this.call(requestId), opts);
   }
 
   /**
@@ -175,8 +195,8 @@ export class PaymentObject extends DurableObject<Env> {
     // A record in `created` with no call in flight in this object was cut off by a restart: the
     // shop's request was accepted, so it is finished rather than failed (PaymentFlow.resume).
     const stored = await this.storage.read();
-    if (stored?.status === 'created' && !this.initInFlight) await this.oneInit(() => this.flow('alarm').resume(stored));
-    const postbackPending = await this.flow('alarm').onAlarm();
+    if (stored?.status === 'created' && !this.initInFlight) await this.oneInit(() => this.flow.resume(this.call('alarm'), stored));
+    const postbackPending = await this.flow.onAlarm(this.call('alarm'));
     if (postbackPending) await this.deliverPostback();
   }
 }

@@ -10,7 +10,11 @@ import type { Env } from '../../env';
  * Two uses:
  *  - lockout (`attempt` / `succeed`): sign-in attempts are counted *before* the password is
  *    checked, so a burst gets exactly `maxFailures` checks; a correct password clears the count.
- *  - rate limit (`hit`): a fixed window of `limit` requests per `windowSeconds`.
+ *  - rate limit (`hit`): a fixed window of `limit` requests per `windowSeconds`, stored.
+ *  - rate gate report (`hitMany`): the same window kept in the object's memory only (see there).
+ *
+ * Tables are created on first use, not in the constructor: an object that only ever counts a
+ * rate gate's reports (one per customer IP) writes nothing to storage at all.
  */
 
 export interface LockoutPolicy {
@@ -44,23 +48,39 @@ interface WindowRow {
 
 const retryAfter = (untilMs: number, nowMs: number) => Math.max(1, Math.ceil((untilMs - nowMs) / 1000));
 
-export class LimiterObject extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+/** The current fixed window: `last`, or a fresh one once `windowMs` has passed since it began. */
+function currentWindow(last: { start: number; count: number } | null, nowMs: number, windowMs: number) {
+  const start = last && nowMs - last.start < windowMs ? last.start : nowMs;
+  return { start, end: start + windowMs, count: start === last?.start ? last.count : 0 };
+}
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS lockout (id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, last_at INTEGER NOT NULL, locked_until INTEGER NOT NULL, level INTEGER NOT NULL)`,
-    );
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 1), window_start INTEGER NOT NULL, count INTEGER NOT NULL)`,
-    );
+const TABLES = {
+  lockout:
+    'CREATE TABLE IF NOT EXISTS lockout (id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, last_at INTEGER NOT NULL, locked_until INTEGER NOT NULL, level INTEGER NOT NULL)',
+  rate_window:
+    'CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 1), window_start INTEGER NOT NULL, count INTEGER NOT NULL)',
+};
+
+export class LimiterObject extends DurableObject<Env> {
+  private readonly created = new Set<keyof typeof TABLES>();
+  /** The rate gate's window for this key, in memory only (`hitMany`). */
+  private reported: { start: number; count: number } | null = null;
+
+  /** The object's SQL, with `table` created if this object has not used it yet. */
+  private sql(table: keyof typeof TABLES): SqlStorage {
+    const sql = this.ctx.storage.sql;
+    if (!this.created.has(table)) {
+      sql.exec(TABLES[table]);
+      this.created.add(table);
+    }
+    return sql;
   }
 
   /** Check-and-record one sign-in attempt. `allowed` means: go and check the password now. */
   attempt(policy: LockoutPolicy, nowMs: number): Verdict {
-    const row = this.sql.exec<LockRow & Record<string, number>>('SELECT failures, last_at, locked_until, level FROM lockout').toArray()[0];
+    const row = this.sql('lockout')
+      .exec<LockRow & Record<string, number>>('SELECT failures, last_at, locked_until, level FROM lockout')
+      .toArray()[0];
     let { failures, last_at, locked_until, level } = row ?? { failures: 0, last_at: 0, locked_until: 0, level: 0 };
     if (locked_until > nowMs) return { allowed: false, retryAfterSeconds: retryAfter(locked_until, nowMs) };
 
@@ -79,7 +99,7 @@ export class LimiterObject extends DurableObject<Env> {
       // Escalating: one attempt after the lock, then the next (longer) lock. Otherwise a new budget.
       failures = escalates ? policy.maxFailures - 1 : 0;
     }
-    this.sql.exec(
+    this.sql('lockout').exec(
       'INSERT OR REPLACE INTO lockout (id, failures, last_at, locked_until, level) VALUES (1, ?, ?, ?, ?)',
       failures,
       last_at,
@@ -92,39 +112,37 @@ export class LimiterObject extends DurableObject<Env> {
 
   /** A correct password: forget the failures and any escalation. */
   succeed(): void {
-    this.sql.exec('DELETE FROM lockout');
+    this.sql('lockout').exec('DELETE FROM lockout');
   }
 
-  /** Count one request in a fixed window; refuse it when the window already holds `limit`. */
+  /** Count one request in a fixed window; refuse it when the window already holds `limit`. Stored: for long windows. */
   hit(limit: number, windowSeconds: number, nowMs: number): Verdict {
-    const w = this.window(nowMs, windowSeconds * 1000);
+    const row = this.sql('rate_window').exec<WindowRow & Record<string, number>>('SELECT window_start, count FROM rate_window').toArray()[0];
+    const w = currentWindow(row ? { start: row.window_start, count: row.count } : null, nowMs, windowSeconds * 1000);
     if (w.count >= limit) return { allowed: false, retryAfterSeconds: retryAfter(w.end, nowMs) };
-    this.saveWindow(w.start, w.count + 1);
+    this.sql('rate_window').exec('INSERT OR REPLACE INTO rate_window (id, window_start, count) VALUES (1, ?, ?)', w.start, w.count + 1);
     return { allowed: true, remaining: limit - w.count - 1 };
   }
 
-  /** `count` requests at once (a RateGate's report); allowed while the window's total stays within the limit. */
+  /**
+   * `count` requests at once (a RateGate's report); allowed while the window's total stays within
+   * the limit. The window lives in this object's memory, never in storage: it is a rate gate's
+   * short window (a minute), counted on one key per customer IP, so storing it would write rows for
+   * every new visitor. An object evicted mid-window forgets its count and the key starts a fresh
+   * window — acceptable for a rate gate (at most one extra window's budget after an idle spell),
+   * unlike the sign-in lockouts above, which are stored.
+   */
   hitMany(count: number, limit: number, windowSeconds: number, nowMs: number): Verdict {
-    const w = this.window(nowMs, windowSeconds * 1000);
+    const w = currentWindow(this.reported, nowMs, windowSeconds * 1000);
     const total = w.count + count;
-    this.saveWindow(w.start, total);
+    this.reported = { start: w.start, count: total };
     return total > limit ? { allowed: false, retryAfterSeconds: retryAfter(w.end, nowMs) } : { allowed: true, remaining: limit - total };
-  }
-
-  /** The current fixed window: the stored one, or a fresh one once `windowMs` has passed since it began. */
-  private window(nowMs: number, windowMs: number): { start: number; end: number; count: number } {
-    const row = this.sql.exec<WindowRow & Record<string, number>>('SELECT window_start, count FROM rate_window').toArray()[0];
-    const start = row && nowMs - row.window_start < windowMs ? row.window_start : nowMs;
-    return { start, end: start + windowMs, count: start === row?.window_start ? row.count : 0 };
-  }
-
-  private saveWindow(start: number, count: number): void {
-    this.sql.exec('INSERT OR REPLACE INTO rate_window (id, window_start, count) VALUES (1, ?, ?)', start, count);
   }
 
   /** Operator action and test clean-up: forget everything about this key. */
   reset(): void {
-    this.sql.exec('DELETE FROM lockout');
-    this.sql.exec('DELETE FROM rate_window');
+    this.reported = null;
+    this.sql('lockout').exec('DELETE FROM lockout');
+    this.sql('rate_window').exec('DELETE FROM rate_window');
   }
 }

@@ -140,7 +140,12 @@ export const PaymentsPage: FC<{ frame: Frame; filters: ListFilters; list: Paymen
         <h2 id="totals-title" class="visually-hidden">
           Totals per currency
         </h2>
-        {list.totals.length === 0 ? (
+        {list.totalsOmitted ? (
+          <p class="muted">
+            More than {list.totalsOmitted.matchesMoreThan.toLocaleString('en-US')} payments match this search in one month, too many to sum:
+            narrow it (a longer prefix, a date range, a status) to see totals. The list below is complete.
+          </p>
+        ) : list.totals.length === 0 ? (
           <p class="muted">No payments match.</p>
         ) : (
           <ul class="total-cards">
