@@ -40,7 +40,12 @@ function group(source: string | null, fn: string, url: string): string {
   return pkg ?? source.replace(/^(\.\.\/)+/, '').replace(/^bench\/(src|generated|bench)\//, '$1/');
 }
 
-export function summariseProfile(p: CpuProfile, requests: number, configDirs: string[], top = 16): string {
+export function summariseProfile(
+  p: CpuProfile,
+  requests: number,
+  configDirs: string[],
+  top = Number(process.env.PROFILE_TOP ?? 16),
+): string {
   const byNode = new Map(p.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   p.samples.forEach((id, i) => {
@@ -62,11 +67,37 @@ export function summariseProfile(p: CpuProfile, requests: number, configDirs: st
     const fn = `${functionName || '(anonymous)'} ${where}`;
     fns.set(fn, (fns.get(fn) ?? 0) + us);
   }
+  // Total (inclusive) time per function of ours (src/, generated/): what a call costs with everything under it.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const nameOf = new Map<number, string | null>();
+  const ownName = (id: number): string | null => {
+    if (!nameOf.has(id)) {
+      const { functionName, url, lineNumber, columnNumber } = byNode.get(id)!.callFrame;
+      const pos = url ? mapFor(url, configDirs) : null;
+      const orig = pos ? originalPositionFor(pos, { line: lineNumber + 1, column: columnNumber }) : null;
+      const src = /(?:^|\/)((?:src|generated)\/.*)$/.exec(orig?.source ?? '')?.[1];
+      nameOf.set(id, src && !orig!.source!.includes('node_modules') ? `${functionName || '(anonymous)'} ${src}:${orig!.line}` : null);
+    }
+    return nameOf.get(id)!;
+  };
+  const total = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    if (byNode.get(id)!.callFrame.functionName === '(idle)') continue;
+    const seen = new Set<string>();
+    for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) {
+      const k = ownName(x);
+      if (k && !seen.has(k)) {
+        seen.add(k);
+        total.set(k, (total.get(k) ?? 0) + us);
+      }
+    }
+  }
   const per = (us: number) => `${(us / 1000 / requests).toFixed(3)} ms/req  ${((100 * us) / busy).toFixed(1)}%`;
-  const list = (m: Map<string, number>) =>
+  const list = (m: Map<string, number>, n = top) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
+      .slice(0, n)
       .map(([k, us]) => `  ${per(us).padEnd(24)} ${k}`);
   return [
     `sampled ${(busy / 1000).toFixed(0)} ms = ${(busy / 1000 / requests).toFixed(3)} ms/req (isolate thread not idle; includes blocking native calls such as storage)`,
@@ -74,5 +105,7 @@ export function summariseProfile(p: CpuProfile, requests: number, configDirs: st
     ...list(groups),
     'by function (self time):',
     ...list(fns),
+    'our functions (total time: self and everything they call):',
+    ...list(total, top * 2),
   ].join('\n');
 }

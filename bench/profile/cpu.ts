@@ -19,6 +19,8 @@ import { inspectorUrl, profileWhile } from './inspector.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.split('=')[1] ?? 8);
+/** `--only=init` or `--only=paylink`: profile one operation (both Workers). */
+const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 const secrets = BENCH_SECRETS;
 const shopBody = (id: string) =>
   JSON.stringify({
@@ -65,6 +67,7 @@ try {
       ['init', { ...init, connections: 4 }],
       ['paylink', { url: `${t.url}/integration/pay?id=${pay.id}`, connections: 16, followRedirect: false }],
     ] as const) {
+      if (only && only !== what) continue;
       let requests = 0;
       const profile = await profileWhile(ws, async () => {
         requests = (await autocannon({ ...load, duration: seconds })).requests.total;

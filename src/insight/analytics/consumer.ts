@@ -82,7 +82,8 @@ async function streamRows(dl: DeadLetterDeps, config: AnalyticsConsumerServices[
       announcedUnconfigured = true;
       log.info('analytics: BigQuery not configured (BIGQUERY_PROJECT unset); events are logged at debug level and dropped');
     }
-    for (const { event } of rows) log.debug('analytics event (BigQuery not configured, dropped)', withoutEmail(event));
+    if (log.enabled('debug'))
+      for (const { event } of rows) log.debug('analytics event (BigQuery not configured, dropped)', withoutEmail(event));
     return;
   }
   for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {

@@ -72,10 +72,24 @@ export async function sha256Hex(text: string): Promise<string> {
   return toHex(await sha256(text));
 }
 
-/** An HMAC-SHA256 key from a secret's UTF-8 bytes (or raw key material). */
+// Keys imported from configured secrets (the payment-id key, Bansky's postback secrets), kept per
+// isolate: importing one on every request is CPU for nothing. Bounded, since a caller could pass
+// many distinct secrets; raw-byte keys (derived per user) are never kept.
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+const MAX_IMPORTED_KEYS = 16;
+
+/** An HMAC-SHA256 key from a secret's UTF-8 bytes (or raw key material); non-extractable. */
 export function hmacKey(secret: string | Uint8Array, usages: Array<'sign' | 'verify'> = ['sign', 'verify']): Promise<CryptoKey> {
-  const raw = typeof secret === 'string' ? utf8.encode(secret) : secret;
-  return crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, usages);
+  const importRaw = (raw: Uint8Array) => crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, usages);
+  if (typeof secret !== 'string') return importRaw(secret);
+  const id = `${usages.join(',')}\u0000${secret}`;
+  const kept = importedKeys.get(id);
+  if (kept) return kept;
+  if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.delete(importedKeys.keys().next().value!);
+  const key = importRaw(utf8.encode(secret));
+  importedKeys.set(id, key);
+  key.catch(() => importedKeys.delete(id)); // a failed import is not remembered
+  return key;
 }
 
 export async function hmacSha256(key: CryptoKey, message: string | Uint8Array | ArrayBuffer): Promise<Uint8Array> {

@@ -17,6 +17,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** Whether lines of `level` are written: lets a caller skip building fields nobody will read. */
+  enabled(level: LogLevel): boolean;
 }
 
 export function createLogger(opts: {
@@ -35,9 +37,10 @@ export function createLogger(opts: {
     for (const re of SECRET_SHAPES) out = out.replace(re, '[REDACTED]');
     return out;
   };
+  const enabled = (level: LogLevel) => ORDER[level] >= ORDER[opts.level];
   const make = (base: Record<string, unknown>): Logger => {
     const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-      if (ORDER[level] < ORDER[opts.level]) return;
+      if (!enabled(level)) return;
       const entry = { level, msg, time: opts.clock.now().toISOString(), ...base, ...fields };
       sink(redact(JSON.stringify(entry, errorReplacer)), level);
     };
@@ -47,6 +50,7 @@ export function createLogger(opts: {
       warn: (m, f) => write('warn', m, f),
       error: (m, f) => write('error', m, f),
       child: (f) => make({ ...base, ...f }),
+      enabled,
     };
   };
   return make(opts.base ?? {});
