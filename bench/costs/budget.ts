@@ -49,7 +49,7 @@ export const SERIAL_BUDGET: Record<OperationName, SerialBudget> = {
  */
 export const LIFECYCLE_BUDGET = {
   /** Durable Object SQLite rows written: key-value puts, alarm changes, SQL rows and index entries. */
-  doRowsWritten: 38,
+  doRowsWritten: 37,
   /** Durable Object requests: every RPC call, plus the alarm still armed at the end (one invocation). */
   doRequests: 15,
   /** Queue messages sent (each is three billed operations: write, read, delete). */
