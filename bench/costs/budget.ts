@@ -49,9 +49,9 @@ export const SERIAL_BUDGET: Record<OperationName, SerialBudget> = {
  */
 export const LIFECYCLE_BUDGET = {
   /** Durable Object SQLite rows written: key-value puts, alarm changes, SQL rows and index entries. */
-  doRowsWritten: 43,
+  doRowsWritten: 37,
   /** Durable Object requests: every RPC call, plus the alarm still armed at the end (one invocation). */
-  doRequests: 16,
+  doRequests: 15,
   /** Queue messages sent (each is three billed operations: write, read, delete). */
   queueMessages: 6,
 };

@@ -25,30 +25,31 @@ const entry = (version: number, over: Partial<IndexEntry> = {}): IndexEntry => (
   ...over,
 });
 
+/** Runs `run` and returns the SQLite rows its statements wrote (each a billed row), read from their cursors. */
+function rowsWrittenBy(sql: SqlStorage, run: () => void): number {
+  const exec = sql.exec.bind(sql);
+  let rows = 0;
+  (sql as { exec: typeof sql.exec }).exec = ((q: string, ...a: SqlStorageValue[]) => {
+    const c = exec(q, ...a);
+    const out = c.toArray();
+    rows += c.rowsWritten;
+    return { toArray: () => out, [Symbol.iterator]: () => out[Symbol.iterator](), rowsRead: c.rowsRead, rowsWritten: c.rowsWritten };
+  }) as typeof sql.exec;
+  try {
+    run();
+  } finally {
+    (sql as { exec: typeof sql.exec }).exec = exec;
+  }
+  return rows;
+}
+
 describe("a payment's row in its month's shard", () => {
   it('is written once, then updated in the columns that changed; the totals move only with its status or amount', async () => {
     const stub = rawOf(shard(env.PAYMENTS_INDEX, SHOP, 'test', '2026-12'));
     await runInDurableObject(stub, (o: PaymentsIndexObject) => {
       const sql = (o as unknown as { ctx: DurableObjectState }).ctx.storage.sql;
       const totals = () => o.totals({});
-      /** Upserts `e` and returns the SQLite rows it wrote (each billed), counted from its statements' cursors. */
-      const rowsOf = (e: IndexEntry) => {
-        const exec = sql.exec.bind(sql);
-        let rows = 0;
-        (sql as { exec: typeof sql.exec }).exec = ((q: string, ...a: SqlStorageValue[]) => {
-          const c = exec(q, ...a);
-          const original = c.toArray.bind(c);
-          const out = original();
-          rows += c.rowsWritten;
-          return { toArray: () => out, [Symbol.iterator]: () => out[Symbol.iterator](), rowsRead: c.rowsRead, rowsWritten: c.rowsWritten };
-        }) as typeof sql.exec;
-        try {
-          expect(o.upsert(e)).toEqual({ applied: true });
-        } finally {
-          (sql as { exec: typeof sql.exec }).exec = exec;
-        }
-        return rows;
-      };
+      const rowsOf = (e: IndexEntry) => rowsWrittenBy(sql, () => expect(o.upsert(e)).toEqual({ applied: true }));
 
       const inserted = rowsOf(entry(1));
       expect(totals()).toEqual([{ currency: 'EUR', status: 'awaiting_payment', count: 1, minor: '4990' }]);
@@ -75,6 +76,22 @@ describe("a payment's row in its month's shard", () => {
       // An older version changes nothing.
       expect(o.upsert(entry(3, { status: 'failed' }))).toEqual({ applied: false });
       expect(totals()).toEqual([{ currency: 'EUR', status: 'paid', count: 1, minor: '4990' }]);
+    });
+  });
+
+  it('an event in the events log writes three rows (the log keyed by its id, newest and per-payment indexes)', async () => {
+    const stub = rawOf(env.PAYMENTS_INDEX.get(env.PAYMENTS_INDEX.idFromName(`pevt:${SHOP}:test`)));
+    await runInDurableObject(stub, (o: PaymentsIndexObject) => {
+      const sql = (o as unknown as { ctx: DurableObjectState }).ctx.storage.sql;
+      const event = { id: 'evt_upsert_1', timestamp: at, type: 'payment.paid' as const, paymentId: entry(1).id, body: '{}' };
+      const rows = rowsWrittenBy(sql, () => {
+        expect(o.addEvents([event], '2026-01-01T00:00:00.000Z')).toEqual([event.id]);
+        expect(o.addEvents([event], '2026-01-01T00:00:00.000Z')).toEqual([]);
+      });
+      expect(rows).toBe(3);
+      expect(o.events({ keepFrom: '2026-01-01T00:00:00.000Z', paymentId: event.paymentId, limit: 10 }).map((e) => e.id)).toEqual([
+        event.id,
+      ]);
     });
   });
 });

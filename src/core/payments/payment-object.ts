@@ -3,6 +3,7 @@ import type { BanskyPostback } from '../../../generated/api/types.gen';
 import type { Env } from '../../env';
 import { buildServices, type Services, withLogFields } from '../../services';
 import { resultOfPostback } from '../bansky/gateway';
+import { toIndexEntry } from '../payments-index/entry';
 import { type DeliveryResult, type DeliveryServices, PostbackDelivery } from '../postbacks/delivery';
 import { type FlowCall, type FlowServices, PaymentFlow, type PostbackOutcome, type RedeliveryOutcome } from './flow';
 import { isFinal, type ListenDelivery, type PaymentRecord, revisionOf } from './record';
@@ -216,44 +217,78 @@ function durableStorage(ctx: DurableObjectState, services: () => Pick<Services, 
   // The index state is kept in memory once read (every flow reads the record before it writes, and
   // that read loads both), so `write` never awaits before its put: writes land in the order they
   // were made, each in one batch with the alarm it calls for.
-  let index: IndexState | null | undefined;
+  let stored: StoredIndexState | null | undefined;
   // The highest revision read or written here: `write` stamps the next one even when the caller's
   // copy of the record is older (e.g. read before a postback attempt's fetch).
   let lastRev = 0;
-  const readIndex = async () => {
-    if (index === undefined) index = (await ctx.storage.get<IndexState>(INDEX)) ?? null;
-    return index;
+  // The record last read or written here, which `readIndex` answers for.
+  let latest: PaymentRecord | null = null;
+  // The alarm as this object last set it (undefined: not known), so a write that calls for the time
+  // already set, or for none when none is set, does not set it again (each set is a row written).
+  let armed: number | null | undefined;
+  const loadIndex = async () => {
+    if (stored === undefined) stored = (await ctx.storage.get<StoredIndexState>(INDEX)) ?? null;
+    return stored;
   };
-  const setAlarm = (at: number | null) => (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at));
+  const setAlarm = (at: number | null) => {
+    // Only an alarm still in the future is known to be set: one that fired is gone.
+    if (at === armed && (at === null || at > Date.now())) return Promise.resolve();
+    armed = at;
+    return at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at);
+  };
   return {
     read: async () => {
-      const [r] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), readIndex()]);
+      const [r] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), loadIndex()]);
       if (r) lastRev = Math.max(lastRev, revisionOf(r));
-      return r ?? null;
+      latest = r ?? null;
+      return latest;
     },
     write: async (written) => {
       lastRev = Math.max(lastRev, revisionOf(written)) + 1;
       const r: PaymentRecord = { ...written, rev: lastRev };
-      const known = index === undefined ? await readIndex() : index;
+      latest = r;
+      const known = stored === undefined ? await loadIndex() : stored;
       // No await between the two: the object's storage commits them in one batch.
-      await Promise.all([ctx.storage.put(RECORD, r), setAlarm(alarmFor(r, known))]);
+      await Promise.all([ctx.storage.put(RECORD, r), setAlarm(alarmFor(r, indexFor(r, known)))]);
     },
-    readIndex,
+    readIndex: async () => {
+      const s = await loadIndex();
+      return latest ? indexFor(latest, s) : s;
+    },
     // With the alarm the new state calls for, in the same batch: the commit armed a catch-up alarm
     // for the index (in case this write never happens), and once the index has the version that
     // alarm has nothing to do — left armed, it woke every payment's object once per transition.
     writeIndex: async (s) => {
       const r = await ctx.storage.get<PaymentRecord>(RECORD);
-      index = s;
-      await Promise.all([ctx.storage.put(INDEX, s), ...(r ? [setAlarm(alarmFor(r, s))] : [])]);
+      const shows = r && revisionOf(r) === s.version ? indexedView(r) : s.version === stored?.version ? stored.shows : undefined;
+      stored = shows === undefined ? s : { ...s, shows };
+      await Promise.all([ctx.storage.put(INDEX, stored), ...(r ? [setAlarm(alarmFor(r, indexFor(r, stored)))] : [])]);
     },
+    // From the alarm: the alarm that woke it is gone, so the time is read back rather than trusted.
     rearm: async () => {
-      const [r, index] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), readIndex()]);
-      if (r) await setAlarm(alarmFor(r, index));
+      const [r, s, at] = await Promise.all([ctx.storage.get<PaymentRecord>(RECORD), loadIndex(), ctx.storage.getAlarm()]);
+      armed = at;
+      if (r) await setAlarm(alarmFor(r, indexFor(r, s)));
     },
     defer: (work) => ctx.waitUntil(work),
     deliverSoon,
   };
+}
+
+/**
+ * The index state as stored, with what the index and the events log show of the payment at that
+ * version (`indexedView`): a later write that changes none of it (a status check booked and
+ * cleared, a listen answer) leaves them current, so it needs no index write and no catch-up alarm.
+ */
+type StoredIndexState = IndexState & { shows?: string };
+
+/** What the payments index row and the events log are built from, without the version. */
+const indexedView = (r: PaymentRecord) => JSON.stringify([{ ...toIndexEntry(r), version: 0 }, r.transitions.length]);
+
+/** The index state as it applies to `r`: at `r`'s revision when the index already shows what `r` would. */
+function indexFor(r: PaymentRecord, s: StoredIndexState | null): IndexState | null {
+  if (!s?.shows || s.version >= revisionOf(r) || s.shows !== indexedView(r)) return s;
+  return { ...s, version: revisionOf(r) };
 }
 
 function replay(r: PaymentRecord, fingerprint: string): InitOutcome {
