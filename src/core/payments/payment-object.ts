@@ -260,6 +260,10 @@ function durableStorage(ctx: DurableObjectState, services: () => Pick<Services, 
     // alarm has nothing to do — left armed, it woke every payment's object once per transition.
     writeIndex: async (s) => {
       const r = await ctx.storage.get<PaymentRecord>(RECORD);
+      // The record moved on while this version was written (e.g. the postback delivered during the
+      // sync of `paid`), and no retry is booked either side: the index is behind before and after,
+      // with the same catch-up time, so storing the version changes nothing; the next sync does.
+      if (r && revisionOf(r) > s.version && !s.retryAt && !stored?.retryAt) return;
       const shows = r && revisionOf(r) === s.version ? indexedView(r) : s.version === stored?.version ? stored.shows : undefined;
       stored = shows === undefined ? s : { ...s, shows };
       await Promise.all([ctx.storage.put(INDEX, stored), ...(r ? [setAlarm(alarmFor(r, indexFor(r, stored)))] : [])]);
