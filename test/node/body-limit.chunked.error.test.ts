@@ -6,7 +6,7 @@ import { type RunningWorker, startWorker } from '../../scripts/lib/wrangler-dev.
 import { root } from './e2e.support.ts';
 
 /**
- * Issue 14 item 12: a 10 MiB chunked body (no Content-Length) got wrangler's text/plain
+ * A 10 MiB chunked body (no Content-Length) got wrangler's text/plain
  * `503 Your worker restarted mid-request` instead of our 413 problem — the Worker answered
  * before the upload ended and the connection was torn down under the proxy. Over a real socket,
  * as a client sends it.

@@ -137,7 +137,7 @@ describe('internal docs (/internal)', { timeout: 30_000 }, () => {
   });
 });
 
-// Issue 14 item 8 (lockout races) and item 9 (sign-out). Same file as the tests above: the operator
+// Lockout races and sign-out. Same file as the tests above: the operator
 // account is one key shared by every /internal sign-in, and the tests of one file run in order.
 describe('internal docs sign-in under attack, and sign-out', { timeout: 60_000 }, () => {
   beforeEach(() => new Limiter(env.LIMITER).reset(accountKey));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HSTS } from '../../src/api/http/security-headers';
 import { BASE, createShopWithToken, shopHeaders, worker } from './helpers';
 
-// Issue 14 item 11: nosniff on every kind of answer; HSTS when served over https (BASE is https).
+// nosniff on every kind of answer; HSTS when served over https (BASE is https).
 describe('security headers on every response', () => {
   const kinds: Array<[string, string, RequestInit?]> = [
     ['customer page (HTML)', '/integration/pay?id=pay_AAAAAAAAAAAAAAAAAAAAAA'],

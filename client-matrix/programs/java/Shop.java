@@ -71,9 +71,9 @@ public class Shop {
       expectEqual(p.getAmount(), "1234567.89", "amount");
     });
     check("list with filters", () -> {
-      PaymentList paid = listPayments(PaymentStatus.PAID, "EUR");
+      PaymentList paid = api.listPayments().status(PaymentStatus.PAID).currency("EUR").execute();
       expectEqual(paid.getItems().stream().map(PaymentListItem::getId).toList(), List.of(eurId), "paid EUR payments");
-      PaymentList usd = listPayments(PaymentStatus.AWAITING_PAYMENT, "USD");
+      PaymentList usd = api.listPayments().status(PaymentStatus.AWAITING_PAYMENT).currency("USD").execute();
       boolean found = false;
       for (PaymentListItem p : usd.getItems()) {
         if (!p.getCurrency().equals("USD") || p.getStatus() != PaymentStatus.AWAITING_PAYMENT) throw new AssertionError("awaiting USD: " + usd);
@@ -109,27 +109,6 @@ public class Shop {
       throw new AssertionError("no 429 after " + rateLimit * 2 + " requests");
     });
     server.stop(0);
-  }
-
-  /**
-   * listPayments(status, currency, …every other filter…): the generator makes each query parameter
-   * a positional argument, so every filter the list gains changes the signature. The first two
-   * stay status and currency; the rest are passed as null, however many there are.
-   */
-  static PaymentList listPayments(PaymentStatus status, String currency) throws Exception {
-    for (java.lang.reflect.Method m : PaymentsApi.class.getMethods()) {
-      Class<?>[] types = m.getParameterTypes();
-      if (!m.getName().equals("listPayments") || m.getReturnType() != PaymentList.class || types[0] != PaymentStatus.class) continue;
-      Object[] args = new Object[types.length];
-      args[0] = status;
-      args[1] = currency;
-      try {
-        return (PaymentList) m.invoke(api, args);
-      } catch (java.lang.reflect.InvocationTargetException e) {
-        throw (Exception) e.getCause();
-      }
-    }
-    throw new AssertionError("no listPayments(PaymentStatus, String, …)");
   }
 
   static PaymentStarted initAndReadBack(String txId, AmountInput amount, String currency, String stored) throws ApiException {
