@@ -20,7 +20,7 @@ const EVENTS = 6;
 /** Requests that record events, each one Queue message carrying its events: init, open, return, Bansky's postback (the delivery's event rides with it). */
 const EVENT_MESSAGES = 4;
 
-/** `indexRowsPerChange`: rows one upsert of the payments row writes (the row and the list's indexes), measured. */
+/** `indexRowsPerChange`: rows the payments row writes per state change (the row and the indexes its columns are in), measured: the new row and the status change's update, averaged. */
 export function floorLifecycle(indexRowsPerChange: number): FloorLine[] {
   return [
     { price: 'workerRequest', count: 5, why: 'init, open, return, Bansky postback, poll' },
