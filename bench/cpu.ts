@@ -37,6 +37,19 @@ interface Setup {
 
 const SETTLE_MS = 6_000; // the analytics consumer's batch timeout is 5 s: its CPU belongs to the request
 
+/**
+ * Waits until a workerd process is quiet (≤ 20 ms of CPU in a second, or 20 s have passed): the
+ * idle rate subtracted from each figure is measured just before it, and work left over from the
+ * operation before (alarms, consumer batches) counted as idle made some figures negative.
+ */
+async function quiet(pids: number[]) {
+  for (let waited = 0; waited < 20_000; waited += 1_000) {
+    const before = pids.map(cpuMs);
+    await sleep(1_000);
+    if (pids.every((p, i) => cpuMs(p) - before[i]! <= 20)) return;
+  }
+}
+
 /** Runs `tasks` with at most `width` in flight. */
 async function pool(tasks: Array<() => Promise<void>>, width: number) {
   let next = 0;
@@ -75,6 +88,7 @@ export async function cpuPerOperation(s: Setup): Promise<CpuRow[]> {
     const api = (t: Target, path: string): Load => ({ url: `${t.url}${path}`, headers: auth });
     const opts = (expect: '2xx' | '3xx') => ({ amount: s.requests, connections: 4, settleMs: SETTLE_MS, rounds: 1, expect });
     const pair = async (operation: string, expect: '2xx' | '3xx', ours: Load, skel: Load, what: string): Promise<CpuRow> => {
+      await quiet([s.ours.workerdPid, s.skel.workerdPid]);
       const r = await cpuPerRequest(
         { ours: { pid: s.ours.workerdPid, load: ours }, skel: { pid: s.skel.workerdPid, load: skel } },
         opts(expect),
@@ -87,6 +101,7 @@ export async function cpuPerOperation(s: Setup): Promise<CpuRow[]> {
       };
     };
     const alone = async (operation: string, expect: '2xx' | '3xx', ours: Load, none: string): Promise<CpuRow> => {
+      await quiet([s.ours.workerdPid]);
       const r = await cpuPerRequest({ ours: { pid: s.ours.workerdPid, load: ours } }, opts(expect));
       return { operation, ours: r.ours!.msPerRequest, skeleton: { none }, errors: r.ours!.errors };
     };
@@ -154,6 +169,7 @@ async function postbacks(
   );
   await sleep(SETTLE_MS);
   const pid = s.ours.workerdPid;
+  await quiet([pid]);
   const idleBefore = cpuMs(pid);
   await sleep(2_000);
   const idlePerMs = (cpuMs(pid) - idleBefore) / 2_000;
