@@ -32,12 +32,13 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const emitter = (queue: Queue, kv?: KVNamespace) =>
+const emitter = (queue: Queue, kv?: KVNamespace, holdMs = 10) =>
   new AnalyticsEmitter(
     queue,
     createLogger({ level: 'debug', secrets: [], clock: systemClock }),
     { now: () => new Date('2026-05-01T10:00:00Z') },
     kv,
+    { holdMs },
   );
 
 describe('analytics without BigQuery configured (plain local run)', () => {
@@ -72,6 +73,49 @@ describe('analytics emitter', () => {
     expect(sent).toHaveLength(2);
     expect(sent[0]!.body).toMatchObject([{ payment_id: 'pay_a' }, { payment_id: 'pay_b' }, { payment_id: 'pay_c' }]);
     expect(sent[1]!.body).toMatchObject({ payment_id: 'pay_d' });
+  });
+
+  it('holds events emitted close together (one init commits twice) and sends them as one message, each with its own time', async () => {
+    const sends: Array<Array<{ body: unknown }>> = [];
+    const recording = { sendBatch: async (msgs: Array<{ body: unknown }>) => void sends.push(msgs) } as unknown as Queue;
+    let now = new Date('2026-05-01T10:00:00Z');
+    const e = new AnalyticsEmitter(
+      recording,
+      createLogger({ level: 'warn', secrets: [], clock: systemClock }),
+      { now: () => now },
+      undefined,
+      {
+        holdMs: 200,
+      },
+    );
+    const created = e.emit(input({ payment_id: 'pay_1', status: 'created' }));
+    now = new Date('2026-05-01T10:00:00.150Z');
+    // Another request's copy (withLogger) shares the held events.
+    const awaiting = e
+      .withLogger(createLogger({ level: 'warn', secrets: [], clock: systemClock }))
+      .emit(input({ payment_id: 'pay_1', status: 'awaiting_payment' }));
+    expect(sends).toHaveLength(0); // held, not sent yet
+    await Promise.all([created, awaiting]);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]).toHaveLength(1);
+    expect(sends[0]![0]!.body).toMatchObject([
+      { status: 'created', occurred_at: '2026-05-01T10:00:00.000Z' },
+      { status: 'awaiting_payment', occurred_at: '2026-05-01T10:00:00.150Z' },
+    ]);
+    // The next emit starts a new hold.
+    await e.emit(input({ payment_id: 'pay_2' }));
+    expect(sends).toHaveLength(2);
+  });
+
+  it('sends at once when a full send (100 messages of 32 events) is held', async () => {
+    const sends: Array<Array<{ body: unknown }>> = [];
+    const recording = { sendBatch: async (msgs: Array<{ body: unknown }>) => void sends.push(msgs) } as unknown as Queue;
+    const e = emitter(recording, undefined, 60_000);
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 3200 }, (_, i) => e.emit(input({ payment_id: `pay_${i}` }))));
+    expect(Date.now() - started).toBeLessThan(30_000); // not the 60 s hold
+    expect(sends.flat().reduce((n, m) => n + (Array.isArray(m.body) ? m.body.length : 1), 0)).toBe(3200);
+    expect(sends.every((s) => s.length <= 100)).toBe(true);
   });
 
   it('parks events in KV when the queue refuses them, and the consumer re-queues them', async () => {

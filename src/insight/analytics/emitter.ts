@@ -18,11 +18,33 @@ export interface AnalyticsSink {
   withLogger(log: Logger): AnalyticsSink;
 }
 
+/** How long emitted events wait for others before one send takes them all. */
+const HOLD_MS = 1_000;
+/** Events held at most: a full send (100 messages of 32 events) leaves at once. */
+const MAX_HELD = MAX_MESSAGES_PER_SEND * EVENTS_PER_MESSAGE;
+
+/** Events built but not sent yet, shared by an emitter and the copies `withLogger` makes of it. */
+class Outbox {
+  events: AnalyticsEvent[] = [];
+  /** Settles once the held events are sent; scheduled when the first of them was held. */
+  sent: Promise<void> | null = null;
+  /** Ends the hold early (a full send is waiting). */
+  sendNow: (() => void) | null = null;
+}
+
 /**
  * The one way the payment path records analytics: an event onto the analytics Queue. Emitting
  * never throws into the payment path. A refused send is retried briefly, then the events are
  * parked in KV (when given) for the consumer to re-queue, so a queue hiccup loses nothing; only if
  * that fails too is the loss logged (ids and types, never the email).
+ *
+ * Events are held up to `holdMs` (1 s) and sent together: an init's two commits (created, then
+ * awaiting payment after Bansky answered) and the other payments of the isolate in that second
+ * become one Queue message instead of one per commit (Queues bill per message, and each send and
+ * each message the consumer takes is CPU). Each event keeps the time it was emitted. `emit`
+ * resolves once its events are sent, and every caller hands that promise to `waitUntil`, so the
+ * held events outlive the request; an idle Durable Object is evicted after tens of seconds, not
+ * within the hold.
  */
 export class AnalyticsEmitter implements AnalyticsSink {
   constructor(
@@ -30,11 +52,13 @@ export class AnalyticsEmitter implements AnalyticsSink {
     private readonly log: Logger,
     private readonly clock: Clock,
     private readonly fallback?: KVNamespace,
+    private readonly opts: { holdMs?: number } = {},
+    private readonly outbox = new Outbox(),
   ) {}
 
-  /** The same emitter logging through `log` (e.g. one stamped with the request id). */
+  /** The same emitter (the same held events) logging through `log` (e.g. one stamped with the request id). */
   withLogger(log: Logger): AnalyticsEmitter {
-    return new AnalyticsEmitter(this.queue, log, this.clock, this.fallback);
+    return new AnalyticsEmitter(this.queue, log, this.clock, this.fallback, this.opts, this.outbox);
   }
 
   build(input: AnalyticsEventInput): AnalyticsEvent {
@@ -59,9 +83,33 @@ export class AnalyticsEmitter implements AnalyticsSink {
     };
   }
 
-  async emit(...inputs: AnalyticsEventInput[]): Promise<void> {
-    if (inputs.length === 0) return;
-    const events = inputs.map((i) => this.build(i));
+  emit(...inputs: AnalyticsEventInput[]): Promise<void> {
+    if (inputs.length === 0) return Promise.resolve();
+    const box = this.outbox;
+    box.events.push(...inputs.map((i) => this.build(i)));
+    if (!box.sent) {
+      const held = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.opts.holdMs ?? HOLD_MS);
+        box.sendNow = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      box.sent = held.then(() => this.sendHeld());
+    }
+    const sent = box.sent;
+    if (box.events.length >= MAX_HELD) box.sendNow?.();
+    return sent;
+  }
+
+  /** Sends every held event; the next emit starts a new hold. */
+  private async sendHeld(): Promise<void> {
+    const box = this.outbox;
+    const events = box.events;
+    box.events = [];
+    box.sent = null;
+    box.sendNow = null;
+    // 100 events per sendBatch: at most 4 messages of 32, well under the 100-message limit.
     for (let i = 0; i < events.length; i += MAX_MESSAGES_PER_SEND) {
       await this.send(events.slice(i, i + MAX_MESSAGES_PER_SEND));
     }
