@@ -56,5 +56,5 @@ export const LIFECYCLE_BUDGET = {
   /** Durable Object requests: every RPC call, plus the alarm still armed at the end (one invocation). */
   doRequests: 15,
   /** Queue messages sent (each is three billed operations: write, read, delete). */
-  queueMessages: 6,
+  queueMessages: 5,
 };

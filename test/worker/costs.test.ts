@@ -232,6 +232,11 @@ describe('costs per operation, counted with the real bindings', () => {
       counted.some((o) => o.kind === 'shop'),
       'the shop was sent its postback',
     ).toBe(true);
+    const returnMessages = counted.filter((o) => o.phase === 'success return' && o.what === 'queue analytics');
+    expect(
+      returnMessages.map((o) => o.rows),
+      'the return and its status check: one message, both events',
+    ).toEqual([2]);
     const sum = (ops: typeof counted, of: (o: (typeof counted)[number]) => number) => ops.reduce((n, o) => n + of(o), 0);
     const figures = {
       doRowsWritten: sum(counted, (o) => (o.kind === 'storage' ? (o.rowsWritten ?? 0) : 0)),

@@ -1,8 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env';
-import type { PaymentRecord } from '../../core/payments/record';
 import { isPaymentId } from '../../core/payments/store';
-import { paymentEventFields } from '../../insight/analytics/events';
 import { safeLocation } from '../../platform/input/url-policy';
 import type { Handler } from '../http/context';
 import { HTML_HEADERS, PAGES } from './pages';
@@ -20,12 +18,6 @@ function redirectTo(c: Context<AppEnv>, location: string) {
   return c.body(null, 302, { location, ...REDIRECT_HEADERS });
 }
 
-/** The customer came back through our wrapper: one analytics event, after the answer. */
-function trackReturn(c: Context<AppEnv>, r: PaymentRecord, via: 'success' | 'error') {
-  const event = { ...paymentEventFields(r, c.var.requestId), event_type: 'customer_returned' as const, attributes: { via } };
-  c.executionCtx.waitUntil(c.var.services.analytics.emit(event));
-}
-
 export const openPayLink: Handler<'openPayLink'> = async (c) => {
   const answer = await answerPayLink(c.var.services, c.req.valid('query').id, c.var.requestId, (w) => c.executionCtx.waitUntil(w));
   return 'redirect' in answer ? redirectTo(c, answer.redirect) : html(c, answer.status, answer.page);
@@ -33,8 +25,8 @@ export const openPayLink: Handler<'openPayLink'> = async (c) => {
 
 async function returnTo(c: Context<AppEnv>, id: string, which: 'success' | 'error') {
   const r = isPaymentId(id) ? await c.var.services.payments.object(id).customerReturned(which, c.var.requestId) : null;
+  // Its `customer_returned` event is sent by the payment's object (with the status check's on a success return).
   if (!r) return html(c, 404, PAGES.unknown());
-  trackReturn(c, r, which);
   // New records store the URL normalised; older ones are normalised here, never thrown on.
   const to = safeLocation(which === 'success' ? r.successUrl : r.errorUrl);
   return to ? redirectTo(c, to) : html(c, 400, PAGES.noReturn());

@@ -204,15 +204,28 @@ export class PaymentFlow {
   /**
    * The customer is back from Bansky: on the success path, ask Bansky now rather than wait for its
    * postback. The check runs after the answer; that it is due is stored first (with the alarm, one
-   * batch), so a restart that drops it, or Bansky not answering, leaves it to the alarm.
+   * batch), so a restart that drops it, or Bansky not answering, leaves it to the alarm. The
+   * return's own analytics event is sent from here, in the check's message when there is one.
    */
   async customerReturned(call: FlowCall, via: 'success' | 'error'): Promise<PaymentRecord | null> {
     const r = await this.storage.read();
-    if (!r || via !== 'success' || r.status !== 'awaiting_payment') return r;
+    if (!r) return null;
+    const returned: AnalyticsEventInput = {
+      ...fields(r, call),
+      event_type: 'customer_returned',
+      occurred_at: this.now().toISOString(),
+      attributes: { via },
+    };
+    if (via !== 'success' || r.status !== 'awaiting_payment') {
+      this.storage.defer(call.analytics.emit(returned));
+      return r;
+    }
     const dueAt = new Date(this.now().getTime() + STATUS_CHECK_AFTER_RETURN_MS).toISOString();
     const due: PaymentRecord = { ...r, statusCheck: { dueAt, attempts: r.statusCheck?.attempts ?? 0 } };
     await this.storage.write(due); // no await since the read: nothing can interleave
-    this.storage.defer(this.runStatusCheck(call, due, 'customer returned', false));
+    // The return's event rides in the status check's Queue message (one message, not two).
+    const check = carrying(call, returned);
+    this.storage.defer(this.runStatusCheck(check, due, 'customer returned', false).finally(check.flush));
     return due;
   }
 
@@ -377,6 +390,27 @@ export class PaymentFlow {
     const txlog = this.s.txlog.write(r).catch((err) => call.log.error('txlog write failed', { err, paymentId: r.id }));
     this.storage.defer(Promise.all([call.analytics.emit(...events, changed), txlog, this.syncIndex(call, r)]));
   }
+}
+
+/**
+ * `call`, whose next analytics message also carries `event` (so two events of one request go in one
+ * Queue message); `flush` sends it alone if nothing was sent, so it is never dropped.
+ */
+function carrying(call: FlowCall, event: AnalyticsEventInput): FlowCall & { flush: () => Promise<void> } {
+  let pending: AnalyticsEventInput[] = [event];
+  const take = () => {
+    const out = pending;
+    pending = [];
+    return out;
+  };
+  return {
+    ...call,
+    analytics: { emit: (...inputs) => call.analytics.emit(...take(), ...inputs), withLogger: (log) => call.analytics.withLogger(log) },
+    flush: async () => {
+      const left = take();
+      if (left.length) await call.analytics.emit(...left);
+    },
+  };
 }
 
 function fields(r: PaymentRecord, call: FlowCall) {
