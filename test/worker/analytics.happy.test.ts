@@ -107,6 +107,18 @@ describe('analytics emitter', () => {
     expect(sends).toHaveLength(2);
   });
 
+  it('emitNow sends at once, with the events held so far (rows already held by the open counter wait only once)', async () => {
+    const sends: Array<Array<{ body: unknown }>> = [];
+    const recording = { sendBatch: async (msgs: Array<{ body: unknown }>) => void sends.push(msgs) } as unknown as Queue;
+    const e = emitter(recording, undefined, 60_000);
+    const held = e.emit(input({ payment_id: 'pay_held' }));
+    const started = Date.now();
+    await Promise.all([e.emitNow(input({ payment_id: 'pay_now' })), held]);
+    expect(Date.now() - started).toBeLessThan(30_000); // not the 60 s hold
+    expect(sends).toHaveLength(1);
+    expect(sends[0]![0]!.body).toMatchObject([{ payment_id: 'pay_held' }, { payment_id: 'pay_now' }]);
+  });
+
   it('sends at once when a full send (100 messages of 32 events) is held', async () => {
     const sends: Array<Array<{ body: unknown }>> = [];
     const recording = { sendBatch: async (msgs: Array<{ body: unknown }>) => void sends.push(msgs) } as unknown as Queue;

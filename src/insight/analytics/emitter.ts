@@ -102,6 +102,16 @@ export class AnalyticsEmitter implements AnalyticsSink {
     return sent;
   }
 
+  /**
+   * `emit` without the hold, taking whatever else is held along: for rows that were already held
+   * once (EventCoalescer's window), so they do not wait twice.
+   */
+  emitNow(...inputs: AnalyticsEventInput[]): Promise<void> {
+    const sent = this.emit(...inputs);
+    this.outbox.sendNow?.();
+    return sent;
+  }
+
   /** Sends every held event; the next emit starts a new hold. */
   private async sendHeld(): Promise<void> {
     const box = this.outbox;

@@ -1,5 +1,5 @@
 import type { Clock } from '../../platform/lib/clock';
-import type { AnalyticsSink } from './emitter';
+import type { AnalyticsEmitter } from './emitter';
 import type { AnalyticsEventInput } from './events';
 
 /** Events of one kind for one payment within this long become one row. */
@@ -27,7 +27,7 @@ export class EventCoalescer {
   private flushing = false;
 
   constructor(
-    private readonly emitter: AnalyticsSink,
+    private readonly emitter: Pick<AnalyticsEmitter, 'emitNow'>,
     private readonly clock: Clock,
   ) {}
 
@@ -59,6 +59,6 @@ export class EventCoalescer {
     }));
     this.held = new Map();
     this.flushing = false;
-    return this.emitter.emit(...rows);
+    return this.emitter.emitNow(...rows); // held for the window already: not held again
   }
 }
