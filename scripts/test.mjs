@@ -148,7 +148,8 @@ for (const step of selected) {
     console.log(`✓ ${step.name} (${secs}s)${words ? `: ${words}` : ''}`);
   } else {
     failed.push(step.name);
-    console.log(`✗ ${step.name} FAILED (${secs}s, exit ${code})${words ? `: ${words}` : ''}; whole output in ${where}`);
+    // No summary words here: they describe a passing step ("362 files clean" over a failed check misleads).
+    console.log(`✗ ${step.name} FAILED (${secs}s, exit ${code}); whole output in ${where}`);
     const shown = stripVTControlCharacters((step.failure ?? tail)(out)).replace(/\n+$/, '');
     console.log(shown.replace(/^/gm, '  │ '));
   }

@@ -414,10 +414,7 @@ export function totalsSql(q: Omit<ShardQuery, 'before' | 'limit'>): { sql: strin
 }
 
 /** The same WHERE clause for rows and totals (both tables have day, status, currency; metadata is only in `payments`). */
-function filters(
-  q: Omit<ShardQuery, 'before' | 'limit'>,
-  table: 'payments' | 'totals' = 'payments',
-): { where: string[]; args: SqlStorageValue[] } {
+function filters(q: Omit<ShardQuery, 'before' | 'limit'>): { where: string[]; args: SqlStorageValue[] } {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
   const add = (clause: string, value: SqlStorageValue | undefined) => {

@@ -117,7 +117,9 @@ export class LimiterObject extends DurableObject<Env> {
 
   /** Count one request in a fixed window; refuse it when the window already holds `limit`. Stored: for long windows. */
   hit(limit: number, windowSeconds: number, nowMs: number): Verdict {
-    const row = this.sql('rate_window').exec<WindowRow & Record<string, number>>('SELECT window_start, count FROM rate_window').toArray()[0];
+    const row = this.sql('rate_window')
+      .exec<WindowRow & Record<string, number>>('SELECT window_start, count FROM rate_window')
+      .toArray()[0];
     const w = currentWindow(row ? { start: row.window_start, count: row.count } : null, nowMs, windowSeconds * 1000);
     if (w.count >= limit) return { allowed: false, retryAfterSeconds: retryAfter(w.end, nowMs) };
     this.sql('rate_window').exec('INSERT OR REPLACE INTO rate_window (id, window_start, count) VALUES (1, ?, ?)', w.start, w.count + 1);
