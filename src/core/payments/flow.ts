@@ -150,11 +150,14 @@ export class PaymentFlow {
     const reason = r.status === 'expired' ? 'bansky postback after expiry' : 'bansky postback';
     const applied = await this.apply(call, r, result, reason, event);
     if (applied.kind === 'mismatch') {
-      await call.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'mismatch' } });
+      // After the answer: the emitter holds events up to a second to batch them, and Bansky need not wait for that.
+      this.storage.defer(call.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'mismatch' } }));
       return applied;
     }
     if (applied.kind === 'ignored') {
-      await call.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'already final' } });
+      this.storage.defer(
+        call.analytics.emit({ ...event, attributes: { reported: result.status, applied: false, reason: 'already final' } }),
+      );
       return { kind: 'ignored', status: r.status };
     }
     if (r.status === 'expired')
