@@ -29,7 +29,7 @@ import { save, table } from './report.ts';
 import { spawnSandbox } from './sandbox.ts';
 import { BENCH_SECRETS } from './secrets.ts';
 import { loadAverage, memoryKiB } from './stats.ts';
-import { startTarget, type Target } from './workers.ts';
+import { benchInitBody, startOurs, startSkeleton, startTarget, type Target } from './workers.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -47,15 +47,7 @@ const CONNECTIONS = 16;
 const secrets = BENCH_SECRETS;
 const runId = Date.now().toString(36);
 const json = { 'content-type': 'application/json' };
-const shopBody = (id: string) => ({
-  id,
-  email: 'bench@example.com',
-  amount: '10.00',
-  currency: 'EUR',
-  successUrl: 'http://127.0.0.1:9/ok',
-  errorUrl: 'http://127.0.0.1:9/err',
-  postbackUrl: 'http://127.0.0.1:9/pb',
-});
+const shopBody = benchInitBody;
 const banskyBody = (i: number) => ({ ...shopBody('x'), id: `pay_${runId.padEnd(12, '0')}${String(i).padStart(10, '0')}`, type: 'fiat' });
 
 async function main() {
@@ -89,14 +81,10 @@ async function main() {
   const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
   const ourPort = await freePort();
   const baseline = (dir: string) => join(root, 'bench/baselines', dir, 'wrangler.toml');
-  const sandboxVars = { SANDBOX_URL: sandbox.url, BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN };
   const started4 = await Promise.allSettled([
-    startTarget('ours', {
-      port: ourPort,
-      vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${ourPort}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' },
-    }),
+    startOurs(ourPort, secrets, sandbox.url),
     startTarget('passthrough', { config: baseline('passthrough'), vars: { SANDBOX_URL: sandbox.url } }),
-    startTarget('skeleton', { config: baseline('skeleton'), vars: sandboxVars }),
+    startSkeleton(secrets, sandbox.url),
     startTarget('bare-302', { config: baseline('bare-302') }),
     startTarget('bare-302-assets', { config: baseline('bare-302-assets') }),
   ]);

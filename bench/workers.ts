@@ -6,7 +6,9 @@
  * requests go straight to its entry socket so the dev-only proxy hop does not dilute every ratio.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { startWorker } from '../scripts/lib/wrangler-dev.mjs';
+import type { BENCH_SECRETS } from './secrets.ts';
 
 export interface Target {
   name: string;
@@ -76,4 +78,31 @@ export async function startTarget(name: string, opts: { config?: string; vars?: 
     await w.stop();
     throw err;
   }
+}
+
+/** The init-payment body every bench sends: one fixed shop payment, `id` varying per request. */
+export const benchInitBody = (id: string) => ({
+  id,
+  email: 'bench@example.com',
+  amount: '10.00',
+  currency: 'EUR',
+  successUrl: 'http://127.0.0.1:9/ok',
+  errorUrl: 'http://127.0.0.1:9/err',
+  postbackUrl: 'http://127.0.0.1:9/pb',
+});
+
+/** Our Worker as every bench runs it: test-mode Bansky at the sandbox, warn-level logs, on `port`. */
+export function startOurs(port: number, secrets: typeof BENCH_SECRETS, sandboxUrl: string): Promise<Target> {
+  return startTarget('ours', {
+    port,
+    vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, BANSKY_TEST_BASE_URL: sandboxUrl, LOG_LEVEL: 'warn' },
+  });
+}
+
+/** The skeleton baseline (`bench/baselines/skeleton`) against the same sandbox. */
+export function startSkeleton(secrets: typeof BENCH_SECRETS, sandboxUrl: string): Promise<Target> {
+  return startTarget('skeleton', {
+    config: join(import.meta.dirname, 'baselines/skeleton/wrangler.toml'),
+    vars: { SANDBOX_URL: sandboxUrl, BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN },
+  });
 }

@@ -13,7 +13,7 @@ import { freePort } from '../../scripts/lib/ports.mjs';
 import { ensureDemoShop } from '../../scripts/local/demo-credentials.ts';
 import { spawnSandbox } from '../sandbox.ts';
 import { BENCH_SECRETS } from '../secrets.ts';
-import { startTarget, type Target } from '../workers.ts';
+import { benchInitBody, startOurs, startSkeleton, type Target } from '../workers.ts';
 import { summariseProfile } from './attribute.ts';
 import { inspectorUrl, profileWhile } from './inspector.ts';
 
@@ -22,29 +22,11 @@ const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.spl
 /** `--only=init` or `--only=paylink`: profile one operation (both Workers). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 const secrets = BENCH_SECRETS;
-const shopBody = (id: string) =>
-  JSON.stringify({
-    id,
-    email: 'bench@example.com',
-    amount: '10.00',
-    currency: 'EUR',
-    successUrl: 'http://127.0.0.1:9/ok',
-    errorUrl: 'http://127.0.0.1:9/err',
-    postbackUrl: 'http://127.0.0.1:9/pb',
-  });
+const shopBody = (id: string) => JSON.stringify(benchInitBody(id));
 
 const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
 const port = await freePort();
-const [ours, skel] = await Promise.all([
-  startTarget('ours', {
-    port,
-    vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' },
-  }),
-  startTarget('skeleton', {
-    config: join(root, 'bench/baselines/skeleton/wrangler.toml'),
-    vars: { SANDBOX_URL: sandbox.url, BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN },
-  }),
-]);
+const [ours, skel] = await Promise.all([startOurs(port, secrets, sandbox.url), startSkeleton(secrets, sandbox.url)]);
 const workerName = { ours: 'aimbrellapay', skeleton: 'aimbrellapay-bench-skeleton' } as const;
 try {
   const dir = mkdtempSync(join(tmpdir(), 'apay-prof-'));

@@ -7,49 +7,31 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createClient } from '../../generated/api/client/index.ts';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { ensureDemoShop } from '../../scripts/local/demo-credentials.ts';
 import { cpuPerRequest } from '../load.ts';
 import { spawnSandbox } from '../sandbox.ts';
 import { BENCH_SECRETS } from '../secrets.ts';
-import { startTarget } from '../workers.ts';
+import { benchInitBody, startOurs, startSkeleton } from '../workers.ts';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const requests = arg('requests', 300);
 const rounds = arg('rounds', 3);
-const root = resolve(import.meta.dirname, '../..');
 const secrets = BENCH_SECRETS;
 const runId = Date.now().toString(36);
 
 const sandbox = await spawnSandbox(secrets.BANSKY_API_TOKEN, secrets.BANSKY_POSTBACK_SECRET);
 const port = await freePort();
-const [ours, skel] = await Promise.all([
-  startTarget('ours', {
-    port,
-    vars: { ...secrets, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, BANSKY_TEST_BASE_URL: sandbox.url, LOG_LEVEL: 'warn' },
-  }),
-  startTarget('skeleton', {
-    config: join(root, 'bench/baselines/skeleton/wrangler.toml'),
-    vars: { SANDBOX_URL: sandbox.url, BANSKY_API_TOKEN: secrets.BANSKY_API_TOKEN },
-  }),
-]);
+const [ours, skel] = await Promise.all([startOurs(port, secrets, sandbox.url), startSkeleton(secrets, sandbox.url)]);
 try {
   const dir = mkdtempSync(join(tmpdir(), 'apay-initcpu-'));
   const { creds } = await ensureDemoShop(createClient({ baseUrl: ours.url, auth: secrets.ADMIN_TOKEN }), join(dir, 'demo.json'), () => {});
   rmSync(dir, { recursive: true, force: true });
   await fetch(`${skel.url}/_bench/token/${creds.token}`, { method: 'PUT' });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${creds.token}` };
-  const body = JSON.stringify({
-    id: `${runId}-[<id>]`,
-    email: 'bench@example.com',
-    amount: '10.00',
-    currency: 'EUR',
-    successUrl: 'http://127.0.0.1:9/ok',
-    errorUrl: 'http://127.0.0.1:9/err',
-    postbackUrl: 'http://127.0.0.1:9/pb',
-  });
+  const body = JSON.stringify(benchInitBody(`${runId}-[<id>]`));
   const load = (url: string) => ({ url: `${url}/api/v1/init-payment`, method: 'POST' as const, headers, body, idReplacement: true });
   // Warm-up (JIT, caches), not counted.
   await cpuPerRequest(

@@ -7,6 +7,7 @@ import { zInitPaymentRequest } from '../../generated/api/zod.gen.ts';
 import { currencyInfo } from '../../src/core/payments/rules.ts';
 import { type Env, loadConfig } from '../../src/env.ts';
 import { buildServices } from '../../src/services.ts';
+import { benchInitBody } from '../workers.ts';
 
 const env = {
   PUBLIC_BASE_URL: 'http://127.0.0.1:8787',
@@ -17,15 +18,7 @@ const env = {
   ADMIN_TOKEN: 'bench_admin_token_0123456789abcdef',
   LOG_LEVEL: 'warn',
 } as unknown as Env;
-const body = {
-  id: 'order-1',
-  email: 'bench@example.com',
-  amount: '10.00',
-  currency: 'EUR',
-  successUrl: 'http://127.0.0.1:9/ok',
-  errorUrl: 'http://127.0.0.1:9/err',
-  postbackUrl: 'http://127.0.0.1:9/pb',
-};
+const body = benchInitBody('order-1');
 
 function time(name: string, fn: () => unknown, n = 20_000) {
   for (let i = 0; i < Math.min(n, 2000); i++) fn(); // warm the JIT
