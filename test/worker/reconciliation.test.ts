@@ -5,6 +5,8 @@ import type { Problem } from '../../generated/api/types.gen';
 import { BanskyFailure, type BanskyGateway } from '../../src/core/bansky/gateway';
 import { derivePaymentId, paymentIdKey } from '../../src/core/payments/ids';
 import type { PaymentObject } from '../../src/core/payments/payment-object';
+import type { AnalyticsSink } from '../../src/insight/analytics/emitter';
+import type { AnalyticsEventInput } from '../../src/insight/analytics/events';
 import { createShopWithToken } from './helpers';
 import {
   checkout,
@@ -180,5 +182,52 @@ describe('the status check booked when the customer returns survives its run bei
     expect((await paymentStub(id).get())?.statusCheck).toBeNull();
     expect((await api.get(id)).data!.status).toBe('paid');
     expect((await sandboxStats('test', id)).statusLookups).toBe(0);
+  });
+});
+
+describe('Bansky’s postback lands while the return’s status check is asking Bansky', { timeout: 30_000 }, () => {
+  it('the check’s analytics event carries the final status, so the reports see the payment paid', async () => {
+    const { id, customer } = await paidAtBanskyWithoutPostback('postback_delay');
+    const real = servicesWith({}).bansky;
+    let asked = false;
+    let released = false;
+    // The status lookup is held until the test has delivered Bansky's postback: the race, made certain.
+    const slowLookup: BanskyGateway = {
+      startCheckout: (p) => real.startCheckout(p),
+      verifyPostback: (...a) => real.verifyPostback(...a),
+      lookupPayment: async (mode, paymentId) => {
+        asked = true;
+        while (!released) await new Promise((r) => setTimeout(r, 20));
+        return real.lookupPayment(mode, paymentId);
+      },
+    };
+    // Stamped as the emitter stamps them: an event's own time, else the time it is sent.
+    const sent: Array<AnalyticsEventInput & { occurred_at: string }> = [];
+    const recording: AnalyticsSink = {
+      emit: async (...inputs) => void sent.push(...inputs.map((e) => ({ ...e, occurred_at: e.occurred_at ?? new Date().toISOString() }))),
+      withLogger: () => recording,
+    };
+    await runInDurableObject(paymentStub(id), async (instance: PaymentObject, state) => {
+      (instance.constructor as typeof PaymentObject).withServices(state.id, {
+        ...servicesWith({ bansky: slowLookup }),
+        analytics: recording,
+      });
+    });
+
+    expect((await visit(customer.headers.get('location')!)).status).toBe(302); // the success return books and starts the check
+    await waitFor('the status check asking Bansky', async () => asked);
+    const [ack] = await relayBanskyPostbacks(id);
+    expect(await ack!.json()).toEqual({ status: 'accepted', paymentStatus: 'paid' });
+    released = true;
+
+    const checked = await waitFor('the status check’s event', async () => sent.find((e) => e.event_type === 'bansky_status_checked'));
+    expect(checked.status).toBe('paid');
+    // The reports' state view (bigquery/views/payment_state.sql): the latest event by time wins, a
+    // tie going to the later status in the lifecycle. It must be the paid one.
+    const rank = (status: string | undefined) => (status === 'created' ? 0 : status === 'awaiting_payment' ? 1 : 2);
+    const latest = [...sent]
+      .filter((e) => e.status)
+      .sort((a, b) => b.occurred_at.localeCompare(a.occurred_at) || rank(b.status) - rank(a.status))[0];
+    expect(latest?.status).toBe('paid');
   });
 });

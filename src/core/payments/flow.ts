@@ -274,12 +274,14 @@ export class PaymentFlow {
       });
       return { record: r, answered: false };
     }
+    const current = (await this.storage.read()) ?? r; // the postback may have landed while we asked
+    // Built from the record as it is now: an event sent after a transition must not carry the
+    // status from before it (the reports take a payment's latest event's status as its state).
     const event: AnalyticsEventInput = {
-      ...fields(r, call),
+      ...fields(current, call),
       event_type: 'bansky_status_checked',
       attributes: { why, reported: view?.status ?? 'unknown' },
     };
-    const current = (await this.storage.read()) ?? r; // the postback may have landed while we asked
     // A lookup settles a payment only when Bansky reports it paid or failed; its pending and expired are not results.
     if (!view || (view.status !== 'paid' && view.status !== 'failed') || !canTransition(current.status, view.status)) {
       this.storage.defer(call.analytics.emit(event));
