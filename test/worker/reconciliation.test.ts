@@ -224,7 +224,7 @@ describe('Bansky’s postback lands while the return’s status check is asking 
     expect(checked.status).toBe('paid');
     // The reports' state view (bigquery/views/payment_state.sql): the latest event by time wins, a
     // tie going to the later status in the lifecycle. It must be the paid one.
-    const rank = (status: string | undefined) => (status === 'created' ? 0 : status === 'awaiting_payment' ? 1 : 2);
+    const rank = (status: string | null | undefined) => (status === 'created' ? 0 : status === 'awaiting_payment' ? 1 : 2);
     const latest = [...sent]
       .filter((e) => e.status)
       .sort((a, b) => b.occurred_at.localeCompare(a.occurred_at) || rank(b.status) - rank(a.status))[0];

@@ -7,7 +7,7 @@ import { toIndexEntry } from '../payments-index/entry';
 import { type DeliveryResult, type DeliveryServices, PostbackDelivery } from '../postbacks/delivery';
 import { type FlowCall, type FlowServices, PaymentFlow, type PostbackOutcome, type RedeliveryOutcome } from './flow';
 import { isFinal, type ListenDelivery, type PaymentRecord, revisionOf } from './record';
-import { type IndexState, type NewPayment, nextAlarmAt } from './state';
+import { armedAlarmServes, type IndexState, indexBehind, type NewPayment, nextAlarmAt } from './state';
 import type { PaymentStorage } from './storage';
 
 export type InitOutcome = { kind: 'created' | 'replayed' | 'conflict'; record: PaymentRecord };
@@ -247,9 +247,12 @@ function durableStorage(ctx: DurableObjectState, services: () => Pick<Services, 
       lastRev = Math.max(lastRev, revisionOf(written)) + 1;
       const r: PaymentRecord = { ...written, rev: lastRev };
       latest = r;
-      const known = stored === undefined ? await loadIndex() : stored;
+      const known = indexFor(r, stored === undefined ? await loadIndex() : stored);
+      const at = alarmFor(r, known);
+      // e.g. init's `awaiting_payment` a moment after `created` armed its catch-up: that alarm serves.
+      const keep = armedAlarmServes(armed, at, indexBehind(r, known), Date.now());
       // No await between the two: the object's storage commits them in one batch.
-      await Promise.all([ctx.storage.put(RECORD, r), setAlarm(alarmFor(r, indexFor(r, known)))]);
+      await Promise.all([ctx.storage.put(RECORD, r), keep ? Promise.resolve() : setAlarm(at)]);
     },
     readIndex: async () => {
       const s = await loadIndex();

@@ -162,6 +162,17 @@ export function nextAlarmAt(
   return times.length ? Math.min(...times) : null;
 }
 
+/**
+ * Whether an alarm already set for `armed` can stay where it is when a write calls for `wanted`: it
+ * is still ahead, at most one index catch-up earlier, and the index write every commit is followed
+ * by is still to come (it moves the alarm anyway). Each set is a row written; an alarm that does
+ * fire that little early finds nothing due yet and re-arms, as every alarm task checks its own time.
+ */
+export function armedAlarmServes(armed: number | null | undefined, wanted: number | null, indexWriteToCome: boolean, now: number): boolean {
+  if (typeof armed !== 'number' || wanted === null || !indexWriteToCome) return false;
+  return armed > now && armed <= wanted && wanted - armed <= INDEX_CATCH_UP_MS;
+}
+
 export type AttemptOutcome = 'delivered' | 'retrying' | 'dead_lettered';
 
 export function recordAttempt(
