@@ -171,12 +171,30 @@ describe('the status check booked when the customer returns survives its run bei
     expect((await paymentStub(id).get())?.statusCheck).toBeNull();
   });
 
+  it('Bansky answers the check with pending: the booking stays until its alarm, which clears it without asking again', async () => {
+    const clock = new FakeClock();
+    const shop = await createShopWithToken();
+    const api = shopApi(shop.token);
+    const { id, url } = (await api.init(paymentBody({ email: 'jane+postback_none@example.com' }))).data!;
+    await useInPaymentObject(id, { clock });
+    // Back on our success wrapper without paying at Bansky: the check finds the payment pending there.
+    expect((await visit(url.replace('/integration/pay?', '/integration/success?'))).status).toBe(302);
+    await waitFor('the check answered', async () => (await sandboxStats('test', id)).statusLookups === 1);
+    const booked = (await paymentStub(id).get())?.statusCheck;
+    expect(booked?.dueAt).toBe(new Date(clock.now().getTime() + 5_000).toISOString()); // not cleared by a write of its own
+    clock.advance(5_000);
+    expect(await runDurableObjectAlarm(paymentStub(id))).toBe(true);
+    expect((await paymentStub(id).get())?.statusCheck).toBeNull();
+    expect((await sandboxStats('test', id)).statusLookups).toBe(1); // answered once: not asked again
+    expect((await api.get(id)).data!.status).toBe('awaiting_payment');
+  });
+
   it('a payment already final by the alarm: the booked check is dropped without asking Bansky', async () => {
     const clock = new FakeClock();
     const { api, id } = await returnedWithCheckLost('postback_delay', clock, 1);
     const [ack] = await relayBanskyPostbacks(id); // Bansky's own postback settles it first
     expect(await ack!.json()).toEqual({ status: 'accepted', paymentStatus: 'paid' });
-    expect((await paymentStub(id).get())?.statusCheck).toBeTruthy();
+    expect((await paymentStub(id).get())?.statusCheck).toBeNull(); // cleared by the write that made it paid
     clock.advance(5_000);
     await runDurableObjectAlarm(paymentStub(id));
     expect((await paymentStub(id).get())?.statusCheck).toBeNull();

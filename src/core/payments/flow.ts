@@ -42,6 +42,9 @@ export type FlowCall = { requestId: string } & Pick<Services, 'analytics' | 'log
  * the Durable Object and in tests with a fake clock or gateway.
  */
 export class PaymentFlow {
+  /** The due time of a booked status check that Bansky answered in this object's lifetime (see `runStatusCheck`). */
+  private answeredCheckDueAt: string | null = null;
+
   constructor(
     private readonly storage: PaymentStorage,
     private readonly s: FlowServices,
@@ -240,7 +243,14 @@ export class PaymentFlow {
   private async runStatusCheck(call: FlowCall, r: PaymentRecord, why: string, fromAlarm: boolean): Promise<void> {
     const { answered } = r.status === 'awaiting_payment' ? await this.checkStatus(call, r, why) : { answered: true };
     const current = await this.storage.read(); // no await between this read and the write below
-    if (!current?.statusCheck) return;
+    if (!current?.statusCheck) return; // e.g. the check found the payment final: that write cleared it
+    if (answered && !fromAlarm && current.status === 'awaiting_payment') {
+      // Not cleared by a write of its own (two rows): Bansky's postback usually makes the payment
+      // final within the booking's few seconds, and that write clears it (state.ts `transition`);
+      // otherwise its alarm clears it without asking Bansky again, while this object remembers.
+      this.answeredCheckDueAt = current.statusCheck.dueAt;
+      return;
+    }
     if (answered || current.status !== 'awaiting_payment') {
       await this.storage.write({ ...current, statusCheck: null });
       return;
@@ -347,8 +357,10 @@ export class PaymentFlow {
     }
     // A status check booked when the customer returned, whose run after the answer was lost or failed.
     const booked = await this.storage.read();
-    if (booked?.statusCheck && Date.parse(booked.statusCheck.dueAt) <= this.now().getTime())
-      await this.runStatusCheck(call, booked, 'customer returned (alarm)', true);
+    if (booked?.statusCheck && Date.parse(booked.statusCheck.dueAt) <= this.now().getTime()) {
+      if (booked.statusCheck.dueAt === this.answeredCheckDueAt) await this.storage.write({ ...booked, statusCheck: null });
+      else await this.runStatusCheck(call, booked, 'customer returned (alarm)', true);
+    }
     const r = await this.expireIfDue(call);
     if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(call, r, true);
     await this.storage.rearm(); // for what is left, without rewriting the record

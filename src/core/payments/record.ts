@@ -39,7 +39,8 @@ export interface PaymentRecord {
   /**
    * A Bansky status check that is due (the customer came back from Bansky): recorded before the
    * return is answered, so the alarm runs it if the check after the answer is lost (see state.ts
-   * `statusCheckRetryMs`). Cleared once Bansky has answered or the payment is final.
+   * `statusCheckRetryMs`). Cleared by the write that makes the payment final, else once Bansky
+   * has answered (by its alarm, when the answer left the payment awaiting).
    */
   statusCheck?: { dueAt: string; attempts: number } | null;
   createdAt: string;

@@ -93,6 +93,8 @@ export function transition(r: PaymentRecord, to: PaymentStatus, reason: string |
     };
   }
   if (to === 'init_failed' && r.postback.status === 'waiting') next.postback = { ...r.postback, status: 'none' };
+  // A final payment has nothing left for a status check to find: a booked one goes in this same write.
+  if (isFinal(to) && r.statusCheck) next.statusCheck = null;
   return next;
 }
 
