@@ -5,7 +5,8 @@ import type { PaymentObject } from '../../src/core/payments/payment-object';
 import { type PaymentRecord, revisionOf } from '../../src/core/payments/record';
 import { CANARY } from '../support/test-bindings';
 import { BASE, createShopWithToken, worker } from './helpers';
-import { paymentBody, shopApi, signAsBansky, waitFor } from './payments.support';
+import { failNext, paymentBody, recorded, recorderUrl, shopApi, shopHookPath, signAsBansky, waitFor } from './payments.support';
+import { servicesWith } from './time.support';
 
 function paymentStub(id: string): DurableObjectStub<PaymentObject> {
   const ns = env.PAYMENTS as unknown as DurableObjectNamespace<PaymentObject>;
@@ -28,7 +29,7 @@ describe('the payment object writes the index only when what it shows changes', 
       return s.index?.version === revisionOf(s.record) ? s : null;
     });
 
-    // The customer is back before paying: the check finds Bansky still waiting (two record writes: booked, cleared).
+    // The customer is back before paying: the check finds Bansky still waiting (booked, then cleared by its alarm without asking Bansky again).
     const back = await worker.fetch(`${BASE}/integration/success?id=${init.id}`, { redirect: 'manual' });
     expect(back.status).toBe(302);
     const after = await waitFor('the status check cleared', async () => {
@@ -57,5 +58,79 @@ describe('the payment object writes the index only when what it shows changes', 
       return s.record.status === 'paid' && s.index.version === revisionOf(s.record) ? s : null;
     });
     expect(paid.record.status).toBe('paid');
+  });
+});
+
+/** Bansky's paid postback for `id` (amount 49.90 EUR, as paymentBody sends). */
+async function banskyPaid(id: string): Promise<Response> {
+  const body = JSON.stringify({ id, transactionId: `bx_${id.slice(4, 14)}`, status: 'paid', amount: '49.90', currency: 'EUR' });
+  return worker.fetch(`${BASE}/api/payment-verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-bansky-signature': await signAsBansky(body, CANARY.BANSKY_POSTBACK_SECRET) },
+    body,
+  });
+}
+
+type Write = { to: 'index' | 'events'; status: string; postback: string };
+
+/** The payment's object from now on, with its index and events log writes listed in `writes`. */
+async function watchIndexWrites(id: string, writes: Write[]): Promise<void> {
+  const s = servicesWith({});
+  const note = (to: Write['to'], r: PaymentRecord) => {
+    writes.push({ to, status: r.status, postback: r.postback.status });
+    return r;
+  };
+  const paymentsIndex = new Proxy(s.paymentsIndex, {
+    get: (t, k) => (k === 'record' ? (r: PaymentRecord) => t.record(note('index', r)) : Reflect.get(t, k, t)),
+  });
+  const events = new Proxy(s.events, {
+    get: (t, k) => (k === 'record' ? (r: PaymentRecord) => t.record(note('events', r)) : Reflect.get(t, k, t)),
+  });
+  await runInDurableObject(paymentStub(id), async (instance: PaymentObject, state) => {
+    (instance.constructor as typeof PaymentObject).withServices(state.id, { ...s, paymentsIndex, events });
+  });
+}
+
+describe('a final state and the postback attempt it starts reach the payments index in one write', { timeout: 30_000 }, () => {
+  async function paymentWithHook(order: string) {
+    const shop = await createShopWithToken();
+    const hook = shopHookPath();
+    const { id } = (await shopApi(shop.token).init(paymentBody({ id: order, postbackUrl: recorderUrl() + hook }))).data!;
+    await waitFor('the init in the index', async () => {
+      const s = await stateOf(id);
+      return s.index?.version === revisionOf(s.record) ? s : null;
+    });
+    const writes: Write[] = [];
+    await watchIndexWrites(id, writes);
+    return { id, hook, writes };
+  }
+
+  it('the shop answers at once: the events log is written straight away, the index row once, with paid and delivered', async () => {
+    const { id, writes } = await paymentWithHook('index-waits-fast-shop');
+    expect((await banskyPaid(id)).status).toBe(200);
+    const done = await waitFor('the index caught up', async () => {
+      const s = await stateOf(id);
+      return s.record.postback.status === 'delivered' && s.index.version === revisionOf(s.record) ? s : null;
+    });
+    expect(done.alarm).toBeNull(); // nothing left to catch up
+    expect(writes.filter((w) => w.to === 'index').map((w) => [w.status, w.postback])).toEqual([['paid', 'delivered']]);
+    expect(writes[0]).toMatchObject({ to: 'events', status: 'paid', postback: 'pending' }); // before the shop's answer
+  });
+
+  it('a shop slower than the wait: the index shows paid before the shop answers, then the delivery', async () => {
+    const { id, hook, writes } = await paymentWithHook('index-waits-slow-shop');
+    await failNext(hook, 1, 200, 2_200); // answers 200 after 2.2 s (within the tests' 3 s postback timeout)
+    expect((await banskyPaid(id)).status).toBe(200);
+    const first = await waitFor('the index write of paid', async () => writes.find((w) => w.to === 'index'));
+    expect([first.status, first.postback]).toEqual(['paid', 'pending']); // written before the shop's answer
+    await waitFor('the delivery in the index', async () => {
+      const s = await stateOf(id);
+      return s.record.postback.status === 'delivered' && s.index.version === revisionOf(s.record) ? s : null;
+    });
+    expect(writes.filter((w) => w.to === 'index').map((w) => [w.status, w.postback])).toEqual([
+      ['paid', 'pending'],
+      ['paid', 'delivered'],
+    ]);
+    expect((await recorded(hook)).length).toBe(1);
   });
 });

@@ -41,7 +41,16 @@ export type FlowCall = { requestId: string } & Pick<Services, 'analytics' | 'log
  * and the services — time from the clock, Bansky through its gateway — so it runs the same in
  * the Durable Object and in tests with a fake clock or gateway.
  */
+/**
+ * How long the index row of a final state waits for the postback attempt started with it, so one
+ * write carries both (shops' endpoints mostly answer well within it); the events log never waits.
+ */
+const INDEX_WAITS_FOR_ATTEMPT_MS = 1_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class PaymentFlow {
+  /** The payments index sync in flight, which the catch-up after a postback attempt joins. */
+  private indexSync: Promise<void> | null = null;
   /** The due time of a booked status check that Bansky answered in this object's lifetime (see `runStatusCheck`). */
   private answeredCheckDueAt: string | null = null;
 
@@ -330,13 +339,13 @@ export class PaymentFlow {
     };
     await this.storage.write(next); // before any other await: nothing can interleave between read and write
     if (r.postback.deadLetterKey) await this.s.postbackDeadLetters.remove(r.postback.deadLetterKey);
-    this.storage.deliverSoon();
-    this.storage.defer(this.syncIndex(call, next));
+    this.storage.defer(this.syncIndex(call, next, false, this.storage.deliverSoon()));
     return { ok: true, webhookId: r.postback.webhookId };
   }
 
   /** After a postback attempt (which adds no transition): the index's postback columns follow it now, the alarm being the fallback. */
   async catchUpIndex(call: FlowCall): Promise<void> {
+    // The commit's sync waits for this attempt: when it is in flight it writes the outcome (joined, not repeated).
     const r = await this.storage.read();
     if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(call, r);
   }
@@ -370,14 +379,45 @@ export class PaymentFlow {
   /**
    * Brings the payment's row in the shop's payments index up to this record's version. Run after
    * every commit (the answer does not wait for it) and by the alarm until it succeeds; the shard
-   * ignores a version it already has, so repeats are harmless.
+   * ignores a version it already has, so repeats are harmless. With `attempt` (a postback attempt
+   * the commit started), the events log is written at once — a shop may look its event up while
+   * its endpoint answers — and the index row once that attempt is recorded, at most
+   * `INDEX_WAITS_FOR_ATTEMPT_MS` later: one index write carries both the new state and the
+   * delivery's outcome, where two followed each other.
    */
-  private async syncIndex(call: FlowCall, written: PaymentRecord, fromAlarm = false): Promise<void> {
+  private syncIndex(call: FlowCall, written: PaymentRecord, fromAlarm = false, attempt?: Promise<unknown>): Promise<void> {
+    const previous = this.indexSync;
+    const sync = (async () => {
+      // One sync at a time: after the one in flight (e.g. waiting for an attempt when the alarm
+      // comes), only what it left behind is written.
+      if (previous) {
+        await previous;
+        const r = await this.storage.read();
+        if (!r || !indexBehind(r, await this.storage.readIndex())) return;
+      }
+      await this.writeIndex(call, written, fromAlarm, attempt);
+    })().finally(() => {
+      if (this.indexSync === sync) this.indexSync = null;
+    });
+    this.indexSync = sync;
+    return sync;
+  }
+
+  private async writeIndex(call: FlowCall, written: PaymentRecord, fromAlarm: boolean, attempt?: Promise<unknown>): Promise<void> {
     try {
       // The stored record, not the caller's copy: the storage stamps each write's revision.
-      const r = (await this.storage.read()) ?? written;
+      const first = (await this.storage.read()) ?? written;
       // The events log rides with the index: written (and caught up by the alarm) together.
-      const [, added] = await Promise.all([this.s.paymentsIndex.record(r), this.s.events.record(r)]);
+      const logged = this.s.events.record(first);
+      let r = first;
+      if (attempt) {
+        await Promise.race([attempt.catch(() => undefined), sleep(INDEX_WAITS_FOR_ATTEMPT_MS)]);
+        r = (await this.storage.read()) ?? first;
+      }
+      // A transition during the wait (e.g. expired, then paid) has its own event to log.
+      const events =
+        r.transitions.length === first.transitions.length ? logged : logged.then(async (a) => [...a, ...(await this.s.events.record(r))]);
+      const [, added] = await Promise.all([this.s.paymentsIndex.record(r), events]);
       // New test-mode events also go to the shop's `aimbrellapay listen` sessions (normal delivery is separate).
       if (added.length > 0 && r.mode === 'test')
         this.storage.defer(this.s.listen.push(r.shopId, r.mode, added).catch((err) => call.log.warn('listen push failed', { err })));
@@ -401,11 +441,11 @@ export class PaymentFlow {
    */
   private async commit(call: FlowCall, r: PaymentRecord, events: AnalyticsEventInput[] = []): Promise<void> {
     await this.storage.write(r); // the postback's due time is stored with it: the alarm sweeps it if the attempt below is lost
-    if (r.postback.status === 'pending') this.storage.deliverSoon();
+    const attempt = r.postback.status === 'pending' ? this.storage.deliverSoon() : undefined;
     const last = r.transitions.at(-1)!;
     const changed: AnalyticsEventInput = { ...fields(r, call), event_type: 'status_changed', attributes: { reason: last.reason } };
     const txlog = this.s.txlog.write(r).catch((err) => call.log.error('txlog write failed', { err, paymentId: r.id }));
-    this.storage.defer(Promise.all([call.analytics.emit(...events, changed), txlog, this.syncIndex(call, r)]));
+    this.storage.defer(Promise.all([call.analytics.emit(...events, changed), txlog, this.syncIndex(call, r, false, attempt)]));
   }
 }
 

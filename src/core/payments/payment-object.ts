@@ -59,7 +59,11 @@ export class PaymentObject extends DurableObject<Env> {
   private readonly storage = durableStorage(
     this.ctx,
     () => this.services,
-    () => this.ctx.waitUntil(this.deliverPostback()),
+    () => {
+      const attempt = this.deliverPostback();
+      this.ctx.waitUntil(attempt);
+      return attempt;
+    },
   );
 
   private parts: { for: ObjectServices; flow: PaymentFlow; delivery: PostbackDelivery } | null = null;
@@ -206,7 +210,11 @@ export class PaymentObject extends DurableObject<Env> {
  * A payment's storage in its object: one record and the alarm it calls for, waitUntil for work
  * after the answer, and a way to start the postback attempt that is due.
  */
-function durableStorage(ctx: DurableObjectState, services: () => Pick<Services, 'config'>, deliverSoon: () => void): PaymentStorage {
+function durableStorage(
+  ctx: DurableObjectState,
+  services: () => Pick<Services, 'config'>,
+  deliverSoon: () => Promise<unknown>,
+): PaymentStorage {
   const alarmFor = (r: PaymentRecord, index: IndexState | null) => {
     const { config } = services();
     return nextAlarmAt(r, index, {

@@ -6,7 +6,8 @@ import type { IndexState } from './state';
  * postbacks/ depends on storage, not on the flow. The Durable Object implements it over its own
  * storage: `write` stores the record together with the alarm the record calls for
  * (state.ts `nextAlarmAt`) in one batch; `defer` keeps work alive after the answer
- * (ctx.waitUntil); `deliverSoon` starts the postback attempt that is due, after the answer.
+ * (ctx.waitUntil); `deliverSoon` starts the postback attempt that is due, after the answer, and
+ * settles when that attempt has been recorded.
  */
 export interface PaymentStorage {
   read(): Promise<PaymentRecord | null>;
@@ -18,5 +19,5 @@ export interface PaymentStorage {
   /** Sets the alarm the stored record (and index state) call for, without writing the record. */
   rearm(): Promise<void>;
   defer(work: Promise<unknown>): void;
-  deliverSoon(): void;
+  deliverSoon(): Promise<unknown>;
 }
