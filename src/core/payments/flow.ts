@@ -46,7 +46,24 @@ export type FlowCall = { requestId: string } & Pick<Services, 'analytics' | 'log
  * write carries both (shops' endpoints mostly answer well within it); the events log never waits.
  */
 const INDEX_WAITS_FOR_ATTEMPT_MS = 1_000;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits until `work` settles or `ms` pass, whichever is first (the timer goes with it, so no wait outlives it). */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([
+      work.then(
+        () => undefined,
+        () => undefined,
+      ),
+      timeUp,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export class PaymentFlow {
   /** The payments index sync in flight, which the catch-up after a postback attempt joins. */
@@ -411,7 +428,7 @@ export class PaymentFlow {
       const logged = this.s.events.record(first);
       let r = first;
       if (attempt) {
-        await Promise.race([attempt.catch(() => undefined), sleep(INDEX_WAITS_FOR_ATTEMPT_MS)]);
+        await settledWithin(attempt, INDEX_WAITS_FOR_ATTEMPT_MS);
         r = (await this.storage.read()) ?? first;
       }
       // A transition during the wait (e.g. expired, then paid) has its own event to log.
