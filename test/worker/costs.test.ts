@@ -11,10 +11,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LIFECYCLE_BUDGET, type OperationName, SERIAL_BUDGET } from '../../bench/costs/budget';
 import type { CriticalPath, LifecycleCount } from '../../bench/costs/report';
 import type { PaymentObject } from '../../src/core/payments/payment-object';
-import { CANARY } from '../support/test-bindings';
 import { instrument, type Kind, NETWORK_KINDS, rawStub, rec, settle, worker } from './costs.support';
 import { BASE, createShopWithToken, shopHeaders } from './helpers';
-import { paymentBody, recorderUrl, shopHookPath, signAsBansky } from './payments.support';
+import { banskyPaidPostback, paymentBody, recorderUrl, shopHookPath } from './payments.support';
 
 /** Latency injected into one kind of I/O at a time; the answer's extra wait / this = serial round trips. */
 const DELAY_MS = 400;
@@ -37,15 +36,6 @@ async function initPayment(): Promise<{ id: string; url: string }> {
   return (await res.json()) as { id: string; url: string };
 }
 
-async function banskyPostback(id: string): Promise<Response> {
-  const body = JSON.stringify({ id, transactionId: `bx_${id.slice(4, 14)}`, status: 'paid', amount: '49.90', currency: 'EUR' });
-  return worker.fetch(`${BASE}/api/payment-verify`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-bansky-signature': await signAsBansky(body, CANARY.BANSKY_POSTBACK_SECRET) },
-    body,
-  });
-}
-
 const browser = (path: string) => worker.fetch(`${BASE}${path}`, { redirect: 'manual', headers: { 'cf-connecting-ip': ip() } });
 
 /**
@@ -65,7 +55,7 @@ const OPERATIONS: Record<OperationName, { status: number; prepare: () => Promise
     status: 409,
     prepare: async () => {
       const { id } = await initPayment();
-      await banskyPostback(id);
+      await banskyPaidPostback(id);
       return () => browser(`/integration/pay?id=${id}`);
     },
   },
@@ -87,7 +77,7 @@ const OPERATIONS: Record<OperationName, { status: number; prepare: () => Promise
     status: 200,
     prepare: async () => {
       const { id } = await initPayment();
-      return () => banskyPostback(id);
+      return () => banskyPaidPostback(id);
     },
   },
   'status poll (get)': {
@@ -206,7 +196,7 @@ describe('costs per operation, counted with the real bindings', () => {
       'success return',
       () => worker.fetch(`${BASE}/integration/success?id=${payment.id}`, { redirect: 'manual', headers: { 'cf-connecting-ip': customer } }),
     ]);
-    phases.push(['Bansky postback → shop', () => banskyPostback(payment.id)]);
+    phases.push(['Bansky postback → shop', () => banskyPaidPostback(payment.id)]);
     phases.push(['status poll', () => worker.fetch(`${BASE}/api/v1/payments/${payment.id}`, { headers: shopHeaders(shop.token) })]);
 
     const counted: LifecycleCount['ops'] = [];

@@ -3,9 +3,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { PaymentObject } from '../../src/core/payments/payment-object';
 import { type PaymentRecord, revisionOf } from '../../src/core/payments/record';
-import { CANARY } from '../support/test-bindings';
 import { BASE, createShopWithToken, worker } from './helpers';
-import { failNext, paymentBody, recorded, recorderUrl, shopApi, shopHookPath, signAsBansky, waitFor } from './payments.support';
+import { banskyPaidPostback, failNext, paymentBody, recorded, recorderUrl, shopApi, shopHookPath, waitFor } from './payments.support';
 import { servicesWith } from './time.support';
 
 function paymentStub(id: string): DurableObjectStub<PaymentObject> {
@@ -40,18 +39,7 @@ describe('the payment object writes the index only when what it shows changes', 
     expect(after.alarm).toBe(Date.parse(after.record.expiresAt)); // no catch-up alarm armed for it
 
     // A change the index does show is still written.
-    const body = JSON.stringify({
-      id: init.id,
-      transactionId: `bx_${init.id.slice(4, 14)}`,
-      status: 'paid',
-      amount: '49.90',
-      currency: 'EUR',
-    });
-    const postback = await worker.fetch(`${BASE}/api/payment-verify`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-bansky-signature': await signAsBansky(body, CANARY.BANSKY_POSTBACK_SECRET) },
-      body,
-    });
+    const postback = await banskyPaidPostback(init.id);
     expect(postback.status).toBe(200);
     const paid = await waitFor('paid in the index', async () => {
       const s = await stateOf(init.id);
@@ -60,16 +48,6 @@ describe('the payment object writes the index only when what it shows changes', 
     expect(paid.record.status).toBe('paid');
   });
 });
-
-/** Bansky's paid postback for `id` (amount 49.90 EUR, as paymentBody sends). */
-async function banskyPaid(id: string): Promise<Response> {
-  const body = JSON.stringify({ id, transactionId: `bx_${id.slice(4, 14)}`, status: 'paid', amount: '49.90', currency: 'EUR' });
-  return worker.fetch(`${BASE}/api/payment-verify`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-bansky-signature': await signAsBansky(body, CANARY.BANSKY_POSTBACK_SECRET) },
-    body,
-  });
-}
 
 type Write = { to: 'index' | 'events'; status: string; postback: string };
 
@@ -107,7 +85,7 @@ describe('a final state and the postback attempt it starts reach the payments in
 
   it('the shop answers at once: the events log is written straight away, the index row once, with paid and delivered', async () => {
     const { id, writes } = await paymentWithHook('index-waits-fast-shop');
-    expect((await banskyPaid(id)).status).toBe(200);
+    expect((await banskyPaidPostback(id)).status).toBe(200);
     const done = await waitFor('the index caught up', async () => {
       const s = await stateOf(id);
       return s.record.postback.status === 'delivered' && s.index.version === revisionOf(s.record) ? s : null;
@@ -120,7 +98,7 @@ describe('a final state and the postback attempt it starts reach the payments in
   it('a shop slower than the wait: the index shows paid before the shop answers, then the delivery', async () => {
     const { id, hook, writes } = await paymentWithHook('index-waits-slow-shop');
     await failNext(hook, 1, 200, 2_200); // answers 200 after 2.2 s (within the tests' 3 s postback timeout)
-    expect((await banskyPaid(id)).status).toBe(200);
+    expect((await banskyPaidPostback(id)).status).toBe(200);
     const first = await waitFor('the index write of paid', async () => writes.find((w) => w.to === 'index'));
     expect([first.status, first.postback]).toEqual(['paid', 'pending']); // written before the shop's answer
     await waitFor('the delivery in the index', async () => {

@@ -126,6 +126,16 @@ export async function sandboxStats(
   return (await fetch(`${base}/_sandbox/payments/${paymentId}`)).json();
 }
 
+/** Bansky's signed `paid` postback for `id` (49.90 EUR, as `paymentBody` sends), posted to the Worker. */
+export async function banskyPaidPostback(id: string): Promise<Response> {
+  const body = JSON.stringify({ id, transactionId: `bx_${id.slice(4, 14)}`, status: 'paid', amount: '49.90', currency: 'EUR' });
+  return worker.fetch(`${BASE}/api/payment-verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-bansky-signature': await signAsBansky(body) },
+    body,
+  });
+}
+
 /** Signs like Bansky, independently of the Worker's code: `sha256=` + hex HMAC-SHA256 of the raw body. */
 export async function signAsBansky(body: string, secret: string = CANARY.BANSKY_POSTBACK_SECRET): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);

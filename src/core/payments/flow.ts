@@ -36,12 +36,6 @@ export type FlowServices = Pick<
 export type FlowCall = { requestId: string } & Pick<Services, 'analytics' | 'log'>;
 
 /**
- * The payment orchestration (docs/architecture.md#payments, #postbacks): start a payment and call Bansky once, apply
- * Bansky's result, expire, redeliver (postback attempts: src/core/postbacks/delivery.ts). Plain code over a PaymentStorage
- * and the services — time from the clock, Bansky through its gateway — so it runs the same in
- * the Durable Object and in tests with a fake clock or gateway.
- */
-/**
  * How long the index row of a final state waits for the postback attempt started with it, so one
  * write carries both (shops' endpoints mostly answer well within it); the events log never waits.
  */
@@ -65,6 +59,12 @@ async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> 
   }
 }
 
+/**
+ * The payment orchestration (docs/architecture.md#payments, #postbacks): start a payment and call Bansky once, apply
+ * Bansky's result, expire, redeliver (postback attempts: src/core/postbacks/delivery.ts). Plain code over a PaymentStorage
+ * and the services — time from the clock, Bansky through its gateway — so it runs the same in
+ * the Durable Object and in tests with a fake clock or gateway.
+ */
 export class PaymentFlow {
   /** The payments index sync in flight, which the catch-up after a postback attempt joins. */
   private indexSync: Promise<void> | null = null;
@@ -362,7 +362,7 @@ export class PaymentFlow {
 
   /** After a postback attempt (which adds no transition): the index's postback columns follow it now, the alarm being the fallback. */
   async catchUpIndex(call: FlowCall): Promise<void> {
-    // The commit's sync waits for this attempt: when it is in flight it writes the outcome (joined, not repeated).
+    // When the commit's sync is still waiting for this attempt, syncIndex runs after it and finds nothing left to write.
     const r = await this.storage.read();
     if (r && indexBehind(r, await this.storage.readIndex())) await this.syncIndex(call, r);
   }
